@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
+// Module map (dependencies point down only): zoo -> Bench -> Zoo -> Converter; Zoo -> Tensor.
+import PackageDescription
+
+let package = Package(
+    name: "Zoo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "zoo", targets: ["ZooCLI"]),
+        .library(name: "Converter", targets: ["Converter"]),
+        .library(name: "Zoo", targets: ["Zoo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C shims: libhdf5's macros are not importable into Swift 6, so the shim wraps them.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "Tensor"),
+        .target(name: "Converter", dependencies: [
+            "CHDF5",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
+        .target(name: "Bench", dependencies: ["Zoo"]),
+        .executableTarget(name: "ZooCLI", dependencies: [
+            "Converter", "Zoo", "Bench",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo"]),
+    ]
+)

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ZooCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zoo",
+        abstract: "Convert Keras checkpoints, run and verify the classic CNNs, and benchmark them.",
+        subcommands: [ConvertCommand.self, InspectCommand.self]
+    )
+}
