@@ -31,6 +31,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
     ]
 )
