@@ -33,5 +33,6 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "TestSupport"]),
     ]
 )

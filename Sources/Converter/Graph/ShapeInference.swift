@@ -1,0 +1,144 @@
+/// Output shapes and weight shapes of each op, as Keras computes them (NHWC, batch axis left out,
+/// nil for a size not known until run time).
+///
+/// Attribute keys per op (the contract for everything that reads a graph):
+/// - `input`: `shape` (ints, -1 = any)
+/// - `conv2d`: `filters`, `kernel_size` [h, w], `strides` [h, w], `padding` "same"|"valid",
+///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu)
+/// - `dense`: `units`, `use_bias`, `activation` (+ `alpha`)
+/// - `batch_norm`: `epsilon`, `center`, `scale` (always over the channel axis)
+/// - `max_pool2d`, `avg_pool2d`: `pool_size` [h, w], `strides` [h, w], `padding`
+/// - `global_avg_pool2d`, `global_max_pool2d`: `keepdims`
+/// - `zero_pad2d`: `padding` [top, bottom, left, right]
+/// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
+/// - `dropout`: `rate`
+/// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear) + `alpha`
+/// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none
+enum ShapeInference {
+    typealias Shape = [Int?]
+
+    static func infer(_ op: Op, _ attributes: [String: AttributeValue], inputShapes: [Shape],
+                      layer: String) throws -> (output: Shape, weights: [WeightSpec]) {
+        func fail(_ problem: String) -> GraphBuilder.Failure { .layer(layer, problem) }
+        func int(_ key: String) throws -> Int {
+            guard let value = attributes[key]?.intValue else { throw fail("missing integer attribute '\(key)'") }
+            return value
+        }
+        func pair(_ key: String) throws -> (Int, Int) {
+            guard let value = attributes[key]?.intsValue, value.count == 2 else { throw fail("missing pair attribute '\(key)'") }
+            return (value[0], value[1])
+        }
+        func bool(_ key: String, default fallback: Bool) -> Bool { attributes[key]?.boolValue ?? fallback }
+        func single() throws -> Shape {
+            guard inputShapes.count == 1 else { throw fail("takes one input, got \(inputShapes.count)") }
+            return inputShapes[0]
+        }
+        func image() throws -> (h: Int?, w: Int?, c: Int?) {
+            let shape = try single()
+            guard shape.count == 3 else { throw fail("needs an image input (height, width, channels), got rank \(shape.count)") }
+            return (shape[0], shape[1], shape[2])
+        }
+        func padding() throws -> Bool {
+            switch attributes["padding"]?.stringValue {
+            case "same": return true
+            case "valid": return false
+            case let other: throw fail("padding '\(other ?? "none")' is neither 'same' nor 'valid'")
+            }
+        }
+        func windowed(_ size: Int?, kernel: Int, stride: Int, dilation: Int = 1, same: Bool) -> Int? {
+            guard let size else { return nil }
+            if same { return (size + stride - 1) / stride }
+            let span = (kernel - 1) * dilation + 1
+            return size >= span ? (size - span) / stride + 1 : 0
+        }
+        func known(_ value: Int?, _ what: String) throws -> Int {
+            guard let value else { throw fail("\(what) must be known to size the weights") }
+            return value
+        }
+
+        switch op {
+        case .input:
+            guard let shape = attributes["shape"]?.intsValue else { throw fail("missing 'shape'") }
+            return (shape.map { $0 < 0 ? nil : $0 }, [])
+
+        case .conv2d:
+            let (h, w, c) = try image()
+            let filters = try int("filters"), (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
+            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
+            let same = try padding()
+            let output: Shape = [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same),
+                                 windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), filters]
+            var weights = [WeightSpec(name: "kernel", shape: [kh, kw, try known(c, "input channels"), filters])]
+            if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [filters])) }
+            return (output, weights)
+
+        case .dense:
+            let shape = try single()
+            guard let last = shape.last else { throw fail("needs an input of rank 1 or more") }
+            let units = try int("units")
+            var weights = [WeightSpec(name: "kernel", shape: [try known(last, "the input size"), units])]
+            if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [units])) }
+            return (Array(shape.dropLast()) + [units], weights)
+
+        case .batchNorm:
+            let shape = try single()
+            let channels = try known(shape.last ?? nil, "the channel count")
+            let names = (bool("scale", default: true) ? ["gamma"] : []) + (bool("center", default: true) ? ["beta"] : [])
+                + ["moving_mean", "moving_variance"]
+            return (shape, names.map { WeightSpec(name: $0, shape: [channels]) })
+
+        case .maxPool2d, .avgPool2d:
+            let (h, w, c) = try image()
+            let (ph, pw) = try pair("pool_size"), (sh, sw) = try pair("strides")
+            let same = try padding()
+            return ([windowed(h, kernel: ph, stride: sh, same: same), windowed(w, kernel: pw, stride: sw, same: same), c], [])
+
+        case .globalAvgPool2d, .globalMaxPool2d:
+            let (_, _, c) = try image()
+            return (bool("keepdims", default: false) ? [1, 1, c] : [c], [])
+
+        case .zeroPad2d:
+            let (h, w, c) = try image()
+            guard let pads = attributes["padding"]?.intsValue, pads.count == 4 else { throw fail("missing 'padding'") }
+            return ([h.map { $0 + pads[0] + pads[1] }, w.map { $0 + pads[2] + pads[3] }, c], [])
+
+        case .add, .subtract, .multiply, .maximum, .average, .divide:
+            guard inputShapes.count >= 2 else { throw fail("needs at least two inputs") }
+            return (try inputShapes.dropFirst().reduce(inputShapes[0]) { try broadcast($0, $1, fail) }, [])
+
+        case .concatenate:
+            guard let first = inputShapes.first, inputShapes.count >= 2 else { throw fail("needs at least two inputs") }
+            let rank = first.count
+            var axis = attributes["axis"]?.intValue ?? -1
+            axis = axis < 0 ? axis + rank : axis - 1   // Keras counts the batch axis; shapes here do not
+            guard (0..<rank).contains(axis), inputShapes.allSatisfy({ $0.count == rank }) else {
+                throw fail("cannot concatenate shapes \(inputShapes.map(describe)) on that axis")
+            }
+            var output = first
+            output[axis] = inputShapes.reduce(0 as Int?) { total, shape in total.flatMap { t in shape[axis].map { t + $0 } } }
+            return (output, [])
+
+        case .flatten:
+            let shape = try single()
+            return ([shape.reduce(1 as Int?) { product, size in product.flatMap { p in size.map { p * $0 } } }], [])
+
+        case .dropout, .activation:
+            return (try single(), [])
+        }
+    }
+
+    /// NumPy-style broadcasting of size-1 axes, as Keras merge layers do.
+    static func broadcast(_ a: Shape, _ b: Shape, _ fail: (String) -> GraphBuilder.Failure) throws -> Shape {
+        guard a.count == b.count else { throw fail("cannot combine shapes \(describe(a)) and \(describe(b))") }
+        return try zip(a, b).map { x, y in
+            switch (x, y) {
+            case (1, _): return y
+            case (_, 1): return x
+            case let (x?, y?) where x != y: throw fail("cannot combine shapes \(describe(a)) and \(describe(b))")
+            default: return x ?? y
+            }
+        }
+    }
+
+    static func describe(_ shape: Shape) -> String { "(" + shape.map { $0.map(String.init) ?? "None" }.joined(separator: ", ") + ")" }
+}

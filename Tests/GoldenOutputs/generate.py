@@ -1,0 +1,1137 @@
+#!/usr/bin/env python3
+"""Reference generator for the Zoo converter tests.
+
+Builds every test model with SEEDED random weights, writes it in every Keras checkpoint format, and
+writes what a converter must produce from it (`expected.safetensors`).
+
+    generate.py --out DIR [--only NAME,...] [--small-only]
+
+Output (names are a contract with the Swift tests; see README.md next to this file):
+
+    DIR/<model>/tfk_weights.h5        tf-keras  model.save_weights("x.h5")      legacy weights-only layout
+    DIR/<model>/tfk_full.h5           tf-keras  model.save("x.h5")              legacy full model
+    DIR/<model>/k3_full.h5            Keras 3   model.save("x.h5")              legacy full model, Keras-3 config
+    DIR/<model>/k3.weights.h5         Keras 3   model.save_weights("x.weights.h5")  v3 layout
+    DIR/<model>/k3.keras              Keras 3   model.save("x.keras")           zip archive
+    DIR/<model>/expected.safetensors  every weight, float32, named <layer>/<weight>, nested models flattened
+    DIR/special/...                   Keras-1 style files, chunked attributes, bad inputs
+    DIR/manifest.json, DIR/versions.json, DIR/.complete (written last)
+
+The orchestrating process never imports TensorFlow. Each Keras stack runs in its own subprocess
+(`--worker tfk|k3|special`): the tf-keras worker builds the model, draws the seeded weights, saves the
+tf-keras files and hands the values to the Keras-3 worker through a temporary safetensors file; the
+Keras-3 worker rebuilds the same architecture, loads the values by name, checks that names, shapes and
+parameter counts agree, and saves the Keras-3 files plus expected.safetensors. The orchestrator then
+re-reads every written file with h5py (the way a converter does) and checks it against the expected
+tensors before moving the model directory into place.
+"""
+
+import argparse
+import gc
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+
+SEED = 20251129
+
+# ----------------------------------------------------------------------------------------------------
+# Model table
+# ----------------------------------------------------------------------------------------------------
+
+# name -> (arch registry name, exact total parameter count)
+LARGE = {
+    "vgg16": ("vgg16", 138_357_544),
+    "vgg16_notop": ("vgg16-notop", 14_714_688),
+    "vgg19": ("vgg19", 143_667_240),
+    "vgg19_notop": ("vgg19-notop", 20_024_384),
+    "resnet50": ("resnet50", 25_636_712),
+    "resnet50_notop": ("resnet50-notop", 23_587_712),
+    "tb_vgg16": ("tb-vgg16", 14_848_578),
+    "tb_vgg19": ("tb-vgg19", 20_158_274),
+    "tb_attention_vgg16": ("tb-attention-vgg16", 14_818_627),
+    "melanoma_resnet50": ("melanoma-resnet50", 23_727_170),
+}
+SMALL = [
+    "tiny_convs",
+    "tiny_bn",
+    "tiny_pools",
+    "tiny_merges",
+    "tiny_activations",
+    "tiny_sequential",
+    "tiny_nested",
+    "tiny_vgg",
+]
+# Models compiled with Adam (optimizer variables built, never trained) before saving, like the
+# notebooks' checkpoints: their full files carry training_config and optimizer weights.
+COMPILED = {
+    "tb_vgg16", "tb_vgg19", "tb_attention_vgg16", "melanoma_resnet50",
+    "tiny_sequential", "tiny_nested",
+}
+# Keras-1 style weights files: file name -> source model (same seeded values, same expected file).
+KERAS1 = {
+    "vgg16_keras1.h5": "vgg16",
+    "vgg16_notop_keras1.h5": "vgg16_notop",
+    "tiny_vgg_keras1.h5": "tiny_vgg",
+}
+FILES = [
+    # (file name, manifest format, weights_only)
+    ("tfk_weights.h5", "tfk_weights", True),
+    ("tfk_full.h5", "tfk_full", False),
+    ("k3_full.h5", "k3_full", False),
+    ("k3.weights.h5", "k3_weights", True),
+    ("k3.keras", "k3_keras", False),
+]
+SHORT_NAMES = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Architectures. `K` is the Keras module (tf_keras or keras); `legacy` is True for tf-keras.
+# Each builder returns (model, names of tensors to keep as built instead of randomising).
+# Inputs are named explicitly: tf-keras would call them input_1, input_2, ... and Keras 3
+# input_layer, input_layer_1, ...; all other auto-generated names agree between the two.
+# ----------------------------------------------------------------------------------------------------
+
+def _leaky(K, legacy, slope, **kw):
+    if legacy:
+        return K.layers.LeakyReLU(alpha=slope, **kw)
+    return K.layers.LeakyReLU(negative_slope=slope, **kw)
+
+
+def build_app(K, legacy, which, include_top):
+    A = K.applications
+    ctor = {"vgg16": A.VGG16, "vgg19": A.VGG19, "resnet50": A.ResNet50}[which]
+    inp = K.Input((224, 224, 3), name="input_1")
+    return ctor(weights=None, include_top=include_top, input_tensor=inp,
+                input_shape=(224, 224, 3)), set()
+
+
+def build_tb(K, legacy, base):
+    """seed-notebooks.md 3.1 (VGG16-TB / VGG19-TB)."""
+    L = K.layers
+    img_shape = (512, 512, 3)
+    inputs = K.Input(img_shape, name="input_1")
+    ctor = {"vgg16": K.applications.VGG16, "vgg19": K.applications.VGG19}[base]
+    base_model = ctor(input_shape=img_shape, include_top=False, weights=None,
+                      input_tensor=K.Input(img_shape, name="input_2"))
+    base_model.trainable = False
+    outputs = base_model(inputs)
+    outputs = L.BatchNormalization(name="BatchNormalization")(outputs)
+    outputs = L.GlobalAveragePooling2D()(outputs)
+    outputs = L.Dropout(0.5)(outputs)
+    outputs = L.Dense(256)(outputs)
+    outputs = _leaky(K, legacy, 0.1)(outputs)
+    outputs = L.Dropout(0.25)(outputs)
+    outputs = L.Dense(2, activation="softmax")(outputs)
+    return K.Model(inputs=[inputs], outputs=[outputs]), set()
+
+
+def build_tb_attention(K, legacy):
+    """seed-notebooks.md 3.2 (Attention-VGG16-TB)."""
+    import numpy as np
+    L = K.layers
+    img_shape = (512, 512, 3)
+    inputs = K.Input(img_shape, name="input_1")
+    vgg16 = K.applications.VGG16(input_shape=img_shape, include_top=False, weights=None,
+                                 input_tensor=K.Input(img_shape, name="input_2"))
+    vgg16.trainable = False
+    vgg16_depth = 512
+    vgg16_outputs = vgg16(inputs)
+    bn_outputs = L.BatchNormalization(name="BatchNormalization")(vgg16_outputs)
+    atten = L.Conv2D(64, (1, 1), padding="same", activation="relu")(bn_outputs)
+    atten = L.Conv2D(32, (1, 1), padding="same", activation="relu")(atten)
+    atten = L.Conv2D(16, (1, 1), padding="same", activation="relu")(atten)
+    atten = L.Conv2D(1, (1, 1), padding="valid", activation="sigmoid")(atten)
+    ones = np.ones((1, 1, 1, vgg16_depth), dtype="float32")
+    if legacy:
+        up = L.Conv2D(vgg16_depth, (1, 1), padding="same", activation="linear", use_bias=False,
+                      weights=[ones])
+    else:  # Keras 3 layers take no `weights=` argument; the ones are loaded by name afterwards
+        up = L.Conv2D(vgg16_depth, (1, 1), padding="same", activation="linear", use_bias=False)
+    up.trainable = False
+    atten = up(atten)
+    multiply_outputs = L.multiply([atten, bn_outputs], name="Multiply")
+    gap_features = L.GlobalAveragePooling2D()(multiply_outputs)
+    gap_mask = L.GlobalAveragePooling2D()(atten)
+    if legacy:
+        outputs = L.Lambda(lambda x: x[0] / x[1], name="RescaleGAP")([gap_features, gap_mask])
+    else:
+        outputs = L.Lambda(lambda x: x[0] / x[1], output_shape=(vgg16_depth,),
+                           name="RescaleGAP")([gap_features, gap_mask])
+    outputs = L.Dropout(0.5)(outputs)
+    outputs = L.Dense(128, activation="elu")(outputs)
+    outputs = L.Dropout(0.25)(outputs)
+    outputs = L.Dense(2, activation="softmax")(outputs)
+    model = K.Model(inputs=[inputs], outputs=[outputs])
+    if not legacy:
+        up.set_weights([ones])
+    return model, {f"{up.name}/kernel"}
+
+
+def build_melanoma(K, legacy):
+    """seed-notebooks.md 3.3, final version (flat graph)."""
+    L = K.layers
+    img_shape = (224, 224, 3)
+    resnet50 = K.applications.ResNet50(weights=None, include_top=False, input_shape=img_shape,
+                                       input_tensor=K.Input(img_shape, name="input_1"))
+    outputs = resnet50.output
+    outputs = L.BatchNormalization()(outputs)
+    outputs = L.GlobalAveragePooling2D()(outputs)
+    outputs = L.Dropout(0.5)(outputs)
+    outputs = L.Dense(64, activation="relu", kernel_regularizer=K.regularizers.l2(0.001))(outputs)
+    outputs = L.Dropout(0.5)(outputs)
+    outputs = L.Dense(2, activation="softmax")(outputs)
+    model = K.Model(inputs=resnet50.input, outputs=outputs)
+    for layer in resnet50.layers:
+        layer.trainable = False
+    return model, set()
+
+
+def build_tiny_convs(K, legacy):
+    L = K.layers
+    inp = K.Input((15, 15, 3), name="input_1")
+    c1 = L.Conv2D(4, 3, padding="valid", activation="relu", name="conv_valid_relu")(inp)      # 13x13
+    c2 = L.Conv2D(4, 3, padding="same", activation="sigmoid", name="conv_same_sigmoid")(c1)   # 13x13
+    c3 = L.Conv2D(6, 3, strides=2, padding="same", activation="linear",
+                  name="conv_s2_same_linear")(c2)                                             # 7x7
+    c4 = L.Conv2D(5, (2, 3), strides=2, padding="valid", activation="tanh",
+                  name="conv_s2_valid_tanh")(c3)                                              # 3x3
+    c5 = L.Conv2D(5, 3, dilation_rate=2, padding="same", use_bias=False, activation="elu",
+                  name="conv_dil2_nobias_elu")(c3)                                            # 7x7
+    c6 = L.Conv2D(3, 1, activation="softmax", name="conv_1x1_softmax")(c5)                   # 7x7
+    c7 = L.Conv2D(4, 4, strides=(2, 1), padding="same", name="conv_k4_s21_same")(c2)         # 7x13
+    c8 = L.Conv2D(3, (3, 1), dilation_rate=(2, 1), padding="valid", activation="relu",
+                  name="conv_dil21_valid")(c7)                                                # 3x13
+    f = L.Flatten(name="flatten")(c4)
+    g6 = L.GlobalAveragePooling2D(name="gap_c6")(c6)
+    g8 = L.GlobalAveragePooling2D(name="gap_c8")(c8)
+    cat = L.Concatenate(name="concat")([f, g6, g8])
+    out = L.Dense(5, activation="softmax", name="predictions")(cat)
+    return K.Model(inp, out, name="tiny_convs"), set()
+
+
+def build_tiny_bn(K, legacy):
+    L = K.layers
+    inp = K.Input((9, 9, 3), name="input_1")
+    x = L.Conv2D(6, 3, padding="same", name="conv")(inp)
+    x = L.BatchNormalization(name="bn_default")(x)
+    x = L.BatchNormalization(center=False, name="bn_no_center")(x)
+    x = L.BatchNormalization(scale=False, name="bn_no_scale")(x)
+    x = L.BatchNormalization(epsilon=0.01, name="bn_eps_1e-2")(x)
+    x = L.BatchNormalization(axis=3, epsilon=1.001e-5, name="bn_axis3_resnet_eps")(x)
+    x = L.ReLU(name="relu")(x)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    x = L.Dense(8, name="dense_hidden")(x)
+    x = L.BatchNormalization(center=False, scale=False, epsilon=1e-5, name="bn_dense_plain")(x)
+    out = L.Dense(3, activation="softmax", name="predictions")(x)
+    return K.Model(inp, out, name="tiny_bn"), set()
+
+
+def build_tiny_pools(K, legacy):
+    L = K.layers
+    inp = K.Input((11, 11, 3), name="input_1")
+    z = L.ZeroPadding2D(((1, 2), (0, 3)), name="zpad_asym")(inp)                          # 14x14
+    c = L.Conv2D(4, 3, activation="relu", name="conv")(z)                                  # 12x12
+    m1 = L.MaxPooling2D(2, name="maxpool_2_valid")(c)                                      # 6x6
+    m2 = L.MaxPooling2D(3, strides=2, padding="same", name="maxpool_3s2_same")(c)          # 6x6
+    a1 = L.AveragePooling2D(2, padding="valid", name="avgpool_2_valid")(c)                 # 6x6
+    a2 = L.AveragePooling2D(3, strides=2, padding="same", name="avgpool_3s2_same")(c)      # 6x6
+    cat = L.Concatenate(name="concat_pools")([m1, m2, a1, a2])                             # 6x6x16
+    a3 = L.AveragePooling2D((3, 2), strides=(2, 3), padding="same", name="avgpool_32_same")(cat)  # 3x2
+    m3 = L.MaxPooling2D((2, 3), strides=(1, 2), padding="valid", name="maxpool_23_valid")(cat)    # 5x2
+    zs = L.ZeroPadding2D(1, name="zpad_sym")(m3)
+    gm = L.GlobalMaxPooling2D(name="gmp")(zs)
+    ga = L.GlobalAveragePooling2D(name="gap")(cat)
+    fl = L.Flatten(name="flatten")(a3)
+    out = L.Dense(4, name="predictions")(L.Concatenate(name="concat_heads")([gm, ga, fl]))
+    return K.Model(inp, out, name="tiny_pools"), set()
+
+
+def build_tiny_merges(K, legacy):
+    L = K.layers
+    inp = K.Input((6, 6, 3), name="input_1")
+    a = L.Conv2D(4, 1, name="branch_a")(inp)
+    b = L.Conv2D(4, 1, name="branch_b")(inp)
+    m = L.Conv2D(1, 1, activation="sigmoid", name="mask_1ch")(inp)
+    add = L.Add(name="add")([a, b])
+    sub = L.Subtract(name="subtract")([a, b])
+    mulb = L.Multiply(name="multiply_broadcast")([a, m])       # (6,6,4) * (6,6,1)
+    mul = L.Multiply(name="multiply")([a, b])
+    mx = L.Maximum(name="maximum3")([a, b, add])
+    av = L.Average(name="average")([a, b])
+    cat = L.Concatenate(name="concat_channels")([add, sub, mulb, mul, mx, av])   # 6x6x24
+    cat1 = L.Concatenate(axis=1, name="concat_axis1")([a, b])                     # 12x6x4
+    g1 = L.GlobalAveragePooling2D(name="gap_channels")(cat)
+    g2 = L.GlobalMaxPooling2D(name="gmp_axis1")(cat1)
+    out = L.Dense(3, activation="softmax", name="predictions")(L.Concatenate(name="concat_heads")([g1, g2]))
+    return K.Model(inp, out, name="tiny_merges"), set()
+
+
+def build_tiny_activations(K, legacy):
+    L = K.layers
+    inp = K.Input((10,), name="input_1")
+    d = L.Dense(8, name="dense_in")(inp)
+    outs = [
+        L.Activation("relu", name="act_relu")(d),
+        L.Activation("sigmoid", name="act_sigmoid")(d),
+        L.Activation("tanh", name="act_tanh")(d),
+        L.Activation("softmax", name="act_softmax")(d),
+        L.Activation("elu", name="act_elu")(d),
+        L.Activation("linear", name="act_linear")(d),
+        L.ReLU(name="relu")(d),
+        L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2, name="relu_params")(d),
+        _leaky(K, legacy, 0.2, name="leaky_relu")(d),
+        L.ELU(alpha=0.7, name="elu")(d),
+        L.Softmax(name="softmax")(d),
+        L.Dropout(0.3, name="dropout")(d),
+        L.Dense(4, activation="relu", name="dense_relu")(d),
+        L.Dense(4, activation="sigmoid", name="dense_sigmoid")(d),
+        L.Dense(4, activation="tanh", name="dense_tanh")(d),
+        L.Dense(4, activation="elu", name="dense_elu")(d),
+        L.Dense(4, use_bias=False, name="dense_nobias")(d),
+    ]
+    cat = L.Concatenate(name="concat")(outs)
+    out = L.Dense(4, activation="softmax", name="predictions")(cat)
+    return K.Model(inp, out, name="tiny_activations"), set()
+
+
+def build_tiny_sequential(K, legacy):
+    """A Sequential model with auto-generated layer names."""
+    L = K.layers
+    return K.Sequential([
+        K.Input((12, 12, 3), name="input_1"),
+        L.Conv2D(4, 3, activation="relu"),
+        L.BatchNormalization(),
+        L.MaxPooling2D(),
+        L.Conv2D(6, 3, padding="same"),
+        L.Activation("relu"),
+        L.GlobalAveragePooling2D(),
+        L.Dropout(0.2),
+        L.Dense(8, activation="relu"),
+        L.Dense(3, activation="softmax"),
+    ]), set()
+
+
+def build_tiny_nested(K, legacy):
+    """Functional model with a nested Functional (partly frozen) and two nested Sequentials."""
+    L = K.layers
+    ii = K.Input((8, 8, 4), name="inner_in")
+    a = L.Conv2D(4, 3, padding="same", name="inner_conv1")(ii)
+    a = L.BatchNormalization(name="inner_bn")(a)
+    a = L.ReLU(name="inner_relu")(a)
+    a = L.Conv2D(4, 1, name="inner_conv2")(a)
+    a = L.Add(name="inner_add")([ii, a])
+    inner = K.Model(ii, a, name="inner_block")
+    inner.get_layer("inner_conv1").trainable = False      # frozen layer inside the nested model
+
+    seq = K.Sequential([
+        K.Input((4,), name="seq_in"),
+        L.Dense(6, activation="relu", name="seq_dense1"),
+        L.Dropout(0.1, name="seq_dropout"),
+        L.Dense(5, name="seq_dense2"),
+    ], name="head_seq")
+    lazy = K.Sequential([                                  # no Input: built when first called
+        L.Dense(3, name="lazy_dense"),
+        L.BatchNormalization(name="lazy_bn"),
+    ], name="lazy_seq")
+
+    x_in = K.Input((8, 8, 3), name="input_1")
+    x = L.Conv2D(4, 3, padding="same", activation="relu", name="stem_conv")(x_in)
+    x = inner(x)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    x = seq(x)
+    x = lazy(x)
+    out = L.Softmax(name="probs")(x)
+    return K.Model(x_in, out, name="tiny_nested"), set()
+
+
+def build_tiny_vgg(K, legacy):
+    """VGG16's layer names and structure with tiny widths (for the Keras-1 style fixture)."""
+    L = K.layers
+    inp = K.Input((32, 32, 3), name="input_1")
+    x = inp
+    widths = [2, 4, 4, 6, 6]
+    convs = [2, 2, 3, 3, 3]
+    for b, (w, n) in enumerate(zip(widths, convs), start=1):
+        for i in range(1, n + 1):
+            x = L.Conv2D(w, (3, 3), activation="relu", padding="same", name=f"block{b}_conv{i}")(x)
+        x = L.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{b}_pool")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(8, activation="relu", name="fc1")(x)
+    x = L.Dense(8, activation="relu", name="fc2")(x)
+    x = L.Dense(5, activation="softmax", name="predictions")(x)
+    return K.Model(inp, x, name="vgg16"), set()
+
+
+BUILDERS = {
+    "vgg16": lambda K, lg: build_app(K, lg, "vgg16", True),
+    "vgg16_notop": lambda K, lg: build_app(K, lg, "vgg16", False),
+    "vgg19": lambda K, lg: build_app(K, lg, "vgg19", True),
+    "vgg19_notop": lambda K, lg: build_app(K, lg, "vgg19", False),
+    "resnet50": lambda K, lg: build_app(K, lg, "resnet50", True),
+    "resnet50_notop": lambda K, lg: build_app(K, lg, "resnet50", False),
+    "tb_vgg16": lambda K, lg: build_tb(K, lg, "vgg16"),
+    "tb_vgg19": lambda K, lg: build_tb(K, lg, "vgg19"),
+    "tb_attention_vgg16": build_tb_attention,
+    "melanoma_resnet50": build_melanoma,
+    "tiny_convs": build_tiny_convs,
+    "tiny_bn": build_tiny_bn,
+    "tiny_pools": build_tiny_pools,
+    "tiny_merges": build_tiny_merges,
+    "tiny_activations": build_tiny_activations,
+    "tiny_sequential": build_tiny_sequential,
+    "tiny_nested": build_tiny_nested,
+    "tiny_vgg": build_tiny_vgg,
+}
+assert set(BUILDERS) == set(LARGE) | set(SMALL)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Seeded weights
+# ----------------------------------------------------------------------------------------------------
+
+def draw(name, shape):
+    """Deterministic value for tensor `name` (`<layer>/<short>`) of `shape`, independent of order."""
+    import numpy as np
+    short = name.rsplit("/", 1)[1]
+    rng = np.random.default_rng([SEED, zlib.crc32(name.encode()), zlib.crc32(repr(tuple(shape)).encode())])
+    shape = tuple(int(s) for s in shape)
+    if short == "kernel":
+        fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+        v = rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / max(fan_in, 1)))
+    elif short == "bias":
+        v = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.1)
+    elif short == "gamma":
+        v = rng.uniform(0.5, 1.5, shape)
+    elif short == "beta":
+        v = rng.standard_normal(shape) * 0.1
+    elif short == "moving_mean":
+        v = rng.standard_normal(shape) * 0.5
+    elif short == "moving_variance":
+        v = rng.uniform(0.5, 2.0, shape)
+    else:
+        raise ValueError(f"no distribution for weight {name!r}")
+    return np.ascontiguousarray(v, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Helpers used inside the workers (they work with both tf_keras and keras)
+# ----------------------------------------------------------------------------------------------------
+
+def is_model(K, layer):
+    return isinstance(layer, K.Model)
+
+
+def layer_tree(K, model):
+    """Nested list of layer names: [name, ...] with sub-models as [name, [children]]."""
+    out = []
+    for layer in model.layers:
+        if is_model(K, layer):
+            out.append([layer.name, layer_tree(K, layer)])
+        else:
+            out.append(layer.name)
+    return out
+
+
+def leaf_layers(K, model):
+    for layer in model.layers:
+        if is_model(K, layer):
+            yield from leaf_layers(K, layer)
+        else:
+            yield layer
+
+
+def short_name(w, legacy):
+    n = w.name
+    if legacy:
+        n = n.split(":")[0].split("/")[-1]
+    if n not in SHORT_NAMES:
+        raise RuntimeError(f"unexpected weight name {w.name!r}")
+    return n
+
+
+def named_weights(K, model, legacy):
+    """[(layer, [(tensor name, variable), ...]), ...] over the flattened leaf layers."""
+    out, seen = [], set()
+    for layer in leaf_layers(K, model):
+        ws = []
+        for w in layer.weights:
+            tname = f"{layer.name}/{short_name(w, legacy)}"
+            if tname in seen:
+                raise RuntimeError(f"duplicate tensor name {tname!r} after flattening")
+            seen.add(tname)
+            ws.append((tname, w))
+        out.append((layer, ws))
+    return out
+
+
+def atomic_keras_save(fn, final_path, suffix):
+    """Call fn(tmp_path) and rename tmp_path to final_path. tmp_path keeps Keras' required suffix."""
+    d = os.path.dirname(final_path)
+    tmp = os.path.join(d, f".tmp-{os.getpid()}-{os.path.basename(final_path)[:-len(suffix)]}{suffix}")
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    fn(tmp)
+    os.replace(tmp, final_path)
+
+
+def save_safetensors(tensors, path, metadata=None):
+    from safetensors.numpy import save_file
+    tmp = path + f".tmp-{os.getpid()}"
+    save_file(tensors, tmp, metadata=metadata)
+    os.replace(tmp, path)
+
+
+def compile_with_optimizer(model):
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
+
+
+def quiet_tf():
+    import logging
+    import warnings
+    warnings.filterwarnings("ignore")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except Exception:
+        pass
+
+
+# ----------------------------------------------------------------------------------------------------
+# Workers
+# ----------------------------------------------------------------------------------------------------
+
+def worker_tfk(models, staging, work):
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    quiet_tf()
+    import numpy as np
+    import tf_keras as K
+    for name in models:
+        t0 = time.time()
+        K.backend.clear_session()
+        gc.collect()
+        model, keep = BUILDERS[name](K, True)
+        nw = named_weights(K, model, True)
+        tensors, shapes = {}, {}
+        for layer, ws in nw:
+            if not ws:
+                continue
+            values = []
+            for tname, w in ws:
+                shape = tuple(int(s) for s in w.shape)
+                v = np.asarray(w.numpy(), dtype=np.float32) if tname in keep else draw(tname, shape)
+                tensors[tname] = v
+                shapes[tname] = list(shape)
+                values.append(v)
+            layer.set_weights(values)
+        for tname in keep:
+            if tname not in tensors:
+                raise RuntimeError(f"{name}: kept tensor {tname} does not exist")
+            if not np.all(tensors[tname] == 1.0):
+                raise RuntimeError(f"{name}: {tname} was expected to be all ones")
+        params = int(model.count_params())
+        if params != sum(int(np.prod(s)) for s in shapes.values()):
+            raise RuntimeError(f"{name}: count_params {params} != sum of tensor sizes")
+        if name in LARGE and params != LARGE[name][1]:
+            raise RuntimeError(f"{name}: tf-keras parameter count {params:,} != expected {LARGE[name][1]:,}")
+        if name in COMPILED:
+            compile_with_optimizer(model)
+        d = os.path.join(staging, name)
+        os.makedirs(d, exist_ok=True)
+        atomic_keras_save(lambda p: model.save_weights(p), os.path.join(d, "tfk_weights.h5"), ".h5")
+        atomic_keras_save(lambda p: model.save(p), os.path.join(d, "tfk_full.h5"), ".h5")
+        save_safetensors(tensors, os.path.join(work, f"{name}.safetensors"))
+        info = {
+            "layers": layer_tree(K, model),
+            "params": params,
+            "shapes": shapes,
+            "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+        }
+        with open(os.path.join(work, f"{name}.json"), "w") as f:
+            json.dump(info, f)
+        del model, nw, tensors
+        K.backend.clear_session()
+        gc.collect()
+        log(f"    tf-keras {name}: {params:,} params, {time.time() - t0:.1f}s")
+
+
+def worker_k3(models, staging, work):
+    os.environ.pop("TF_USE_LEGACY_KERAS", None)
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    quiet_tf()
+    import numpy as np
+    import keras as K
+    from safetensors.numpy import load_file
+    for name in models:
+        t0 = time.time()
+        with open(os.path.join(work, f"{name}.json")) as f:
+            info = json.load(f)
+        src = load_file(os.path.join(work, f"{name}.safetensors"))
+        K.backend.clear_session()
+        gc.collect()
+        model, _ = BUILDERS[name](K, False)
+        tree = layer_tree(K, model)
+        if tree != info["layers"]:
+            raise RuntimeError(f"{name}: layer names differ between tf-keras and Keras 3:\n"
+                               f"  tf-keras: {info['layers']}\n  keras 3:  {tree}")
+        nw = named_weights(K, model, False)
+        k3_shapes = {t: [int(s) for s in w.shape] for _, ws in nw for t, w in ws}
+        if k3_shapes != info["shapes"]:
+            a, b = set(k3_shapes), set(info["shapes"])
+            raise RuntimeError(f"{name}: tensor names/shapes differ: only tf-keras {sorted(b - a)[:10]}, "
+                               f"only keras3 {sorted(a - b)[:10]}, shape differences "
+                               f"{[(t, info['shapes'][t], k3_shapes[t]) for t in a & b if info['shapes'][t] != k3_shapes[t]][:10]}")
+        for layer, ws in nw:
+            if ws:
+                layer.set_weights([src[t] for t, _ in ws])
+        params = int(model.count_params())
+        if params != info["params"]:
+            raise RuntimeError(f"{name}: Keras 3 count_params {params} != tf-keras {info['params']}")
+        trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+        if trainable != info["trainable_params"]:
+            raise RuntimeError(f"{name}: trainable params Keras 3 {trainable} != tf-keras {info['trainable_params']}")
+        for _, ws in nw:   # read back: the model holds exactly the tf-keras values
+            for t, w in ws:
+                v = np.asarray(w.numpy())
+                if v.dtype != np.float32 or v.tobytes() != src[t].tobytes():
+                    raise RuntimeError(f"{name}: {t} differs after loading into Keras 3")
+        if name in COMPILED:
+            compile_with_optimizer(model)
+        d = os.path.join(staging, name)
+        os.makedirs(d, exist_ok=True)
+        atomic_keras_save(lambda p: model.save(p), os.path.join(d, "k3_full.h5"), ".h5")
+        atomic_keras_save(lambda p: model.save_weights(p), os.path.join(d, "k3.weights.h5"), ".weights.h5")
+        atomic_keras_save(lambda p: model.save(p), os.path.join(d, "k3.keras"), ".keras")
+        arch = LARGE[name][0] if name in LARGE else ""
+        save_safetensors(src, os.path.join(d, "expected.safetensors"),
+                         metadata={"params": str(params), "arch": arch})
+        del model, nw, src
+        K.backend.clear_session()
+        gc.collect()
+        log(f"    keras 3  {name}: {time.time() - t0:.1f}s")
+
+
+def _padded(prefix, i, length):
+    s = f"{prefix}_{i:03d}_"
+    return s + "x" * (length - len(s))
+
+
+def worker_special(staging, work):
+    """tf-keras special files: chunked attributes and the bad inputs."""
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    quiet_tf()
+    import numpy as np
+    import h5py
+    import tf_keras as K
+    L = K.layers
+    d = os.path.join(staging, "special")
+    os.makedirs(d, exist_ok=True)
+
+    # chunked_full.h5: 1000-character layer names. The outer layer list (67 names) exceeds the
+    # 64,512-byte attribute limit, so layer_names is split into layer_names0, layer_names1; the
+    # nested Sequential has 36 Dense layers, so its weight_names (72 names) is split as well.
+    K.backend.clear_session()
+    n_len = 1000
+    inner = K.Sequential([K.Input((4,), name=_padded("inner_input", 0, 60))] +
+                         [L.Dense(4, activation="relu" if i % 2 else "linear", name=_padded("inner_dense", i, n_len))
+                          for i in range(36)], name=_padded("nested_sequential", 0, n_len))
+    inp = K.Input((4,), name=_padded("input", 0, n_len))
+    x = inp
+    for i in range(32):
+        x = L.Dense(4, name=_padded("dense", i, n_len))(x)
+        x = L.Activation("tanh" if i % 2 else "relu", name=_padded("activation", i, n_len))(x)
+    x = inner(x)
+    x = L.Dense(3, activation="softmax", name=_padded("predictions", 0, n_len))(x)
+    model = K.Model(inp, x, name="chunked")
+    tensors = {}
+    for layer, ws in named_weights(K, model, True):
+        if ws:
+            vals = [draw(t, tuple(w.shape)) for t, w in ws]
+            layer.set_weights(vals)
+            tensors.update({t: v for (t, _), v in zip(ws, vals)})
+    params = int(model.count_params())
+    atomic_keras_save(lambda p: model.save(p), os.path.join(d, "chunked_full.h5"), ".h5")
+    save_safetensors(tensors, os.path.join(d, "chunked_full.expected.safetensors"),
+                     metadata={"params": str(params), "arch": ""})
+    with h5py.File(os.path.join(d, "chunked_full.h5"), "r") as f:
+        mw = f["model_weights"]
+        if "layer_names" in mw.attrs or "layer_names0" not in mw.attrs or "layer_names1" not in mw.attrs:
+            raise RuntimeError(f"chunked_full.h5: layer_names not chunked: {list(mw.attrs)}")
+        g = mw[inner.name]
+        if "weight_names" in g.attrs or "weight_names0" not in g.attrs:
+            raise RuntimeError(f"chunked_full.h5: nested weight_names not chunked: {list(g.attrs)}")
+    with open(os.path.join(work, "chunked_full.json"), "w") as f:
+        json.dump({"params": params}, f)
+
+    # unsupported_layer.h5: Conv2DTranspose (no converter support)
+    K.backend.clear_session()
+    inp = K.Input((6, 6, 3), name="input_1")
+    x = L.Conv2D(4, 3, padding="same", name="conv")(inp)
+    x = L.Conv2DTranspose(2, 3, strides=2, padding="same", name="deconv")(x)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    x = L.Dense(2, name="predictions")(x)
+    model = K.Model(inp, x, name="unsupported")
+    atomic_keras_save(lambda p: model.save(p), os.path.join(d, "unsupported_layer.h5"), ".h5")
+
+    # python_lambda.h5: a Lambda layer holding Python bytecode
+    K.backend.clear_session()
+    inp = K.Input((4,), name="input_1")
+    x = L.Dense(3, name="dense")(inp)
+    x = L.Lambda(lambda t: t * 2, name="my_lambda")(x)
+    x = L.Dense(2, name="predictions")(x)
+    model = K.Model(inp, x, name="python_lambda")
+    atomic_keras_save(lambda p: model.save(p), os.path.join(d, "python_lambda.h5"), ".h5")
+
+    # channels_first.h5: built and saved only (TF on CPU cannot run channels_first convolutions)
+    K.backend.clear_session()
+    inp = K.Input((3, 8, 8), name="input_1")
+    x = L.Conv2D(4, 3, data_format="channels_first", name="conv_cf")(inp)
+    x = L.Flatten(data_format="channels_first", name="flatten")(x)
+    x = L.Dense(2, name="predictions")(x)
+    model = K.Model(inp, x, name="channels_first")
+    atomic_keras_save(lambda p: model.save(p), os.path.join(d, "channels_first.h5"), ".h5")
+
+    # truncated.h5: the first half of a valid tf-keras full-model file
+    K.backend.clear_session()
+    inp = K.Input((8, 8, 3), name="input_1")
+    x = L.Conv2D(4, 3, name="conv")(inp)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(2, name="predictions")(x)
+    model = K.Model(inp, x, name="truncated")
+    for layer, ws in named_weights(K, model, True):
+        if ws:
+            layer.set_weights([draw(t, tuple(w.shape)) for t, w in ws])
+    full = os.path.join(work, "truncated_src.h5")
+    model.save(full)
+    with open(full, "rb") as f:
+        data = f.read()
+    tmp = os.path.join(d, ".tmp-truncated.h5")
+    with open(tmp, "wb") as f:
+        f.write(data[: len(data) // 2])
+    os.replace(tmp, os.path.join(d, "truncated.h5"))
+    K.backend.clear_session()
+    log("    special tf-keras files written")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Orchestrator-side writers and verification (h5py + numpy only)
+# ----------------------------------------------------------------------------------------------------
+
+def write_not_keras(path):
+    import numpy as np
+    import h5py
+    rng = np.random.default_rng([SEED, 7])
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["description"] = "an HDF5 file that is not a Keras checkpoint"
+        f.create_dataset("data/images", data=rng.standard_normal((4, 8, 8, 3)).astype("float32"))
+        f.create_dataset("data/labels", data=np.arange(4, dtype="int64"))
+        f["data"].attrs["note"] = "unrelated"
+    os.replace(tmp, path)
+
+
+def write_not_hdf5(path):
+    import numpy as np
+    data = np.random.default_rng([SEED, 8]).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    assert not data.startswith(b"\x89HDF")
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def write_keras1(path, model_dir):
+    """A Keras-1.x (TF backend) save_weights file, as written with h5py 2: only @layer_names at the
+    root (fixed-length NULLPAD strings), one group per layer incl. weightless ones, weight names like
+    block1_conv1_W_1:0 / block1_conv1_b_1:0 and the datasets directly inside the layer group."""
+    import numpy as np
+    import h5py
+    from safetensors.numpy import load_file
+    expected = load_file(os.path.join(model_dir, "expected.safetensors"))
+    with h5py.File(os.path.join(model_dir, "tfk_weights.h5"), "r") as src:
+        layer_names = read_str_list(src, "layer_names")
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["layer_names"] = np.array([n.encode() for n in layer_names])  # |S<maxlen>, NULLPAD
+        used = set()
+        for ln in layer_names:
+            g = f.create_group(ln)
+            names, arrays = [], []
+            for short, k1 in (("kernel", "W"), ("bias", "b")):
+                t = f"{ln}/{short}"
+                if t in expected:
+                    names.append(f"{ln}_{k1}_1:0")
+                    arrays.append(expected[t])
+                    used.add(t)
+            if names:
+                g.attrs["weight_names"] = np.array([n.encode() for n in names])
+                for n, a in zip(names, arrays):
+                    g.create_dataset(n, data=a)
+            else:
+                g.attrs["weight_names"] = np.zeros((0,), dtype=np.float64)
+        if used != set(expected):
+            raise RuntimeError(f"{path}: tensors not representable in a Keras-1 VGG file: {sorted(set(expected) - used)}")
+    os.replace(tmp, path)
+
+
+def _decode(v):
+    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+def read_str_list(obj, name):
+    import numpy as np
+    def conv(a):
+        a = np.asarray(a)
+        if a.dtype.kind not in ("S", "O", "U"):
+            assert a.size == 0, f"non-string attribute {name} with {a.size} elements"
+            return []
+        return [_decode(x) for x in a.reshape(-1)]
+    if name in obj.attrs:
+        return conv(obj.attrs[name])
+    out, i = [], 0
+    while f"{name}{i}" in obj.attrs:
+        out += conv(obj.attrs[f"{name}{i}"])
+        i += 1
+    return out
+
+
+def keras1_key(layer, wname):
+    base = wname.split(":")[0]
+    for suffix, short in (("_W_1", "kernel"), ("_b_1", "bias"), ("_W", "kernel"), ("_b", "bias")):
+        if base == layer + suffix:
+            return f"{layer}/{short}"
+    raise RuntimeError(f"unrecognised Keras-1 weight name {wname!r} in layer {layer!r}")
+
+
+def read_legacy(f):
+    """{<layer>/<weight>: array} from a legacy weights layout (weights file or /model_weights)."""
+    import numpy as np
+    root = f
+    if "layer_names" not in f.attrs and "layer_names0" not in f.attrs and "model_weights" in f:
+        root = f["model_weights"]
+    keras1 = "keras_version" not in root.attrs
+    out, order = {}, []
+    for ln in read_str_list(root, "layer_names"):
+        g = root[ln]
+        for wn in read_str_list(g, "weight_names"):
+            arr = np.asarray(g[wn])
+            if keras1:
+                key = keras1_key(ln, wn)
+            else:
+                parts = wn.split(":")[0].split("/")
+                key = "/".join(parts[-2:])   # nested models: <inner layer>/<weight>
+            if key in out:
+                raise RuntimeError(f"duplicate tensor {key}")
+            out[key] = arr
+            order.append((ln, wn))
+    return out, order
+
+
+def read_v3(g, out, path=""):
+    """{layer name: [arrays in vars order]} from a v3 (.weights.h5) layout, recursing into sub-models."""
+    import numpy as np
+    if "layers" not in g:
+        return
+    for k in g["layers"]:
+        sub = g["layers"][k]
+        if "layers" in sub:
+            read_v3(sub, out, f"{path}layers/{k}/")
+            continue
+        if "vars" not in sub:
+            continue
+        v = sub["vars"]
+        if len(v) == 0:
+            continue
+        name = _decode(v.attrs["name"])
+        idx = sorted(v.keys(), key=int)
+        assert idx == [str(i) for i in range(len(idx))], idx
+        if name in out:
+            raise RuntimeError(f"duplicate layer {name} in v3 file")
+        out[name] = [np.asarray(v[i]) for i in idx]
+
+
+def verify_model_dir(d, name):
+    """Re-read every written file the way a converter does and compare with expected.safetensors."""
+    import numpy as np
+    import h5py
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+    exp = load_file(os.path.join(d, "expected.safetensors"))
+    with safe_open(os.path.join(d, "expected.safetensors"), "np") as sf:
+        meta = sf.metadata()
+    for t, a in exp.items():
+        assert a.dtype == np.float32, (t, a.dtype)
+    if int(meta["params"]) != sum(a.size for a in exp.values()):
+        raise RuntimeError(f"{name}: metadata params {meta['params']} != sum of tensor sizes")
+
+    def same(got, what):
+        if set(got) != set(exp):
+            raise RuntimeError(f"{name} {what}: tensor names differ: missing {sorted(set(exp) - set(got))[:5]}, "
+                               f"extra {sorted(set(got) - set(exp))[:5]}")
+        for t, a in exp.items():
+            b = got[t]
+            if b.dtype != np.float32 or b.shape != a.shape or b.tobytes() != a.tobytes():
+                raise RuntimeError(f"{name} {what}: {t} differs ({b.dtype} {b.shape} vs {a.shape})")
+
+    for fn in ("tfk_weights.h5", "tfk_full.h5", "k3_full.h5"):
+        with h5py.File(os.path.join(d, fn), "r") as f:
+            got, _ = read_legacy(f)
+        same(got, fn)
+
+    def v3_check(f, what):
+        layers = {}
+        read_v3(f, layers)
+        got = {}
+        for ln, arrays in layers.items():
+            shorts = [s for s in SHORT_NAMES if f"{ln}/{s}" in exp]
+            if len(shorts) != len(arrays):
+                raise RuntimeError(f"{name} {what}: layer {ln} has {len(arrays)} vars, expected {shorts}")
+            got.update({f"{ln}/{s}": a for s, a in zip(shorts, arrays)})
+        same(got, what)
+
+    with h5py.File(os.path.join(d, "k3.weights.h5"), "r") as f:
+        v3_check(f, "k3.weights.h5")
+    with zipfile.ZipFile(os.path.join(d, "k3.keras")) as z:
+        data = z.read("model.weights.h5")
+        json.loads(z.read("config.json"))
+    with h5py.File(io.BytesIO(data), "r") as f:
+        v3_check(f, "k3.keras")
+    del data
+    return int(meta["params"])
+
+
+def verify_keras1(path, model_dir):
+    import h5py
+    from safetensors.numpy import load_file
+    exp = load_file(os.path.join(model_dir, "expected.safetensors"))
+    with h5py.File(path, "r") as f:
+        if set(f.attrs) != {"layer_names"}:
+            raise RuntimeError(f"{path}: root attributes {list(f.attrs)}")
+        if f.attrs["layer_names"].dtype.kind != "S":
+            raise RuntimeError(f"{path}: layer_names is not fixed-length")
+        got, _ = read_legacy(f)
+    if set(got) != set(exp) or any(got[t].tobytes() != exp[t].tobytes() for t in exp):
+        raise RuntimeError(f"{path}: content differs from {model_dir}/expected.safetensors")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Orchestrator
+# ----------------------------------------------------------------------------------------------------
+
+def run_worker(kind, models, staging, work):
+    env = dict(os.environ)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env.setdefault("CUDA_VISIBLE_DEVICES", "")
+    env["PYTHONHASHSEED"] = "0"
+    if kind in ("tfk", "special"):
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    else:
+        env.pop("TF_USE_LEGACY_KERAS", None)
+        env["KERAS_BACKEND"] = "tensorflow"
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind,
+           "--models", ",".join(models), "--staging", staging, "--work", work]
+    r = subprocess.run(cmd, env=env)
+    if r.returncode != 0:
+        raise SystemExit(f"generate.py: worker {kind} for {','.join(models) or 'special'} failed "
+                         f"(exit {r.returncode})")
+
+
+def install_dir(staging_dir, final_dir):
+    old = final_dir.rstrip("/") + f".old-{os.getpid()}"
+    if os.path.exists(final_dir):
+        os.replace(final_dir, old)
+    os.replace(staging_dir, final_dir)
+    if os.path.exists(old):
+        shutil.rmtree(old)
+
+
+def write_json(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=1, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def versions():
+    import importlib.metadata as md
+    import platform
+    out = {"python": platform.python_version()}
+    for p in ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "h5py", "numpy", "safetensors"):
+        try:
+            out[p] = md.version(p)
+        except md.PackageNotFoundError:
+            out[p] = None
+    out["seed"] = SEED
+    return out
+
+
+def model_entries(name, params):
+    size = "large" if name in LARGE else "small"
+    arch = LARGE[name][0] if name in LARGE else ""
+    return [{"model": name, "format": fmt, "path": f"{name}/{fn}", "expected": f"{name}/expected.safetensors",
+             "arch": arch, "params": params, "weights_only": wo, "size": size} for fn, fmt, wo in FILES]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", help="output directory")
+    ap.add_argument("--only", help="comma-separated model names (and/or 'special')")
+    ap.add_argument("--small-only", action="store_true", help="tiny models and special files only")
+    ap.add_argument("--worker", choices=["tfk", "k3", "special"], help=argparse.SUPPRESS)
+    ap.add_argument("--models", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--staging", help=argparse.SUPPRESS)
+    ap.add_argument("--work", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.worker:
+        models = [m for m in args.models.split(",") if m]
+        {"tfk": lambda: worker_tfk(models, args.staging, args.work),
+         "k3": lambda: worker_k3(models, args.staging, args.work),
+         "special": lambda: worker_special(args.staging, args.work)}[args.worker]()
+        return
+
+    if not args.out:
+        ap.error("--out is required")
+    out = os.path.abspath(args.out)
+    all_models = list(SMALL) + list(LARGE)
+    if args.only:
+        wanted = [m.strip() for m in args.only.split(",") if m.strip()]
+        unknown = [m for m in wanted if m not in all_models and m != "special"]
+        if unknown:
+            ap.error(f"unknown model(s) {unknown}; known: {', '.join(all_models)}, special")
+        models = [m for m in all_models if m in wanted]
+        do_special = "special" in wanted
+    else:
+        models = list(all_models)
+        do_special = True
+    if args.small_only:
+        models = [m for m in models if m in SMALL]
+    mode = "only" if args.only else ("small" if args.small_only else "full")
+
+    t_start = time.time()
+    os.makedirs(out, exist_ok=True)
+    complete = os.path.join(out, ".complete")
+    if os.path.exists(complete):
+        os.remove(complete)
+    staging = os.path.join(out, ".staging")
+    work = os.path.join(out, ".work")
+    for p in (staging, work):
+        shutil.rmtree(p, ignore_errors=True)
+        os.makedirs(p)
+
+    small = [m for m in models if m in SMALL]
+    large = [m for m in models if m in LARGE]
+    manifest_new = []
+    regenerated = set()
+    steps = len(large) + (1 if small else 0) + (1 if do_special else 0)
+    step = 0
+
+    def progress(what):
+        log(f"[{step}/{steps}] {what} (elapsed {time.time() - t_start:.0f}s)")
+
+    def finish_model(name):
+        t = time.time()
+        params = verify_model_dir(os.path.join(staging, name), name)
+        install_dir(os.path.join(staging, name), os.path.join(out, name))
+        manifest_new.extend(model_entries(name, params))
+        regenerated.add(name)
+        for m in (f"{name}.safetensors", f"{name}.json"):
+            p = os.path.join(work, m)
+            if os.path.exists(p):
+                os.remove(p)
+        log(f"    verified {name} ({time.time() - t:.1f}s)")
+
+    def keras1_for(name):
+        for fn, src in KERAS1.items():
+            if src == name:
+                sp = os.path.join(out, "special")
+                os.makedirs(sp, exist_ok=True)
+                p = os.path.join(sp, fn)
+                write_keras1(p, os.path.join(out, name))
+                verify_keras1(p, os.path.join(out, name))
+                manifest_new.append({
+                    "model": name, "format": "keras1_weights", "path": f"special/{fn}",
+                    "expected": f"{name}/expected.safetensors",
+                    "arch": LARGE[name][0] if name in LARGE else "",
+                    "params": LARGE[name][1] if name in LARGE else manifest_params(name),
+                    "weights_only": True, "size": "large" if name in LARGE else "small"})
+                regenerated.add(f"special/{fn}")
+
+    def manifest_params(name):
+        for e in manifest_new:
+            if e["model"] == name:
+                return e["params"]
+        raise RuntimeError(name)
+
+    if small:
+        step += 1
+        progress(f"tiny models: {', '.join(small)}")
+        run_worker("tfk", small, staging, work)
+        run_worker("k3", small, staging, work)
+        for name in small:
+            finish_model(name)
+            keras1_for(name)
+
+    for name in large:
+        step += 1
+        progress(f"model {name}")
+        run_worker("tfk", [name], staging, work)
+        run_worker("k3", [name], staging, work)
+        finish_model(name)
+        keras1_for(name)
+        gc.collect()
+
+    if do_special:
+        step += 1
+        progress("special files")
+        run_worker("special", [], staging, work)
+        sp_stage = os.path.join(staging, "special")
+        write_not_keras(os.path.join(sp_stage, "not_keras.h5"))
+        write_not_hdf5(os.path.join(sp_stage, "not_hdf5.h5"))
+        sp = os.path.join(out, "special")
+        os.makedirs(sp, exist_ok=True)
+        for fn in sorted(os.listdir(sp_stage)):
+            os.replace(os.path.join(sp_stage, fn), os.path.join(sp, fn))
+        with open(os.path.join(work, "chunked_full.json")) as f:
+            cparams = json.load(f)["params"]
+        manifest_new.append({
+            "model": "chunked_full", "format": "chunked_full", "path": "special/chunked_full.h5",
+            "expected": "special/chunked_full.expected.safetensors", "arch": "", "params": cparams,
+            "weights_only": False, "size": "small"})
+        regenerated.add("special/chunked_full.h5")
+
+    # manifest: keep entries of models not regenerated by this run (only with --only)
+    manifest_path = os.path.join(out, "manifest.json")
+    old = []
+    if mode == "only" and os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            old = [e for e in json.load(f)
+                   if e["model"] not in regenerated and e["path"] not in regenerated]
+    order = {m: i for i, m in enumerate(all_models + ["chunked_full"])}
+    manifest = sorted(old + manifest_new, key=lambda e: (order.get(e["model"], 99), e["path"]))
+    write_json(manifest_path, manifest)
+    write_json(os.path.join(out, "versions.json"), versions())
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.time() - t_start
+    with open(complete + ".tmp", "w") as f:
+        json.dump({"mode": mode, "models": models, "special": do_special, "seconds": round(elapsed, 1)}, f)
+        f.write("\n")
+    os.replace(complete + ".tmp", complete)
+    log(f"done: {len(models)} models{' + special files' if do_special else ''} in {elapsed:.0f}s -> {out}")
+
+
+if __name__ == "__main__":
+    main()
