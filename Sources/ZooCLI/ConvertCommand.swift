@@ -1,6 +1,58 @@
 import ArgumentParser
+import Converter
+import Foundation
+import Zoo
 
 struct ConvertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "convert")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a Keras checkpoint (.h5, .weights.h5, .keras) into one verified .safetensors file.",
+        discussion: """
+        Full-model files (model.save) carry their architecture. Weights-only files need --arch: a registry
+        name (\(Registry.entries.map(\.name).joined(separator: ", "))) or a Keras model config saved as JSON.
+        """
+    )
+
+    @Argument(help: "The Keras checkpoint.") var input: String
+    @Option(name: .shortAndLong, help: "Output file (default: the input name with .safetensors).") var output: String?
+    @Option(help: "Architecture for weights-only files: a registry name or a model-config .json.") var arch: String?
+    @Option(help: "Storage precision: f32, f16 or bf16.") var dtype: String = "f32"
+    @Option(help: "Preprocessing to record (default: the registry's for a known model, else none).") var preprocess: String?
+    @Flag(help: "No progress line.") var quiet = false
+
+    func run() throws {
+        do {
+            guard let storage = StorageDType(rawValue: dtype.uppercased()) else {
+                throw ValidationError("--dtype must be f32, f16 or bf16, not '\(dtype)'")
+            }
+            let architecture = try arch.map(Architectures.resolve)
+            let outputPath = output ?? Self.defaultOutput(for: input)
+            var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess,
+                                             knownArchitectures: Registry.entries.map(\.name),
+                                             defaultPreprocess: { Registry.identify($0)?.preprocess ?? "none" })
+            if let architecture {
+                request.architecture = (architecture.name, architecture.graph, architecture.entry?.parameters)
+            }
+            let bar = quiet ? nil : ProgressLine("converting \((input as NSString).lastPathComponent)", unit: "MB")
+            let summary = try Conversion.run(request) { progress in
+                bar?.update(done: Double(progress.bytesDone) / 1e6, total: Double(progress.bytesTotal) / 1e6,
+                            detail: "\(progress.tensorsDone)/\(progress.tensorsTotal) tensors")
+            }
+            print("\(outputPath): \(summary.tensors) tensors, \(summary.parameters.formatted()) parameters, "
+                  + "\(summary.outputBytes.formatted()) bytes (\(storage.rawValue), \(summary.format.rawValue), weights matched \(summary.strategy.rawValue))")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    static func defaultOutput(for input: String) -> String {
+        var base = input
+        for suffix in [".weights.h5", ".h5", ".hdf5", ".keras"] where base.hasSuffix(suffix) {
+            base.removeLast(suffix.count)
+            break
+        }
+        return base + ".safetensors"
+    }
 }

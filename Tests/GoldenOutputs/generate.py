@@ -31,6 +31,7 @@ import gc
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,6 +102,12 @@ def log(msg):
 # input_layer, input_layer_1, ...; all other auto-generated names agree between the two.
 # ----------------------------------------------------------------------------------------------------
 
+def pylambda(src):
+    """A lambda compiled under a fixed file name, so the marshalled bytecode Keras stores in the
+    config does not embed this checkout's path."""
+    return eval(compile(src, "<zoo-golden>", "eval"))
+
+
 def _leaky(K, legacy, slope, **kw):
     if legacy:
         return K.layers.LeakyReLU(alpha=slope, **kw)
@@ -163,9 +170,9 @@ def build_tb_attention(K, legacy):
     gap_features = L.GlobalAveragePooling2D()(multiply_outputs)
     gap_mask = L.GlobalAveragePooling2D()(atten)
     if legacy:
-        outputs = L.Lambda(lambda x: x[0] / x[1], name="RescaleGAP")([gap_features, gap_mask])
+        outputs = L.Lambda(pylambda("lambda x: x[0]/x[1]"), name="RescaleGAP")([gap_features, gap_mask])
     else:
-        outputs = L.Lambda(lambda x: x[0] / x[1], output_shape=(vgg16_depth,),
+        outputs = L.Lambda(pylambda("lambda x: x[0]/x[1]"), output_shape=(vgg16_depth,),
                            name="RescaleGAP")([gap_features, gap_mask])
     outputs = L.Dropout(0.5)(outputs)
     outputs = L.Dense(128, activation="elu")(outputs)
@@ -488,6 +495,7 @@ def save_safetensors(tensors, path, metadata=None):
     from safetensors.numpy import save_file
     tmp = path + f".tmp-{os.getpid()}"
     save_file(tensors, tmp, metadata=metadata)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
@@ -616,10 +624,32 @@ def worker_k3(models, staging, work):
         arch = LARGE[name][0] if name in LARGE else ""
         save_safetensors(src, os.path.join(d, "expected.safetensors"),
                          metadata={"params": str(params), "arch": arch})
-        del model, nw, src
+        del model, nw
+        if name not in LARGE:
+            keras_reload_check(K, name, d, src)
+        del src
         K.backend.clear_session()
         gc.collect()
         log(f"    keras 3  {name}: {time.time() - t0:.1f}s")
+
+
+def keras_reload_check(K, name, d, src):
+    """Keras 3 itself loads every written file back with the expected values (small models only)."""
+    import numpy as np
+
+    def compare(model, what):
+        got = {t: np.asarray(w.numpy()) for _, ws in named_weights(K, model, False) for t, w in ws}
+        if set(got) != set(src) or any(got[t].tobytes() != src[t].tobytes() for t in src):
+            raise RuntimeError(f"{name}: Keras 3 reloading {what} does not give the expected weights")
+
+    for fn in ("tfk_weights.h5", "tfk_full.h5", "k3_full.h5", "k3.weights.h5"):
+        K.backend.clear_session()
+        model, _ = BUILDERS[name](K, False)
+        model.load_weights(os.path.join(d, fn))
+        compare(model, fn)
+    K.backend.clear_session()
+    compare(K.models.load_model(os.path.join(d, "k3.keras"), safe_mode=False, compile=False), "k3.keras")
+    K.backend.clear_session()
 
 
 def _padded(prefix, i, length):
@@ -688,7 +718,7 @@ def worker_special(staging, work):
     K.backend.clear_session()
     inp = K.Input((4,), name="input_1")
     x = L.Dense(3, name="dense")(inp)
-    x = L.Lambda(lambda t: t * 2, name="my_lambda")(x)
+    x = L.Lambda(pylambda("lambda x: x * 2"), name="my_lambda")(x)
     x = L.Dense(2, name="predictions")(x)
     model = K.Model(inp, x, name="python_lambda")
     atomic_keras_save(lambda p: model.save(p), os.path.join(d, "python_lambda.h5"), ".h5")
@@ -929,6 +959,10 @@ def verify_keras1(path, model_dir):
 # Orchestrator
 # ----------------------------------------------------------------------------------------------------
 
+_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|I0000 .*(port\.cc|cudart_stub\.cc|cpu_feature_guard\.cc)"
+                    r"|E0000 .*cuda|W0000 .*cuda|.*TF-TRT Warning|.*rebuild TensorFlow with the appropriate compiler flags)")
+
+
 def run_worker(kind, models, staging, work):
     env = dict(os.environ)
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -941,7 +975,14 @@ def run_worker(kind, models, staging, work):
         env["KERAS_BACKEND"] = "tensorflow"
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind,
            "--models", ",".join(models), "--staging", staging, "--work", work]
-    r = subprocess.run(cmd, env=env)
+    # TensorFlow prints a few C++ start-up lines before TF_CPP_MIN_LOG_LEVEL takes effect; drop them.
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, errors="replace")
+    for line in proc.stderr:
+        if not _NOISE.search(line):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+    proc.wait()
+    r = proc
     if r.returncode != 0:
         raise SystemExit(f"generate.py: worker {kind} for {','.join(models) or 'special'} failed "
                          f"(exit {r.returncode})")
@@ -1106,6 +1147,13 @@ def main():
             os.replace(os.path.join(sp_stage, fn), os.path.join(sp, fn))
         with open(os.path.join(work, "chunked_full.json")) as f:
             cparams = json.load(f)["params"]
+        import h5py
+        from safetensors.numpy import load_file
+        cexp = load_file(os.path.join(sp, "chunked_full.expected.safetensors"))
+        with h5py.File(os.path.join(sp, "chunked_full.h5"), "r") as f:
+            cgot, _ = read_legacy(f)
+        if set(cgot) != set(cexp) or any(cgot[t].tobytes() != cexp[t].tobytes() for t in cexp):
+            raise RuntimeError("special/chunked_full.h5 does not match its expected tensors")
         manifest_new.append({
             "model": "chunked_full", "format": "chunked_full", "path": "special/chunked_full.h5",
             "expected": "special/chunked_full.expected.safetensors", "arch": "", "params": cparams,
@@ -1120,7 +1168,9 @@ def main():
             old = [e for e in json.load(f)
                    if e["model"] not in regenerated and e["path"] not in regenerated]
     order = {m: i for i, m in enumerate(all_models + ["chunked_full"])}
-    manifest = sorted(old + manifest_new, key=lambda e: (order.get(e["model"], 99), e["path"]))
+    formats = [fmt for _, fmt, _ in FILES] + ["keras1_weights", "chunked_full"]
+    manifest = sorted(old + manifest_new,
+                      key=lambda e: (order.get(e["model"], 99), formats.index(e["format"]), e["path"]))
     write_json(manifest_path, manifest)
     write_json(os.path.join(out, "versions.json"), versions())
     shutil.rmtree(staging, ignore_errors=True)

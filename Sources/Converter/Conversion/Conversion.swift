@@ -1,0 +1,119 @@
+import Foundation
+
+/// `zoo convert`: one Keras checkpoint in, one verified safetensors file out.
+///
+/// Tensors stream one at a time from libhdf5 into the writer, so memory holds at most the largest
+/// tensor once; the output is written under a temporary name and renamed only when complete.
+public enum Conversion {
+    public static let converterVersion = "zoo 0.1.0"
+
+    public struct Request: Sendable {
+        public var input: String
+        public var output: String
+        /// The architecture for weights-only files (or to check a full model against).
+        public var architecture: (name: String, graph: ModelGraph, parameters: Int?)?
+        public var dtype: StorageDType
+        /// Preprocessing to record; nil asks `defaultPreprocess` once the graph is known.
+        public var preprocess: String?
+        public var defaultPreprocess: @Sendable (ModelGraph) -> String
+        /// Names a user may pass as `--arch`, for the message when one is needed.
+        public var knownArchitectures: [String]
+
+        public init(input: String, output: String, architecture: (name: String, graph: ModelGraph, parameters: Int?)? = nil,
+                    dtype: StorageDType = .f32, preprocess: String? = nil, knownArchitectures: [String] = [],
+                    defaultPreprocess: @escaping @Sendable (ModelGraph) -> String = { _ in "none" }) {
+            self.input = input
+            self.output = output
+            self.architecture = architecture
+            self.dtype = dtype
+            self.preprocess = preprocess
+            self.knownArchitectures = knownArchitectures
+            self.defaultPreprocess = defaultPreprocess
+        }
+    }
+
+    public struct Summary: Sendable {
+        public let format: KerasCheckpoint.Format
+        public let strategy: WeightMatcher.Strategy
+        public let graphName: String
+        public let tensors: Int
+        public let parameters: Int
+        public let outputBytes: Int
+        public let sourceSHA256: String
+    }
+
+    /// Progress of the streaming phase: tensors and bytes done so far.
+    public struct Progress: Sendable {
+        public let tensorsDone: Int
+        public let tensorsTotal: Int
+        public let bytesDone: Int
+        public let bytesTotal: Int
+    }
+
+    /// Reads the checkpoint and the graph that describes it, without converting anything.
+    public static func plan(_ request: Request) throws -> (KerasCheckpoint, ModelGraph, String, [WeightMatcher.Match]) {
+        let checkpoint = try KerasCheckpoint(path: request.input)
+        let graph: ModelGraph, graphName: String
+        if let architecture = request.architecture {
+            (graph, graphName) = (architecture.graph, "architecture '\(architecture.name)'")
+        } else if let config = checkpoint.modelConfig {
+            (graph, graphName) = (try KerasConfigImporter(file: request.input).importGraph(json: config), "the model config")
+        } else {
+            throw ConversionError(file: request.input, "holds only weights (\(checkpoint.format.rawValue), no model config): "
+                                  + "name its architecture with --arch (\(request.knownArchitectures.joined(separator: ", ")), or a Keras config .json)")
+        }
+        let matches = try WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: graphName).matches()
+        if let expected = request.architecture?.parameters, expected != graph.parameterCount {
+            throw ConversionError(file: request.input, "\(graphName) has \(graph.parameterCount) parameters, Keras' has \(expected)")
+        }
+        return (checkpoint, graph, graphName, matches)
+    }
+
+    public static func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Summary {
+        let (checkpoint, graph, _, matches) = try plan(request)
+        let sourceHash = try sha256Hex(ofFileAt: request.input)
+        let metadata = try self.metadata(for: checkpoint, graph: graph, sourceHash: sourceHash, preprocess: request.preprocess ?? request.defaultPreprocess(graph))
+
+        var writer = try SafetensorsWriter(path: request.output, tensors: matches.map { ($0.tensorName, $0.shape) },
+                                           dtype: request.dtype, metadata: metadata)
+        // One buffer, sized for the largest tensor, reused for every read.
+        let capacity = matches.map { $0.shape.reduce(1, *) }.max() ?? 0
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(capacity, 1))
+        defer { buffer.deallocate() }
+        let totalBytes = matches.reduce(0) { $0 + $1.shape.reduce(1, *) * 4 }
+        var doneBytes = 0
+        for (index, match) in matches.enumerated() {
+            let count = match.shape.reduce(1, *)
+            let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
+            try match.source.open().read(into: slice)
+            try writer.append(UnsafeBufferPointer(slice))
+            doneBytes += count * 4
+            progress(Progress(tensorsDone: index + 1, tensorsTotal: matches.count, bytesDone: doneBytes, bytesTotal: totalBytes))
+        }
+        try writer.finish()
+        let size = (try? FileManager.default.attributesOfItem(atPath: request.output)[.size] as? Int) ?? 0
+        return Summary(format: checkpoint.format, strategy: WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: "").strategy,
+                       graphName: graph.name, tensors: matches.count, parameters: graph.parameterCount,
+                       outputBytes: size, sourceSHA256: sourceHash)
+    }
+
+    /// The `__metadata__` of DESIGN.md: everything a reader needs to run and trust the file.
+    static func metadata(for checkpoint: KerasCheckpoint, graph: ModelGraph, sourceHash: String,
+                         preprocess: String) throws -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let source: [String: String] = [
+            "file": (checkpoint.path as NSString).lastPathComponent,
+            "sha256": sourceHash,
+            "format": checkpoint.format.rawValue,
+            "keras_version": checkpoint.kerasVersion ?? "unknown (Keras 1 files do not record it)",
+        ]
+        return [
+            "format": "zoo/1",
+            "graph": String(decoding: try encoder.encode(graph), as: UTF8.self),
+            "source": String(decoding: try encoder.encode(source), as: UTF8.self),
+            "preprocess": preprocess,
+            "converter": converterVersion,
+        ]
+    }
+}

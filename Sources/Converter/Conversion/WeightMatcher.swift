@@ -1,0 +1,178 @@
+/// Pairs every weight a graph needs with the stored weight that fills it, the way Keras itself
+/// loads the file (keras-formats.md §4): legacy weights-only files by the order of their weighted
+/// layers (how keras.applications loads the published files), everything else by layer name.
+/// Shapes must agree exactly, and nothing may be left over on either side.
+public struct WeightMatcher {
+    public struct Match: Sendable {
+        public let tensorName: String
+        public let shape: [Int]
+        public let source: KerasCheckpoint.StoredWeight
+    }
+
+    public enum Strategy: String, Sendable { case byOrder = "by order", byName = "by name" }
+
+    let checkpoint: KerasCheckpoint
+    let graph: ModelGraph
+    let graphName: String
+
+    public init(checkpoint: KerasCheckpoint, graph: ModelGraph, graphName: String) {
+        self.checkpoint = checkpoint
+        self.graph = graph
+        self.graphName = graphName
+    }
+
+    public var strategy: Strategy {
+        checkpoint.format == .legacyWeights ? .byOrder : .byName
+    }
+
+    /// The weighted units of the graph at the top level: a plain layer, or a whole nested model.
+    struct Unit {
+        let name: String
+        let layers: [Layer]
+        var isNested: Bool { layers.count > 1 || layers.first?.name != name }
+        var weightCount: Int { layers.reduce(0) { $0 + $1.weights.count } }
+    }
+
+    var units: [Unit] {
+        var order: [String] = []
+        var members: [String: [Layer]] = [:]
+        for layer in graph.layers where !layer.weights.isEmpty {
+            let unit = layer.scope.first ?? layer.name
+            if members[unit] == nil { order.append(unit) }
+            members[unit, default: []].append(layer)
+        }
+        return order.map { Unit(name: $0, layers: members[$0]!) }
+    }
+
+    public func matches() throws -> [Match] {
+        let result: [Match]
+        switch checkpoint.format {
+        case .legacyWeights: result = try legacyMatches(byName: false)
+        case .legacyFullModel: result = try legacyMatches(byName: true)
+        case .v3Weights, .archive: result = try v3Matches()
+        }
+        // Emit in graph order, whatever order the file holds them in.
+        let byName = Dictionary(result.map { ($0.tensorName, $0) }, uniquingKeysWith: { first, _ in first })
+        return graph.weightSpecs.compactMap { byName[$0.tensorName] }
+    }
+
+    // MARK: Legacy layout
+
+    private func legacyMatches(byName: Bool) throws -> [Match] {
+        let units = self.units, groups = checkpoint.groups
+        var pairs: [(Unit, KerasCheckpoint.WeightGroup)] = []
+        if byName {
+            let groupsByName = Dictionary(groups.map { ($0.name ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+            for unit in units {
+                guard let group = groupsByName[unit.name] else { throw failure(nil, "layer '\(unit.name)' has no weights in the file") }
+                pairs.append((unit, group))
+            }
+            if let extra = groups.first(where: { group in !units.contains { $0.name == group.name } }) {
+                throw failure(extra.place, "holds weights for '\(extra.name ?? "?")', a layer \(graphName) does not have")
+            }
+        } else {
+            // Compare pairwise first, so a wrong architecture is reported at its first differing layer.
+            for (unit, group) in zip(units, groups) {
+                _ = try unitMatches(unit, group)
+                pairs.append((unit, group))
+            }
+            guard units.count == groups.count else {
+                throw failure(nil, "the file has \(groups.count) layers with weights, \(graphName) has \(units.count)"
+                              + (units.count > groups.count ? " (first missing: '\(units[groups.count].name)')"
+                                                            : " (first extra: '\(groups[units.count].name ?? "?")')"))
+            }
+        }
+        return try pairs.flatMap { try unitMatches($0.0, $0.1) }
+    }
+
+    private func unitMatches(_ unit: Unit, _ group: KerasCheckpoint.WeightGroup) throws -> [Match] {
+        guard group.weights.count == unit.weightCount else {
+            throw failure(group.place, "holds \(group.weights.count) weights, layer '\(unit.name)' of \(graphName) has \(unit.weightCount)"
+                          + " (\(unit.layers.flatMap { $0.weights.map(\.name) }.joined(separator: ", ")))")
+        }
+        if unit.isNested {
+            // A nested model's group lists every inner weight as "<inner layer>/<weight>", trainable
+            // ones first, so the inner names are the only reliable key (keras-formats.md §1.5).
+            return try group.weights.map { stored in
+                let parts = (stored.storedName ?? "").split(separator: "/").map(String.init)
+                guard parts.count >= 2, let layer = unit.layers.first(where: { $0.name == parts[parts.count - 2] || $0.name.hasSuffix("/\(parts[parts.count - 2])") }),
+                      let short = WeightNames.canonical(parts[parts.count - 1], layer: layer.name),
+                      let spec = layer.weights.first(where: { $0.name == short }) else {
+                    throw failure(stored.place, "weight '\(stored.storedName ?? "?")' matches no layer of nested model '\(unit.name)'")
+                }
+                return try match(layer, spec, stored)
+            }
+        }
+        let layer = unit.layers[0]
+        let names = group.weights.map { WeightNames.canonical($0.storedName ?? "", layer: group.name ?? layer.name) }
+        let byName = names.allSatisfy { name in layer.weights.contains { $0.name == name } } && Set(names).count == names.count
+        return try zip(group.weights, names).enumerated().map { index, pair in
+            let spec = byName ? layer.weights.first { $0.name == pair.1 }! : layer.weights[index]
+            return try match(layer, spec, pair.0)
+        }
+    }
+
+    // MARK: v3 layout
+
+    private func v3Matches() throws -> [Match] {
+        let layers = graph.layers.filter { !$0.weights.isEmpty }
+        if let unnamed = checkpoint.groups.first(where: { $0.name == nil }) {
+            throw failure(unnamed.place, "has no layer name (files written before Keras 3.6 or by tf-keras do not record them); convert the full model (.keras) instead")
+        }
+        var remaining = Dictionary(checkpoint.groups.map { ($0.name!, $0) }, uniquingKeysWith: { first, _ in first })
+        var result: [Match] = []
+        for layer in layers {
+            let key = remaining[layer.name] != nil ? layer.name : String(layer.name.split(separator: "/").last!)
+            guard let group = remaining.removeValue(forKey: key) else {
+                throw failure(nil, "layer '\(layer.name)' has no weights in the file")
+            }
+            guard group.weights.count == layer.weights.count else {
+                throw failure(group.place, "holds \(group.weights.count) weights, layer '\(layer.name)' of \(graphName) has \(layer.weights.count)")
+            }
+            result += try zip(layer.weights, group.weights).map { try match(layer, $0, $1) }
+        }
+        if let extra = remaining.values.min(by: { $0.place < $1.place }) {
+            throw failure(extra.place, "holds weights for '\(extra.name!)', a layer \(graphName) does not have")
+        }
+        return result
+    }
+
+    // MARK: Helpers
+
+    private func match(_ layer: Layer, _ spec: WeightSpec, _ stored: KerasCheckpoint.StoredWeight) throws -> Match {
+        guard spec.shape == stored.shape else {
+            throw failure(stored.place, "layer '\(layer.name)' \(spec.name) has shape \(describe(stored.shape)) in the file, \(graphName) expects \(describe(spec.shape))")
+        }
+        return Match(tensorName: layer.tensorName(of: spec), shape: spec.shape, source: stored)
+    }
+
+    private func describe(_ shape: [Int]) -> String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }
+
+    private func failure(_ place: String?, _ problem: String) -> ConversionError {
+        ConversionError(file: checkpoint.path, place: place, problem)
+    }
+}
+
+/// Weight names across Keras generations, reduced to the short names of today's Keras.
+enum WeightNames {
+    static let keras1: [String: String] = ["W": "kernel", "b": "bias", "running_mean": "moving_mean", "running_std": "moving_variance"]
+    static let current: Set<String> = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"]
+
+    /// `block1_conv1/kernel:0` → `kernel`; `block1_conv1_W_1:0` → `kernel`; `bn_conv1_running_std:0`
+    /// → `moving_variance` (Keras 1 stored the variance under that name). Nil when unrecognised.
+    static func canonical(_ stored: String, layer: String) -> String? {
+        var name = String(stored.split(separator: "/").last ?? "")
+        if let colon = name.lastIndex(of: ":") { name = String(name[..<colon]) }
+        if current.contains(name) { return name }
+        let layerName = String(layer.split(separator: "/").last ?? "")
+        if name.hasPrefix(layerName + "_") { name.removeFirst(layerName.count + 1) }
+        if current.contains(name) { return name }
+        if let mapped = keras1[name] { return mapped }
+        // TensorFlow uniquified some Keras 1 variables with a numeric suffix: `W_1`.
+        if let underscore = name.lastIndex(of: "_"), Int(name[name.index(after: underscore)...]) != nil {
+            let base = String(name[..<underscore])
+            return keras1[base] ?? (current.contains(base) ? base : nil)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// A Keras checkpoint in any of its formats (keras-formats.md §0), opened for reading: what the
+/// file says about itself, its model config if it carries one, and its weights grouped the way
+/// Keras groups them. Nothing is read into memory until a weight is asked for.
+public final class KerasCheckpoint: @unchecked Sendable {
+    public enum Format: String, Sendable {
+        case legacyWeights = "legacy weights .h5"
+        case legacyFullModel = "legacy full-model .h5"
+        case v3Weights = "Keras 3 .weights.h5"
+        case archive = ".keras archive"
+    }
+
+    /// One weight as stored: its name in the file (legacy files only), shape and dataset.
+    public struct StoredWeight: Sendable {
+        public let storedName: String?
+        public let shape: [Int]
+        public let place: String
+        let open: @Sendable () throws -> HDF5Dataset
+    }
+
+    /// The weights Keras saves for one layer of the model (for a nested model: all of its layers).
+    public struct WeightGroup: Sendable {
+        /// Legacy: the layer's group name. v3: the layer name from `vars/@name` (nil before Keras 3.6).
+        public let name: String?
+        /// v3 only: the names of the enclosing nested models, outermost first.
+        public let scope: [String]
+        public let place: String
+        public let weights: [StoredWeight]
+    }
+
+    public let path: String
+    public let format: Format
+    public let kerasVersion: String?
+    public let backend: String?
+    public let modelConfig: String?
+    /// Legacy layout: layers with weights, in `layer_names` order. v3 layout: every layer with
+    /// variables, in file order.
+    public let groups: [WeightGroup]
+
+    private let file: HDF5File
+    private let archive: StoredZipArchive?
+
+    public init(path: String) throws {
+        self.path = path
+        let name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".keras") {
+            let archive = try StoredZipArchive(path: path)
+            self.archive = archive
+            file = try HDF5File(image: try archive.bytes(of: "model.weights.h5"), displayName: "\(path)[model.weights.h5]")
+            modelConfig = try archive.text(of: "config.json")
+            let metadata = try? JSONSerialization.jsonObject(with: Data(try archive.text(of: "metadata.json").utf8)) as? [String: Any]
+            kerasVersion = metadata?["keras_version"] as? String
+            backend = nil
+            format = .archive
+            groups = try Self.v3Groups(in: try file.root)
+            return
+        }
+        archive = nil
+        file = try HDF5File(path: path)
+        let root = try file.root
+        var weightsRoot = root
+        if !root.hasChunkedAttribute("layer_names"), root.isGroup("model_weights") {
+            weightsRoot = try root.group("model_weights")
+        }
+        modelConfig = try root.string(attribute: "model_config")
+        kerasVersion = try root.string(attribute: "keras_version") ?? weightsRoot.string(attribute: "keras_version")
+        backend = try root.string(attribute: "backend") ?? weightsRoot.string(attribute: "backend")
+        if weightsRoot.hasChunkedAttribute("layer_names") {
+            format = modelConfig == nil ? .legacyWeights : .legacyFullModel
+            groups = try Self.legacyGroups(in: weightsRoot)
+        } else if root.isGroup("layers") || root.isGroup("_layer_checkpoint_dependencies") {
+            format = .v3Weights
+            groups = try Self.v3Groups(in: root)
+        } else {
+            throw ConversionError(file: path, "an HDF5 file, but not a Keras checkpoint (no layer_names attribute, no model_weights or layers group)")
+        }
+    }
+
+    public var weightCount: Int { groups.reduce(0) { $0 + $1.weights.count } }
+    public var parameterCount: Int { groups.reduce(0) { $0 + $1.weights.reduce(0) { $0 + $1.shape.reduce(1, *) } } }
+
+    // MARK: Legacy layout (keras-formats.md §1)
+
+    private static func legacyGroups(in root: HDF5Group) throws -> [WeightGroup] {
+        try root.chunkedStrings(attribute: "layer_names").compactMap { layer in
+            guard root.isGroup(layer) else {
+                throw ConversionError(file: root.file.displayName, place: root.child(layer), "listed in layer_names but missing")
+            }
+            let group = try root.group(layer)
+            // Datasets are opened by the names in weight_names, relative to the layer's group:
+            // never by a path built from the layer name (keras-formats.md §8.1).
+            let weights = try group.chunkedStrings(attribute: "weight_names").map { weightName in
+                let dataset = try group.dataset(weightName)
+                return StoredWeight(storedName: weightName, shape: dataset.shape, place: dataset.place,
+                                    open: { try group.dataset(weightName) })
+            }
+            return weights.isEmpty ? nil : WeightGroup(name: layer, scope: [], place: group.path, weights: weights)
+        }
+    }
+
+    // MARK: v3 layout (keras-formats.md §3)
+
+    private static func v3Groups(in root: HDF5Group) throws -> [WeightGroup] {
+        let layersName = root.isGroup("layers") ? "layers" : "_layer_checkpoint_dependencies"
+        guard root.isGroup(layersName) else {
+            throw ConversionError(file: root.file.displayName, "a Keras 3 weights file without a 'layers' group")
+        }
+        return try v3Groups(in: try root.group(layersName), scope: [])
+    }
+
+    private static func v3Groups(in layers: HDF5Group, scope: [String]) throws -> [WeightGroup] {
+        var result: [WeightGroup] = []
+        for child in try layers.linkNames() where layers.isGroup(child) {
+            let layer = try layers.group(child)
+            let vars = layer.isGroup("vars") ? try layer.group("vars") : nil
+            let name = try vars?.string(attribute: "name")
+            if let vars {
+                // Variables are datasets "0", "1", ...: sort numerically ("10" would sort before "2").
+                let indices = try vars.linkNames().compactMap(Int.init).sorted()
+                let weights = try indices.map { index in
+                    let dataset = try vars.dataset(String(index))
+                    return StoredWeight(storedName: nil, shape: dataset.shape, place: dataset.place,
+                                        open: { try vars.dataset(String(index)) })
+                }
+                if !weights.isEmpty { result.append(WeightGroup(name: name, scope: scope, place: layer.path, weights: weights)) }
+            }
+            if layer.isGroup("layers") {
+                result += try v3Groups(in: try layer.group("layers"), scope: scope + [name ?? child])
+            }
+        }
+        return result
+    }
+}

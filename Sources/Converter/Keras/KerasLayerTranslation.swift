@@ -1,0 +1,178 @@
+import Foundation
+
+/// One Keras layer config → a Zoo op and the attributes that matter at inference
+/// (keras-formats.md §2.4). Initialisers, regularisers, constraints and `trainable` are dropped;
+/// anything whose meaning would be lost is refused with the reason.
+enum KerasLayerTranslation {
+    struct Refusal: Error { let reason: String }
+
+    static let supportedClasses = [
+        "InputLayer", "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
+        "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Add", "Subtract", "Multiply",
+        "Maximum", "Average", "Concatenate", "Flatten", "Dropout", "Activation", "ReLU", "LeakyReLU", "ELU",
+        "Softmax", "Lambda (RescaleGAP)", "Functional", "Sequential",
+    ]
+
+    /// Python Lambdas Zoo translates, by layer name: their bytecode cannot be read outside CPython.
+    static let translatedLambdas: [String: (op: Op, meaning: String)] = ["RescaleGAP": (.divide, "x[0] / x[1]")]
+
+    static func translate(className: String, name: String, config: [String: Any]) throws -> (Op, [String: AttributeValue]) {
+        switch className {
+        case "Conv2D", "Convolution2D":
+            if let groups = int(config["groups"]), groups != 1 { throw Refusal(reason: "grouped convolution (groups \(groups)) is not supported") }
+            var attributes: [String: AttributeValue] = [
+                "filters": .int(try require(int(config["filters"]), "filters")),
+                "kernel_size": .ints(try pair(config["kernel_size"], "kernel_size")),
+                "strides": .ints(try pair(config["strides"] ?? [1, 1], "strides")),
+                "padding": .string(try padding(config)),
+                "dilation_rate": .ints(try pair(config["dilation_rate"] ?? [1, 1], "dilation_rate")),
+                "use_bias": .bool(config["use_bias"] as? Bool ?? true),
+            ]
+            try activation(config["activation"], into: &attributes)
+            return (.conv2d, attributes)
+
+        case "Dense":
+            var attributes: [String: AttributeValue] = [
+                "units": .int(try require(int(config["units"]), "units")),
+                "use_bias": .bool(config["use_bias"] as? Bool ?? true),
+            ]
+            try activation(config["activation"], into: &attributes)
+            return (.dense, attributes)
+
+        case "BatchNormalization":
+            let axis = (config["axis"] as? [Any])?.first ?? config["axis"] ?? -1
+            guard let axisValue = int(axis), axisValue == -1 || axisValue == 3 else {
+                throw Refusal(reason: "normalises over axis \(axis); only the channel axis (-1 or 3) is supported")
+            }
+            return (.batchNorm, [
+                "epsilon": .double(try require(double(config["epsilon"]), "epsilon")),
+                "center": .bool(config["center"] as? Bool ?? true),
+                "scale": .bool(config["scale"] as? Bool ?? true),
+            ])
+
+        case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
+            let size = try pair(config["pool_size"] ?? [2, 2], "pool_size")
+            let strides = config["strides"].flatMap { $0 is NSNull ? nil : $0 }.map { try? pair($0, "strides") } ?? size
+            return (className.hasPrefix("Max") ? .maxPool2d : .avgPool2d,
+                    ["pool_size": .ints(size), "strides": .ints(strides ?? size), "padding": .string(try padding(config))])
+
+        case "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D":
+            return (className.contains("Max") ? .globalMaxPool2d : .globalAvgPool2d,
+                    ["keepdims": .bool(config["keepdims"] as? Bool ?? false)])
+
+        case "ZeroPadding2D":
+            return (.zeroPad2d, ["padding": .ints(try zeroPadding(config["padding"]))])
+
+        case "Add": return (.add, [:])
+        case "Subtract": return (.subtract, [:])
+        case "Multiply": return (.multiply, [:])
+        case "Maximum": return (.maximum, [:])
+        case "Average": return (.average, [:])
+        case "Concatenate": return (.concatenate, ["axis": .int(int(config["axis"]) ?? -1)])
+        case "Flatten": return (.flatten, [:])
+        case "Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise", "AlphaDropout":
+            return (.dropout, ["rate": .double(double(config["rate"]) ?? double(config["stddev"]) ?? 0)])
+
+        case "Activation":
+            var attributes: [String: AttributeValue] = [:]
+            try activation(config["activation"], into: &attributes)
+            return (.activation, attributes)
+        case "ReLU":
+            let slope = double(config["negative_slope"]) ?? 0, threshold = double(config["threshold"]) ?? 0
+            if let maxValue = config["max_value"], !(maxValue is NSNull) {
+                throw Refusal(reason: "ReLU with max_value \(maxValue) is not supported")
+            }
+            guard threshold == 0 else { throw Refusal(reason: "ReLU with threshold \(threshold) is not supported") }
+            return (.activation, slope == 0 ? ["activation": .string("relu")]
+                                            : ["activation": .string("leaky_relu"), "alpha": .double(slope)])
+        case "LeakyReLU":
+            // tf-keras calls the slope `alpha`, Keras 3 `negative_slope`.
+            let slope = double(config["negative_slope"]) ?? double(config["alpha"]) ?? 0.3
+            return (.activation, ["activation": .string("leaky_relu"), "alpha": .double(slope)])
+        case "ELU":
+            return (.activation, ["activation": .string("elu"), "alpha": .double(double(config["alpha"]) ?? 1)])
+        case "Softmax":
+            let axis = (config["axis"] as? [Any])?.first ?? config["axis"] ?? -1
+            guard int(axis) == -1 else { throw Refusal(reason: "softmax over axis \(axis) is not supported (only -1)") }
+            return (.activation, ["activation": .string("softmax")])
+
+        case "Lambda":
+            guard let known = translatedLambdas[name] else {
+                throw Refusal(reason: "holds Python bytecode that Zoo cannot translate; known Lambdas: "
+                              + translatedLambdas.map { "\($0.key) (\($0.value.meaning))" }.joined(separator: ", "))
+            }
+            return (known.op, [:])
+        case "TFOpLambda", "SlicingOpLambda":
+            throw Refusal(reason: "wraps the TensorFlow op '\(config["function"] ?? "?")', which Zoo cannot translate")
+        default:
+            throw Refusal(reason: "layer class \(className) is not supported (supported: \(supportedClasses.joined(separator: ", ")))")
+        }
+    }
+
+    /// Activation names as Keras serialises them: a string, or (Keras 3) a serialised object.
+    static let activations = ["linear", "relu", "sigmoid", "softmax", "elu", "leaky_relu", "tanh"]
+
+    private static func activation(_ value: Any?, into attributes: inout [String: AttributeValue]) throws {
+        var name = "linear"
+        if let string = value as? String { name = string }
+        else if let object = value as? [String: Any] {
+            let className = object["class_name"] as? String ?? "?"
+            let config = object["config"] as? [String: Any] ?? [:]
+            switch className {
+            case "LeakyReLU":
+                name = "leaky_relu"
+                attributes["alpha"] = .double(double(config["negative_slope"]) ?? double(config["alpha"]) ?? 0.3)
+            case "function", "__function__":
+                name = config["name"] as? String ?? (object["config"] as? String) ?? "?"
+            default:
+                throw Refusal(reason: "activation \(className) is not supported")
+            }
+        } else if value != nil && !(value is NSNull) {
+            throw Refusal(reason: "activation \(value!) is not readable")
+        }
+        if name == "elu" && attributes["alpha"] == nil { attributes["alpha"] = .double(1) }
+        if name == "leaky_relu" && attributes["alpha"] == nil { attributes["alpha"] = .double(0.2) }
+        guard activations.contains(name) else {
+            throw Refusal(reason: "activation '\(name)' is not supported (supported: \(activations.joined(separator: ", ")))")
+        }
+        attributes["activation"] = .string(name)
+    }
+
+    private static func padding(_ config: [String: Any]) throws -> String {
+        let value = (config["padding"] as? String ?? "valid").lowercased()
+        guard value == "same" || value == "valid" else { throw Refusal(reason: "padding '\(value)' is not supported") }
+        return value
+    }
+
+    /// ZeroPadding2D's `padding`: an int, a pair (symmetric per axis) or ((top, bottom), (left, right)).
+    private static func zeroPadding(_ value: Any?) throws -> [Int] {
+        if let single = int(value) { return [single, single, single, single] }
+        guard let parts = value as? [Any], parts.count == 2 else { throw Refusal(reason: "unreadable padding \(value ?? "none")") }
+        if let h = int(parts[0]), let w = int(parts[1]) { return [h, h, w, w] }
+        guard let h = parts[0] as? [Any], let w = parts[1] as? [Any], h.count == 2, w.count == 2,
+              let t = int(h[0]), let b = int(h[1]), let l = int(w[0]), let r = int(w[1]) else {
+            throw Refusal(reason: "unreadable padding \(value!)")
+        }
+        return [t, b, l, r]
+    }
+
+    private static func pair(_ value: Any?, _ key: String) throws -> [Int] {
+        if let single = int(value) { return [single, single] }
+        guard let parts = value as? [Any], parts.count == 2, let a = int(parts[0]), let b = int(parts[1]) else {
+            throw Refusal(reason: "'\(key)' is not a pair of integers")
+        }
+        return [a, b]
+    }
+
+    private static func require<T>(_ value: T?, _ key: String) throws -> T {
+        guard let value else { throw Refusal(reason: "config has no '\(key)'") }
+        return value
+    }
+
+    private static func int(_ value: Any?) -> Int? {
+        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        return number.intValue
+    }
+
+    private static func double(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+}
