@@ -1,0 +1,38 @@
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// SHA-256 of a file's contents as 64 lowercase hex digits, read in chunks so a large checkpoint
+/// is never held in memory whole. For the `source` metadata of a converted file.
+public func sha256Hex(ofFileAt path: String) throws -> String {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+        let code = errno
+        throw ioError(path: path, "open", code: code)
+    }
+    defer { close(descriptor) }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
+    defer { buffer.deallocate() }
+    var hasher = SHA256()
+    while true {
+        let count = try readFully(descriptor, into: buffer, path: path)
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        if count < buffer.count { break }
+    }
+    return hexString(hasher.finalize())
+}
+
+/// Lowercase hex, two digits per byte.
+func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0xF)])
+    }
+    return String(decoding: text, as: UTF8.self)
+}

@@ -1,0 +1,198 @@
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes one safetensors file, streaming: the header first (everything in it follows from the
+/// declaration), then each tensor's values as they are appended, hashed on the way out.
+///
+/// The file is built under a temporary name next to `path` and renamed over it only by `finish`,
+/// so a reader never sees a partial file at `path`. Any failure removes the temporary file at
+/// once; dropping the writer without `finish` or `abort` removes it too.
+///
+///     var writer = try SafetensorsWriter(path: out, tensors: specs, dtype: .f16, metadata: meta)
+///     for values in weights { try values.withUnsafeBufferPointer { try writer.append($0) } }
+///     try writer.finish()
+public struct SafetensorsWriter: ~Copyable {
+    public let path: String
+    public let temporaryPath: String
+    public let dtype: StorageDType
+    private let tensors: [(name: String, elementCount: Int)]
+    /// File offset of the 64 placeholder digits of `data_sha256`.
+    private let hashOffset: Int
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    private var nextTensor = 0
+    /// Converted F16/BF16 values on their way to `write`; nil for F32, which is written straight
+    /// from the caller's buffer.
+    private let staging: UnsafeMutableBufferPointer<UInt16>?
+    /// Set once the temporary file is gone: renamed by `finish`, or removed on failure or abort.
+    private var isClosed = false
+
+    /// Bytes hashed and written per step: large enough that system call overhead vanishes, small
+    /// enough that a step's bytes are still in cache when `write` copies them after hashing.
+    static let chunkBytes = 1 << 20
+
+    /// Creates `<dir>/.<name>.tmp-<random>` next to `path` and writes the header into it: metadata
+    /// (plus a placeholder `data_sha256`) and every tensor's entry in the given order, with
+    /// offsets computed from the shapes and `dtype`.
+    public init(path: String, tensors: [(name: String, shape: [Int])], dtype: StorageDType,
+                metadata: [String: String]) throws {
+        let layout = try HeaderLayout(path: path, tensors: tensors, dtype: dtype, metadata: metadata)
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporaryPath = "\(directory).\(name).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+
+        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw ioError(path: path, "create temporary file \(temporaryPath)", code: code)
+        }
+        do {
+            var length = UInt64(layout.json.count).littleEndian
+            try withUnsafeBytes(of: &length) { prefix in
+                try writeAll(descriptor, prefix, path: path, operation: "write \(temporaryPath)")
+            }
+            try layout.json.withUnsafeBytes { json in
+                try writeAll(descriptor, json, path: path, operation: "write \(temporaryPath)")
+            }
+        } catch {
+            Self.remove(descriptor: descriptor, temporaryPath: temporaryPath)
+            throw error
+        }
+
+        self.path = path
+        self.temporaryPath = temporaryPath
+        self.dtype = dtype
+        self.tensors = zip(tensors, layout.elementCounts).map { ($0.name, $1) }
+        self.hashOffset = 8 + layout.hashValueOffset
+        self.descriptor = descriptor
+        self.staging = dtype == .f32 ? nil : .allocate(capacity: Self.chunkBytes / dtype.byteWidth)
+    }
+
+    deinit {
+        if !isClosed { Self.remove(descriptor: descriptor, temporaryPath: temporaryPath) }
+        staging?.deallocate()
+    }
+
+    /// Appends the next declared tensor's values, converted to the storage dtype (rounding to
+    /// nearest even), hashing the stored bytes as they are written. On any error the temporary
+    /// file is removed and the writer is closed.
+    public mutating func append(_ values: UnsafeBufferPointer<Float>) throws {
+        guard !isClosed else { throw failure(.writerClosed) }
+        guard nextTensor < tensors.count else {
+            abandon()
+            throw failure(.unexpectedTensor(declared: tensors.count))
+        }
+        let (name, expected) = tensors[nextTensor]
+        guard values.count == expected else {
+            abandon()
+            throw failure(.elementCountMismatch(tensor: name, expected: expected, actual: values.count))
+        }
+        do {
+            if let staging {
+                let convert = dtype == .f16 ? convertToHalf : convertToBFloat16
+                var start = 0
+                while start < values.count {
+                    let chunk = UnsafeBufferPointer(rebasing: values[start..<min(start + staging.count, values.count)])
+                    convert(chunk, staging)
+                    try emit(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(staging)[..<(chunk.count * 2)]))
+                    start += chunk.count
+                }
+            } else {
+                let bytes = UnsafeRawBufferPointer(values)
+                var start = 0
+                while start < bytes.count {
+                    let end = min(start + Self.chunkBytes, bytes.count)
+                    try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                    start = end
+                }
+            }
+        } catch {
+            abandon()
+            throw error
+        }
+        nextTensor += 1
+    }
+
+    public mutating func append(_ values: [Float]) throws {
+        try values.withUnsafeBufferPointer { try append($0) }
+    }
+
+    /// Checks every declared tensor was appended, patches `data_sha256` into the header, flushes
+    /// the file to disk and renames it over `path`. On failure nothing is left behind.
+    public consuming func finish() throws {
+        guard !isClosed else { throw failure(.writerClosed) }
+        guard nextTensor == tensors.count else {
+            abandon()
+            throw failure(.incomplete(written: nextTensor, declared: tensors.count))
+        }
+        let digest = Array(hexString(hasher.finalize()).utf8)
+        do {
+            try digest.withUnsafeBytes { digest in
+                try pwriteAll(descriptor, digest, at: hashOffset, path: path, operation: "write \(temporaryPath)")
+            }
+            // Flushed before the rename so that after a crash `path` holds either the old file or
+            // the complete new one, never a renamed file whose data never reached the disk.
+            guard fsync(descriptor) == 0 else {
+                let code = errno
+                throw ioError(path: path, "flush \(temporaryPath) to disk", code: code)
+            }
+            let closing = descriptor
+            descriptor = -1
+            guard close(closing) == 0 else {
+                let code = errno
+                throw ioError(path: path, "close \(temporaryPath)", code: code)
+            }
+            guard rename(temporaryPath, path) == 0 else {
+                let code = errno
+                throw ioError(path: path, "rename \(temporaryPath) to \(path)", code: code)
+            }
+        } catch {
+            abandon()
+            throw error
+        }
+        isClosed = true
+        Self.syncDirectory(of: temporaryPath)
+    }
+
+    /// Removes the temporary file without writing `path`. For error paths that do not go through
+    /// the writer; dropping the writer does the same.
+    public consuming func abort() {
+        if !isClosed { abandon() }
+    }
+
+    private mutating func emit(_ bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
+        hasher.update(bufferPointer: bytes)
+        try writeAll(descriptor, bytes, path: path, operation: "write \(temporaryPath)")
+    }
+
+    private mutating func abandon() {
+        Self.remove(descriptor: descriptor, temporaryPath: temporaryPath)
+        descriptor = -1
+        isClosed = true
+    }
+
+    private func failure(_ problem: SafetensorsError.Problem) -> SafetensorsError {
+        SafetensorsError(path: path, problem: problem)
+    }
+
+    private static func remove(descriptor: Int32, temporaryPath: String) {
+        if descriptor >= 0 { close(descriptor) }
+        unlink(temporaryPath)
+    }
+
+    /// Makes the rename itself durable. Best effort: the file is already complete and in place,
+    /// and some file systems refuse fsync on a directory, which is no reason to fail the write.
+    private static func syncDirectory(of file: String) {
+        let directory = file.lastIndex(of: "/").map { String(file[...$0]) } ?? "."
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+}
