@@ -19,7 +19,7 @@ final class ProgressLine {
         let fraction = total > 0 ? done / total : 1
         let rate = elapsed > 0 ? done / elapsed : 0
         let left = rate > 0 ? (total - done) / rate : 0
-        let line = String(format: "%@ %3.0f%% %@ (%.0f/%.0f %@, %.0f %@/s, %.1fs left)",
+        let line = String(format: "%@ %3.0f%% %@ (%.1f/%.1f %@, %.0f %@/s, %.1fs left)",
                           label, fraction * 100, detail, done, total, unit, rate, unit, left)
         if interactive {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))

@@ -1,5 +1,5 @@
 import Testing
-@testable import Converter
+import Converter
 
 @Test func parameterCountSumsWeightShapes() {
     let graph = ModelGraph(name: "m", layers: [

@@ -62,7 +62,9 @@ public enum Conversion {
             throw ConversionError(file: request.input, "holds only weights (\(checkpoint.format.rawValue), no model config): "
                                   + "name its architecture with --arch (\(request.knownArchitectures.joined(separator: ", ")), or a Keras config .json)")
         }
-        let matches = try WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: graphName).matches()
+        // v3 files without layer names are matched through the paths their config implies.
+        let v3Paths = request.architecture == nil ? try checkpoint.modelConfig.map { try KerasConfigImporter(file: request.input).v3Paths(json: $0) } : nil
+        let matches = try WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: graphName, v3Paths: v3Paths ?? [:]).matches()
         if let expected = request.architecture?.parameters, expected != graph.parameterCount {
             throw ConversionError(file: request.input, "\(graphName) has \(graph.parameterCount) parameters, Keras' has \(expected)")
         }

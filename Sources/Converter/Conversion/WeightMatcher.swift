@@ -14,11 +14,14 @@ public struct WeightMatcher {
     let checkpoint: KerasCheckpoint
     let graph: ModelGraph
     let graphName: String
+    /// For v3 files without layer names: layer name by variable path (`layers/conv2d_1`).
+    let layerByV3Path: [String: String]
 
-    public init(checkpoint: KerasCheckpoint, graph: ModelGraph, graphName: String) {
+    public init(checkpoint: KerasCheckpoint, graph: ModelGraph, graphName: String, v3Paths: [String: String] = [:]) {
         self.checkpoint = checkpoint
         self.graph = graph
         self.graphName = graphName
+        layerByV3Path = Dictionary(v3Paths.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public var strategy: Strategy {
@@ -116,10 +119,12 @@ public struct WeightMatcher {
 
     private func v3Matches() throws -> [Match] {
         let layers = graph.layers.filter { !$0.weights.isEmpty }
-        if let unnamed = checkpoint.groups.first(where: { $0.name == nil }) {
-            throw failure(unnamed.place, "has no layer name (files written before Keras 3.6 or by tf-keras do not record them); convert the full model (.keras) instead")
+        let named = try checkpoint.groups.map { group -> (String, KerasCheckpoint.WeightGroup) in
+            if let name = group.name ?? layerByV3Path[String(group.place.drop { $0 == "/" })] { return (name, group) }
+            throw failure(group.place, "has no layer name (Keras before 3.6 and tf-keras do not record them), "
+                          + "so only a file with its model config (.keras) can be matched")
         }
-        var remaining = Dictionary(checkpoint.groups.map { ($0.name!, $0) }, uniquingKeysWith: { first, _ in first })
+        var remaining = Dictionary(named, uniquingKeysWith: { first, _ in first })
         var result: [Match] = []
         for layer in layers {
             let key = remaining[layer.name] != nil ? layer.name : String(layer.name.split(separator: "/").last!)
@@ -131,8 +136,8 @@ public struct WeightMatcher {
             }
             result += try zip(layer.weights, group.weights).map { try match(layer, $0, $1) }
         }
-        if let extra = remaining.values.min(by: { $0.place < $1.place }) {
-            throw failure(extra.place, "holds weights for '\(extra.name!)', a layer \(graphName) does not have")
+        if let (name, extra) = remaining.min(by: { $0.value.place < $1.value.place }) {
+            throw failure(extra.place, "holds weights for '\(name)', a layer \(graphName) does not have")
         }
         return result
     }

@@ -11,11 +11,47 @@ public struct KerasConfigImporter {
     public init(file: String) { self.file = file }
 
     public func importGraph(json: String) throws -> ModelGraph {
-        guard let data = json.data(using: .utf8),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        try model(try parse(json), place: "model config")
+    }
+
+    /// Where a Keras 3 weights file keeps each layer's variables when it does not record layer
+    /// names (tf-keras, Keras before 3.6): `layers/<snake_case class>[_N]` in `model.layers` order,
+    /// nested models under `layers/<…>/layers/` (keras-formats.md §3.1, `_save_container_state`).
+    public func v3Paths(json: String) throws -> [String: String] {
+        var paths: [String: String] = [:]
+        func walk(_ entry: [String: Any], prefix: String) {
+            let config = entry["config"] as? [String: Any]
+            let layers = config?["layers"] as? [[String: Any]] ?? (entry["config"] as? [[String: Any]]) ?? []
+            var used: [String: Int] = [:]
+            for layer in layers {
+                var snake = Self.snakeCase(layer["class_name"] as? String ?? "")
+                if let count = used[snake] { used[snake] = count + 1; snake += "_\(count + 1)" } else { used[snake] = 0 }
+                let path = "\(prefix)/\(snake)"
+                if let name = (try? layerName(layer, place: "")) { paths[name] = path }
+                if ["Functional", "Model", "Sequential"].contains(layer["class_name"] as? String ?? "") {
+                    walk(layer, prefix: "\(path)/layers")
+                }
+            }
+        }
+        walk(try parse(json), prefix: "layers")
+        return paths
+    }
+
+    /// Keras' `naming.to_snake_case`: `BatchNormalization` → `batch_normalization`, `ReLU` → `re_lu`.
+    static func snakeCase(_ name: String) -> String {
+        var result = name.filter { $0.isLetter || $0.isNumber || $0 == "_" }
+        for (pattern, template) in [("(.)([A-Z][a-z]+)", "$1_$2"), ("([a-z])([A-Z])", "$1_$2")] {
+            let expression = try! NSRegularExpression(pattern: pattern)
+            result = expression.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: template)
+        }
+        return result.lowercased()
+    }
+
+    private func parse(_ json: String) throws -> [String: Any] {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw ConversionError(file: file, place: "model config", "is not a JSON object")
         }
-        return try model(root, place: "model config")
+        return root
     }
 
     // MARK: Models

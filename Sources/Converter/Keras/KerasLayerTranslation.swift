@@ -170,7 +170,8 @@ enum KerasLayerTranslation {
     }
 
     private static func int(_ value: Any?) -> Int? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        // JSON booleans also arrive as NSNumber; their Objective-C type code is "c".
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
         return number.intValue
     }
 

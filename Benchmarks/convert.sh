@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Conversion speed and memory, next to a plain `cp` of the same file in the same run.
+#   Benchmarks/convert.sh CHECKPOINT [ARCH]      (make convert-bench runs it on the full VGG16 .h5)
+# Goals (issue 2): time within 2x of cp (I/O bound); peak resident memory at most 1.3x the largest
+# tensor plus a constant (the model is never held twice); reading a converted header in milliseconds.
+set -euo pipefail
+input="$1"; arch="${2:-}"
+zoo="${ZOO:-.build/release/zoo}"
+runs="${RUNS:-5}"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+arch_args=(); [ -n "$arch" ] && arch_args=(--arch "$arch")
+
+seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); echo "$end - $start" | bc -l; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+peak_kb() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -n1; }
+
+cat "$input" > /dev/null   # both start from a warm page cache
+size=$(stat -c %s "$input")
+cp_times=(); zoo_times=()
+for _ in $(seq "$runs"); do
+  cp_times+=("$(seconds cp "$input" "$work/copy")"); rm -f "$work/copy"
+  zoo_times+=("$(seconds "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)")
+done
+cp_median=$(printf '%s\n' "${cp_times[@]}" | median)
+zoo_median=$(printf '%s\n' "${zoo_times[@]}" | median)
+zoo_peak=$(peak_kb "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)
+cp_peak=$(peak_kb cp "$input" "$work/copy")
+largest=$("$zoo" inspect "$work/out.safetensors" --json --no-verify | python3 -c 'import json,sys; print(max(t["bytes"] for t in json.load(sys.stdin)["tensors"]))')
+header_times=(); for _ in $(seq "$runs"); do header_times+=("$(seconds "$zoo" inspect "$work/out.safetensors" --json --no-verify)"); done
+verify_times=(); for _ in $(seq "$runs"); do verify_times+=("$(seconds "$zoo" inspect "$work/out.safetensors" --json)"); done
+header_median=$(printf '%s\n' "${header_times[@]}" | median)
+verify_median=$(printf '%s\n' "${verify_times[@]}" | median)
+
+mb() { echo "scale=1; $1 / 1000000" | bc -l; }
+echo
+echo "Conversion of $(basename "$input") ($(mb "$size") MB), median of $runs runs, warm page cache"
+echo
+echo "| measure | zoo convert | cp | ratio | goal |"
+echo "|---|---|---|---|---|"
+printf '| time (s) | %.3f | %.3f | %.2fx | <= 2x cp |\n' "$zoo_median" "$cp_median" "$(echo "$zoo_median / $cp_median" | bc -l)"
+printf '| peak resident (MB) | %.1f | %.1f | %.2fx largest tensor (%.1f MB) | <= 1.3x largest + constant |\n' \
+  "$(echo "$zoo_peak / 1000" | bc -l)" "$(echo "$cp_peak / 1000" | bc -l)" "$(echo "$zoo_peak * 1000 / $largest" | bc -l)" "$(mb "$largest")"
+printf '| read header, whole process (ms) | %.1f | | | milliseconds |\n' "$(echo "$header_median * 1000" | bc -l)"
+printf '| read + verify data hash (ms) | %.1f | | | |\n' "$(echo "$verify_median * 1000" | bc -l)"

@@ -1,0 +1,36 @@
+# Zoo: the two commands a new machine needs are `make bench` (the main job) and `make test`.
+# Both install what is missing first: Debian packages (scripts/system-deps.sh), the pinned Python
+# environment (scripts/python-env.sh) and the Keras reference files (scripts/golden.sh), the last
+# two cached under ~/.cache/zoo and reused while their inputs are unchanged.
+
+SWIFT_FLAGS := -c release
+ZOO := .build/release/zoo
+
+.PHONY: test bench build deps python golden convert-bench clean
+
+deps:
+	@scripts/system-deps.sh
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+# Every test, against references that Keras itself wrote.
+test: deps
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
+	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
+	export ZOO_PYTHON ZOO_GOLDEN && \
+	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
+	swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing && \
+	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
+
+# The main job. Until the benchmark suite (Bench) lands it is the conversion benchmark.
+bench: convert-bench
+
+# Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
+convert-bench: build
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
+	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
+	Benchmarks/convert.sh "$$ZOO_GOLDEN/vgg16/tfk_weights.h5" vgg16
+
+clean:
+	rm -rf .build

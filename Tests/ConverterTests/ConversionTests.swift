@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Every reference checkpoint, in every format Keras writes, converted by `zoo convert` and
+/// compared with the tensors Keras holds, bit for bit, by Python's safetensors.
+@Suite(.serialized) struct ConversionTests {
+    @Test func committedCheckpointsConvertExactly() throws {
+        try convertAll(try ReferenceSet.committed())
+    }
+
+    @Test func fullSizeCheckpointsConvertExactly() throws {
+        try convertAll(try ReferenceSet.generated())
+    }
+
+    /// f16 and bf16 files hold the correctly rounded values (round to nearest even).
+    @Test func reducedPrecisionIsCorrectlyRounded() throws {
+        let set = try ReferenceSet.generated()
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var pairs: [(String, String, String)] = []
+        for entry in set.entries where entry.format == "k3_keras" {
+            for dtype in ["f16", "bf16"] {
+                let output = directory.appendingPathComponent("\(entry.model).\(dtype).safetensors").path
+                let result = try Converting.convert(set.path(entry.path), arch: nil, dtype: dtype, to: output)
+                #expect(result.status == 0, "\(entry.path) --dtype \(dtype): \(result.stderr)")
+                pairs.append((output, set.path(entry.expected), dtype))
+            }
+        }
+        let failures = try Converting.check(pairs: pairs, in: directory)
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    @Test func convertingTwiceGivesIdenticalBytes() throws {
+        let set = try ReferenceSet.generated()
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for format in ["tfk_weights", "k3_keras"] {
+            let entry = try #require(set.entries.first { $0.model == "resnet50" && $0.format == format })
+            let outputs = try (1...2).map { run -> Data in
+                let output = directory.appendingPathComponent("\(format)-\(run).safetensors").path
+                let result = try Converting.convert(set.path(entry.path), arch: set.architecture(for: entry), to: output)
+                #expect(result.status == 0, "\(result.stderr)")
+                return try Data(contentsOf: URL(fileURLWithPath: output))
+            }
+            #expect(outputs[0] == outputs[1], "\(format): two conversions differ")
+        }
+    }
+
+    private func convertAll(_ set: ReferenceSet) throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var pairs: [(String, String, String)] = []
+        for (index, entry) in set.entries.enumerated() {
+            let output = directory.appendingPathComponent("\(index)-\(entry.model)-\(entry.format).safetensors").path
+            let result = try Converting.convert(set.path(entry.path), arch: set.architecture(for: entry), to: output)
+            #expect(result.status == 0, "\(entry.path): \(result.stderr)")
+            if result.status == 0 { pairs.append((output, set.path(entry.expected), "f32")) }
+        }
+        #expect(!pairs.isEmpty, "no reference checkpoints in \(set.root.path)")
+        let failures = try Converting.check(pairs: pairs, in: directory)
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+}

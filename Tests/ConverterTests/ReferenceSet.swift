@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+
+/// The reference checkpoints Keras wrote (Tests/GoldenOutputs/generate.py): the committed small
+/// set, and the full-size set generated into the cache.
+struct ReferenceSet {
+    struct Entry: Decodable {
+        let model: String
+        let format: String
+        let path: String
+        let expected: String
+        let arch: String
+        let params: Int
+        let weights_only: Bool
+    }
+
+    let root: URL
+    let entries: [Entry]
+
+    static func committed() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.fixtures) }
+    static func generated() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.golden()) }
+
+    init(root: URL) throws {
+        let manifest = root.appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: manifest.path) else {
+            throw TestEnvironment.Missing(description: "\(manifest.path) is missing: regenerate with Tests/GoldenOutputs/generate.py (see its README)")
+        }
+        self.root = root
+        entries = try JSONDecoder().decode([Entry].self, from: data)
+    }
+
+    func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// The `--arch` a weights-only entry needs: its registry name, or the model's own full-model file.
+    func architecture(for entry: Entry) -> String? {
+        guard entry.weights_only else { return nil }
+        if !entry.arch.isEmpty { return entry.arch }
+        return entries.first { $0.model == entry.model && $0.format == "k3_keras" }.map { path($0.path) }
+    }
+}
+
+/// Runs `zoo` and the Python checker for the conversion tests.
+enum Converting {
+    static func convert(_ input: String, arch: String?, dtype: String = "f32", to output: String) throws -> TestEnvironment.Result {
+        var arguments = ["convert", input, "-o", output, "--dtype", dtype, "--quiet"]
+        if let arch { arguments += ["--arch", arch] }
+        return try TestEnvironment.run(TestEnvironment.zooBinary(), arguments)
+    }
+
+    /// Checks converted files against Keras' tensors with Python's safetensors; returns the
+    /// checker's per-pair lines for the failures (empty when all match).
+    static func check(pairs: [(converted: String, expected: String, dtype: String)], in directory: URL) throws -> [String] {
+        let list = directory.appendingPathComponent("pairs.tsv")
+        try pairs.map { "\($0.converted)\t\($0.expected)\t\($0.dtype)" }.joined(separator: "\n")
+            .write(to: list, atomically: true, encoding: .utf8)
+        let result = try TestEnvironment.runPython("check_converted.py", ["--pairs", list.path])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let failures = lines.filter { $0.hasPrefix("FAIL") }
+        if result.status != 0 && failures.isEmpty { return ["check_converted.py failed: \(result.stderr)"] }
+        return failures
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages Zoo builds and tests against are installed. As root it installs
+# what is missing (apt-get); otherwise it prints the exact command to run and fails.
+set -euo pipefail
+
+packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system-deps.sh: missing Debian packages: ${missing[*]}" >&2
+  echo "system-deps.sh: install them with:  sudo sh -c '$command'" >&2
+  exit 1
+fi
+echo "system-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
