@@ -1,6 +1,8 @@
 import Converter
 import Testing
 import Zoo
+import Foundation
+import TestSupport
 
 @Test(arguments: Registry.entries.map(\.name))
 func parameterCountMatchesKeras(name: String) throws {
@@ -30,4 +32,12 @@ func parameterCountMatchesKeras(name: String) throws {
     #expect(graph.layer(named: "block1_conv1")?.scope == ["vgg16"])
     #expect(graph.layer(named: "dense")?.scope == [])
     #expect(graph.layer(named: "dense")?.weights.first?.shape == [512, 256])
+}
+
+/// zoo/registry.json is the registry exported; it must not drift from the code.
+@Test func committedRegistryMatchesTheCode() throws {
+    let committed = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("zoo/registry.json"), encoding: .utf8)
+    let exported = try TestEnvironment.run(try TestEnvironment.zooBinary(), ["models", "--json"])
+    #expect(exported.status == 0)
+    #expect(exported.stdout == committed, "zoo/registry.json is stale: regenerate it with `zoo models --json > zoo/registry.json`")
 }
