@@ -6,13 +6,14 @@
 /// - `conv2d`: `filters`, `kernel_size` [h, w], `strides` [h, w], `padding` "same"|"valid",
 ///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu)
 /// - `dense`: `units`, `use_bias`, `activation` (+ `alpha`)
-/// - `batch_norm`: `epsilon`, `center`, `scale` (always over the channel axis)
+/// - `batch_norm`: `epsilon`, `center`, `scale`, optional `axis` (Keras' own; always the last axis)
 /// - `max_pool2d`, `avg_pool2d`: `pool_size` [h, w], `strides` [h, w], `padding`
 /// - `global_avg_pool2d`, `global_max_pool2d`: `keepdims`
 /// - `zero_pad2d`: `padding` [top, bottom, left, right]
 /// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
 /// - `dropout`: `rate`
-/// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear) + `alpha`
+/// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear) + `alpha`;
+///   relu may also carry Keras ReLU's `max_value`, `threshold` and `alpha` (its negative slope)
 /// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none
 enum ShapeInference {
     typealias Shape = [Int?]
@@ -82,6 +83,9 @@ enum ShapeInference {
 
         case .batchNorm:
             let shape = try single()
+            if let axis = attributes["axis"]?.intValue, axis != -1, axis != shape.count {
+                throw fail("normalises over axis \(axis); only the last (channel) axis is supported")
+            }
             let channels = try known(shape.last ?? nil, "the channel count")
             let names = (bool("scale", default: true) ? ["gamma"] : []) + (bool("center", default: true) ? ["beta"] : [])
                 + ["moving_mean", "moving_variance"]

@@ -40,14 +40,15 @@ enum KerasLayerTranslation {
             return (.dense, attributes)
 
         case "BatchNormalization":
+            // The axis counts the batch axis; whether it is the channel axis is checked once the
+            // input rank is known (ShapeInference).
             let axis = (config["axis"] as? [Any])?.first ?? config["axis"] ?? -1
-            guard let axisValue = int(axis), axisValue == -1 || axisValue == 3 else {
-                throw Refusal(reason: "normalises over axis \(axis); only the channel axis (-1 or 3) is supported")
-            }
+            guard let axisValue = int(axis) else { throw Refusal(reason: "normalises over axis \(axis), which is not readable") }
             return (.batchNorm, [
                 "epsilon": .double(try require(double(config["epsilon"]), "epsilon")),
                 "center": .bool(config["center"] as? Bool ?? true),
                 "scale": .bool(config["scale"] as? Bool ?? true),
+                "axis": .int(axisValue),
             ])
 
         case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
@@ -78,13 +79,12 @@ enum KerasLayerTranslation {
             try activation(config["activation"], into: &attributes)
             return (.activation, attributes)
         case "ReLU":
-            let slope = double(config["negative_slope"]) ?? 0, threshold = double(config["threshold"]) ?? 0
-            if let maxValue = config["max_value"], !(maxValue is NSNull) {
-                throw Refusal(reason: "ReLU with max_value \(maxValue) is not supported")
-            }
-            guard threshold == 0 else { throw Refusal(reason: "ReLU with threshold \(threshold) is not supported") }
-            return (.activation, slope == 0 ? ["activation": .string("relu")]
-                                            : ["activation": .string("leaky_relu"), "alpha": .double(slope)])
+            // Keras' general ReLU: max_value above, slope * (x - threshold) below the threshold.
+            var attributes: [String: AttributeValue] = ["activation": .string("relu")]
+            if let maxValue = double(config["max_value"]) { attributes["max_value"] = .double(maxValue) }
+            if let slope = double(config["negative_slope"]), slope != 0 { attributes["alpha"] = .double(slope) }
+            if let threshold = double(config["threshold"]), threshold != 0 { attributes["threshold"] = .double(threshold) }
+            return (.activation, attributes)
         case "LeakyReLU":
             // tf-keras calls the slope `alpha`, Keras 3 `negative_slope`.
             let slope = double(config["negative_slope"]) ?? double(config["alpha"]) ?? 0.3
