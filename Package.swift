@@ -31,6 +31,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Measurements run by hand in release builds (`swift run -c release <name>`), not by tests.
+        .executableTarget(name: "SafetensorsThroughput", dependencies: [
+            "Converter",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Benchmarks/SafetensorsThroughput"),
+
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "TestSupport"]),

@@ -59,14 +59,14 @@ func floatBits(fromHalfBits half: UInt16) -> UInt32 {
     return result | ((h & 0x8000) << 16)
 }
 
-func convertToHalf(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<UInt16>) {
+package func convertToHalf(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<UInt16>) {
     precondition(destination.count >= source.count)
     for i in 0..<source.count {
         destination[i] = halfBits(fromFloatBits: source[i].bitPattern)
     }
 }
 
-func convertToBFloat16(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<UInt16>) {
+package func convertToBFloat16(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<UInt16>) {
     precondition(destination.count >= source.count)
     for i in 0..<source.count {
         destination[i] = bfloat16Bits(fromFloatBits: source[i].bitPattern)

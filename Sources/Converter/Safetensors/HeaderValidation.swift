@@ -15,8 +15,6 @@ struct ValidatedHeader {
         // `String(validating:)`, which needs macOS 15 where the package supports 14.
         let isUTF8 = !transcode(json.makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true) { _ in }
         guard isUTF8 else { throw fail(.headerNotUTF8) }
-        // The Rust loader requires the header to open with '{' (no leading whitespace).
-        guard json.first == UInt8(ascii: "{") else { throw fail(.headerNotObject) }
         let root: JSONValue
         do {
             root = try JSONParser.parse(json)

@@ -4,7 +4,9 @@
 // `3.0` as NSNumbers that cast to the Int 1 and 3, and silently keeps the last of duplicate keys.
 // The Rust loader rejects all three, and a header that two parsers read differently is exactly
 // what the format's validation rules exist to prevent. So: integers are told apart from other
-// numbers, duplicate keys are an error, and objects keep their key order for messages.
+// numbers, duplicate keys are an error, and objects keep their key order for messages. (The Rust
+// loader, 0.8, does keep the last of duplicate tensor names; the format's README disallows them,
+// and rejecting is the side that cannot be misread.)
 
 /// A JSON value as read from a header.
 enum JSONValue {
@@ -219,7 +221,7 @@ struct JSONParser {
             guard let unicode = Unicode.Scalar(scalar) else { throw failure("unpaired surrogate") }
             decoded.append(contentsOf: String(Character(unicode)).utf8)
         default:
-            throw failure("invalid escape")
+            throw .syntax(offset: position - 2, detail: "invalid escape")  // at the backslash
         }
     }
 
