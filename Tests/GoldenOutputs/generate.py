@@ -410,8 +410,8 @@ def draw(name, shape):
     """Deterministic value for tensor `name` (`<layer>/<short>`) of `shape`, independent of order."""
     import numpy as np
     short = name.rsplit("/", 1)[1]
-    rng = np.random.default_rng([SEED, zlib.crc32(name.encode()), zlib.crc32(repr(tuple(shape)).encode())])
     shape = tuple(int(s) for s in shape)
+    rng = np.random.default_rng([SEED, zlib.crc32(name.encode()), zlib.crc32(repr(shape).encode())])
     if short == "kernel":
         fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
         v = rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / max(fan_in, 1)))
@@ -652,6 +652,17 @@ def keras_reload_check(K, name, d, src):
     K.backend.clear_session()
 
 
+def seed_weights(K, model):
+    """Give every (tf-keras) weight its seeded value; returns {tensor name: value}."""
+    tensors = {}
+    for layer, ws in named_weights(K, model, True):
+        if ws:
+            vals = [draw(t, tuple(w.shape)) for t, w in ws]
+            layer.set_weights(vals)
+            tensors.update({t: v for (t, _), v in zip(ws, vals)})
+    return tensors
+
+
 def _padded(prefix, i, length):
     s = f"{prefix}_{i:03d}_"
     return s + "x" * (length - len(s))
@@ -684,12 +695,7 @@ def worker_special(staging, work):
     x = inner(x)
     x = L.Dense(3, activation="softmax", name=_padded("predictions", 0, n_len))(x)
     model = K.Model(inp, x, name="chunked")
-    tensors = {}
-    for layer, ws in named_weights(K, model, True):
-        if ws:
-            vals = [draw(t, tuple(w.shape)) for t, w in ws]
-            layer.set_weights(vals)
-            tensors.update({t: v for (t, _), v in zip(ws, vals)})
+    tensors = seed_weights(K, model)
     params = int(model.count_params())
     atomic_keras_save(lambda p: model.save(p), os.path.join(d, "chunked_full.h5"), ".h5")
     save_safetensors(tensors, os.path.join(d, "chunked_full.expected.safetensors"),
@@ -712,6 +718,7 @@ def worker_special(staging, work):
     x = L.GlobalAveragePooling2D(name="gap")(x)
     x = L.Dense(2, name="predictions")(x)
     model = K.Model(inp, x, name="unsupported")
+    seed_weights(K, model)
     atomic_keras_save(lambda p: model.save(p), os.path.join(d, "unsupported_layer.h5"), ".h5")
 
     # python_lambda.h5: a Lambda layer holding Python bytecode
@@ -721,6 +728,7 @@ def worker_special(staging, work):
     x = L.Lambda(pylambda("lambda x: x * 2"), name="my_lambda")(x)
     x = L.Dense(2, name="predictions")(x)
     model = K.Model(inp, x, name="python_lambda")
+    seed_weights(K, model)
     atomic_keras_save(lambda p: model.save(p), os.path.join(d, "python_lambda.h5"), ".h5")
 
     # channels_first.h5: built and saved only (TF on CPU cannot run channels_first convolutions)
@@ -730,6 +738,7 @@ def worker_special(staging, work):
     x = L.Flatten(data_format="channels_first", name="flatten")(x)
     x = L.Dense(2, name="predictions")(x)
     model = K.Model(inp, x, name="channels_first")
+    seed_weights(K, model)
     atomic_keras_save(lambda p: model.save(p), os.path.join(d, "channels_first.h5"), ".h5")
 
     # truncated.h5: the first half of a valid tf-keras full-model file
@@ -739,9 +748,7 @@ def worker_special(staging, work):
     x = L.Flatten(name="flatten")(x)
     x = L.Dense(2, name="predictions")(x)
     model = K.Model(inp, x, name="truncated")
-    for layer, ws in named_weights(K, model, True):
-        if ws:
-            layer.set_weights([draw(t, tuple(w.shape)) for t, w in ws])
+    seed_weights(K, model)
     full = os.path.join(work, "truncated_src.h5")
     model.save(full)
     with open(full, "rb") as f:

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Prints (last stdout line) the path of a Python interpreter inside a virtual environment that has
+# exactly the pinned packages of python/requirements.txt, creating the environment when missing.
+#
+#   venv dir: ${ZOO_CACHE:-$HOME/.cache/zoo}/venv-<first 12 hex of sha256(python/requirements.txt)>
+#
+# A `.complete` marker is written only after a successful install, so an interrupted install is
+# redone from scratch on the next call. Progress goes to stderr. Exits non-zero on failure.
+# Environment: ZOO_CACHE (cache root), ZOO_BASE_PYTHON (interpreter the venv is made from, default
+# python3). ZOO_PYTHON is deliberately not read here: callers export it as the venv's own python.
+set -euo pipefail
+
+die() { echo "python-env.sh: error: $*" >&2; exit 1; }
+log() { echo "python-env.sh: $*" >&2; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+req="$root/python/requirements.txt"
+[ -f "$req" ] || die "missing $req"
+
+base_python="${ZOO_BASE_PYTHON:-python3}"
+command -v "$base_python" >/dev/null 2>&1 || die "'$base_python' not found; install python3 and python3-venv (apt-get install python3 python3-venv)"
+
+if command -v sha256sum >/dev/null 2>&1; then
+  hash="$(sha256sum "$req" | cut -c1-12)"
+else
+  hash="$("$base_python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest()[:12])' "$req")"
+fi
+
+cache="${ZOO_CACHE:-$HOME/.cache/zoo}"
+venv="$cache/venv-$hash"
+py="$venv/bin/python"
+
+if [ -f "$venv/.complete" ] && [ -x "$py" ]; then
+  echo "$py"
+  exit 0
+fi
+
+mkdir -p "$cache" || die "cannot create cache directory $cache"
+
+# Only one installer at a time per cache (a second caller waits).
+exec 9>"$cache/.venv-$hash.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock 9 || die "cannot lock $cache/.venv-$hash.lock"
+  if [ -f "$venv/.complete" ] && [ -x "$py" ]; then
+    echo "$py"
+    exit 0
+  fi
+fi
+
+start=$(date +%s)
+if [ -e "$venv" ]; then
+  log "removing incomplete environment $venv"
+  rm -rf "$venv" || die "cannot remove incomplete environment $venv"
+fi
+
+log "creating virtual environment $venv (base: $("$base_python" -V 2>&1))"
+"$base_python" -m venv "$venv" >&2 \
+  || die "'$base_python -m venv' failed; on Debian/Ubuntu install the venv module: apt-get install python3-venv"
+[ -x "$py" ] || die "venv created but $py is missing"
+
+log "upgrading pip"
+"$py" -m pip install --upgrade pip >&2 || die "pip upgrade failed (network or package index unreachable?)"
+
+log "installing pinned packages from python/requirements.txt (this takes a few minutes)"
+"$py" -m pip install -r "$req" >&2 || die "pip install -r $req failed; see the pip output above"
+
+log "checking the environment"
+"$py" - >&2 <<'PY' || die "installed environment failed the import check"
+import h5py, numpy, safetensors.numpy, importlib.metadata as md
+for p in ("tensorflow", "keras", "tf_keras", "h5py", "numpy", "safetensors"):
+    print(f"  {p} {md.version(p)}")
+PY
+
+date -u +"%Y-%m-%dT%H:%M:%SZ" > "$venv/.complete" || die "cannot write $venv/.complete"
+log "environment ready in $(( $(date +%s) - start ))s"
+echo "$py"
