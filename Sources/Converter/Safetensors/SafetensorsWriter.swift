@@ -124,8 +124,10 @@ public struct SafetensorsWriter: ~Copyable {
         try values.withUnsafeBufferPointer { try append($0) }
     }
 
-    /// Checks every declared tensor was appended, patches `data_sha256` into the header, flushes
-    /// the file to disk and renames it over `path`. On failure nothing is left behind.
+    /// Checks every declared tensor was appended, patches `data_sha256` into the header and renames
+    /// the file over `path`. On failure nothing is left behind. No fsync: like `cp`, the data
+    /// reaches the disk when the kernel writes it back; the rename already guarantees that `path`
+    /// never holds a partial file while the system runs, and a 550 MB fsync would double the time.
     public consuming func finish() throws {
         guard !isClosed else { throw failure(.writerClosed) }
         guard nextTensor == tensors.count else {
@@ -136,12 +138,6 @@ public struct SafetensorsWriter: ~Copyable {
         do {
             try digest.withUnsafeBytes { digest in
                 try pwriteAll(descriptor, digest, at: hashOffset, path: path, operation: "write \(temporaryPath)")
-            }
-            // Flushed before the rename so that after a crash `path` holds either the old file or
-            // the complete new one, never a renamed file whose data never reached the disk.
-            guard fsync(descriptor) == 0 else {
-                let code = errno
-                throw ioError(path: path, "flush \(temporaryPath) to disk", code: code)
             }
             let closing = descriptor
             descriptor = -1
@@ -158,7 +154,6 @@ public struct SafetensorsWriter: ~Copyable {
             throw error
         }
         isClosed = true
-        Self.syncDirectory(of: temporaryPath)
     }
 
     /// Removes the temporary file without writing `path`. For error paths that do not go through
@@ -167,8 +162,6 @@ public struct SafetensorsWriter: ~Copyable {
         if !isClosed { abandon() }
     }
 
-    /// Hashes and writes one chunk, the two at once on two threads: each alone runs at about the
-    /// speed of `cp`, so one after the other would make the writer twice as slow as a copy.
     /// Hashes and writes one chunk, the two at once on two threads: each alone runs at about the
     /// speed of `cp`, so one after the other would make the writer half as fast as a copy.
     private mutating func emit(_ bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
@@ -207,15 +200,5 @@ public struct SafetensorsWriter: ~Copyable {
     private static func remove(descriptor: Int32, temporaryPath: String) {
         if descriptor >= 0 { close(descriptor) }
         unlink(temporaryPath)
-    }
-
-    /// Makes the rename itself durable. Best effort: the file is already complete and in place,
-    /// and some file systems refuse fsync on a directory, which is no reason to fail the write.
-    private static func syncDirectory(of file: String) {
-        let directory = file.lastIndex(of: "/").map { String(file[...$0]) } ?? "."
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
     }
 }
