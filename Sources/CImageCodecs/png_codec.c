@@ -49,12 +49,10 @@ static zoo_color_kind color_kind(int png_color_type) {
     }
 }
 
-// Pillow's reading of 16-bit files (PngImagePlugin's mode table and its unpackers, checked on
-// Pillow 13): plain gray stays 16-bit ("I;16"); RGB keeps the high byte of each sample; gray+alpha
-// and RGBA keep the *low* byte of each sample (a Pillow quirk, reproduced so that pixels match
-// Keras' load_img). Returns 1 when the low bytes are wanted.
-static int configure_transforms(png_structp png, int color_type, int bit_depth) {
-    int keep_low_byte = 0;
+// Pillow's reading of 16-bit files (PngImagePlugin's mode table, checked on Pillow 13): plain gray
+// stays 16-bit (mode "I;16"); every other 16-bit kind keeps the high byte of each sample (gray+alpha
+// becomes RGBA with three equal channels, which Zoo keeps as one gray channel).
+static void configure_transforms(png_structp png, int color_type, int bit_depth) {
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     // Alpha and tRNS transparency are dropped: Pillow's convert('RGB') discards them, no compositing.
@@ -64,14 +62,24 @@ static int configure_transforms(png_structp png, int color_type, int bit_depth) 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             png_set_swap(png);  // PNG stores 16-bit samples big-endian
 #endif
-        } else if (color_type == PNG_COLOR_TYPE_RGB) {
-            png_set_strip_16(png);  // keeps the high byte, as Pillow's "RGB;16B" unpacker
         } else {
-            keep_low_byte = 1;  // left big-endian: the low byte is the second of each pair
+            png_set_strip_16(png);  // drops the low byte, as Pillow's ";16B" unpackers do
         }
     }
     png_set_interlace_handling(png);
-    return keep_low_byte;
+}
+
+static uint32_t big_endian_32(const uint8_t *bytes) {
+    return ((uint32_t)bytes[0] << 24) | ((uint32_t)bytes[1] << 16) | ((uint32_t)bytes[2] << 8) | bytes[3];
+}
+
+// Reads width and height straight from the IHDR chunk, which the PNG format requires to come
+// first, so that a decompression bomb is refused before libpng reads any further.
+static int read_declared_size(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height) {
+    if (size < 24 || memcmp(data + 12, "IHDR", 4) != 0) return 0;
+    *width = big_endian_32(data + 16);
+    *height = big_endian_32(data + 20);
+    return 1;
 }
 
 int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int header_only,
@@ -81,6 +89,11 @@ int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int he
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         snprintf(message, message_size, "not a PNG file (bad signature)");
         return ZOO_CODEC_NOT_THIS_FORMAT;
+    }
+    if (read_declared_size(data, size, &image->width, &image->height)
+        && (uint64_t)image->width * image->height > max_pixels) {
+        snprintf(message, message_size, "too many pixels");  // the caller words the message with the limit
+        return ZOO_CODEC_TOO_MANY_PIXELS;
     }
     png_context context = {message, message_size, data, size, 0, NULL, 0};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
@@ -110,16 +123,12 @@ int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int he
     image->file_bit_depth = (uint8_t)bit_depth;
     image->file_color = (uint8_t)color_kind(color_type);
     image->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
-    if ((uint64_t)width * height > max_pixels) {
-        status = ZOO_CODEC_TOO_MANY_PIXELS;
-        png_error(png, "too many pixels");  // the caller words the message with the limit
-    }
-    int keep_low_byte = configure_transforms(png, color_type, bit_depth);
+    configure_transforms(png, color_type, bit_depth);
     png_read_update_info(png, info);
     int channels = png_get_channels(png, info);
     int out_bits = png_get_bit_depth(png, info);
     image->channels = (uint8_t)channels;
-    image->bits = (uint8_t)(keep_low_byte ? 8 : out_bits);
+    image->bits = (uint8_t)out_bits;
     if ((channels != 1 && channels != 3) || (out_bits != 8 && out_bits != 16)) {
         status = ZOO_CODEC_UNSUPPORTED;
         png_error(png, "unexpected sample layout after conversion");
@@ -138,10 +147,6 @@ int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int he
     }
     for (uint32_t y = 0; y < height; y++) rows[y] = pixels + (size_t)y * row_bytes;
     png_read_image(png, rows);
-    if (keep_low_byte) {
-        size_t samples = (size_t)width * height * channels;
-        for (size_t i = 0; i < samples; i++) pixels[i] = pixels[2 * i + 1];
-    }
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
     image->pixels = pixels;
