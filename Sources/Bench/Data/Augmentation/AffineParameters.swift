@@ -57,13 +57,17 @@ public struct AffineParameters: Sendable, Equatable, Codable {
     }
 }
 
-/// 3x3 row-major product, summed in numpy's order.
+/// 3x3 row-major product as `np.dot` computes it here: numpy hands it to OpenBLAS, whose kernels
+/// accumulate with fused multiply-adds. The last bit matters: it decides whether a point exactly
+/// on the image edge is inside (interpolated) or outside (cval) in 'constant' mode.
 private func multiply(_ a: [Double], _ b: [Double]) -> [Double] {
     var product = [Double](repeating: 0, count: 9)
     for row in 0..<3 {
         for column in 0..<3 {
-            product[row * 3 + column] = a[row * 3] * b[column] + a[row * 3 + 1] * b[3 + column]
-                + a[row * 3 + 2] * b[6 + column]
+            var sum = a[row * 3] * b[column]
+            sum.addProduct(a[row * 3 + 1], b[3 + column])
+            sum.addProduct(a[row * 3 + 2], b[6 + column])
+            product[row * 3 + column] = sum
         }
     }
     return product

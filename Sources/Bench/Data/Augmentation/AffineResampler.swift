@@ -16,13 +16,16 @@ struct AffineResampler {
             output.withUnsafeMutableBufferPointer { output in
                 for row in 0..<height {
                     for column in 0..<width {
-                        // scipy starts from the shift and adds each coordinate's term.
-                        var y = offset[0]
+                        // scipy's order (NI_GeometricTransform): the coordinate terms, then the shift.
+                        // At exact edges the order decides whether 'constant' gives cval.
+                        var y = 0.0
                         y += Double(row) * matrix[0]
                         y += Double(column) * matrix[1]
-                        var x = offset[1]
+                        y += offset[0]
+                        var x = 0.0
                         x += Double(row) * matrix[2]
                         x += Double(column) * matrix[3]
+                        x += offset[1]
                         let out = (row * width + column) * channels
                         guard let rows = weights(y, size: height), let columns = weights(x, size: width) else {
                             for channel in 0..<channels { output[out + channel] = Float(constantValue) }
