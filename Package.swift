@@ -38,6 +38,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks/data_pipeline.sh builds and runs it in release mode.
+        .executableTarget(name: "DataBench", dependencies: ["Bench"], path: "Benchmarks/DataBench"),
+
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),

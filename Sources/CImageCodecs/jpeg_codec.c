@@ -43,7 +43,7 @@ static void on_message(j_common_ptr codec, int level) {
     codec->err->num_warnings++;
 }
 
-int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int header_only,
+int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, void *pixels, size_t pixels_size,
                     zoo_image *image, char *message, size_t message_size) {
     memset(image, 0, sizeof *image);
     message[0] = 0;
@@ -59,9 +59,7 @@ int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int h
     errors.message = message;
     errors.message_size = message_size;
     errors.status = ZOO_CODEC_CORRUPT;
-    uint8_t *volatile pixels = NULL;
     if (setjmp(errors.jump)) {
-        free(pixels);
         jpeg_destroy_decompress(&codec);
         return errors.status;
     }
@@ -96,7 +94,7 @@ int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int h
         snprintf(message, message_size, "too many pixels");  // the caller words the message with the limit
         return ZOO_CODEC_TOO_MANY_PIXELS;
     }
-    if (header_only) {
+    if (!pixels) {
         jpeg_destroy_decompress(&codec);
         return ZOO_CODEC_OK;
     }
@@ -104,20 +102,18 @@ int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int h
     codec.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&codec);
     size_t row_bytes = (size_t)codec.output_width * codec.output_components;
-    pixels = malloc(row_bytes * codec.output_height);
-    if (!pixels) {
-        snprintf(message, message_size, "out of memory for the pixels");
-        errors.status = ZOO_CODEC_OUT_OF_MEMORY;
-        longjmp(errors.jump, 1);
+    if (pixels_size < row_bytes * codec.output_height) {
+        snprintf(message, message_size, "the pixel buffer is too small");
+        jpeg_destroy_decompress(&codec);
+        return ZOO_CODEC_OUT_OF_MEMORY;
     }
     while (codec.output_scanline < codec.output_height) {
-        JSAMPROW row = pixels + (size_t)codec.output_scanline * row_bytes;
+        JSAMPROW row = (uint8_t *)pixels + (size_t)codec.output_scanline * row_bytes;
         jpeg_read_scanlines(&codec, &row, 1);
     }
     // No jpeg_finish_decompress: every pixel is read, and a file missing only its end marker is
     // still a whole image (Pillow reads it too).
     jpeg_destroy_decompress(&codec);
-    image->pixels = pixels;
     return ZOO_CODEC_OK;
 }
 

@@ -82,7 +82,7 @@ static int read_declared_size(const uint8_t *data, size_t size, uint32_t *width,
     return 1;
 }
 
-int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int header_only,
+int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, void *pixels, size_t pixels_size,
                    zoo_image *image, char *message, size_t message_size) {
     memset(image, 0, sizeof *image);
     message[0] = 0;
@@ -104,12 +104,10 @@ int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int he
         return ZOO_CODEC_OUT_OF_MEMORY;
     }
     // Locals that change between setjmp and a longjmp must be volatile to be read afterwards.
-    uint8_t *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
     volatile int status = ZOO_CODEC_CORRUPT;
     if (setjmp(png_jmpbuf(png))) {
         free(rows);
-        free(pixels);
         png_destroy_read_struct(&png, &info, NULL);
         return status;
     }
@@ -133,23 +131,24 @@ int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int he
         status = ZOO_CODEC_UNSUPPORTED;
         png_error(png, "unexpected sample layout after conversion");
     }
-    if (header_only) {
+    if (!pixels) {
         png_destroy_read_struct(&png, &info, NULL);
         return ZOO_CODEC_OK;
     }
-
     size_t row_bytes = png_get_rowbytes(png, info);
-    pixels = malloc(row_bytes * height);
-    rows = malloc(sizeof(png_bytep) * height);
-    if (!pixels || !rows) {
+    if (pixels_size < row_bytes * height) {
         status = ZOO_CODEC_OUT_OF_MEMORY;
-        png_error(png, "out of memory for the pixels");
+        png_error(png, "the pixel buffer is too small");
     }
-    for (uint32_t y = 0; y < height; y++) rows[y] = pixels + (size_t)y * row_bytes;
+    rows = malloc(sizeof(png_bytep) * height);
+    if (!rows) {
+        status = ZOO_CODEC_OUT_OF_MEMORY;
+        png_error(png, "out of memory for row pointers");
+    }
+    for (uint32_t y = 0; y < height; y++) rows[y] = (uint8_t *)pixels + (size_t)y * row_bytes;
     png_read_image(png, rows);
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
-    image->pixels = pixels;
     return ZOO_CODEC_OK;
 }
 
@@ -219,9 +218,8 @@ int zoo_png_encode(const void *pixels, uint32_t width, uint32_t height, int chan
     return ZOO_CODEC_OK;
 }
 
-void zoo_image_free(zoo_image *image) {
-    free(image->pixels);
-    image->pixels = NULL;
+size_t zoo_image_size(const zoo_image *image) {
+    return (size_t)image->width * image->height * image->channels * (image->bits / 8);
 }
 
 void zoo_buffer_free(zoo_buffer *buffer) {

@@ -40,26 +40,28 @@ typedef struct {
     uint8_t file_bit_depth;  // bits per sample as stored in the file (1, 2, 4, 8, 16)
     uint8_t file_color;      // a zoo_color_kind
     uint8_t interlaced;      // PNG Adam7 interlacing, or a progressive JPEG
-    void *pixels;            // row-major, interleaved; NULL after a header-only read. Free with zoo_image_free.
 } zoo_image;
+
+// Bytes of decoded pixels: width x height x channels x bits / 8.
+size_t zoo_image_size(const zoo_image *image);
 
 typedef struct {
     uint8_t *bytes;  // malloc'd; free with zoo_buffer_free
     size_t size;
 } zoo_buffer;
 
-// Decodes a PNG held in memory. `max_pixels` refuses larger images before any pixel memory is
-// allocated. With `header_only` set, fills everything but `pixels`.
-// `message` receives a one-line description of any failure.
-int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int header_only,
+// Decodes a PNG held in memory into `pixels` (row-major, interleaved), which must hold
+// zoo_image_size bytes: call first with `pixels` NULL to read only the header and learn the size,
+// then again with the caller's buffer (so the pixels land in the caller's memory, uncopied).
+// `max_pixels` refuses larger images before reading further. `message` receives a one-line
+// description of any failure.
+int zoo_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, void *pixels, size_t pixels_size,
                    zoo_image *image, char *message, size_t message_size);
 
-// Decodes a baseline or progressive JPEG held in memory (grayscale, YCbCr or RGB). A truncated file
-// is an error, not an image with its missing part filled grey (libjpeg's default), as in Pillow.
-int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int header_only,
+// The same for a baseline or progressive JPEG (grayscale, YCbCr or RGB). A truncated file is an
+// error, not an image with its missing part filled grey (libjpeg's default), as in Pillow.
+int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, void *pixels, size_t pixels_size,
                     zoo_image *image, char *message, size_t message_size);
-
-void zoo_image_free(zoo_image *image);
 
 // Encodes 8-bit gray (channels 1), 16-bit gray (channels 1, bits 16, native-endian) or 8-bit RGB
 // (channels 3) as PNG. `compression_level` is zlib's 0-9.

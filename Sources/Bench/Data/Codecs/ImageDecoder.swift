@@ -18,25 +18,29 @@ public struct ImageDecoder: Sendable {
         try decode(ImageDecoder.read(url), file: url.path)
     }
 
+    /// Reads the header, then decodes straight into the returned array (no copy of the pixels).
     public func decode(_ bytes: Data, file: String) throws -> DecodedImage {
-        var (image, format) = try call(bytes, file: file, headerOnly: false)
-        defer { zoo_image_free(&image) }
-        let count = Int(image.width) * Int(image.height) * Int(image.channels)
-        let samples: DecodedImage.Samples
-        if image.bits == 16 {
-            let start = image.pixels.assumingMemoryBound(to: UInt16.self)
-            samples = .sixteenBit(Array(UnsafeBufferPointer(start: start, count: count)))
-        } else {
-            let start = image.pixels.assumingMemoryBound(to: UInt8.self)
-            samples = .eightBit(Array(UnsafeBufferPointer(start: start, count: count)))
+        let (header, format) = try call(bytes, file: file, into: nil, size: 0)
+        let info = self.info(of: header, format: format)
+        let count = Int(header.width) * Int(header.height) * Int(header.channels)
+        if header.bits == 16 {
+            let samples = try [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                _ = try call(bytes, file: file, into: UnsafeMutableRawPointer(buffer.baseAddress), size: count * 2)
+                initialized = count
+            }
+            return DecodedImage(info: info, channels: Int(header.channels), samples: .sixteenBit(samples))
         }
-        return DecodedImage(info: info(of: image, format: format), channels: Int(image.channels), samples: samples)
+        let samples = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            _ = try call(bytes, file: file, into: UnsafeMutableRawPointer(buffer.baseAddress), size: count)
+            initialized = count
+        }
+        return DecodedImage(info: info, channels: Int(header.channels), samples: .eightBit(samples))
     }
 
     /// Reads only the header (still applying the pixel limit).
     public func info(_ bytes: Data, file: String) throws -> ImageInfo {
-        let (image, format) = try call(bytes, file: file, headerOnly: true)
-        return info(of: image, format: format)
+        let (header, format) = try call(bytes, file: file, into: nil, size: 0)
+        return info(of: header, format: format)
     }
 
     /// Reads a whole file, with an error naming it if that fails.
@@ -57,7 +61,8 @@ public struct ImageDecoder: Sendable {
         return nil
     }
 
-    private func call(_ bytes: Data, file: String, headerOnly: Bool) throws -> (zoo_image, ImageFormat) {
+    /// One call into the C codec: the header only when `pixels` is nil, else the whole image.
+    private func call(_ bytes: Data, file: String, into pixels: UnsafeMutableRawPointer?, size: Int) throws -> (zoo_image, ImageFormat) {
         guard let format = ImageDecoder.format(of: bytes) else {
             let problem = bytes.isEmpty ? "the file is empty" : "not a PNG or JPEG file (unknown signature)"
             throw DataError(file: file, kind: .notAnImage, problem: problem)
@@ -68,8 +73,8 @@ public struct ImageDecoder: Sendable {
         let status = bytes.withUnsafeBytes { raw -> Int32 in
             let start = raw.bindMemory(to: UInt8.self).baseAddress
             switch format {
-            case .png: return zoo_png_decode(start, raw.count, limit, headerOnly ? 1 : 0, &image, &message, message.count)
-            case .jpeg: return zoo_jpeg_decode(start, raw.count, limit, headerOnly ? 1 : 0, &image, &message, message.count)
+            case .png: return zoo_png_decode(start, raw.count, limit, pixels, size, &image, &message, message.count)
+            case .jpeg: return zoo_jpeg_decode(start, raw.count, limit, pixels, size, &image, &message, message.count)
             }
         }
         if status == Int32(ZOO_CODEC_OK.rawValue) { return (image, format) }

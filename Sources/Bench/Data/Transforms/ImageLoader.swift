@@ -47,16 +47,12 @@ public struct ImageLoader: Sendable {
         let size = targetSize ?? Size(width: image.width, height: image.height)
         switch (interpolation, image.samples) {
         case (.nearest, .eightBit(let samples)):
-            let resized = Resize.nearest(samples, width: image.width, height: image.height, channels: image.channels,
-                                         toWidth: size.width, toHeight: size.height)
-            return ImageLoader.rgb(resized, width: size.width, height: size.height, channels: image.channels) { Float($0) }
+            return Resize.nearestToRGB(samples, width: image.width, height: image.height, channels: image.channels,
+                                       toWidth: size.width, toHeight: size.height) { Float($0) }
         case (.nearest, .sixteenBit(let samples)):
-            // Resizing before clipping touches fewer samples and picks the same pixels.
-            let resized = Resize.nearest(samples, width: image.width, height: image.height, channels: image.channels,
-                                         toWidth: size.width, toHeight: size.height)
-            return ImageLoader.rgb(resized, width: size.width, height: size.height, channels: image.channels) {
-                Float(min($0, 255))
-            }
+            // Clipping only the kept pixels gives the same result as Pillow's clip-then-resize.
+            return Resize.nearestToRGB(samples, width: image.width, height: image.height, channels: image.channels,
+                                       toWidth: size.width, toHeight: size.height) { Float(min($0, 255)) }
         case (.bilinear, _):
             let full = ImageLoader.rgb(image)
             if full.width == size.width && full.height == size.height { return full }

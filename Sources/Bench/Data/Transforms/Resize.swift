@@ -15,28 +15,42 @@ public enum Resize {
         return indices
     }
 
-    /// Nearest-neighbour resize of interleaved samples, as Pillow's NEAREST.
+    /// Pillow's NEAREST resize fused with the conversion to RGB Float32 (gray copied into all three
+    /// channels): one pass that reads only the source pixels it keeps, which matters for a
+    /// 3000x3000 X-ray resized to 224.
     @inlinable
-    public static func nearest<Sample>(_ samples: [Sample], width: Int, height: Int, channels: Int,
-                                       toWidth: Int, toHeight: Int) -> [Sample] {
-        let columns = pillowNearestSourceIndices(from: width, to: toWidth)
+    public static func nearestToRGB<Sample>(_ samples: [Sample], width: Int, height: Int, channels: Int,
+                                            toWidth: Int, toHeight: Int, _ value: (Sample) -> Float) -> FloatImage {
+        let columnStarts = pillowNearestSourceIndices(from: width, to: toWidth).map { $0 * channels }
         let rows = pillowNearestSourceIndices(from: height, to: toHeight)
-        return [Sample](unsafeUninitializedCapacity: toWidth * toHeight * channels) { output, count in
+        let pixels = [Float](unsafeUninitializedCapacity: toWidth * toHeight * 3) { output, count in
             samples.withUnsafeBufferPointer { input in
-                var next = 0
-                for row in rows {
-                    let rowStart = row * width * channels
-                    for column in columns {
-                        let start = rowStart + column * channels
-                        for channel in 0..<channels {
-                            (output.baseAddress! + next).initialize(to: input[start + channel])
-                            next += 1
+                columnStarts.withUnsafeBufferPointer { columnStarts in
+                    var out = output.baseAddress!
+                    for row in rows {
+                        let source = input.baseAddress! + row * width * channels
+                        if channels == 1 {
+                            for start in columnStarts {
+                                let gray = value(source[start])
+                                out[0] = gray
+                                out[1] = gray
+                                out[2] = gray
+                                out += 3
+                            }
+                        } else {
+                            for start in columnStarts {
+                                out[0] = value(source[start])
+                                out[1] = value(source[start + 1])
+                                out[2] = value(source[start + 2])
+                                out += 3
+                            }
                         }
                     }
                 }
             }
-            count = toWidth * toHeight * channels
+            count = toWidth * toHeight * 3
         }
+        return FloatImage(width: toWidth, height: toHeight, channels: 3, pixels: pixels)
     }
 
     /// Bilinear resize as `tf.image.resize(method='bilinear')` computes it (half-pixel centres, no
