@@ -18,6 +18,10 @@ let package = Package(
     targets: [
         // C shims: libhdf5's macros are not importable into Swift 6, so the shim wraps them.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // libpng and libjpeg report errors by longjmp; this C target owns every setjmp.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
         .target(name: "Tensor"),
         .target(name: "Converter", dependencies: [
@@ -25,7 +29,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
-        .target(name: "Bench", dependencies: ["Zoo"]),
+        .target(name: "Bench", dependencies: [
+            "Zoo", "CImageCodecs",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "ZooCLI", dependencies: [
             "Converter", "Zoo", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,9 +43,12 @@ let package = Package(
             "Converter",
             .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Benchmarks/SafetensorsThroughput"),
+        // Benchmarks/data_pipeline.sh builds and runs it in release mode.
+        .executableTarget(name: "DataBench", dependencies: ["Bench"], path: "Benchmarks/DataBench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
     ]
 )

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Progress for long work, on standard error: "hashing: 120/800 (15%) 41.2/s, ETA 0:16".
+/// Thread-safe; prints at most every half second, and once more when finished.
+public final class ProgressReporter: @unchecked Sendable {
+    private let label: String
+    private let total: Int
+    private let write: @Sendable (String) -> Void
+    private let start = Date()
+    private let lock = NSLock()
+    private var done = 0
+    private var lastPrinted = Date.distantPast
+
+    /// `write` receives each line; the default writes to standard error.
+    public init(_ label: String, total: Int, write: @escaping @Sendable (String) -> Void = ProgressReporter.standardError) {
+        self.label = label
+        self.total = total
+        self.write = write
+    }
+
+    public func advance(by count: Int = 1) {
+        let line: String? = lock.withLock {
+            done += count
+            let now = Date()
+            guard done == total || now.timeIntervalSince(lastPrinted) >= 0.5 else { return nil }
+            lastPrinted = now
+            return ProgressReporter.line(label: label, done: done, total: total, seconds: now.timeIntervalSince(start))
+        }
+        if let line { write(line) }
+    }
+
+    static func line(label: String, done: Int, total: Int, seconds: Double) -> String {
+        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let percent = total > 0 ? 100 * done / total : 100
+        let eta = rate > 0 ? clock(Double(total - done) / rate) : "?"
+        return "\(label): \(done)/\(total) (\(percent)%) \(String(format: "%.1f", rate))/s, ETA \(eta)"
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole >= 3600
+            ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60)
+            : String(format: "%d:%02d", whole / 60, whole % 60)
+    }
+
+    public static let standardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

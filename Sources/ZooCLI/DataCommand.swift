@@ -1,0 +1,91 @@
+import ArgumentParser
+import Bench
+import Foundation
+
+/// `zoo data`: look at a dataset directory, or write a synthetic one.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Inspect image datasets (Shenzhen/Montgomery, DermMel, Keras class folders) or write synthetic ones.",
+        subcommands: [Describe.self, Synth.self]
+    )
+
+    struct Describe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Class counts, image sizes and bit depths, corrupt files and duplicates of a dataset.",
+            discussion: "Every image is decoded and hashed; duplicates across splits (test images also in training) are flagged."
+        )
+
+        enum Layout: String, ExpressibleByArgument, CaseIterable {
+            case auto, tuberculosis, dermmel, folders
+
+            var datasetLayout: DatasetLayout? {
+                switch self {
+                case .auto: nil
+                case .tuberculosis: .tuberculosis
+                case .dermmel: .dermMel
+                case .folders: .classFolders
+                }
+            }
+        }
+
+        @Argument(help: "The dataset directory.")
+        var directory: String
+
+        @Option(help: "The layout, or auto to recognise it (\(Layout.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var layout: Layout = .auto
+
+        @Option(help: "Also write the description as JSON to this file.")
+        var json: String?
+
+        @Option(help: "Refuse images with more pixels than this (a decompression-bomb guard).")
+        var maxPixels: Int = ImageDecoder.defaultPixelLimit
+
+        func run() throws {
+            let dataset = try DatasetReader.read(URL(fileURLWithPath: directory), layout: layout.datasetLayout)
+            let progress = ProgressReporter("decoding and hashing", total: dataset.allImages.count)
+            let description = try DatasetDescription.describe(dataset, decoder: ImageDecoder(pixelLimit: maxPixels), progress: progress)
+            print(description.markdown(), terminator: "")
+            if let json {
+                try ImageEncoder.writeAtomically(description.json(), to: URL(fileURLWithPath: json))
+            }
+        }
+    }
+
+    struct Synth: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a synthetic dataset in a real layout, deterministic for a seed.",
+            discussion: """
+                tb: Shenzhen-like 8-bit and Montgomery-like 16-bit (12-bit values) chest PNGs named \
+                CHNCXR_0001_0.png / MCUCXR_0001_1.png, TB cases with upper-lung opacities. \
+                melanoma: 600x450 RGB JPEGs in DermMel/train_sep|valid|test/Melanoma|NotMelanoma, \
+                melanomas irregular and multi-coloured.
+                """
+        )
+
+        enum Kind: String, ExpressibleByArgument, CaseIterable {
+            case tb, melanoma
+        }
+
+        @Argument(help: "What to write: tb or melanoma.")
+        var kind: Kind
+
+        @Option(help: "The directory to write into (created if needed).")
+        var out: String
+
+        @Option(help: "Number of images, half of each class.")
+        var count: Int = 80
+
+        @Option(help: "Random seed; the same seed writes the same files.")
+        var seed: UInt64 = 2019
+
+        func run() throws {
+            let root = URL(fileURLWithPath: out)
+            let writerKind: SyntheticDatasetWriter.Kind = kind == .tb ? .tb : .melanoma
+            let files = SyntheticDatasetWriter.fileCount(writerKind, count: count)
+            let progress = ProgressReporter("writing \(kind.rawValue) files", total: files)
+            let written = try SyntheticDatasetWriter.write(writerKind, to: root, count: count, seed: seed, progress: progress)
+            print("Wrote \(written.count) files under \(root.path).")
+        }
+    }
+}

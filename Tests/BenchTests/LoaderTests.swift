@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import Bench
+
+/// Loaded, converted and resized images must equal Keras' load_img + img_to_array (nearest) and
+/// tf.image.resize (bilinear) on the same files.
+@Test func nearestResizeEqualsKerasLoadImgExactly() throws {
+    let (directory, index) = try ImageIndex.load()
+    let loader = ImageLoader(targetSize: .init(width: index.target.width, height: index.target.height), interpolation: .nearest)
+    for entry in index.images {
+        let file = directory.appendingPathComponent(entry.name)
+        let image = try loader.load(file: file)
+        let reference = try References.floats(file.appendingPathExtension("nearest"))
+        #expect(image.channels == 3 && image.width == index.target.width && image.height == index.target.height)
+        #expect(image.pixels.count == reference.count, "\(entry.name): sample count")
+        let difference = References.maxDifference(image.pixels, reference)
+        #expect(difference == 0, "\(entry.name): max |Δ| \(difference)")
+    }
+}
+
+/// Float32 throughout, in TensorFlow's operation order; TensorFlow's kernel may fuse a
+/// multiply-add, so a few float32 ulps at 255 (1e-3) are allowed.
+@Test func bilinearResizeMatchesTFImageResize() throws {
+    let (directory, index) = try ImageIndex.load()
+    let loader = ImageLoader(targetSize: .init(width: index.target.width, height: index.target.height), interpolation: .bilinear)
+    for entry in index.images {
+        let file = directory.appendingPathComponent(entry.name)
+        let image = try loader.load(file: file)
+        let reference = try References.floats(file.appendingPathExtension("bilinear"))
+        let difference = References.maxDifference(image.pixels, reference)
+        #expect(difference <= 1e-3, "\(entry.name): max |Δ| \(difference)")
+    }
+}
+
+/// Pillow 13 clips 16-bit grayscale to 255 in convert('RGB'): no shift, no scaling.
+@Test func sixteenBitGrayIsClippedAsPillowDoes() throws {
+    let samples: [UInt16] = [0, 1, 254, 255, 256, 1000, 4095, 65535]
+    let info = ImageInfo(format: .png, width: 8, height: 1, bitDepth: 16, color: .gray, interlaced: false)
+    let image = ImageLoader(targetSize: nil).convert(DecodedImage(info: info, channels: 1, samples: .sixteenBit(samples)))
+    let clipped: [Float] = [0, 1, 254, 255, 255, 255, 255, 255]
+    #expect(image.pixels == clipped.flatMap { [$0, $0, $0] })
+}
+
+@Test func preprocessingRescaleAndCaffe() {
+    var image = FloatImage(width: 1, height: 1, channels: 3, pixels: [255, 128, 0])
+    var caffe = image
+    Preprocessing.notebooks.apply(to: &image)
+    let scale = Float(1.0 / 255.0)
+    let rescaled: [Float] = [255 * scale, 128 * scale, 0]
+    #expect(image.pixels == rescaled)
+    Preprocessing.caffe.apply(to: &caffe)
+    let bgrMinusMeans: [Float] = [-103.939, 128 - 116.779, 255 - 123.68]
+    #expect(caffe.pixels == bgrMinusMeans)
+}
