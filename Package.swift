@@ -3,6 +3,16 @@
 // Module map (dependencies point down only): zoo -> Bench -> Zoo -> Converter; Zoo -> Tensor.
 import PackageDescription
 
+// The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
+// target, so SIMD16 `addProduct` becomes AVX-512 FMA instead of one `fmaf` call per lane (100x slower).
+// Portable fallback (any x86-64 with AVX2+FMA): replace it with `-march=x86-64-v3` (about half the speed).
+// `-Ounchecked` (release only) drops the bounds/overflow traps left in kernel index math; public entry
+// points validate shapes before any kernel runs.
+let tensorCPUFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=native"]),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "Zoo",
     platforms: [.macOS(.v14)],
@@ -19,7 +29,9 @@ let package = Package(
         // C shims: libhdf5's macros are not importable into Swift 6, so the shim wraps them.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
-        .target(name: "Tensor"),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "Tensor", swiftSettings: tensorCPUFlags),
         .target(name: "Converter", dependencies: [
             "CHDF5",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -33,5 +45,10 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+
+        // Benchmark runners (release builds): Zoo's GEMM against OpenBLAS, VGG16 conv layer times.
+        .executableTarget(name: "TensorBench", dependencies: ["Tensor", "COpenBLAS"], path: "Benchmarks/TensorBench",
+                          swiftSettings: tensorCPUFlags),
     ]
 )

@@ -1,0 +1,34 @@
+import Tensor
+
+/// Time of each VGG16 convolution (3x3 'same', bias, fused ReLU) at batch 1, 224x224.
+func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
+    print("## VGG16 convolutions, batch 1 (best ms of \(repeats); GFLOP/s of the best)")
+    print("| layer        | " + threads.map { "\($0) thread\($0 == 1 ? " " : "s")     " }.joined(separator: " | ") + " |")
+    print("|--------------|" + threads.map { _ in "---------------:" }.joined(separator: "|") + "|")
+    var totals = [Double](repeating: 0, count: threads.count)
+    let workspace = Workspace()
+    for layer in vgg16Convolutions {
+        let kernel = try Tensor(shape: [3, 3, layer.inputChannels, layer.outputChannels],
+                                values: randomValues(9 * layer.inputChannels * layer.outputChannels, seed: 3))
+        let bias = try Tensor(shape: [layer.outputChannels], values: randomValues(layer.outputChannels, seed: 4))
+        let convolution = try Conv2D(kernel: kernel, bias: bias, padding: .same, activation: .relu)
+        let input = try Tensor(shape: [1, layer.size, layer.size, layer.inputChannels],
+                               values: randomValues(layer.size * layer.size * layer.inputChannels, seed: 5))
+        let output = try Tensor(shape: convolution.outputShape(for: input))
+        var cells: [String] = []
+        for (index, count) in threads.enumerated() {
+            Parallelism.workers = count
+            let timing = try Timing(repeats: repeats) { try convolution.forward(input, into: output, workspace: workspace) }
+            totals[index] += timing.best
+            cells.append("\(pad(format(timing.best * 1e3, 2), 6)) (\(pad(format(timing.gflops(layer.flops), 0), 4)))")
+        }
+        print("| \(layer.name.padding(toLength: 12)) | " + cells.joined(separator: " | ") + " |")
+    }
+    let flops = vgg16Convolutions.reduce(0) { $0 + $1.flops }
+    print("| total        | " + totals.map { "\(pad(format($0 * 1e3, 2), 6)) (\(pad(format(flops / $0 / 1e9, 0), 4)))" }.joined(separator: " | ") + " |")
+    Parallelism.workers = 0
+}
+
+extension String {
+    func padding(toLength length: Int) -> String { count >= length ? self : self + String(repeating: " ", count: length - count) }
+}

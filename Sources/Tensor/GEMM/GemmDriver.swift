@@ -1,0 +1,129 @@
+/// Blocking of the GEMM around the 6x32 register tile (`multiplyTile`).
+enum GemmTile {
+    /// Output rows per register tile.
+    static let rows = 6
+    /// Output columns per register tile (two SIMD16 vectors), also the width of a packed B panel.
+    static let columns = 32
+    /// Longest depth block: a 256 x 32 B panel slice is 32 KB and stays in the 48 KB L1 while the tiles of
+    /// a row block stream past it.
+    static let maxDepth = 256
+    /// Most rows per row block: their A rows (144 x 256 floats, 144 KB) and outputs stay in the 1 MB L2.
+    static let maxBlockRows = 144
+}
+
+/// Zeros standing in for padded rows (convolution borders, rows past M in an edge tile).
+private final class ZeroRow: @unchecked Sendable {
+    static let shared = ZeroRow()
+    let values: UnsafeMutablePointer<Float>
+    private init() {
+        values = .allocate(capacity: GemmTile.maxDepth)
+        values.initialize(repeating: 0, count: GemmTile.maxDepth)
+    }
+}
+
+/// How the M x N output is cut into tasks for the worker threads.
+private struct GemmSchedule {
+    let blockRows: Int
+    let rowBlocks: Int
+    let panelsPerTask: Int
+    let columnSplits: Int
+    var taskCount: Int { rowBlocks * columnSplits }
+
+    init(rows: Int, panels: Int, workers: Int) {
+        // Enough row blocks for every worker when M allows it, balanced in size; small M (deep layers,
+        // dense) also splits the columns so both cores get work.
+        var blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
+        blocks = max(blocks, min(workers, (rows + GemmTile.rows - 1) / GemmTile.rows))
+        blockRows = roundUp((rows + blocks - 1) / blocks, to: GemmTile.rows)
+        rowBlocks = (rows + blockRows - 1) / blockRows
+        let splits = rowBlocks >= 2 * workers ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
+        panelsPerTask = (panels + splits - 1) / splits
+        columnSplits = (panels + panelsPerTask - 1) / panelsPerTask
+    }
+}
+
+/// Per-worker scratch carved from the workspace: the row-pointer table of a row block, an edge tile for
+/// outputs that do not fill a register tile, and the operand's own scratch (im2col row tiles).
+private struct WorkerScratch {
+    static func layout(blockRows: Int, operandFloats: Int) -> (table: Int, edge: Int, operand: Int, total: Int) {
+        let table = 0
+        let edge = roundUp(blockRows * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
+        let operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
+        let total = operand + roundUp(operandFloats * MemoryLayout<Float>.stride, to: 64)
+        return (table, edge, operand, total)
+    }
+}
+
+/// `output[M, N] = epilogue(left[M, K] x right[K, N])`, rows of `output` `outputStride` floats apart.
+/// Row blocks (and, for small M, column ranges) run on `Parallelism.workers` threads.
+func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: UnsafeMutablePointer<Float>,
+                                 outputStride: Int, epilogue: GemmEpilogue, workspace: Workspace) {
+    precondition(left.depth == right.rows, "GEMM depth mismatch: entry points validate shapes first")
+    let rows = left.rows, columns = right.columns
+    guard rows > 0, columns > 0 else { return }
+    let workers = Parallelism.workers
+    let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers)
+    let layout = WorkerScratch.layout(blockRows: schedule.blockRows, operandFloats: left.scratchCount(blockRows: schedule.blockRows))
+    let scratch = SendableRawPointer(workspace.reserve(bytes: layout.total * min(workers, schedule.taskCount)))
+    let outputPointer = SendablePointer(output)
+
+    runTasks(schedule.taskCount, workers: workers) { worker, task in
+        let base = scratch.pointer + worker * layout.total
+        let table = (base + layout.table).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let edgeTile = (base + layout.edge).assumingMemoryBound(to: Float.self)
+        let operandScratch = (base + layout.operand).assumingMemoryBound(to: Float.self)
+        let rowBlock = task / schedule.columnSplits
+        let firstPanel = (task % schedule.columnSplits) * schedule.panelsPerTask
+        let panels = firstPanel..<min(firstPanel + schedule.panelsPerTask, right.panelCount)
+        let blockStart = rowBlock * schedule.blockRows
+        let blockRows = min(schedule.blockRows, rows - blockStart)
+        let paddedRows = roundUp(blockRows, to: GemmTile.rows)
+        let zeros = UnsafePointer(ZeroRow.shared.values)
+
+        left.prepare(rows: blockStart..<blockStart + blockRows, scratch: operandScratch)
+        for block in 0..<left.depthBlockCount {
+            let (depthStart, depth) = left.depthBlock(block)
+            for r in 0..<paddedRows {
+                table[r] = r < blockRows
+                    ? left.rowPointer(row: blockStart + r, block: block, blockStart: blockStart, scratch: operandScratch) ?? zeros
+                    : zeros
+            }
+            let accumulate = block > 0
+            let finish = block == left.depthBlockCount - 1
+            for panel in panels {
+                let column = panel * GemmTile.columns
+                let tileColumns = min(GemmTile.columns, columns - column)
+                let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
+                var tileRow = 0
+                while tileRow < blockRows {
+                    let row = blockStart + tileRow
+                    let tileRows = min(GemmTile.rows, blockRows - tileRow)
+                    let target = outputPointer.pointer + row * outputStride + column
+                    if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
+                        multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
+                                     output: target, outputStride: outputStride, accumulate: accumulate)
+                        if finish {
+                            epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
+                        }
+                    } else {
+                        // A partial tile computes into the edge tile and copies only the valid part back.
+                        if accumulate {
+                            for r in 0..<tileRows {
+                                (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
+                            }
+                        }
+                        multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
+                                     output: edgeTile, outputStride: GemmTile.columns, accumulate: accumulate)
+                        if finish {
+                            epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
+                        }
+                        for r in 0..<tileRows {
+                            (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+                        }
+                    }
+                    tileRow += GemmTile.rows
+                }
+            }
+        }
+    }
+}
