@@ -54,3 +54,27 @@ public struct PackedMatrix: Sendable {
         return matrix
     }
 }
+
+extension PackedMatrix {
+    /// A copy with column `j` multiplied by `factors[j]` (BN folding scales output channels).
+    func scalingColumns(by factors: [Float]) -> PackedMatrix {
+        precondition(factors.count == columns, "one factor per column: BatchNorm.folded checks this")
+        let scaled = PackedMatrix(rows: rows, columns: columns, copying: storage)
+        for panel in 0..<panelCount {
+            let first = panel * GemmTile.columns
+            let width = min(GemmTile.columns, columns - first)
+            let base = scaled.storage.base + panel * rows * GemmTile.columns
+            for k in 0..<rows {
+                for j in 0..<width { base[k * GemmTile.columns + j] *= factors[first + j] }
+            }
+        }
+        return scaled
+    }
+
+    private init(rows: Int, columns: Int, copying source: TensorStorage) {
+        self.rows = rows
+        self.columns = columns
+        storage = TensorStorage(capacity: source.capacity)
+        storage.base.update(from: source.base, count: source.capacity)
+    }
+}
