@@ -2,10 +2,10 @@ import Tensor
 
 /// Time of each VGG16 convolution (3x3 'same', bias, fused ReLU) at batch 1, 224x224.
 func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
-    print("## VGG16 convolutions, batch 1 (best ms of \(repeats); GFLOP/s of the best)")
-    print("| layer        | " + threads.map { "\($0) thread\($0 == 1 ? " " : "s")     " }.joined(separator: " | ") + " |")
-    print("|--------------|" + threads.map { _ in "---------------:" }.joined(separator: "|") + "|")
-    var totals = [Double](repeating: 0, count: threads.count)
+    print("## VGG16 convolutions, batch 1: best ms of \(repeats) (median ms) [GFLOP/s per CPU-second]")
+    print("| layer        | " + threads.map { "\($0) thread\($0 == 1 ? " " : "s")                " }.joined(separator: " | ") + " |")
+    print("|--------------|" + threads.map { _ in "--------------------------:" }.joined(separator: "|") + "|")
+    var bestTotals = [Double](repeating: 0, count: threads.count), medianTotals = bestTotals
     let workspace = Workspace()
     for layer in vgg16Convolutions {
         let kernel = try Tensor(shape: [3, 3, layer.inputChannels, layer.outputChannels],
@@ -19,13 +19,17 @@ func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
         for (index, count) in threads.enumerated() {
             Parallelism.workers = count
             let timing = try Timing(repeats: repeats) { try convolution.forward(input, into: output, workspace: workspace) }
-            totals[index] += timing.best
-            cells.append("\(pad(format(timing.best * 1e3, 2), 6)) (\(pad(format(timing.gflops(layer.flops), 0), 4)))")
+            bestTotals[index] += timing.best
+            medianTotals[index] += timing.median
+            cells.append("\(pad(format(timing.best * 1e3, 2), 6)) (\(pad(format(timing.median * 1e3, 2), 6))) [\(pad(format(layer.flops / timing.bestCPU / 1e9, 0), 3))]")
         }
         print("| \(layer.name.padding(toLength: 12)) | " + cells.joined(separator: " | ") + " |")
     }
     let flops = vgg16Convolutions.reduce(0) { $0 + $1.flops }
-    print("| total        | " + totals.map { "\(pad(format($0 * 1e3, 2), 6)) (\(pad(format(flops / $0 / 1e9, 0), 4)))" }.joined(separator: " | ") + " |")
+    print("| total        | " + zip(bestTotals, medianTotals).map { best, median in
+        "\(pad(format(best * 1e3, 2), 6)) (\(pad(format(median * 1e3, 2), 6))) \(pad(format(flops / best / 1e9, 0), 3))/s"
+    }.joined(separator: " | ") + " |")
+    print("(total: sum of per-layer times; the last figure is GFLOP/s of the summed best times)")
     Parallelism.workers = 0
 }
 
