@@ -32,23 +32,42 @@ struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
     func scratchCount(blockRows: Int) -> Int { 0 }
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
 
-    @inline(__always)
-    func rowPointer(row: Int, block: Int, blockStart: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
         let (tap, chunk) = block.quotientAndRemainder(dividingBy: chunksPerTap)
-        return pixel(row: row, tap: tap).map { $0 + chunk &* chunkLength }
+        let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: geometry.columns.kernel)
+        let channelOffset = chunk &* chunkLength
+        var r = 0
+        forEachPixel(rows) { imageIndex, outputRow, outputColumn in
+            table[r] = pixel(imageIndex, outputRow, outputColumn, tapRow: tapRow, tapColumn: tapColumn).map { $0 + channelOffset } ?? zeros
+            r &+= 1
+        }
     }
 
-    /// The channel vector that output pixel `row` reads at kernel tap `tap`, or nil in the padding.
+    /// Calls `body(n, oh, ow)` for the output pixels of `rows` in order, decoding only the first index.
     @inline(__always)
-    func pixel(row: Int, tap: Int) -> UnsafePointer<Float>? {
-        let outputWidth = geometry.columns.output
-        let (imageIndex, pixelIndex) = row.quotientAndRemainder(dividingBy: geometry.rows.output &* outputWidth)
-        let (outputRow, outputColumn) = pixelIndex.quotientAndRemainder(dividingBy: outputWidth)
-        let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: geometry.columns.kernel)
+    func forEachPixel(_ rows: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+        let outputHeight = geometry.rows.output, outputWidth = geometry.columns.output
+        let (imageIndex, pixelIndex) = rows.lowerBound.quotientAndRemainder(dividingBy: outputHeight &* outputWidth)
+        var (n, (outputRow, outputColumn)) = (imageIndex, pixelIndex.quotientAndRemainder(dividingBy: outputWidth))
+        for _ in rows {
+            body(n, outputRow, outputColumn)
+            outputColumn &+= 1
+            if outputColumn == outputWidth {
+                outputColumn = 0
+                outputRow &+= 1
+                if outputRow == outputHeight { outputRow = 0; n &+= 1 }
+            }
+        }
+    }
+
+    /// The channel vector that output pixel (n, oh, ow) reads at kernel tap (i, j), or nil in the padding.
+    @inline(__always)
+    func pixel(_ n: Int, _ outputRow: Int, _ outputColumn: Int, tapRow: Int, tapColumn: Int) -> UnsafePointer<Float>? {
         let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
         let inputColumn = geometry.columns.inputIndex(output: outputColumn, tap: tapColumn)
         guard inputRow >= 0, inputRow < image.height, inputColumn >= 0, inputColumn < image.width else { return nil }
-        return input + ((imageIndex &* image.height &+ inputRow) &* image.width &+ inputColumn) &* image.channels
+        return input + ((n &* image.height &+ inputRow) &* image.width &+ inputColumn) &* image.channels
     }
 }
 
@@ -69,23 +88,49 @@ struct Im2ColTileOperand: GemmLeftOperand, @unchecked Sendable {
 
     func scratchCount(blockRows: Int) -> Int { blockRows * depth }
 
+    /// Gathers the im2col rows of the block. Without dilation the taps of one kernel row are adjacent input
+    /// pixels, so each kernel row is one contiguous copy of its in-bounds span plus zeros for the padding.
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
-        let channels = convolution.image.channels
-        for row in rows {
-            var destination = scratch + (row &- rows.lowerBound) &* depth
-            for tap in 0..<convolution.taps {
-                if let source = convolution.pixel(row: row, tap: tap) {
-                    destination.update(from: source, count: channels)
+        let geometry = convolution.geometry, image = convolution.image
+        let channels = image.channels, kernelWidth = geometry.columns.kernel
+        let contiguous = geometry.columns.dilation == 1
+        var destination = scratch
+        convolution.forEachPixel(rows) { n, outputRow, outputColumn in
+            for tapRow in 0..<geometry.rows.kernel {
+                if contiguous {
+                    let firstColumn = geometry.columns.inputIndex(output: outputColumn, tap: 0)
+                    let skipped = min(max(-firstColumn, 0), kernelWidth)
+                    let kept = max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0)
+                    let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
+                    if inputRow >= 0, inputRow < image.height, kept > 0 {
+                        destination.update(repeating: 0, count: skipped &* channels)
+                        let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn &+ skipped) &* channels
+                        (destination + skipped &* channels).update(from: source, count: kept &* channels)
+                        (destination + (skipped &+ kept) &* channels).update(repeating: 0, count: (kernelWidth &- skipped &- kept) &* channels)
+                    } else {
+                        destination.update(repeating: 0, count: kernelWidth &* channels)
+                    }
+                    destination += kernelWidth &* channels
                 } else {
-                    destination.update(repeating: 0, count: channels)
+                    for tapColumn in 0..<kernelWidth {
+                        if let source = convolution.pixel(n, outputRow, outputColumn, tapRow: tapRow, tapColumn: tapColumn) {
+                            destination.update(from: source, count: channels)
+                        } else {
+                            destination.update(repeating: 0, count: channels)
+                        }
+                        destination += channels
+                    }
                 }
-                destination += channels
             }
         }
     }
 
-    @inline(__always)
-    func rowPointer(row: Int, block: Int, blockStart: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
-        UnsafePointer(scratch + ((row &- blockStart) &* depth &+ block &* GemmTile.maxDepth))
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        var row = UnsafePointer(scratch + block &* GemmTile.maxDepth)
+        for r in 0..<rows.count {
+            table[r] = row
+            row += depth
+        }
     }
 }

@@ -83,11 +83,8 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
         left.prepare(rows: blockStart..<blockStart + blockRows, scratch: operandScratch)
         for block in 0..<left.depthBlockCount {
             let (depthStart, depth) = left.depthBlock(block)
-            for r in 0..<paddedRows {
-                table[r] = r < blockRows
-                    ? left.rowPointer(row: blockStart + r, block: block, blockStart: blockStart, scratch: operandScratch) ?? zeros
-                    : zeros
-            }
+            left.rowPointers(block: block, rows: blockStart..<blockStart + blockRows, scratch: operandScratch, zeros: zeros, into: table)
+            for r in blockRows..<paddedRows { table[r] = zeros }
             let accumulate = block > 0
             let finish = block == left.depthBlockCount - 1
             for panel in panels {

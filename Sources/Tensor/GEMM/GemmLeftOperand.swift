@@ -13,11 +13,13 @@ protocol GemmLeftOperand: Sendable {
     func depthBlock(_ index: Int) -> (start: Int, count: Int)
     /// Floats of per-worker scratch needed to serve a row block of `blockRows` rows (0 if read in place).
     func scratchCount(blockRows: Int) -> Int
-    /// Called once per row block, before any of its row pointers is requested.
+    /// Called once per row block, before its row pointers are requested.
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>)
-    /// The `depthBlock(block).count` values of row `row` in depth block `block`, or nil when they are all
-    /// zero (convolution padding). `blockStart` is the first row of the prepared row block.
-    func rowPointer(row: Int, block: Int, blockStart: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>?
+    /// Writes, for each row of `rows` (the prepared row block), where its `depthBlock(block).count` values
+    /// start; `zeros` stands in for rows that are entirely padding. One call per block lets an operand walk
+    /// the rows incrementally instead of decoding each row index.
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>)
 }
 
 /// A row-major matrix read in place (Dense inputs, 1x1 stride-1 convolutions over NHWC pixels).
@@ -38,8 +40,12 @@ struct MatrixOperand: GemmLeftOperand, @unchecked Sendable {
     func scratchCount(blockRows: Int) -> Int { 0 }
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
 
-    @inline(__always)
-    func rowPointer(row: Int, block: Int, blockStart: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
-        base + (row &* stride &+ block &* GemmTile.maxDepth)
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        var row = base + (rows.lowerBound &* stride &+ block &* GemmTile.maxDepth)
+        for r in 0..<rows.count {
+            table[r] = row
+            row += stride
+        }
     }
 }

@@ -66,6 +66,7 @@ conv_case("conv_same_s2_k3_197x211_c5", (1, 197, 211, 5), 7, (3, 3), strides=(2,
 conv_case("conv_same_s1_k3_c40_n37", (2, 23, 19, 40), 37, (3, 3), activation="linear")
 conv_case("conv_valid_s2_k7_c3", (1, 45, 51, 3), 64, (7, 7), strides=(2, 2), padding="valid")
 conv_case("conv_same_s2_k7_c33", (1, 31, 24, 33), 40, (7, 7), strides=(2, 2), activation="elu")
+conv_case("conv_same_dilation2x3_c4", (1, 20, 23, 4), 9, (3, 3), dilation=(2, 3), activation="relu")
 conv_case("conv_same_dilation2_c36", (1, 30, 27, 36), 33, (3, 3), dilation=(2, 2), activation="tanh")
 conv_case("conv_1x1_s1_c300", (2, 14, 13, 300), 70, (1, 1), activation="sigmoid")
 conv_case("conv_1x1_s2_valid_c64", (1, 15, 15, 64), 256, (1, 1), strides=(2, 2), padding="valid")
