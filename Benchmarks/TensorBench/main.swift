@@ -1,5 +1,5 @@
 // TensorBench: GEMM and convolution throughput of the Tensor module. Release builds only:
-//   swift run -c release TensorBench [gemm|conv] [repeats]
+//   swift run -c release TensorBench [gemm|conv|dense|vgg16] [repeats]
 // Other processes may share the cores; each number is the best of several runs (median shown too).
 let arguments = CommandLine.arguments.dropFirst()
 let sections = Set(arguments.filter { Int($0) == nil })
@@ -9,6 +9,8 @@ let threads = [1, 2]
 do {
     if sections.isEmpty || sections.contains("gemm") { try benchmarkGemm(threads: threads, repeats: repeats) }
     if sections.isEmpty || sections.contains("conv") { try benchmarkVGG16Convolutions(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("dense") { try benchmarkDense(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("vgg16") { try benchmarkVGG16Forward(threads: threads, repeats: repeats) }
 } catch {
     print("TensorBench failed: \(error)")
 }

@@ -42,17 +42,23 @@ private struct GemmSchedule {
     }
 }
 
-/// Per-worker scratch carved from the workspace: the row-pointer table of a row block, an edge tile for
-/// outputs that do not fill a register tile, and the operand's own scratch (im2col row tiles).
+/// Per-worker scratch carved from the workspace: the row-pointer tables of a row block (one per depth
+/// block), an edge tile for outputs that do not fill a register tile, and the operand's own scratch
+/// (im2col row tiles).
 private struct WorkerScratch {
-    static func layout(blockRows: Int, operandFloats: Int) -> (table: Int, edge: Int, operand: Int, total: Int) {
+    static func layout(tablePointers: Int, operandFloats: Int) -> (table: Int, edge: Int, operand: Int, total: Int) {
         let table = 0
-        let edge = roundUp(blockRows * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
+        let edge = roundUp(tablePointers * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
         let operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
         let total = operand + roundUp(operandFloats * MemoryLayout<Float>.stride, to: 64)
         return (table, edge, operand, total)
     }
 }
+
+/// A row block's A rows at most this large are streamed panel by panel over the whole depth: with so few
+/// rows nothing is reused across panels, and walking each packed panel end to end lets the hardware
+/// prefetcher stream the weights (Dense at batch 1 reads each weight once, so it is bandwidth-bound).
+private let panelMajorMaximumBytes = 256 * 1024
 
 /// `output[M, N] = epilogue(left[M, K] x right[K, N])`, rows of `output` `outputStride` floats apart.
 /// Row blocks (and, for small M, column ranges) run on `Parallelism.workers` threads.
@@ -63,13 +69,17 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
     guard rows > 0, columns > 0 else { return }
     let workers = Parallelism.workers
     let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers)
-    let layout = WorkerScratch.layout(blockRows: schedule.blockRows, operandFloats: left.scratchCount(blockRows: schedule.blockRows))
+    let blocks = left.depthBlockCount
+    let paddedBlockRows = roundUp(schedule.blockRows, to: GemmTile.rows)
+    let layout = WorkerScratch.layout(tablePointers: blocks * paddedBlockRows,
+                                      operandFloats: left.scratchCount(blockRows: schedule.blockRows))
     let scratch = SendableRawPointer(workspace.reserve(bytes: layout.total * min(workers, schedule.taskCount)))
     let outputPointer = SendablePointer(output)
+    let panelMajor = min(schedule.blockRows, rows) * left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes
 
     runTasks(schedule.taskCount, workers: workers) { worker, task in
         let base = scratch.pointer + worker * layout.total
-        let table = (base + layout.table).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let tables = (base + layout.table).assumingMemoryBound(to: UnsafePointer<Float>.self)
         let edgeTile = (base + layout.edge).assumingMemoryBound(to: Float.self)
         let operandScratch = (base + layout.operand).assumingMemoryBound(to: Float.self)
         let rowBlock = task / schedule.columnSplits
@@ -77,49 +87,64 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
         let panels = firstPanel..<min(firstPanel + schedule.panelsPerTask, right.panelCount)
         let blockStart = rowBlock * schedule.blockRows
         let blockRows = min(schedule.blockRows, rows - blockStart)
-        let paddedRows = roundUp(blockRows, to: GemmTile.rows)
         let zeros = UnsafePointer(ZeroRow.shared.values)
 
         left.prepare(rows: blockStart..<blockStart + blockRows, scratch: operandScratch)
-        for block in 0..<left.depthBlockCount {
-            let (depthStart, depth) = left.depthBlock(block)
+        for block in 0..<blocks {
+            let table = tables + block * paddedBlockRows
             left.rowPointers(block: block, rows: blockStart..<blockStart + blockRows, scratch: operandScratch, zeros: zeros, into: table)
-            for r in blockRows..<paddedRows { table[r] = zeros }
+            for r in blockRows..<paddedBlockRows { table[r] = zeros }
+        }
+
+        /// Multiplies every register tile of the row block by one depth block of one panel.
+        func multiplyTiles(block: Int, panel: Int) {
+            let (depthStart, depth) = left.depthBlock(block)
+            let table = tables + block * paddedBlockRows
             let accumulate = block > 0
-            let finish = block == left.depthBlockCount - 1
-            for panel in panels {
-                let column = panel * GemmTile.columns
-                let tileColumns = min(GemmTile.columns, columns - column)
-                let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
-                var tileRow = 0
-                while tileRow < blockRows {
-                    let row = blockStart + tileRow
-                    let tileRows = min(GemmTile.rows, blockRows - tileRow)
-                    let target = outputPointer.pointer + row * outputStride + column
-                    if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
-                        multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
-                                     output: target, outputStride: outputStride, accumulate: accumulate)
-                        if finish {
-                            epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
-                        }
-                    } else {
-                        // A partial tile computes into the edge tile and copies only the valid part back.
-                        if accumulate {
-                            for r in 0..<tileRows {
-                                (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
-                            }
-                        }
-                        multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
-                                     output: edgeTile, outputStride: GemmTile.columns, accumulate: accumulate)
-                        if finish {
-                            epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
-                        }
+            let finish = block == blocks - 1
+            let column = panel * GemmTile.columns
+            let tileColumns = min(GemmTile.columns, columns - column)
+            let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
+            var tileRow = 0
+            while tileRow < blockRows {
+                let row = blockStart + tileRow
+                let tileRows = min(GemmTile.rows, blockRows - tileRow)
+                let target = outputPointer.pointer + row * outputStride + column
+                if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
+                    multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
+                                 output: target, outputStride: outputStride, accumulate: accumulate)
+                    if finish {
+                        epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
+                    }
+                } else {
+                    // A partial tile computes into the edge tile and copies only the valid part back.
+                    if accumulate {
                         for r in 0..<tileRows {
-                            (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+                            (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
                         }
                     }
-                    tileRow += GemmTile.rows
+                    multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
+                                 output: edgeTile, outputStride: GemmTile.columns, accumulate: accumulate)
+                    if finish {
+                        epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
+                    }
+                    for r in 0..<tileRows {
+                        (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+                    }
                 }
+                tileRow += GemmTile.rows
+            }
+        }
+
+        if panelMajor {
+            for panel in panels {
+                for block in 0..<blocks { multiplyTiles(block: block, panel: panel) }
+            }
+        } else {
+            // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while
+            // the row block's tiles pass.
+            for block in 0..<blocks {
+                for panel in panels { multiplyTiles(block: block, panel: panel) }
             }
         }
     }

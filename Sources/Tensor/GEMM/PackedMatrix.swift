@@ -21,6 +21,15 @@ public struct PackedMatrix: Sendable {
         self.init(rows: matrix.count / columns, columns: columns, source: matrix.pointer, sourceStride: columns)
     }
 
+    /// Packs a row-major `(rows, columns)` matrix read straight from `source` (for example a memory-mapped
+    /// weight file), so a loader needs no intermediate copy and can release the source pages afterwards.
+    public init(rows: Int, columns: Int, packing source: UnsafeBufferPointer<Float>) throws {
+        guard rows > 0, columns > 0, let base = source.baseAddress, source.count == rows * columns else {
+            throw TensorError.shapeMismatch(operation: "pack", detail: "\(source.count) values for a \(rows) x \(columns) matrix")
+        }
+        self.init(rows: rows, columns: columns, source: base, sourceStride: columns)
+    }
+
     init(rows: Int, columns: Int, source: UnsafePointer<Float>, sourceStride: Int) {
         self.rows = rows
         self.columns = columns
