@@ -75,7 +75,7 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
                                       operandFloats: left.scratchCount(blockRows: schedule.blockRows))
     let scratch = SendableRawPointer(workspace.reserve(bytes: layout.total * min(workers, schedule.taskCount)))
     let outputPointer = SendablePointer(output)
-    let panelMajor = min(schedule.blockRows, rows) * left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes
+    let panelMajor = min(schedule.blockRows, rows) <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes
 
     runTasks(schedule.taskCount, workers: workers) { worker, task in
         let base = scratch.pointer + worker * layout.total
@@ -96,55 +96,60 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
             for r in blockRows..<paddedBlockRows { table[r] = zeros }
         }
 
-        /// Multiplies every register tile of the row block by one depth block of one panel.
-        func multiplyTiles(block: Int, panel: Int) {
+        /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
+        /// one panel, and finishes it after the last depth block.
+        func computeTile(block: Int, panel: Int, tileRow: Int) {
             let (depthStart, depth) = left.depthBlock(block)
-            let table = tables + block * paddedBlockRows
+            let table = tables + block * paddedBlockRows + tileRow
             let accumulate = block > 0
             let finish = block == blocks - 1
             let column = panel * GemmTile.columns
             let tileColumns = min(GemmTile.columns, columns - column)
             let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
-            var tileRow = 0
-            while tileRow < blockRows {
-                let row = blockStart + tileRow
-                let tileRows = min(GemmTile.rows, blockRows - tileRow)
-                let target = outputPointer.pointer + row * outputStride + column
-                if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
-                    multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
-                                 output: target, outputStride: outputStride, accumulate: accumulate)
-                    if finish {
-                        epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
-                    }
-                } else {
-                    // A partial tile computes into the edge tile and copies only the valid part back.
-                    if accumulate {
-                        for r in 0..<tileRows {
-                            (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
-                        }
-                    }
-                    multiplyTile(depth: depth, rows: table + tileRow, panel: panelSlice,
-                                 output: edgeTile, outputStride: GemmTile.columns, accumulate: accumulate)
-                    if finish {
-                        epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
-                    }
+            let row = blockStart + tileRow
+            let tileRows = min(GemmTile.rows, blockRows - tileRow)
+            let target = outputPointer.pointer + row * outputStride + column
+            if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
+                multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride, accumulate: accumulate)
+                if finish {
+                    epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
+                }
+            } else {
+                // A partial tile computes into the edge tile and copies only the valid part back.
+                if accumulate {
                     for r in 0..<tileRows {
-                        (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+                        (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
                     }
                 }
-                tileRow += GemmTile.rows
+                multiplyTile(depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
+                                    accumulate: accumulate)
+                if finish {
+                    epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
+                }
+                for r in 0..<tileRows {
+                    (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+                }
             }
         }
 
+        let tileRows = stride(from: 0, to: blockRows, by: GemmTile.rows)
         if panelMajor {
             for panel in panels {
-                for block in 0..<blocks { multiplyTiles(block: block, panel: panel) }
+                for block in 0..<blocks {
+                    for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+                }
             }
         } else {
-            // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while
-            // the row block's tiles pass.
-            for block in 0..<blocks {
-                for panel in panels { multiplyTiles(block: block, panel: panel) }
+            // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while the
+            // row block's tiles pass. The last block (which finishes outputs) goes tile by tile across the
+            // panels instead, so output rows are written, and residual rows read, sequentially.
+            for block in 0..<blocks - 1 {
+                for panel in panels {
+                    for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+                }
+            }
+            for tileRow in tileRows {
+                for panel in panels { computeTile(block: blocks - 1, panel: panel, tileRow: tileRow) }
             }
         }
     }
