@@ -1,1 +1,148 @@
-// The Tensor module; its content arrives with its issue (see DESIGN.md, module map).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Float32 memory owned by one or more `Tensor` views: 64-byte aligned so SIMD16 rows start on a cache line.
+/// Large buffers (weights, big activations) are 2 MB aligned and asked to be backed by transparent huge
+/// pages: streaming 400 MB of fc1 weights through 4 KB pages spends much of its time on TLB misses.
+public final class TensorStorage: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let capacity: Int
+
+    private static let hugePageBytes = 2 << 20
+
+    /// Zero-filled, so a fresh tensor is deterministic (and padding that relies on zeros is safe).
+    public init(capacity: Int) {
+        self.capacity = capacity
+        let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
+        let huge = bytes >= TensorStorage.hugePageBytes
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: huge ? roundUp(bytes, to: TensorStorage.hugePageBytes) : bytes,
+                                                   alignment: huge ? TensorStorage.hugePageBytes : 64)
+        #if os(Linux)
+        // Advice only: where THP is off or unavailable the memory simply stays in 4 KB pages.
+        if huge { _ = madvise(raw, roundUp(bytes, to: TensorStorage.hugePageBytes), MADV_HUGEPAGE) }
+        #endif
+        base = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
+        base.initialize(repeating: 0, count: max(capacity, 1))
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// A float32 tensor: a shape (row-major, NHWC for images) over a contiguous region of a `TensorStorage`.
+///
+/// A `Tensor` is a view: copying it is cheap and shares the memory. Kernels never allocate their result;
+/// they write into an output tensor the caller owns (from `Tensor(shape:)` or a `TensorArena`), so an
+/// executor that plans its buffers once runs every later forward pass without allocating. Kernels never
+/// modify their inputs, so the activations a backward pass needs stay available.
+public struct Tensor: Sendable {
+    public let shape: [Int]
+    public let storage: TensorStorage
+    /// Where the view starts inside `storage`, in elements.
+    public let offset: Int
+
+    /// The number of elements (the product of the dimensions).
+    public var count: Int { shape.reduce(1, *) }
+    public var rank: Int { shape.count }
+    /// The first element. Writing through it changes every view of the same storage.
+    public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
+
+    /// A zero-filled tensor with its own storage.
+    public init(shape: [Int]) throws {
+        let count = try Tensor.elementCount(shape)
+        self.init(unchecked: shape, storage: TensorStorage(capacity: count), offset: 0)
+    }
+
+    /// A tensor holding `values` in row-major order.
+    public init(shape: [Int], values: [Float]) throws {
+        let count = try Tensor.elementCount(shape)
+        guard values.count == count else {
+            throw TensorError.invalidShape("\(values.count) values do not fill shape \(shape) (\(count) elements)")
+        }
+        self.init(unchecked: shape, storage: TensorStorage(capacity: count), offset: 0)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// A view of `shape` at `offset` elements into existing storage (how arenas hand out buffers).
+    public init(shape: [Int], storage: TensorStorage, offset: Int) throws {
+        let count = try Tensor.elementCount(shape)
+        guard offset >= 0, offset + count <= storage.capacity else {
+            throw TensorError.invalidShape("view of \(count) elements at offset \(offset) exceeds storage of \(storage.capacity)")
+        }
+        self.init(unchecked: shape, storage: storage, offset: offset)
+    }
+
+    init(unchecked shape: [Int], storage: TensorStorage, offset: Int) {
+        self.shape = shape
+        self.storage = storage
+        self.offset = offset
+    }
+
+    /// The same elements under another shape with the same element count (shares storage).
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        guard try Tensor.elementCount(newShape) == count else {
+            throw TensorError.shapeMismatch(operation: "reshape", detail: "\(shape) has \(count) elements, \(newShape) does not")
+        }
+        return Tensor(unchecked: newShape, storage: storage, offset: offset)
+    }
+
+    /// Keras `Flatten`: `(N, d1, ..., dk)` to `(N, d1*...*dk)`, row-major, which for NHWC is
+    /// `flat[(h*W + w)*C + c]` (keras-formats.md §6.4). No copy.
+    public func flattened() throws -> Tensor {
+        guard rank >= 1 else { throw TensorError.shapeMismatch(operation: "flatten", detail: "a scalar has no batch axis") }
+        return try reshaped([shape[0], shape.dropFirst().reduce(1, *)])
+    }
+
+    /// The elements in row-major order (copied).
+    public func toArray() -> [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    /// Copies `source` (same element count) into this tensor's memory.
+    public func copy(from source: Tensor) throws {
+        guard source.count == count else {
+            throw TensorError.shapeMismatch(operation: "copy", detail: "\(source.shape) into \(shape)")
+        }
+        pointer.update(from: source.pointer, count: count)
+    }
+
+    static func elementCount(_ shape: [Int]) throws -> Int {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { throw TensorError.invalidShape("negative dimension in \(shape)") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw TensorError.invalidShape("\(shape) overflows the element count") }
+            count = product
+        }
+        return count
+    }
+}
+
+/// The four dimensions of an NHWC image tensor, read once by the kernels that need them.
+struct ImageShape: Equatable {
+    var batch: Int, height: Int, width: Int, channels: Int
+
+    init(batch: Int, height: Int, width: Int, channels: Int) {
+        self.batch = batch; self.height = height; self.width = width; self.channels = channels
+    }
+
+    /// Fails unless `tensor` has rank 4 (NHWC).
+    init(_ tensor: Tensor, operation: String) throws {
+        guard tensor.rank == 4 else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "expected an NHWC tensor of rank 4, got \(tensor.shape)")
+        }
+        self.init(batch: tensor.shape[0], height: tensor.shape[1], width: tensor.shape[2], channels: tensor.shape[3])
+    }
+
+    var dimensions: [Int] { [batch, height, width, channels] }
+    var pixels: Int { batch * height * width }
+}
+
+extension Tensor {
+    /// Throws unless this tensor has exactly `expected` as its shape (used to check caller-provided outputs).
+    func requireShape(_ expected: [Int], operation: String, role: String = "output") throws {
+        guard shape == expected else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "\(role) is \(shape), expected \(expected)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Tensor
+
+/// Time of each VGG16 convolution (3x3 'same', bias, fused ReLU) at batch 1, 224x224.
+func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
+    print("## VGG16 convolutions, batch 1: best ms of \(repeats) (median ms) [GFLOP/s per CPU-second]")
+    print("| layer        | " + threads.map { "\($0) thread\($0 == 1 ? " " : "s")                " }.joined(separator: " | ") + " |")
+    print("|--------------|" + threads.map { _ in "--------------------------:" }.joined(separator: "|") + "|")
+    var bestTotals = [Double](repeating: 0, count: threads.count), medianTotals = bestTotals
+    let workspace = Workspace()
+    for layer in vgg16Convolutions {
+        let kernel = try Tensor(shape: [3, 3, layer.inputChannels, layer.outputChannels],
+                                values: randomValues(9 * layer.inputChannels * layer.outputChannels, seed: 3))
+        let bias = try Tensor(shape: [layer.outputChannels], values: randomValues(layer.outputChannels, seed: 4))
+        let convolution = try Conv2D(kernel: kernel, bias: bias, padding: .same, activation: .relu)
+        let input = try Tensor(shape: [1, layer.size, layer.size, layer.inputChannels],
+                               values: randomValues(layer.size * layer.size * layer.inputChannels, seed: 5))
+        let output = try Tensor(shape: convolution.outputShape(for: input))
+        var cells: [String] = []
+        for (index, count) in threads.enumerated() {
+            Parallelism.workers = count
+            let timing = try Timing(repeats: repeats) { try convolution.forward(input, into: output, workspace: workspace) }
+            bestTotals[index] += timing.best
+            medianTotals[index] += timing.median
+            cells.append("\(pad(format(timing.best * 1e3, 2), 6)) (\(pad(format(timing.median * 1e3, 2), 6))) [\(pad(format(layer.flops / timing.bestCPU / 1e9, 0), 3))]")
+        }
+        print("| \(layer.name.padding(toLength: 12)) | " + cells.joined(separator: " | ") + " |")
+    }
+    let flops = vgg16Convolutions.reduce(0) { $0 + $1.flops }
+    print("| total        | " + zip(bestTotals, medianTotals).map { best, median in
+        "\(pad(format(best * 1e3, 2), 6)) (\(pad(format(median * 1e3, 2), 6))) \(pad(format(flops / best / 1e9, 0), 3))/s"
+    }.joined(separator: " | ") + " |")
+    print("(total: sum of per-layer times; the last figure is GFLOP/s of the summed best times)")
+    Parallelism.workers = 0
+}
+
+extension String {
+    func padding(toLength length: Int) -> String { count >= length ? self : self + String(repeating: " ", count: length - count) }
+}

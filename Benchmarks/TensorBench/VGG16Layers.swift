@@ -1,0 +1,26 @@
+/// The thirteen 3x3 'same' convolutions of VGG16 at 224x224, batch 1.
+struct ConvLayer {
+    let name: String
+    let size: Int
+    let inputChannels: Int
+    let outputChannels: Int
+
+    var gemmShape: (m: Int, n: Int, k: Int) { (size * size, outputChannels, 9 * inputChannels) }
+    var flops: Double { 2 * Double(gemmShape.m) * Double(gemmShape.n) * Double(gemmShape.k) }
+}
+
+let vgg16Convolutions: [ConvLayer] = [
+    ConvLayer(name: "block1_conv1", size: 224, inputChannels: 3, outputChannels: 64),
+    ConvLayer(name: "block1_conv2", size: 224, inputChannels: 64, outputChannels: 64),
+    ConvLayer(name: "block2_conv1", size: 112, inputChannels: 64, outputChannels: 128),
+    ConvLayer(name: "block2_conv2", size: 112, inputChannels: 128, outputChannels: 128),
+    ConvLayer(name: "block3_conv1", size: 56, inputChannels: 128, outputChannels: 256),
+    ConvLayer(name: "block3_conv2", size: 56, inputChannels: 256, outputChannels: 256),
+    ConvLayer(name: "block3_conv3", size: 56, inputChannels: 256, outputChannels: 256),
+    ConvLayer(name: "block4_conv1", size: 28, inputChannels: 256, outputChannels: 512),
+    ConvLayer(name: "block4_conv2", size: 28, inputChannels: 512, outputChannels: 512),
+    ConvLayer(name: "block4_conv3", size: 28, inputChannels: 512, outputChannels: 512),
+    ConvLayer(name: "block5_conv1", size: 14, inputChannels: 512, outputChannels: 512),
+    ConvLayer(name: "block5_conv2", size: 14, inputChannels: 512, outputChannels: 512),
+    ConvLayer(name: "block5_conv3", size: 14, inputChannels: 512, outputChannels: 512),
+]

@@ -1,0 +1,17 @@
+// TensorBench: GEMM and convolution throughput of the Tensor module. Release builds only:
+//   swift run -c release TensorBench [gemm|conv|dense|vgg16|resnet50] [repeats]
+// Other processes may share the cores; each number is the best of several runs (median shown too).
+let arguments = CommandLine.arguments.dropFirst()
+let sections = Set(arguments.filter { Int($0) == nil })
+let repeats = arguments.compactMap { Int($0) }.first ?? 5
+let threads = [1, 2]
+
+do {
+    if sections.isEmpty || sections.contains("gemm") { try benchmarkGemm(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("conv") { try benchmarkVGG16Convolutions(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("dense") { try benchmarkDense(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("vgg16") { try benchmarkVGG16Forward(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("resnet50") { try benchmarkResNet50Forward(threads: threads, repeats: repeats) }
+} catch {
+    print("TensorBench failed: \(error)")
+}

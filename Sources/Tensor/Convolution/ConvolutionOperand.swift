@@ -1,0 +1,136 @@
+/// The implicit im2col matrix of a convolution as a GEMM left operand: row `m` is output pixel
+/// (n, oh, ow), and K walks the kernel taps (i, j) with the input channels fastest, matching the HWIO
+/// weight layout. Each (row, tap) is one input pixel's channel vector, read in place from the NHWC input,
+/// so nothing is copied; taps that land in the padding read as zeros.
+struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
+    let input: UnsafePointer<Float>
+    let image: ImageShape
+    let geometry: WindowGeometry
+    /// Input channels per depth block: a tap's channels split into equal chunks of at most `maxDepth`.
+    let chunkLength: Int
+    let chunksPerTap: Int
+
+    init(input: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry) {
+        self.input = input
+        self.image = image
+        self.geometry = geometry
+        chunksPerTap = (image.channels + GemmTile.maxDepth - 1) / GemmTile.maxDepth
+        chunkLength = (image.channels + chunksPerTap - 1) / chunksPerTap
+    }
+
+    var rows: Int { image.batch &* geometry.rows.output &* geometry.columns.output }
+    var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
+    var depth: Int { taps &* image.channels }
+    var depthBlockCount: Int { taps &* chunksPerTap }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
+        let (tap, chunk) = index.quotientAndRemainder(dividingBy: chunksPerTap)
+        let first = chunk &* chunkLength
+        return (tap &* image.channels &+ first, min(chunkLength, image.channels &- first))
+    }
+
+    func scratchCount(blockRows: Int) -> Int { 0 }
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
+
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let (tap, chunk) = block.quotientAndRemainder(dividingBy: chunksPerTap)
+        let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: geometry.columns.kernel)
+        let channelOffset = chunk &* chunkLength
+        var r = 0
+        forEachPixel(rows) { imageIndex, outputRow, outputColumn in
+            table[r] = pixel(imageIndex, outputRow, outputColumn, tapRow: tapRow, tapColumn: tapColumn).map { $0 + channelOffset } ?? zeros
+            r &+= 1
+        }
+    }
+
+    /// Calls `body(n, oh, ow)` for the output pixels of `rows` in order, decoding only the first index.
+    @inline(__always)
+    func forEachPixel(_ rows: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+        let outputHeight = geometry.rows.output, outputWidth = geometry.columns.output
+        let (imageIndex, pixelIndex) = rows.lowerBound.quotientAndRemainder(dividingBy: outputHeight &* outputWidth)
+        var (n, (outputRow, outputColumn)) = (imageIndex, pixelIndex.quotientAndRemainder(dividingBy: outputWidth))
+        for _ in rows {
+            body(n, outputRow, outputColumn)
+            outputColumn &+= 1
+            if outputColumn == outputWidth {
+                outputColumn = 0
+                outputRow &+= 1
+                if outputRow == outputHeight { outputRow = 0; n &+= 1 }
+            }
+        }
+    }
+
+    /// The channel vector that output pixel (n, oh, ow) reads at kernel tap (i, j), or nil in the padding.
+    @inline(__always)
+    func pixel(_ n: Int, _ outputRow: Int, _ outputColumn: Int, tapRow: Int, tapColumn: Int) -> UnsafePointer<Float>? {
+        let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
+        let inputColumn = geometry.columns.inputIndex(output: outputColumn, tap: tapColumn)
+        guard inputRow >= 0, inputRow < image.height, inputColumn >= 0, inputColumn < image.width else { return nil }
+        return input + ((n &* image.height &+ inputRow) &* image.width &+ inputColumn) &* image.channels
+    }
+}
+
+/// For convolutions with few input channels (an RGB stem: 3 channels, so a tap is 3 floats deep), whole
+/// im2col rows are gathered per row block into worker scratch, so the GEMM sees deep depth blocks
+/// (27 or 147) instead of one short block per tap. Only one row block is materialised at a time.
+struct Im2ColTileOperand: GemmLeftOperand, @unchecked Sendable {
+    let convolution: ConvolutionOperand
+
+    var rows: Int { convolution.rows }
+    var depth: Int { convolution.depth }
+    var depthBlockCount: Int { (depth + GemmTile.maxDepth - 1) / GemmTile.maxDepth }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
+        let start = index &* GemmTile.maxDepth
+        return (start, min(GemmTile.maxDepth, depth &- start))
+    }
+
+    func scratchCount(blockRows: Int) -> Int { blockRows * depth }
+
+    /// Gathers the im2col rows of the block. Without dilation the taps of one kernel row are adjacent input
+    /// pixels, so each kernel row is one contiguous copy of its in-bounds span plus zeros for the padding.
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        let geometry = convolution.geometry, image = convolution.image
+        let channels = image.channels, kernelWidth = geometry.columns.kernel
+        let contiguous = geometry.columns.dilation == 1
+        var destination = scratch
+        convolution.forEachPixel(rows) { n, outputRow, outputColumn in
+            for tapRow in 0..<geometry.rows.kernel {
+                if contiguous {
+                    let firstColumn = geometry.columns.inputIndex(output: outputColumn, tap: 0)
+                    let skipped = min(max(-firstColumn, 0), kernelWidth)
+                    let kept = max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0)
+                    let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
+                    if inputRow >= 0, inputRow < image.height, kept > 0 {
+                        destination.update(repeating: 0, count: skipped &* channels)
+                        let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn &+ skipped) &* channels
+                        (destination + skipped &* channels).update(from: source, count: kept &* channels)
+                        (destination + (skipped &+ kept) &* channels).update(repeating: 0, count: (kernelWidth &- skipped &- kept) &* channels)
+                    } else {
+                        destination.update(repeating: 0, count: kernelWidth &* channels)
+                    }
+                    destination += kernelWidth &* channels
+                } else {
+                    for tapColumn in 0..<kernelWidth {
+                        if let source = convolution.pixel(n, outputRow, outputColumn, tapRow: tapRow, tapColumn: tapColumn) {
+                            destination.update(from: source, count: channels)
+                        } else {
+                            destination.update(repeating: 0, count: channels)
+                        }
+                        destination += channels
+                    }
+                }
+            }
+        }
+    }
+
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        var row = UnsafePointer(scratch + block &* GemmTile.maxDepth)
+        for r in 0..<rows.count {
+            table[r] = row
+            row += depth
+        }
+    }
+}

@@ -1,0 +1,156 @@
+/// Blocking of the GEMM around the 6x32 register tile (`multiplyTile`).
+enum GemmTile {
+    /// Output rows per register tile.
+    static let rows = 6
+    /// Output columns per register tile (two SIMD16 vectors), also the width of a packed B panel.
+    static let columns = 32
+    /// Longest depth block: a 256 x 32 B panel slice is 32 KB and stays in the 48 KB L1 while the tiles of
+    /// a row block stream past it.
+    static let maxDepth = 256
+    /// Most rows per row block: their A rows (144 x 256 floats, 144 KB) and outputs stay in the 1 MB L2.
+    static let maxBlockRows = 144
+}
+
+/// Zeros standing in for padded rows (convolution borders, rows past M in an edge tile).
+private final class ZeroRow: @unchecked Sendable {
+    static let shared = ZeroRow()
+    let values: UnsafeMutablePointer<Float>
+    private init() {
+        values = .allocate(capacity: GemmTile.maxDepth)
+        values.initialize(repeating: 0, count: GemmTile.maxDepth)
+    }
+}
+
+/// How the M x N output is cut into tasks for the worker threads.
+private struct GemmSchedule {
+    let blockRows: Int
+    let rowBlocks: Int
+    let panelsPerTask: Int
+    let columnSplits: Int
+    var taskCount: Int { rowBlocks * columnSplits }
+
+    init(rows: Int, panels: Int, workers: Int) {
+        // Enough row blocks for every worker when M allows it, balanced in size; small M (deep layers,
+        // dense) also splits the columns so both cores get work.
+        var blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
+        blocks = max(blocks, min(workers, (rows + GemmTile.rows - 1) / GemmTile.rows))
+        blockRows = roundUp((rows + blocks - 1) / blocks, to: GemmTile.rows)
+        rowBlocks = (rows + blockRows - 1) / blockRows
+        let splits = rowBlocks >= 2 * workers ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
+        panelsPerTask = (panels + splits - 1) / splits
+        columnSplits = (panels + panelsPerTask - 1) / panelsPerTask
+    }
+}
+
+/// Per-worker scratch carved from the workspace: the row-pointer tables of a row block (one per depth
+/// block), an edge tile for outputs that do not fill a register tile, and the operand's own scratch
+/// (im2col row tiles).
+private struct WorkerScratch {
+    static func layout(tablePointers: Int, operandFloats: Int) -> (table: Int, edge: Int, operand: Int, total: Int) {
+        let table = 0
+        let edge = roundUp(tablePointers * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
+        let operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
+        let total = operand + roundUp(operandFloats * MemoryLayout<Float>.stride, to: 64)
+        return (table, edge, operand, total)
+    }
+}
+
+/// A row block's A rows at most this large are streamed panel by panel over the whole depth: with so few
+/// rows nothing is reused across panels, and walking each packed panel end to end lets the hardware
+/// prefetcher stream the weights (Dense at batch 1 reads each weight once, so it is bandwidth-bound).
+private let panelMajorMaximumBytes = 256 * 1024
+
+/// `output[M, N] = epilogue(left[M, K] x right[K, N])`, rows of `output` `outputStride` floats apart.
+/// Row blocks (and, for small M, column ranges) run on `Parallelism.workers` threads.
+func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: UnsafeMutablePointer<Float>,
+                                 outputStride: Int, epilogue: GemmEpilogue, workspace: Workspace) {
+    precondition(left.depth == right.rows, "GEMM depth mismatch: entry points validate shapes first")
+    let rows = left.rows, columns = right.columns
+    guard rows > 0, columns > 0 else { return }
+    let workers = Parallelism.workers
+    let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers)
+    let blocks = left.depthBlockCount
+    let paddedBlockRows = roundUp(schedule.blockRows, to: GemmTile.rows)
+    let layout = WorkerScratch.layout(tablePointers: blocks * paddedBlockRows,
+                                      operandFloats: left.scratchCount(blockRows: schedule.blockRows))
+    let scratch = SendableRawPointer(workspace.reserve(bytes: layout.total * min(workers, schedule.taskCount)))
+    let outputPointer = SendablePointer(output)
+    let panelMajor = min(schedule.blockRows, rows) <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes
+
+    runTasks(schedule.taskCount, workers: workers) { worker, task in
+        let base = scratch.pointer + worker * layout.total
+        let tables = (base + layout.table).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let edgeTile = (base + layout.edge).assumingMemoryBound(to: Float.self)
+        let operandScratch = (base + layout.operand).assumingMemoryBound(to: Float.self)
+        let rowBlock = task / schedule.columnSplits
+        let firstPanel = (task % schedule.columnSplits) * schedule.panelsPerTask
+        let panels = firstPanel..<min(firstPanel + schedule.panelsPerTask, right.panelCount)
+        let blockStart = rowBlock * schedule.blockRows
+        let blockRows = min(schedule.blockRows, rows - blockStart)
+        let zeros = UnsafePointer(ZeroRow.shared.values)
+
+        left.prepare(rows: blockStart..<blockStart + blockRows, scratch: operandScratch)
+        for block in 0..<blocks {
+            let table = tables + block * paddedBlockRows
+            left.rowPointers(block: block, rows: blockStart..<blockStart + blockRows, scratch: operandScratch, zeros: zeros, into: table)
+            for r in blockRows..<paddedBlockRows { table[r] = zeros }
+        }
+
+        /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
+        /// one panel, and finishes it after the last depth block.
+        func computeTile(block: Int, panel: Int, tileRow: Int) {
+            let (depthStart, depth) = left.depthBlock(block)
+            let table = tables + block * paddedBlockRows + tileRow
+            let accumulate = block > 0
+            let finish = block == blocks - 1
+            let column = panel * GemmTile.columns
+            let tileColumns = min(GemmTile.columns, columns - column)
+            let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
+            let row = blockStart + tileRow
+            let tileRows = min(GemmTile.rows, blockRows - tileRow)
+            let target = outputPointer.pointer + row * outputStride + column
+            if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
+                multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride, accumulate: accumulate)
+                if finish {
+                    epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
+                }
+            } else {
+                // A partial tile computes into the edge tile and copies only the valid part back.
+                if accumulate {
+                    for r in 0..<tileRows {
+                        (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
+                    }
+                }
+                multiplyTile(depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
+                                    accumulate: accumulate)
+                if finish {
+                    epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
+                }
+                for r in 0..<tileRows {
+                    (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+                }
+            }
+        }
+
+        let tileRows = stride(from: 0, to: blockRows, by: GemmTile.rows)
+        if panelMajor {
+            for panel in panels {
+                for block in 0..<blocks {
+                    for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+                }
+            }
+        } else {
+            // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while the
+            // row block's tiles pass. The last block (which finishes outputs) goes tile by tile across the
+            // panels instead, so output rows are written, and residual rows read, sequentially.
+            for block in 0..<blocks - 1 {
+                for panel in panels {
+                    for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+                }
+            }
+            for tileRow in tileRows {
+                for panel in panels { computeTile(block: blocks - 1, panel: panel, tileRow: tileRow) }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// The left GEMM operand A (M x K), described by where each row's values for a depth block live rather
+/// than as a materialised matrix. A plain matrix, a 1x1 convolution and the implicit im2col of a KxK
+/// convolution all fit: the GEMM driver asks for one pointer per (row, depth block) and never needs the
+/// full im2col matrix.
+protocol GemmLeftOperand: Sendable {
+    /// M.
+    var rows: Int { get }
+    /// K.
+    var depth: Int { get }
+    /// K is cut into blocks, each contiguous in memory for every row and at most `GemmTile.maxDepth` long.
+    var depthBlockCount: Int { get }
+    /// Where block `index` starts in K and how long it is.
+    func depthBlock(_ index: Int) -> (start: Int, count: Int)
+    /// Floats of per-worker scratch needed to serve a row block of `blockRows` rows (0 if read in place).
+    func scratchCount(blockRows: Int) -> Int
+    /// Called once per row block, before its row pointers are requested.
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>)
+    /// Writes, for each row of `rows` (the prepared row block), where its `depthBlock(block).count` values
+    /// start; `zeros` stands in for rows that are entirely padding. One call per block lets an operand walk
+    /// the rows incrementally instead of decoding each row index.
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>)
+}
+
+/// A row-major matrix read in place (Dense inputs, 1x1 stride-1 convolutions over NHWC pixels).
+struct MatrixOperand: GemmLeftOperand, @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let rows: Int
+    let depth: Int
+    /// Floats between consecutive rows.
+    let stride: Int
+
+    var depthBlockCount: Int { (depth + GemmTile.maxDepth - 1) / GemmTile.maxDepth }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
+        let start = index &* GemmTile.maxDepth
+        return (start, min(GemmTile.maxDepth, depth &- start))
+    }
+
+    func scratchCount(blockRows: Int) -> Int { 0 }
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
+
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        var row = base + (rows.lowerBound &* stride &+ block &* GemmTile.maxDepth)
+        for r in 0..<rows.count {
+            table[r] = row
+            row += stride
+        }
+    }
+}

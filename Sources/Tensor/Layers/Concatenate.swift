@@ -1,0 +1,50 @@
+/// Keras `Concatenate(axis)`: joins inputs along one axis (default -1, the channels in NHWC); every other
+/// dimension must agree.
+public struct Concatenate: Sendable {
+    public let axis: Int
+
+    public init(axis: Int = -1) { self.axis = axis }
+
+    private func resolvedAxis(rank: Int) throws -> Int {
+        let resolved = axis < 0 ? axis + rank : axis
+        guard resolved >= 0, resolved < rank else {
+            throw TensorError.invalidArgument(operation: "concatenate", detail: "axis \(axis) is outside rank \(rank)")
+        }
+        return resolved
+    }
+
+    public func outputShape(for inputs: [Tensor]) throws -> [Int] {
+        guard let first = inputs.first else { throw TensorError.invalidArgument(operation: "concatenate", detail: "no inputs") }
+        let axis = try resolvedAxis(rank: first.rank)
+        var shape = first.shape
+        for input in inputs.dropFirst() {
+            guard input.rank == first.rank,
+                  input.shape.indices.allSatisfy({ $0 == axis || input.shape[$0] == first.shape[$0] }) else {
+                throw TensorError.shapeMismatch(operation: "concatenate", detail: "shapes \(inputs.map(\.shape)) differ off axis \(self.axis)")
+            }
+            shape[axis] += input.shape[axis]
+        }
+        return shape
+    }
+
+    public func forward(_ inputs: [Tensor], into output: Tensor) throws {
+        try output.requireShape(outputShape(for: inputs), operation: "concatenate")
+        let axis = try resolvedAxis(rank: output.rank)
+        let outer = output.shape[..<axis].reduce(1, *)
+        let outputChunk = output.shape[axis...].reduce(1, *)
+        var column = 0
+        for input in inputs {
+            let chunk = input.shape[axis...].reduce(1, *)
+            for block in 0..<outer {
+                (output.pointer + block * outputChunk + column).update(from: input.pointer + block * chunk, count: chunk)
+            }
+            column += chunk
+        }
+    }
+
+    public func callAsFunction(_ inputs: [Tensor]) throws -> Tensor {
+        let output = try Tensor(shape: outputShape(for: inputs))
+        try forward(inputs, into: output)
+        return output
+    }
+}

@@ -1,0 +1,45 @@
+/// Keras `GlobalAveragePooling2D` / `GlobalMaxPooling2D`: a mean or max over H and W, giving `(N, C)`,
+/// or `(N, 1, 1, C)` with `keepdims`.
+public struct GlobalPool2D: Sendable {
+    public let kind: Pool2D.Kind
+    public let keepDimensions: Bool
+
+    public init(_ kind: Pool2D.Kind, keepDimensions: Bool = false) {
+        self.kind = kind
+        self.keepDimensions = keepDimensions
+    }
+
+    public func outputShape(for input: Tensor) throws -> [Int] {
+        let image = try ImageShape(input, operation: "global_pool2d")
+        guard image.height > 0, image.width > 0 else {
+            throw TensorError.shapeMismatch(operation: "global_pool2d", detail: "empty spatial extent in \(input.shape)")
+        }
+        return keepDimensions ? [image.batch, 1, 1, image.channels] : [image.batch, image.channels]
+    }
+
+    public func forward(_ input: Tensor, into output: Tensor) throws {
+        try output.requireShape(outputShape(for: input), operation: "global_pool2d")
+        let image = try ImageShape(input, operation: "global_pool2d")
+        let channels = image.channels, pixels = image.height * image.width
+        for n in 0..<image.batch {
+            let target = output.pointer + n * channels
+            let source = input.pointer + n * pixels * channels
+            target.update(from: source, count: channels)
+            for pixel in 1..<max(pixels, 1) {
+                switch kind {
+                case .max: combineVectors(target, source + pixel * channels, count: channels) { $0.replacing(with: $1, where: $0 .< $1) }
+                case .average: combineVectors(target, source + pixel * channels, count: channels) { $0 + $1 }
+                }
+            }
+            if kind == .average {
+                for c in 0..<channels { target[c] /= Float(pixels) }
+            }
+        }
+    }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let output = try Tensor(shape: outputShape(for: input))
+        try forward(input, into: output)
+        return output
+    }
+}

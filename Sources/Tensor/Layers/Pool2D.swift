@@ -1,0 +1,95 @@
+/// Keras `MaxPooling2D` / `AveragePooling2D` with TensorFlow semantics (keras-formats.md §6.2): padded
+/// positions of a 'same' pool are ignored, so a max pool never sees a padding zero (it acts as -inf) and
+/// an average pool divides by the number of real pixels in its window.
+public struct Pool2D: Sendable {
+    public enum Kind: Sendable { case max, average }
+
+    public let kind: Kind
+    public let poolSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+
+    /// `strides` defaults to `poolSize`, as in Keras.
+    public init(_ kind: Kind, poolSize: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) throws {
+        let strides = strides ?? poolSize
+        guard poolSize.0 > 0, poolSize.1 > 0, strides.0 > 0, strides.1 > 0 else {
+            throw TensorError.invalidArgument(operation: "pool2d", detail: "pool size \(poolSize) and strides \(strides) must be positive")
+        }
+        self.kind = kind
+        self.poolSize = poolSize
+        self.strides = strides
+        self.padding = padding
+    }
+
+    private func geometry(_ input: Tensor) throws -> (ImageShape, WindowGeometry) {
+        let image = try ImageShape(input, operation: "pool2d")
+        let geometry = try WindowGeometry(operation: "pool2d", input: image, kernel: poolSize, strides: strides,
+                                          dilation: (1, 1), padding: padding)
+        return (image, geometry)
+    }
+
+    public func outputShape(for input: Tensor) throws -> [Int] {
+        let (image, geometry) = try geometry(input)
+        return [image.batch, geometry.rows.output, geometry.columns.output, image.channels]
+    }
+
+    public func forward(_ input: Tensor, into output: Tensor) throws {
+        let (image, geometry) = try geometry(input)
+        try output.requireShape([image.batch, geometry.rows.output, geometry.columns.output, image.channels], operation: "pool2d")
+        let channels = image.channels
+        var target = output.pointer
+        for n in 0..<image.batch {
+            let inputImage = input.pointer + n * image.height * image.width * channels
+            for outputRow in 0..<geometry.rows.output {
+                // The window clipped to the image: padding contributes nothing.
+                let firstRow = max(geometry.rows.inputIndex(output: outputRow, tap: 0), 0)
+                let endRow = min(geometry.rows.inputIndex(output: outputRow, tap: poolSize.0), image.height)
+                for outputColumn in 0..<geometry.columns.output {
+                    let firstColumn = max(geometry.columns.inputIndex(output: outputColumn, tap: 0), 0)
+                    let endColumn = min(geometry.columns.inputIndex(output: outputColumn, tap: poolSize.1), image.width)
+                    var first = true
+                    for row in firstRow..<endRow {
+                        for column in firstColumn..<endColumn {
+                            let pixel = inputImage + (row * image.width + column) * channels
+                            if first {
+                                target.update(from: pixel, count: channels)
+                                first = false
+                            } else {
+                                switch kind {
+                                case .max: combineVectors(target, pixel, count: channels) { $0.replacing(with: $1, where: $0 .< $1) }
+                                case .average: combineVectors(target, pixel, count: channels) { $0 + $1 }
+                                }
+                            }
+                        }
+                    }
+                    if kind == .average {
+                        let count = Float((endRow - firstRow) * (endColumn - firstColumn))
+                        for c in 0..<channels { target[c] /= count }
+                    }
+                    target += channels
+                }
+            }
+        }
+    }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let output = try Tensor(shape: outputShape(for: input))
+        try forward(input, into: output)
+        return output
+    }
+}
+
+/// `accumulator[i] = combine(accumulator[i], values[i])` 16 lanes at a time, then the tail.
+@inline(__always)
+func combineVectors(_ accumulator: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int,
+                    _ combine: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+    var i = 0
+    while i &+ 16 <= count {
+        store16(combine(load16(accumulator + i), load16(values + i)), accumulator + i)
+        i &+= 16
+    }
+    while i < count {
+        accumulator[i] = combine(SIMD16(repeating: accumulator[i]), SIMD16(repeating: values[i]))[0]
+        i &+= 1
+    }
+}

@@ -1,0 +1,37 @@
+/// Keras `ZeroPadding2D(((top, bottom), (left, right)))`: pads H and W with zeros (ResNet's stem).
+public struct ZeroPadding2D: Sendable {
+    public let top: Int, bottom: Int, left: Int, right: Int
+
+    public init(top: Int, bottom: Int, left: Int, right: Int) throws {
+        guard top >= 0, bottom >= 0, left >= 0, right >= 0 else {
+            throw TensorError.invalidArgument(operation: "zero_padding2d", detail: "padding must not be negative")
+        }
+        self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    }
+
+    public func outputShape(for input: Tensor) throws -> [Int] {
+        let image = try ImageShape(input, operation: "zero_padding2d")
+        return [image.batch, image.height + top + bottom, image.width + left + right, image.channels]
+    }
+
+    public func forward(_ input: Tensor, into output: Tensor) throws {
+        try output.requireShape(outputShape(for: input), operation: "zero_padding2d")
+        let image = try ImageShape(input, operation: "zero_padding2d")
+        let outputWidth = image.width + left + right, outputHeight = image.height + top + bottom
+        let rowLength = image.width * image.channels
+        output.pointer.update(repeating: 0, count: output.count)
+        for n in 0..<image.batch {
+            for row in 0..<image.height {
+                let source = input.pointer + (n * image.height + row) * rowLength
+                let target = output.pointer + ((n * outputHeight + row + top) * outputWidth + left) * image.channels
+                target.update(from: source, count: rowLength)
+            }
+        }
+    }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let output = try Tensor(shape: outputShape(for: input))
+        try forward(input, into: output)
+        return output
+    }
+}

@@ -1,0 +1,61 @@
+/// Keras/TensorFlow padding modes for windowed operations (convolution and pooling).
+public enum Padding: String, Sendable {
+    /// No padding: `out = floor((in - effectiveKernel) / stride) + 1`.
+    case valid
+    /// TensorFlow `'same'`: `out = ceil(in / stride)`; the odd padded pixel goes to the bottom/right,
+    /// unlike PyTorch and Caffe (keras-formats.md §6.1).
+    case same
+}
+
+/// Where a sliding window lands along one spatial axis: the output length and the padding before it.
+struct WindowAxis: Equatable {
+    let input: Int, kernel: Int, stride: Int, dilation: Int
+    let output: Int
+    /// Padded positions before the first input element (top or left).
+    let padBefore: Int
+    /// Padded positions after the last input element (bottom or right; TF puts the extra one here).
+    let padAfter: Int
+
+    init(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) {
+        self.input = input; self.kernel = kernel; self.stride = stride; self.dilation = dilation
+        let effectiveKernel = (kernel - 1) * dilation + 1
+        switch padding {
+        case .valid:
+            output = input >= effectiveKernel ? (input - effectiveKernel) / stride + 1 : 0
+            padBefore = 0
+            padAfter = 0
+        case .same:
+            output = (input + stride - 1) / stride
+            let total = max((output - 1) * stride + effectiveKernel - input, 0)
+            padBefore = total / 2
+            padAfter = total - padBefore
+        }
+    }
+
+    /// The input coordinate read by output position `o` at kernel tap `k` (may fall in the padding).
+    @inline(__always) func inputIndex(output o: Int, tap k: Int) -> Int { o &* stride &+ k &* dilation &- padBefore }
+}
+
+/// The geometry of a 2-D window (height and width axes), validated once from public attributes.
+struct WindowGeometry: Equatable {
+    let rows: WindowAxis
+    let columns: WindowAxis
+
+    init(operation: String, input: ImageShape, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int), padding: Padding) throws {
+        guard kernel.0 > 0, kernel.1 > 0 else {
+            throw TensorError.invalidArgument(operation: operation, detail: "kernel size \(kernel) must be positive")
+        }
+        guard strides.0 > 0, strides.1 > 0 else {
+            throw TensorError.invalidArgument(operation: operation, detail: "strides \(strides) must be positive")
+        }
+        guard dilation.0 > 0, dilation.1 > 0 else {
+            throw TensorError.invalidArgument(operation: operation, detail: "dilation \(dilation) must be positive")
+        }
+        rows = WindowAxis(input: input.height, kernel: kernel.0, stride: strides.0, dilation: dilation.0, padding: padding)
+        columns = WindowAxis(input: input.width, kernel: kernel.1, stride: strides.1, dilation: dilation.1, padding: padding)
+        guard rows.output > 0, columns.output > 0 else {
+            throw TensorError.shapeMismatch(operation: operation,
+                                            detail: "input \(input.height)x\(input.width) is smaller than the \(kernel) window with 'valid' padding")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Testing
+import Tensor
+
+@Suite struct ActivationTests {
+    @Test func matchesKerasActivations() throws {
+        for testCase in try KernelGoldens.cases("activation") {
+            let x = try testCase.input("x")
+            let output = try Tensor(shape: x.shape)
+            try activation(of: testCase).forward(x, into: output)
+            expectMatches(output, testCase.expected, testCase.name)
+            // In place (output aliasing input) gives the same values.
+            let copy = try Tensor(shape: x.shape, values: x.toArray())
+            try activation(of: testCase).forward(copy, into: copy)
+            expectMatches(copy, testCase.expected, "\(testCase.name) in place")
+        }
+    }
+
+    @Test func rejectsUnknownNames() {
+        #expect(throws: TensorError.self) { try Activation(kerasName: "swishy") }
+    }
+}

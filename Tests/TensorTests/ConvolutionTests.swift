@@ -1,0 +1,59 @@
+import Testing
+import Tensor
+
+@Suite struct ConvolutionTests {
+    private func convolution(_ testCase: KernelCase, activation override: Activation? = nil) throws -> Conv2D {
+        try Conv2D(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"],
+                   strides: testCase.integers("strides"), padding: Padding(rawValue: testCase.string("padding"))!,
+                   dilation: testCase.integers("dilation"), activation: override ?? activation(of: testCase))
+    }
+
+    @Test func matchesKerasConv2D() throws {
+        let workspace = Workspace()
+        for testCase in try KernelGoldens.cases("conv2d") {
+            let output = try convolution(testCase)(testCase.input("x"), workspace: workspace)
+            expectMatches(output, testCase.expected, testCase.name)
+        }
+    }
+
+    @Test func singleThreadedMatchesKerasConv2D() throws {
+        // The same kernels on one worker: the schedule (row blocks, column splits) changes with the count.
+        let workspace = Workspace()
+        let testCase = try KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s2_k3_197x211_c5" }!
+        let conv = try convolution(testCase)
+        let input = try testCase.input("x")
+        let output = try Tensor(shape: conv.outputShape(for: input))
+        try withWorkers(1) { try conv.forward(input, into: output, workspace: workspace) }
+        expectMatches(output, testCase.expected, testCase.name)
+    }
+
+    @Test func fusedResidualAddsBeforeActivation() throws {
+        // Keras computes conv, then Add, then ReLU; the reference conv output comes from TF.
+        let testCase = try KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" }!
+        let reference = testCase.expected.toArray()
+        let residual = try Tensor(shape: testCase.expected.shape, values: reference.indices.map { Float(($0 * 7919) % 13) / 6 - 1 })
+        let expected = try Tensor(shape: testCase.expected.shape,
+                                  values: zip(reference, residual.toArray()).map { max($0 + $1, 0) })
+        let output = try convolution(testCase, activation: .relu)(testCase.input("x"), residual: residual)
+        expectMatches(output, expected, "conv + residual + relu")
+    }
+
+    @Test func rejectsBadShapesWithErrors() throws {
+        let kernel = try Tensor(shape: [3, 3, 4, 8])
+        let conv = try Conv2D(kernel: kernel, bias: nil, padding: .valid)
+        #expect(throws: TensorError.self) { try conv(Tensor(shape: [1, 5, 5, 3])) }      // wrong channel count
+        #expect(throws: TensorError.self) { try conv(Tensor(shape: [1, 2, 2, 4])) }      // smaller than the window
+        #expect(throws: TensorError.self) { try conv(Tensor(shape: [5, 5, 4])) }         // not NHWC
+        #expect(throws: TensorError.self) { try conv.forward(Tensor(shape: [1, 5, 5, 4]), into: Tensor(shape: [1, 5, 5, 8]), workspace: Workspace()) }
+        #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (0, 1)) }
+        #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: Tensor(shape: [7])) }
+        #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (2, 2), dilation: (2, 2)) }
+    }
+}
+
+/// Runs `body` with `Parallelism.workers` set to `count`, restoring the default afterwards.
+func withWorkers(_ count: Int, _ body: () throws -> Void) rethrows {
+    Parallelism.workers = count
+    defer { Parallelism.workers = 0 }
+    try body()
+}

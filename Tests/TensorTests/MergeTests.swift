@@ -1,0 +1,44 @@
+import Testing
+import Tensor
+
+@Suite struct MergeTests {
+    private static let kinds: [String: Merge.Kind] = [
+        "add": .add, "subtract": .subtract, "multiply": .multiply, "average": .average, "maximum": .maximum, "minimum": .minimum,
+    ]
+
+    @Test func matchesKerasMergeLayersWithBroadcasting() throws {
+        for testCase in try KernelGoldens.cases("merge") {
+            let merge = Merge(Self.kinds[try testCase.string("kind")]!)
+            expectMatches(try merge(testCase.numberedInputs()), testCase.expected, testCase.name)
+        }
+    }
+
+    @Test func matchesKerasConcatenate() throws {
+        for testCase in try KernelGoldens.cases("concatenate") {
+            let concatenate = Concatenate(axis: Int(testCase.number("axis")!))
+            expectMatches(try concatenate(testCase.numberedInputs()), testCase.expected, testCase.name, tolerance: 0)
+        }
+    }
+
+    @Test func flattenMatchesKerasNHWCOrder() throws {
+        let testCase = try KernelGoldens.cases("flatten")[0]
+        expectMatches(try testCase.input("x").flattened(), testCase.expected, testCase.name, tolerance: 0)
+    }
+
+    @Test func dropoutIsTheIdentityAtInference() throws {
+        let x = try Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        #expect(try Dropout(rate: 0.5)(x).toArray() == x.toArray())
+        #expect(throws: TensorError.self) { try Dropout(rate: 1) }
+    }
+
+    @Test func rejectsBadShapesWithErrors() throws {
+        let a = try Tensor(shape: [2, 3, 4]), b = try Tensor(shape: [2, 3, 5])
+        #expect(throws: TensorError.self) { try Merge(.add)([a, b]) }
+        #expect(throws: TensorError.self) { try Merge(.add)([a]) }
+        #expect(throws: TensorError.self) { try Merge(.subtract)([a, a, a]) }
+        #expect(throws: TensorError.self) { try Concatenate(axis: 1)([a, b]) }
+        #expect(throws: TensorError.self) { try Concatenate(axis: 3)([a, a]) }
+        #expect(throws: TensorError.self) { try Tensor(shape: [2, 2], values: [1, 2, 3]) }
+        #expect(throws: TensorError.self) { try a.reshaped([5, 5]) }
+    }
+}
