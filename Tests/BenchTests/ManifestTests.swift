@@ -33,3 +33,19 @@ import Testing
     try Data("{}".utf8).write(to: file)
     #expect(throws: DataError.self) { try Manifest.read(from: file) }
 }
+
+@Test func runSplitsAreWrittenAsManifestsThatVerify() throws {
+    let tuberculosis = try DatasetReader.read(try Fixtures.tuberculosis.get())
+    let splits = try tuberculosis.runSplits(validationFraction: 0.25, testFraction: 0.25, seed: 2019)
+    #expect(splits.map(\.name) == ["train", "validation", "test"])
+    #expect(splits.map { $0.images.count } == [12, 6, 6])
+    let directory = try References.temporaryDirectory("run-manifests")
+    let manifests = try Manifest.writeAll(splits, of: tuberculosis, to: directory)
+    for (split, manifest) in zip(splits, manifests) {
+        let reread = try Manifest.read(from: directory.appendingPathComponent("\(split.name).manifest.json"))
+        #expect(reread == manifest)
+        try reread.verify()
+    }
+    let dermMel = try DatasetReader.read(try Fixtures.melanoma.get())
+    #expect(try dermMel.runSplits(validationFraction: 0.1, testFraction: 0.1, seed: 1) == dermMel.splits)
+}

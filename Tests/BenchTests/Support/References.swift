@@ -12,11 +12,21 @@ enum References {
         let description: String
     }
 
+    /// A fresh directory inside this test process's scratch folder, which is removed when the
+    /// process exits.
     static func temporaryDirectory(_ label: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("zoo-\(label)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        let url = scratch.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    private static let scratch: URL = {
+        atexit { try? FileManager.default.removeItem(at: References.scratchPath()) }
+        return scratchPath()
+    }()
+
+    private static func scratchPath() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-tests-\(getpid())")
     }
 
     private static func generate(_ script: String) throws -> URL {

@@ -20,18 +20,19 @@ public struct ImageDecoder: Sendable {
 
     /// Reads the header, then decodes straight into the returned array (no copy of the pixels).
     public func decode(_ bytes: Data, file: String) throws -> DecodedImage {
-        let (header, format) = try call(bytes, file: file, into: nil, size: 0)
+        var (header, format) = try call(bytes, file: file, into: nil, size: 0)
         let info = self.info(of: header, format: format)
-        let count = Int(header.width) * Int(header.height) * Int(header.channels)
+        let byteCount = zoo_image_size(&header)
+        let count = byteCount / Int(header.bits / 8)
         if header.bits == 16 {
             let samples = try [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
-                _ = try call(bytes, file: file, into: UnsafeMutableRawPointer(buffer.baseAddress), size: count * 2)
+                _ = try call(bytes, file: file, into: UnsafeMutableRawPointer(buffer.baseAddress), size: byteCount)
                 initialized = count
             }
             return DecodedImage(info: info, channels: Int(header.channels), samples: .sixteenBit(samples))
         }
         let samples = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            _ = try call(bytes, file: file, into: UnsafeMutableRawPointer(buffer.baseAddress), size: count)
+            _ = try call(bytes, file: file, into: UnsafeMutableRawPointer(buffer.baseAddress), size: byteCount)
             initialized = count
         }
         return DecodedImage(info: info, channels: Int(header.channels), samples: .eightBit(samples))

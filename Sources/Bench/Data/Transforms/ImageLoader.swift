@@ -35,10 +35,6 @@ public struct ImageLoader: Sendable {
         try convert(decoder.decode(ImageDecoder.read(url), file: url.path))
     }
 
-    public func load(_ bytes: Data, file: String) throws -> FloatImage {
-        try convert(decoder.decode(bytes, file: file))
-    }
-
     /// Pillow's `convert('RGB')` plus the resize. Gray is copied into all three channels. 16-bit
     /// grayscale (Pillow mode "I;16") is *clipped*: Pillow 13 maps every value above 255 to 255 and
     /// keeps 0...255 unchanged (no shift, no scaling), so a 12-bit X-ray comes out nearly white.
