@@ -106,7 +106,7 @@ public enum Conversion {
         let sourceHash = try sourceDigest.value()
         try writer.finish(patching: [BackgroundDigest.placeholder: sourceHash])
         let size = (try? FileManager.default.attributesOfItem(atPath: request.output)[.size] as? Int) ?? 0
-        return Summary(format: checkpoint.format, strategy: WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: "").strategy,
+        return Summary(format: checkpoint.format, strategy: WeightMatcher.Strategy(for: checkpoint.format),
                        graphName: graph.name, tensors: matches.count, parameters: graph.parameterCount,
                        outputBytes: size, sourceSHA256: sourceHash)
     }
