@@ -136,6 +136,15 @@ struct ImageShape: Equatable {
 
     var dimensions: [Int] { [batch, height, width, channels] }
     var pixels: Int { batch * height * width }
+
+    /// Throws unless `tensor` is NHWC with exactly these dimensions. Compares in place: a forward pass
+    /// checks its output on every call and must not allocate doing so.
+    func require(_ tensor: Tensor, operation: String, role: String = "output") throws {
+        guard tensor.rank == 4, tensor.shape[0] == batch, tensor.shape[1] == height, tensor.shape[2] == width,
+              tensor.shape[3] == channels else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "\(role) is \(tensor.shape), expected \(dimensions)")
+        }
+    }
 }
 
 extension Tensor {

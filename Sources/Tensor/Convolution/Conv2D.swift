@@ -118,14 +118,8 @@ public struct Conv2D: Sendable {
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
         let (image, geometry) = try geometry(input)
         let outputImage = ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
-        guard try ImageShape(output, operation: "conv2d") == outputImage else {
-            throw TensorError.shapeMismatch(operation: "conv2d", detail: "output is \(output.shape), expected \(outputImage.dimensions)")
-        }
-        if let residual {
-            guard residual.rank == 4, try ImageShape(residual, operation: "conv2d") == outputImage else {
-                throw TensorError.shapeMismatch(operation: "conv2d", detail: "residual is \(residual.shape), expected \(outputImage.dimensions)")
-            }
-        }
+        try outputImage.require(output, operation: "conv2d")
+        if let residual { try outputImage.require(residual, operation: "conv2d", role: "residual") }
         let epilogue = GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) },
                                     residual: residual.map { UnsafePointer($0.pointer) }, residualStride: outputChannels,
                                     activation: activation.isElementwise ? activation : .linear)
