@@ -30,10 +30,10 @@ private struct GemmSchedule {
     var taskCount: Int { rowBlocks * columnSplits }
 
     init(rows: Int, panels: Int, workers: Int) {
-        // Enough row blocks for every worker when M allows it, balanced in size; small M (deep layers,
-        // dense) also splits the columns so both cores get work.
-        var blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
-        blocks = max(blocks, min(workers, (rows + GemmTile.rows - 1) / GemmTile.rows))
+        // Row blocks as large as L2 allows, balanced in size. When there are too few of them to keep every
+        // worker busy (deep layers, dense), the columns are split instead of the rows: each weight panel is
+        // then read by one task only, and reused across all of M (a 7x7 map has just 49 rows to reuse it on).
+        let blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
         blockRows = roundUp((rows + blocks - 1) / blocks, to: GemmTile.rows)
         rowBlocks = (rows + blockRows - 1) / blockRows
         let splits = rowBlocks >= 2 * workers ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
