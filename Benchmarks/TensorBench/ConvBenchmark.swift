@@ -23,7 +23,7 @@ func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
         for (index, (algorithm, count)) in columns.enumerated() {
             let convolution = convolutions[algorithm == .gemm ? 0 : 1]
             Parallelism.workers = count
-            let timing = try Timing(repeats: repeats) { try convolution.forward(input, into: output, workspace: workspace) }
+            let timing = try Timing(repeats: repeats, threads: count) { try convolution.forward(input, into: output, workspace: workspace) }
             bestTotals[index] += timing.best
             medianTotals[index] += timing.median
             cells.append("\(pad(format(timing.best * 1e3, 2), 6)) (\(pad(format(timing.median * 1e3, 2), 6))) [\(pad(format(layer.flops / timing.bestCPU / 1e9, 0), 3))]")

@@ -70,12 +70,12 @@ private func benchmarkVGG16Forward(threads: [Int], repeats: Int, algorithm: Conv
     }
     for count in threads {
         Parallelism.workers = count
-        let timing = try Timing(repeats: repeats) { try forward() }
+        let timing = try Timing(repeats: repeats, threads: count) { try forward() }
         // Per-kind sums of each layer's best time show where the time goes (pools and fc are memory-bound).
         var byKind: [(kind: String, ms: Double)] = [("conv", 0), ("pool", 0), ("fc", 0)]
         var current = input
         for (index, layer) in layers.enumerated() {
-            let layerTiming = try Timing(repeats: repeats) { try layer.run(current, activations[index], workspace) }
+            let layerTiming = try Timing(repeats: repeats, threads: count) { try layer.run(current, activations[index], workspace) }
             let kind = layer.name.hasPrefix("block") ? 0 : layer.name == "pool" ? 1 : 2
             byKind[kind].ms += layerTiming.best * 1e3
             current = activations[index]
