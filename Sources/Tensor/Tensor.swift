@@ -106,6 +106,11 @@ public struct Tensor: Sendable {
         pointer.update(from: source.pointer, count: count)
     }
 
+    /// Whether the two views share any element (same storage, intersecting ranges).
+    public func overlaps(_ other: Tensor) -> Bool {
+        storage === other.storage && offset < other.offset + other.count && other.offset < offset + count
+    }
+
     static func elementCount(_ shape: [Int]) throws -> Int {
         var count = 1
         for dimension in shape {
@@ -148,6 +153,14 @@ struct ImageShape: Equatable {
 }
 
 extension Tensor {
+    /// Throws if `output` shares memory with `input`: kernels that read their input while writing tiles of
+    /// the output cannot run in place.
+    func requireDistinct(from output: Tensor, operation: String, role: String = "input") throws {
+        guard !overlaps(output) else {
+            throw TensorError.invalidArgument(operation: operation, detail: "the output shares memory with the \(role)")
+        }
+    }
+
     /// Throws unless this tensor has exactly `expected` as its shape (used to check caller-provided outputs).
     func requireShape(_ expected: [Int], operation: String, role: String = "output") throws {
         guard shape == expected else {

@@ -65,6 +65,11 @@ import Tensor
         #expect(throws: TensorError.self) { try conv(Tensor(shape: [5, 5, 4])) }         // not NHWC
         #expect(throws: TensorError.self) { try conv.forward(Tensor(shape: [1, 5, 5, 4]), into: Tensor(shape: [1, 5, 5, 8]), workspace: Workspace()) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (0, 1)) }
+        // In place is refused: the GEMM writes output tiles while later tiles still read the input.
+        let square = try Conv2D(kernel: Tensor(shape: [3, 3, 4, 4]), bias: nil, padding: .same)
+        let image = try Tensor(shape: [1, 5, 5, 4])
+        #expect(throws: TensorError.self) { try square.forward(image, into: image, workspace: Workspace()) }
+        #expect(throws: TensorError.self) { try square.forward(Tensor(shape: [1, 5, 5, 4]), into: image, residual: image, workspace: Workspace()) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: Tensor(shape: [7])) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (2, 2), dilation: (2, 2)) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (2, 2), algorithm: .winograd) }

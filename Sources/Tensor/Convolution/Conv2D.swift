@@ -114,12 +114,17 @@ public struct Conv2D: Sendable {
     }
 
     /// Computes the convolution into `output` (shaped by `outputShape(for:)`). `residual`, when given, has the
-    /// output's shape and is added before the activation (the ResNet shortcut, fused).
+    /// output's shape and is added before the activation (the ResNet shortcut, fused). Neither the input nor
+    /// the residual may share memory with the output.
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
         let (image, geometry) = try geometry(input)
         let outputImage = ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
         try outputImage.require(output, operation: "conv2d")
-        if let residual { try outputImage.require(residual, operation: "conv2d", role: "residual") }
+        try input.requireDistinct(from: output, operation: "conv2d")
+        if let residual {
+            try outputImage.require(residual, operation: "conv2d", role: "residual")
+            try residual.requireDistinct(from: output, operation: "conv2d", role: "residual")
+        }
         let epilogue = GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) },
                                     residual: residual.map { UnsafePointer($0.pointer) }, residualStride: outputChannels,
                                     activation: activation.isElementwise ? activation : .linear)

@@ -36,6 +36,7 @@ public struct Concatenate: Sendable {
         guard fits else {
             throw TensorError.shapeMismatch(operation: "concatenate", detail: "\(inputs.map(\.shape)) do not join into \(output.shape) on axis \(self.axis)")
         }
+        for input in inputs { try input.requireDistinct(from: output, operation: "concatenate") }
         let outer = output.shape[..<axis].reduce(1, *)
         let outputChunk = output.shape[axis...].reduce(1, *)
         var column = 0

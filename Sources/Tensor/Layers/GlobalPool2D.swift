@@ -20,6 +20,7 @@ public struct GlobalPool2D: Sendable {
     public func forward(_ input: Tensor, into output: Tensor) throws {
         let image = try ImageShape(input, operation: "global_pool2d")
         let channels = image.channels, pixels = image.height * image.width
+        try input.requireDistinct(from: output, operation: "global_pool2d")
         guard pixels > 0 else {
             throw TensorError.shapeMismatch(operation: "global_pool2d", detail: "empty spatial extent in \(input.shape)")
         }

@@ -46,6 +46,7 @@ public struct Merge: Sendable {
                 throw TensorError.shapeMismatch(operation: "merge", detail: "cannot broadcast \(inputs.map(\.shape)) to \(output.shape)")
             }
         }
+        for input in inputs.dropFirst(2) { try input.requireDistinct(from: output, operation: "merge", role: "third or later input") }
         let pairwise = kind == .average ? Kind.add : kind
         var remaining = inputs.makeIterator()
         let first = remaining.next()!, second = remaining.next()!

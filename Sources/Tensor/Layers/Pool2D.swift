@@ -37,6 +37,7 @@ public struct Pool2D: Sendable {
         let (image, geometry) = try geometry(input)
         try ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: image.channels)
             .require(output, operation: "pool2d")
+        try input.requireDistinct(from: output, operation: "pool2d")
         let channels = image.channels
         var target = output.pointer
         for n in 0..<image.batch {

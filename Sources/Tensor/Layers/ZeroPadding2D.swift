@@ -19,6 +19,7 @@ public struct ZeroPadding2D: Sendable {
         let outputWidth = image.width + left + right, outputHeight = image.height + top + bottom
         try ImageShape(batch: image.batch, height: outputHeight, width: outputWidth, channels: image.channels)
             .require(output, operation: "zero_padding2d")
+        try input.requireDistinct(from: output, operation: "zero_padding2d")
         let rowLength = image.width * image.channels
         output.pointer.update(repeating: 0, count: output.count)
         for n in 0..<image.batch {
