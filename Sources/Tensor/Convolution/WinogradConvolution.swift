@@ -15,21 +15,26 @@ enum WinogradF2x3 {
         let pairs = inputs * outputs
         let transformed = TensorStorage(capacity: 16 * pairs)
         let g = kernel.pointer
+        // G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]] turns 3 taps into 4 values.
+        @inline(__always) func expand(_ x0: Float, _ x1: Float, _ x2: Float) -> (Float, Float, Float, Float) {
+            (x0, (x0 + x1 + x2) * 0.5, (x0 - x1 + x2) * 0.5, x2)
+        }
         for pair in 0..<pairs {
-            // G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]; rows first, then columns.
-            var rows = [Float](repeating: 0, count: 12)
-            for j in 0..<3 {
-                let g0 = g[(0 * 3 + j) * pairs + pair], g1 = g[(1 * 3 + j) * pairs + pair], g2 = g[(2 * 3 + j) * pairs + pair]
-                rows[j] = g0
-                rows[3 + j] = (g0 + g1 + g2) * 0.5
-                rows[6 + j] = (g0 - g1 + g2) * 0.5
-                rows[9 + j] = g2
+            @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { g[(i * 3 + j) * pairs + pair] }
+            // G g: each kernel column expanded to 4 rows; then (G g) Gt: each of those rows expanded to 4 columns.
+            let column0 = expand(tap(0, 0), tap(1, 0), tap(2, 0))
+            let column1 = expand(tap(0, 1), tap(1, 1), tap(2, 1))
+            let column2 = expand(tap(0, 2), tap(1, 2), tap(2, 2))
+            @inline(__always) func storeRow(_ i: Int, _ values: (Float, Float, Float, Float)) {
+                transformed.base[(i * 4) * pairs + pair] = values.0
+                transformed.base[(i * 4 + 1) * pairs + pair] = values.1
+                transformed.base[(i * 4 + 2) * pairs + pair] = values.2
+                transformed.base[(i * 4 + 3) * pairs + pair] = values.3
             }
-            for i in 0..<4 {
-                let r0 = rows[i * 3], r1 = rows[i * 3 + 1], r2 = rows[i * 3 + 2]
-                let values = [r0, (r0 + r1 + r2) * 0.5, (r0 - r1 + r2) * 0.5, r2]
-                for j in 0..<4 { transformed.base[(i * 4 + j) * pairs + pair] = values[j] }
-            }
+            storeRow(0, expand(column0.0, column1.0, column2.0))
+            storeRow(1, expand(column0.1, column1.1, column2.1))
+            storeRow(2, expand(column0.2, column1.2, column2.2))
+            storeRow(3, expand(column0.3, column1.3, column2.3))
         }
         return (0..<16).map { PackedMatrix(rows: inputs, columns: outputs, source: transformed.base + $0 * pairs, sourceStride: outputs) }
     }
@@ -51,8 +56,8 @@ enum WinogradF2x3 {
         let workers = Parallelism.workers
         let blockTiles = tilesPerBlock(tiles: tiles, inputs: inputs, outputs: outputs, workers: workers)
         let tasks = (tiles + blockTiles - 1) / blockTiles
-        let transformedInput = MatrixOperand(base: input, rows: blockTiles, depth: inputs, stride: inputs)
-        let gemmBytes = RowBlockScratch(transformedInput, blockRows: blockTiles).bytes
+        // The GEMM scratch depends only on the operand's depth blocking: size it with a stand-in for V.
+        let gemmBytes = RowBlockScratch(MatrixOperand(base: input, rows: blockTiles, depth: inputs, stride: inputs), blockRows: blockTiles).bytes
         let vFloats = 16 * blockTiles * inputs, mFloats = 16 * blockTiles * outputs
         let workerBytes = roundUp((vFloats + mFloats) * MemoryLayout<Float>.stride, to: 64) + gemmBytes
         let scratch = SendableRawPointer(workspace.reserve(bytes: workerBytes * min(workers, tasks)))
