@@ -120,8 +120,10 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         let tileRows = min(GemmTile.rows, blockRows - tileRow)
         let target = output + row * outputStride + column
         if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
-            multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride, accumulate: accumulate)
-            if finish {
+            let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
+            multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride,
+                         accumulate: accumulate, finish: inRegisters)
+            if finish && inRegisters == nil {
                 epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
             }
         } else {
