@@ -104,7 +104,8 @@ enum WinogradF2x3 {
                                  scratch: gemmScratch)
             }
 
-            // Output transform Y = At M A with At = [[1,1,1,0],[0,1,-1,-1]], then bias/residual/activation.
+            // Output transform Y = At M A with At = [[1,1,1,0],[0,1,-1,-1]], then bias/residual/activation
+            // (in registers for linear and ReLU, like the GEMM tiles).
             forEachTile(firstTile..<firstTile + count, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
                 var channel = 0
                 while channel < outputs {
@@ -113,11 +114,19 @@ enum WinogradF2x3 {
                     outputTransform(load: { loadVector(products + $0 * blockTiles * outputs, lanes: lanes) }) { i, j, value in
                         if 2 * tileRow + i < outputHeight && 2 * tileColumn + j < outputWidth {
                             let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j
+                            var value = value
+                            if let fused = epilogue.tileFinish(row: pixel, column: channel) {
+                                if let bias = fused.bias { value += loadVector(bias, lanes: lanes) }
+                                if let residual = fused.residual { value += loadVector(residual, lanes: lanes) }
+                                if fused.rectify { value = value.replacing(with: 0, where: value .< 0) }
+                            }
                             storeVector(value, outputPointer.pointer + pixel * outputs + channel, lanes: lanes)
                         }
                     }
                     channel += 16
                 }
+                // Activations other than ReLU run over each finished output pixel instead.
+                guard !epilogue.finishesInRegisters else { return }
                 for i in 0..<2 where 2 * tileRow + i < outputHeight {
                     for j in 0..<2 where 2 * tileColumn + j < outputWidth {
                         let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j

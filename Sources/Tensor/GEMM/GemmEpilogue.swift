@@ -12,11 +12,14 @@ struct GemmEpilogue: @unchecked Sendable {
 
     var isIdentity: Bool { bias == nil && residual == nil && activation == .linear }
 
-    /// The in-register form for the full tile at (`row`, `column`), when the activation allows it (linear
-    /// or ReLU); nil when there is nothing to do or the activation must run after the store.
+    /// Whether the whole epilogue can run in registers before the store (activation linear or ReLU).
+    var finishesInRegisters: Bool { activation == .linear || activation == .relu }
+
+    /// The in-register form for the full tile at (`row`, `column`), when the activation allows it;
+    /// nil when there is nothing to do or the activation must run after the store.
     @inline(__always)
     func tileFinish(row: Int, column: Int) -> TileFinish? {
-        guard !isIdentity, activation == .linear || activation == .relu else { return nil }
+        guard !isIdentity, finishesInRegisters else { return nil }
         return TileFinish(bias: bias.map { $0 + column }, residual: residual.map { $0 + (row &* residualStride &+ column) },
                           residualStride: residualStride, rectify: activation == .relu)
     }
