@@ -153,15 +153,12 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         }
     } else {
         // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while the
-        // row block's tiles pass. The last block (which finishes outputs) goes tile by tile across the
-        // panels instead, so output rows are written, and residual rows read, sequentially.
-        for block in 0..<blocks - 1 {
+        // row block's tiles pass. (Finishing tile by tile across the panels instead, for sequential output
+        // rows, measured slower: the B slices of all panels no longer fit in L1.)
+        for block in 0..<blocks {
             for panel in panels {
                 for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
             }
-        }
-        for tileRow in tileRows {
-            for panel in panels { computeTile(block: blocks - 1, panel: panel, tileRow: tileRow) }
         }
     }
 }
