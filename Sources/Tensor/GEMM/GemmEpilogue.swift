@@ -1,6 +1,7 @@
-/// What happens to each output tile once its reduction is complete, while the tile is still in L1:
-/// `y = activation(acc + bias[column] + residual[row, column])`. Fusing here saves a full pass over the
-/// output per step (bias, the ResNet shortcut add, the activation).
+/// What happens to each output once its reduction is complete: `y = activation(acc + bias[column] +
+/// residual[row, column])`. Fusing it into the GEMM saves a full pass over the output per step (bias, the
+/// ResNet shortcut add, the activation). Full tiles with a linear or ReLU activation finish in registers
+/// (`tileFinish`); edge tiles and the other activations finish right after the store, still in L1 (`apply`).
 struct GemmEpilogue: @unchecked Sendable {
     /// One value per output column, or nil.
     var bias: UnsafePointer<Float>?
