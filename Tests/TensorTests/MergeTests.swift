@@ -3,7 +3,8 @@ import Tensor
 
 @Suite struct MergeTests {
     private static let kinds: [String: Merge.Kind] = [
-        "add": .add, "subtract": .subtract, "multiply": .multiply, "average": .average, "maximum": .maximum, "minimum": .minimum,
+        "add": .add, "subtract": .subtract, "multiply": .multiply, "divide": .divide, "average": .average,
+        "maximum": .maximum, "minimum": .minimum,
     ]
 
     @Test func matchesKerasMergeLayersWithBroadcasting() throws {

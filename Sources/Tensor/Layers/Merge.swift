@@ -1,8 +1,8 @@
-/// Keras merge layers (`Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`), element-wise with
-/// broadcasting of size-1 dimensions. As in Keras, inputs of lower rank first gain size-1 axes right after
+/// Keras merge layers (`Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`), and the division the
+/// attention head's `Lambda(lambda x: x[0] / x[1])` computes, element-wise with broadcasting of size-1 dimensions. As in Keras, inputs of lower rank first gain size-1 axes right after
 /// the batch axis (`(N, C)` against `(N, H, W, C)` becomes `(N, 1, 1, C)`), then NumPy rules apply.
 public struct Merge: Sendable {
-    public enum Kind: Sendable { case add, subtract, multiply, average, maximum, minimum }
+    public enum Kind: Sendable { case add, subtract, multiply, divide, average, maximum, minimum }
 
     public let kind: Kind
 
@@ -11,8 +11,8 @@ public struct Merge: Sendable {
     /// The broadcast shape of `inputs`, or an error naming the incompatible shapes.
     public func outputShape(for inputs: [Tensor]) throws -> [Int] {
         guard inputs.count >= 2 else { throw TensorError.invalidArgument(operation: "merge", detail: "needs at least two inputs, got \(inputs.count)") }
-        if kind == .subtract, inputs.count != 2 {
-            throw TensorError.invalidArgument(operation: "merge", detail: "subtract takes exactly two inputs, got \(inputs.count)")
+        if kind == .subtract || kind == .divide, inputs.count != 2 {
+            throw TensorError.invalidArgument(operation: "merge", detail: "\(kind) takes exactly two inputs, got \(inputs.count)")
         }
         let rank = inputs.map(\.rank).max()!
         var shape = [Int](repeating: 1, count: rank)
@@ -32,7 +32,7 @@ public struct Merge: Sendable {
     /// memory of the first or second input when that input already has the output shape, never of a later one.
     /// Checks shapes in place, without building arrays: it runs on every forward pass.
     public func forward<Inputs: Collection<Tensor>>(_ inputs: Inputs, into output: Tensor) throws {
-        guard inputs.count >= 2, kind != .subtract || inputs.count == 2,
+        guard inputs.count >= 2, (kind != .subtract && kind != .divide) || inputs.count == 2,
               inputs.allSatisfy({ $0.rank <= output.rank }) else {
             throw TensorError.invalidArgument(operation: "merge", detail: "\(inputs.count) inputs of ranks \(inputs.map(\.rank)) into rank \(output.rank)")
         }
@@ -130,6 +130,7 @@ private func combineRow(_ x: UnsafePointer<Float>, _ strideX: Int, _ y: UnsafePo
     case .add, .average: combineRow(x, strideX, y, strideY, target, count) { $0 + $1 }
     case .subtract: combineRow(x, strideX, y, strideY, target, count) { $0 - $1 }
     case .multiply: combineRow(x, strideX, y, strideY, target, count) { $0 * $1 }
+    case .divide: combineRow(x, strideX, y, strideY, target, count) { $0 / $1 }
     case .maximum: combineRow(x, strideX, y, strideY, target, count) { $0.replacing(with: $1, where: $0 .< $1) }
     case .minimum: combineRow(x, strideX, y, strideY, target, count) { $0.replacing(with: $1, where: $1 .< $0) }
     }
