@@ -82,16 +82,17 @@ enum LayerKernel {
         }
     }
 
-    /// The fault's input: TensorFlow's total 'same' padding per axis, split `ceil(total / 2)` on both sides.
+    /// The fault's input: along each strided axis TensorFlow's total 'same' padding split `ceil(total / 2)`
+    /// on both sides; a stride-1 axis keeps TensorFlow's split (even padding there would change the size).
     private static func padEvenly(_ input: Tensor, for convolution: Conv2D) throws -> Tensor {
         guard input.rank == 4 else { return input }
-        func evenPad(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> Int {
+        func split(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> (before: Int, after: Int) {
             let output = (size + stride - 1) / stride
             let total = max((output - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-            return (total + 1) / 2
+            return stride > 1 ? ((total + 1) / 2, (total + 1) / 2) : (total / 2, total - total / 2)
         }
-        let rows = evenPad(input.shape[1], convolution.kernelHeight, convolution.strides.0, convolution.dilation.0)
-        let columns = evenPad(input.shape[2], convolution.kernelWidth, convolution.strides.1, convolution.dilation.1)
-        return try ZeroPadding2D(top: rows, bottom: rows, left: columns, right: columns)(input)
+        let rows = split(input.shape[1], convolution.kernelHeight, convolution.strides.0, convolution.dilation.0)
+        let columns = split(input.shape[2], convolution.kernelWidth, convolution.strides.1, convolution.dilation.1)
+        return try ZeroPadding2D(top: rows.before, bottom: rows.after, left: columns.before, right: columns.after)(input)
     }
 }
