@@ -114,6 +114,9 @@ public final class Model {
         return Dictionary(uniqueKeysWithValues: zip(executor.steps.map(\.plan.name), values))
     }
 
+    /// What each execution step computes, in order: `conv2d+batch_norm+add+activation` for a fused chain.
+    public var steps: [String] { executor.steps.map(\.plan.opDescription) }
+
     /// Bytes of the activation arena (fused mode, after the first call).
     public var arenaBytes: Int { executor.arenaBytes }
 

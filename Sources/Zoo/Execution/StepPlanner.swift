@@ -41,7 +41,8 @@ enum StepPlanner {
         for layer in layers where !absorbed.contains(layer.name) {
             var plan = StepPlan(layers: [layer], inputs: layer.inputs)
             if layer.op == .conv2d || layer.op == .dense, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
-                while let next = soleReader(plan.name), let extended = absorb(next, into: plan, shapes: shapes) {
+                while let next = soleReader(plan.name), !absorbed.contains(next.name),
+                      let extended = absorb(next, into: plan, shapes: shapes) {
                     plan = extended
                     absorbed.insert(next.name)
                 }

@@ -53,7 +53,12 @@ public struct ParityCheck: Sendable {
         for name in selected {
             progress(name)
             let input = try golden.input(name)
-            let activations = try model.activations([input])
+            let activations: [String: Tensor]
+            do {
+                activations = try model.activations([input])
+            } catch {
+                throw ModelError("\(golden.file.path), case '\(name)': \(error)")
+            }
             var layers: [LayerParity] = []
             var passing = Set(model.graph.inputs)
             var firstFailing: String?
