@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "ZooCLI", dependencies: [
-            "Converter", "Zoo", "Bench",
+            "Converter", "Zoo", "Bench", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -60,7 +60,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "TestSupport"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
 

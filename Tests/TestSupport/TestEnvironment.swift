@@ -31,6 +31,34 @@ public enum TestEnvironment {
         return url
     }
 
+    /// The directory of Keras' per-layer activations for the full-size models (`ZOO_GOLDEN_ACTIVATIONS`):
+    /// `<model>/activations.safetensors` and `activations.json`.
+    public static func goldenActivations() throws -> URL {
+        let path = try environment("ZOO_GOLDEN_ACTIVATIONS",
+                                   fix: "run `make test`, or `export ZOO_GOLDEN_ACTIVATIONS=$(scripts/golden-activations.sh | tail -n1)`")
+        let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("activations.json").path) else {
+            throw Missing(description: "golden activations in \(path) are incomplete (no activations.json): rerun scripts/golden-activations.sh")
+        }
+        return url
+    }
+
+    /// Keras' per-layer activations of one model: committed for the tiny models, in the cache for the others.
+    public static func activations(of model: String) throws -> String {
+        let committed = fixtures.appendingPathComponent("\(model)/activations.safetensors")
+        if model.hasPrefix("tiny_") {
+            guard FileManager.default.fileExists(atPath: committed.path) else {
+                throw Missing(description: "\(committed.path) is missing: regenerate the committed fixtures with scripts/golden-activations.sh (see Tests/GoldenOutputs/README.md)")
+            }
+            return committed.path
+        }
+        let cached = try goldenActivations().appendingPathComponent("\(model)/activations.safetensors")
+        guard FileManager.default.fileExists(atPath: cached.path) else {
+            throw Missing(description: "\(cached.path) is missing: rerun scripts/golden-activations.sh")
+        }
+        return cached.path
+    }
+
     /// The `zoo` executable built next to the test bundle.
     public static func zooBinary() throws -> String {
         var directory = Bundle.main.bundleURL

@@ -1,26 +1,25 @@
 import Foundation
-import TestSupport
 
 /// The reference checkpoints Keras wrote (Tests/GoldenOutputs/generate.py): the committed small
-/// set, and the full-size set generated into the cache.
-struct ReferenceSet {
-    struct Entry: Decodable {
-        let model: String
-        let format: String
-        let path: String
-        let expected: String
-        let arch: String
-        let params: Int
-        let weights_only: Bool
+/// set, and the full-size set generated into the cache. Shared by the converter and parity tests.
+public struct ReferenceSet {
+    public struct Entry: Decodable, Sendable {
+        public let model: String
+        public let format: String
+        public let path: String
+        public let expected: String
+        public let arch: String
+        public let params: Int
+        public let weights_only: Bool
     }
 
-    let root: URL
-    let entries: [Entry]
+    public let root: URL
+    public let entries: [Entry]
 
-    static func committed() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.fixtures) }
-    static func generated() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.golden()) }
+    public static func committed() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.fixtures) }
+    public static func generated() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.golden()) }
 
-    init(root: URL) throws {
+    public init(root: URL) throws {
         let manifest = root.appendingPathComponent("manifest.json")
         guard let data = FileManager.default.contents(atPath: manifest.path) else {
             throw TestEnvironment.Missing(description: "\(manifest.path) is missing: regenerate with Tests/GoldenOutputs/generate.py (see its README)")
@@ -29,10 +28,10 @@ struct ReferenceSet {
         entries = try JSONDecoder().decode([Entry].self, from: data)
     }
 
-    func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
     /// The `--arch` a weights-only entry needs: its registry name, or the model's own full-model file.
-    func architecture(for entry: Entry) -> String? {
+    public func architecture(for entry: Entry) -> String? {
         guard entry.weights_only else { return nil }
         if !entry.arch.isEmpty { return entry.arch }
         return entries.first { $0.model == entry.model && $0.format == "k3_keras" }.map { path($0.path) }
@@ -40,8 +39,8 @@ struct ReferenceSet {
 }
 
 /// Runs `zoo` and the Python checker for the conversion tests.
-enum Converting {
-    static func convert(_ input: String, arch: String?, dtype: String = "f32", to output: String) throws -> TestEnvironment.Result {
+public enum Converting {
+    public static func convert(_ input: String, arch: String?, dtype: String = "f32", to output: String) throws -> TestEnvironment.Result {
         var arguments = ["convert", input, "-o", output, "--dtype", dtype, "--quiet"]
         if let arch { arguments += ["--arch", arch] }
         return try TestEnvironment.run(TestEnvironment.zooBinary(), arguments)
@@ -49,7 +48,7 @@ enum Converting {
 
     /// Checks converted files against Keras' tensors with Python's safetensors; returns the
     /// checker's per-pair lines for the failures (empty when all match).
-    static func check(pairs: [(converted: String, expected: String, dtype: String)], in directory: URL) throws -> [String] {
+    public static func check(pairs: [(converted: String, expected: String, dtype: String)], in directory: URL) throws -> [String] {
         let list = directory.appendingPathComponent("pairs.tsv")
         try pairs.map { "\($0.converted)\t\($0.expected)\t\($0.dtype)" }.joined(separator: "\n")
             .write(to: list, atomically: true, encoding: .utf8)
@@ -60,7 +59,7 @@ enum Converting {
         return failures
     }
 
-    static func temporaryDirectory() throws -> URL {
+    public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url

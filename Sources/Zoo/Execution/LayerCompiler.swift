@@ -1,0 +1,155 @@
+import Converter
+import Tensor
+
+/// Turns planned steps into kernels: reads each layer's attributes (the keys `ShapeInference` documents)
+/// and weights, folds a fused BatchNormalization into its convolution, and refuses what it cannot run.
+struct LayerCompiler {
+    let weights: WeightSource
+    let fault: EngineFault?
+
+    func compile(_ plan: StepPlan) throws -> LayerKernel {
+        let head = plan.head
+        do {
+            switch head.op {
+            case .conv2d: return try convolution(plan)
+            case .dense:
+                let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
+                return .dense(try Dense(kernel: weight(head, "kernel"), bias: optionalWeight(head, "bias"), activation: activation))
+            default:
+                guard plan.layers.count == 1 else { throw ModelError("cannot fuse \(plan.opDescription)") }
+                return try single(head)
+            }
+        } catch let error as ModelError where error.description.hasPrefix("layer '") || error.description.hasPrefix(weights.origin) {
+            throw error
+        } catch {
+            throw ModelError.layer(head.name, plan.opDescription, "\(error)")
+        }
+    }
+
+    /// A layer that is a step on its own.
+    private func single(_ layer: Layer) throws -> LayerKernel {
+        let attributes = Attributes(layer)
+        switch layer.op {
+        case .input: return .input
+        case .conv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
+        case .batchNorm: return .batchNorm(try batchNorm(layer))
+        case .maxPool2d, .avgPool2d:
+            return .pool(try Pool2D(layer.op == .maxPool2d ? .max : .average, poolSize: attributes.pair("pool_size"),
+                                    strides: attributes.pair("strides"), padding: attributes.padding()))
+        case .globalAvgPool2d, .globalMaxPool2d:
+            return .globalPool(GlobalPool2D(layer.op == .globalMaxPool2d ? .max : .average,
+                                            keepDimensions: attributes.bool("keepdims", default: false)))
+        case .zeroPad2d:
+            let pads = try attributes.ints("padding", count: 4)
+            return .zeroPad(try ZeroPadding2D(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3]))
+        case .add: return .merge(Merge(.add))
+        case .subtract: return .merge(Merge(.subtract))
+        case .multiply: return .merge(Merge(.multiply))
+        case .maximum: return .merge(Merge(.maximum))
+        case .average: return .merge(Merge(.average))
+        case .divide: return .divide(Divide())
+        case .concatenate: return .concatenate(Concatenate(axis: attributes.int("axis", default: -1)))
+        case .flatten: return .flatten
+        case .dropout: return .identity
+        case .activation:
+            if layer.attributes["max_value"] != nil || layer.attributes["threshold"] != nil {
+                return .relu(try KerasReLU(maxValue: attributes.double("max_value").map(Float.init),
+                                           negativeSlope: Float(attributes.double("alpha") ?? 0),
+                                           threshold: Float(attributes.double("threshold") ?? 0)))
+            }
+            return .activation(try Self.activation(of: layer))
+        }
+    }
+
+    /// A convolution, with what the plan fused into it: a BatchNormalization folded into its weights
+    /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
+    /// as the residual, an activation in the epilogue.
+    private func convolution(_ plan: StepPlan) throws -> LayerKernel {
+        let layer = plan.head, attributes = Attributes(layer)
+        var kernel = try weight(layer, "kernel")
+        var bias = try optionalWeight(layer, "bias")
+        if let normLayer = plan.layers.first(where: { $0.op == .batchNorm }) {
+            let norm = try batchNorm(normLayer)
+            let folded = try Tensor(shape: kernel.shape)
+            let channels = norm.channels
+            guard kernel.shape.last == channels else {
+                throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(channels) channels, the convolution makes \(kernel.shape.last ?? 0)")
+            }
+            for index in 0..<kernel.count { folded.pointer[index] = kernel.pointer[index] * norm.scale[index % channels] }
+            kernel = folded
+            bias = try Tensor(shape: [channels], values: (0..<channels).map { c in (bias?.pointer[c] ?? 0) * norm.scale[c] + norm.shift[c] })
+        }
+        let activationLayer = plan.layers.last { $0.op == .activation }
+        let activation = try Self.activation(of: activationLayer ?? layer)
+        let strides = try attributes.pair("strides")
+        let padding = try attributes.padding()
+        // The fault only changes convolutions whose TensorFlow padding is uneven: strided 'same' ones.
+        let symmetric = fault == .symmetricPadding && padding == .same && (strides.0 > 1 || strides.1 > 1)
+        let convolution = try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: symmetric ? .valid : padding,
+                                     dilation: attributes.pair("dilation_rate", default: (1, 1)), activation: activation)
+        return .conv2d(convolution, symmetricPadding: symmetric)
+    }
+
+    private func batchNorm(_ layer: Layer) throws -> BatchNorm {
+        guard let epsilon = layer.attributes["epsilon"]?.doubleValue else { throw ModelError("missing attribute 'epsilon'") }
+        return try BatchNorm(gamma: optionalWeight(layer, "gamma"), beta: optionalWeight(layer, "beta"),
+                             movingMean: weight(layer, "moving_mean"), movingVariance: weight(layer, "moving_variance"),
+                             epsilon: fault == .bnEpsilon1e3 ? 1e-3 : Float(epsilon))
+    }
+
+    /// The activation a layer names (`activation` attribute, `alpha` for elu and leaky_relu; Keras' ReLU
+    /// layer with only a negative slope is a leaky ReLU).
+    static func activation(of layer: Layer) throws -> Activation {
+        let name = layer.attributes["activation"]?.stringValue ?? "linear"
+        let alpha = layer.attributes["alpha"]?.doubleValue.map(Float.init)
+        switch (name, alpha) {
+        case ("relu", let slope?) where slope != 0: return .leakyRelu(alpha: slope)
+        case ("leaky_relu", let slope?): return .leakyRelu(alpha: slope)
+        case ("elu", let scale?): return .elu(alpha: scale)
+        default: return try Activation(kerasName: name)
+        }
+    }
+
+    private func weight(_ layer: Layer, _ name: String) throws -> Tensor {
+        guard let spec = layer.weights.first(where: { $0.name == name }) else { throw ModelError("the graph lists no weight '\(name)'") }
+        return try weights.tensor(named: layer.tensorName(of: spec), shape: spec.shape)
+    }
+
+    private func optionalWeight(_ layer: Layer, _ name: String) throws -> Tensor? {
+        guard layer.weights.contains(where: { $0.name == name }) else { return nil }
+        return try weight(layer, name)
+    }
+}
+
+/// Typed reads of a layer's attributes, failing with the key's name.
+private struct Attributes {
+    let values: [String: AttributeValue]
+
+    init(_ layer: Layer) { values = layer.attributes }
+
+    func pair(_ key: String, default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
+        guard let value = values[key]?.intsValue, value.count == 2 else {
+            if let fallback, values[key] == nil { return fallback }
+            throw ModelError("attribute '\(key)' must be a pair of integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+        }
+        return (value[0], value[1])
+    }
+
+    func ints(_ key: String, count: Int) throws -> [Int] {
+        guard let value = values[key]?.intsValue, value.count == count else {
+            throw ModelError("attribute '\(key)' must be \(count) integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+        }
+        return value
+    }
+
+    func int(_ key: String, default fallback: Int) -> Int { values[key]?.intValue ?? fallback }
+    func bool(_ key: String, default fallback: Bool) -> Bool { values[key]?.boolValue ?? fallback }
+    func double(_ key: String) -> Double? { values[key]?.doubleValue }
+
+    func padding() throws -> Padding {
+        guard let name = values["padding"]?.stringValue, let padding = Padding(rawValue: name) else {
+            throw ModelError("attribute 'padding' must be 'same' or 'valid', got \(values["padding"].map(String.init(describing:)) ?? "nothing")")
+        }
+        return padding
+    }
+}

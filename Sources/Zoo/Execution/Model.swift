@@ -1,0 +1,136 @@
+import Converter
+import Foundation
+import Tensor
+
+/// A model ready to run: a `ModelGraph` compiled into Tensor-module kernels with its weights packed.
+///
+/// Every way of getting a model (a converted file's own graph, a named architecture from the registry,
+/// a graph and weights in memory) ends in the same executor, so the same weights give the same outputs
+/// whichever way the graph was obtained.
+///
+/// Not for concurrent use: one forward pass at a time per model (its arena and workspace are reused).
+public final class Model {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Every Keras layer is a step of its own, so `activations` can return each layer's output.
+        case layerByLayer = "layer-by-layer"
+        /// Convolutions absorb the BatchNormalization, residual add and activation after them, and values
+        /// live in a preplanned arena: the fast path, equal to `layerByLayer` within float rounding.
+        case fused
+    }
+
+    public let graph: ModelGraph
+    public let mode: Mode
+    /// The preprocessing the weights expect (`caffe`, `rescale:<factor>`, `none`), from the file's metadata.
+    public let preprocess: String?
+    /// The stored precision of the weights (`F32`, `F16`, `BF16`), nil when they came from memory.
+    public let weightDType: String?
+    /// Bytes of the weights as the kernels hold them (packed, float32).
+    public let weightBytes: Int
+    /// The deliberately wrong engine this model was built with (parity tests only), nil normally.
+    public let fault: EngineFault?
+    private let executor: Executor
+
+    /// Compiles `graph` with weights from `weights` (names `<layer>/<weight>`, Keras layouts).
+    public init(graph: ModelGraph, weights: some WeightSource, mode: Mode = .fused, fault: EngineFault? = nil,
+                preprocess: String? = nil, weightDType: String? = nil) throws {
+        let compiler = LayerCompiler(weights: weights, fault: fault)
+        let plans = try StepPlanner.plan(graph, fuse: mode == .fused)
+        let steps = try plans.map { (plan: $0, kernel: try compiler.compile($0)) }
+        self.graph = graph
+        self.mode = mode
+        self.preprocess = preprocess
+        self.weightDType = weightDType
+        self.fault = fault
+        weightBytes = graph.parameterCount * MemoryLayout<Float>.stride
+        executor = try Executor(steps: steps, inputs: graph.inputs, outputs: graph.outputs)
+    }
+
+    /// The model a converted file describes: its own graph (metadata `graph`) and its weights.
+    public convenience init(file: SafetensorsFile, mode: Mode = .fused, fault: EngineFault? = nil) throws {
+        try self.init(graph: Model.graph(in: file), file: file, mode: mode, fault: fault)
+    }
+
+    /// A named architecture from the registry (`vgg16`, `resnet50-notop`, ...) with the weights of `file`.
+    public convenience init(architecture: String, file: SafetensorsFile, mode: Mode = .fused, fault: EngineFault? = nil) throws {
+        guard let entry = Registry.entry(named: architecture) else {
+            throw ModelError("unknown architecture '\(architecture)' (known: \(Registry.entries.map(\.name).joined(separator: ", ")))")
+        }
+        try self.init(graph: entry.graph(), file: file, mode: mode, fault: fault)
+    }
+
+    private convenience init(graph: ModelGraph, file: SafetensorsFile, mode: Mode, fault: EngineFault?) throws {
+        let dtypes = Set(file.tensors.map(\.dtype))
+        try self.init(graph: graph, weights: file, mode: mode, fault: fault, preprocess: file.metadata["preprocess"],
+                      weightDType: dtypes.count == 1 ? dtypes.first : dtypes.sorted().joined(separator: "+"))
+    }
+
+    /// The graph stored in a converted file's metadata.
+    public static func graph(in file: SafetensorsFile) throws -> ModelGraph {
+        guard let json = file.metadata["graph"] else {
+            throw ModelError("\(file.path): no 'graph' in the metadata; convert the checkpoint with `zoo convert` (or name an architecture)")
+        }
+        do {
+            return try JSONDecoder().decode(ModelGraph.self, from: Data(json.utf8))
+        } catch {
+            throw ModelError("\(file.path): the 'graph' metadata is not a Zoo model graph (\(error))")
+        }
+    }
+
+    /// Each input's shape without the batch axis, nil where any size is accepted.
+    public var inputShapes: [[Int?]] {
+        graph.inputs.map { name in
+            (graph.layer(named: name)?.attributes["shape"]?.intsValue ?? []).map { $0 < 0 ? nil : $0 }
+        }
+    }
+
+    /// The outputs for a batch (any N). In the fused mode they are views into the model's arena, valid
+    /// until the next call; `predict` returns copies.
+    public func run(_ inputs: [Tensor]) throws -> [Tensor] {
+        try check(inputs)
+        switch mode {
+        case .fused: return try executor.planned(inputs)
+        case .layerByLayer: return try executor.keepingAll(inputs).enumerated()
+            .filter { executor.outputSteps.contains($0.offset) }.map(\.element)
+        }
+    }
+
+    /// The outputs for a batch, in memory of their own.
+    public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        try run(inputs).map { output in
+            let copy = try Tensor(shape: output.shape)
+            try copy.copy(from: output)
+            return copy
+        }
+    }
+
+    /// Every Keras layer's output, by layer name (inputs included). Only in the layer-by-layer mode,
+    /// where each layer is computed on its own.
+    public func activations(_ inputs: [Tensor]) throws -> [String: Tensor] {
+        guard mode == .layerByLayer else {
+            throw ModelError("per-layer activations need a model built in the layer-by-layer mode (the fused one skips layers)")
+        }
+        try check(inputs)
+        let values = try executor.keepingAll(inputs)
+        return Dictionary(uniqueKeysWithValues: zip(executor.steps.map(\.plan.name), values))
+    }
+
+    /// What each execution step computes, in order: `conv2d+batch_norm+add+activation` for a fused chain.
+    public var steps: [String] { executor.steps.map(\.plan.opDescription) }
+
+    /// Bytes of the activation arena (fused mode, after the first call).
+    public var arenaBytes: Int { executor.arenaBytes }
+
+    private func check(_ inputs: [Tensor]) throws {
+        guard inputs.count == graph.inputs.count else {
+            throw ModelError("the model takes \(graph.inputs.count) input(s) (\(graph.inputs.joined(separator: ", "))), got \(inputs.count)")
+        }
+        for (index, (input, expected)) in zip(inputs, inputShapes).enumerated() {
+            let fits = input.rank == expected.count + 1
+                && zip(input.shape.dropFirst(), expected).allSatisfy { actual, wanted in wanted.map { $0 == actual } ?? true }
+            guard fits, input.shape.first ?? 0 > 0 else {
+                let wanted = "(N, " + expected.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + ")"
+                throw ModelError("input '\(graph.inputs[index])' must be \(wanted), got \(input.shape)")
+            }
+        }
+    }
+}

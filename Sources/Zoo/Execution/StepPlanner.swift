@@ -1,0 +1,122 @@
+import Converter
+
+/// One step of execution: the Keras layers it computes (one, or in the fused mode a chain whose
+/// intermediate outputs nobody else reads), what it reads, and the value it produces (the last layer's).
+struct StepPlan {
+    var layers: [Layer]
+    /// Values the first layer reads.
+    var inputs: [String]
+    /// The other operand of an `add` folded into a convolution's epilogue (the ResNet shortcut).
+    var residual: String?
+
+    var name: String { layers[layers.count - 1].name }
+    var head: Layer { layers[0] }
+    /// `conv2d+batch_norm+add+activation` for messages.
+    var opDescription: String { layers.map(\.op.rawValue).joined(separator: "+") }
+}
+
+/// Orders a graph's layers into steps. Layer by layer, every Keras layer is its own step so its output
+/// can be compared with Keras'. Fused, a convolution absorbs what follows it when no one else reads the
+/// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input), and an
+/// element-wise activation (its epilogue); a dense layer absorbs an activation. That is ResNet50's
+/// `conv -> bn -> add -> relu` in one GEMM pass.
+enum StepPlanner {
+    static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
+        let layers = try topologicalOrder(graph)
+        guard fuse else { return layers.map { StepPlan(layers: [$0], inputs: $0.inputs) } }
+
+        let shapes = try staticShapes(layers)
+        var readers: [String: [Layer]] = [:]
+        for layer in layers { for input in layer.inputs { readers[input, default: []].append(layer) } }
+        let outputs = Set(graph.outputs)
+        /// The one layer reading `value`, if it is the only reader and the value is not a model output.
+        func soleReader(_ value: String) -> Layer? {
+            guard !outputs.contains(value), let list = readers[value], list.count == 1, list[0].inputs.count(where: { $0 == value }) == 1 else { return nil }
+            return list[0]
+        }
+
+        var absorbed = Set<String>()
+        var steps: [(position: Int, plan: StepPlan)] = []
+        let position = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
+        for layer in layers where !absorbed.contains(layer.name) {
+            var plan = StepPlan(layers: [layer], inputs: layer.inputs)
+            if layer.op == .conv2d || layer.op == .dense, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
+                while let next = soleReader(plan.name), !absorbed.contains(next.name),
+                      let extended = absorb(next, into: plan, shapes: shapes) {
+                    plan = extended
+                    absorbed.insert(next.name)
+                }
+            }
+            steps.append((position[plan.name]!, plan))
+        }
+        // A chain runs where its last layer stood, when all it reads (the residual too) exists.
+        return steps.sorted { $0.position < $1.position }.map(\.plan)
+    }
+
+    /// `plan` extended by `next`, or nil when `next` cannot join it.
+    private static func absorb(_ next: Layer, into plan: StepPlan, shapes: [String: [Int?]]) -> StepPlan? {
+        let ops = plan.layers.map(\.op)
+        let isConvolution = plan.head.op == .conv2d
+        let hasActivation = ops.contains(.activation)
+        var extended = plan
+        extended.layers.append(next)
+        switch next.op {
+        case .batchNorm where isConvolution && ops == [.conv2d]:
+            return extended
+        case .add where isConvolution && !ops.contains(.add) && !hasActivation && next.inputs.count == 2:
+            let other = next.inputs[0] == plan.name ? next.inputs[1] : next.inputs[0]
+            // The epilogue adds element by element: no broadcasting.
+            guard let mine = shapes[plan.name], let theirs = shapes[other], mine == theirs, !mine.contains(1) else { return nil }
+            extended.residual = other
+            return extended
+        case .activation where !hasActivation && fusableActivation(next):
+            return extended
+        default:
+            return nil
+        }
+    }
+
+    /// Activations a GEMM epilogue can apply: all but Keras' general ReLU (max value or threshold).
+    private static func fusableActivation(_ layer: Layer) -> Bool {
+        layer.attributes["max_value"] == nil && layer.attributes["threshold"] == nil
+    }
+
+    /// The layers with every layer after those it reads; ties keep the graph's order. Fails on a cycle
+    /// or on an input that no layer produces.
+    static func topologicalOrder(_ graph: ModelGraph) throws -> [Layer] {
+        let names = Set(graph.layers.map(\.name))
+        for layer in graph.layers {
+            for input in layer.inputs where !names.contains(input) {
+                throw ModelError.layer(layer.name, layer.op.rawValue, "reads '\(input)', which no layer produces")
+            }
+        }
+        for output in graph.outputs where !names.contains(output) {
+            throw ModelError("graph '\(graph.name)': output '\(output)' is not a layer")
+        }
+        var done = Set<String>(), ordered: [Layer] = []
+        var pending = graph.layers
+        while !pending.isEmpty {
+            guard let next = pending.firstIndex(where: { $0.inputs.allSatisfy(done.contains) }) else {
+                throw ModelError("graph '\(graph.name)': layers \(pending.map(\.name).prefix(5)) form a cycle")
+            }
+            done.insert(pending[next].name)
+            ordered.append(pending.remove(at: next))
+        }
+        return ordered
+    }
+
+    /// Output shapes without the batch axis (nil where only the run knows), as the converter infers them.
+    private static func staticShapes(_ layers: [Layer]) throws -> [String: [Int?]] {
+        var builder = GraphBuilder(name: "shapes")
+        var tensors: [String: GraphBuilder.Tensor] = [:]
+        for layer in layers {
+            if layer.op == .input {
+                let shape = layer.attributes["shape"]?.intsValue ?? []
+                tensors[layer.name] = try builder.input(layer.name, shape: shape.map { $0 < 0 ? nil : $0 })
+            } else {
+                tensors[layer.name] = try builder.add(layer.name, layer.op, layer.attributes, inputs: layer.inputs.map { tensors[$0]! })
+            }
+        }
+        return tensors.mapValues(\.shape)
+    }
+}

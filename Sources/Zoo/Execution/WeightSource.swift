@@ -1,0 +1,76 @@
+import Converter
+import Tensor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a model's weights come from: tensors by their file names (`<layer>/<weight>`), in Keras layouts.
+/// The executor asks for each weight once, while it builds its kernels (which repack them), so a source
+/// never has to hold a second copy of the model.
+public protocol WeightSource {
+    /// Where the weights live, for error messages.
+    var origin: String { get }
+    /// The named tensor as float32, checked against `shape`.
+    func tensor(named name: String, shape: [Int]) throws -> Tensor
+}
+
+/// Weights already in memory.
+public struct InMemoryWeights: WeightSource {
+    public let tensors: [String: Tensor]
+    public let origin: String
+
+    public init(_ tensors: [String: Tensor], origin: String = "in-memory weights") {
+        self.tensors = tensors
+        self.origin = origin
+    }
+
+    public func tensor(named name: String, shape: [Int]) throws -> Tensor {
+        guard let tensor = tensors[name] else { throw ModelError("\(origin): no tensor '\(name)'") }
+        guard tensor.shape == shape else {
+            throw ModelError("\(origin): tensor '\(name)' is \(tensor.shape), the graph expects \(shape)")
+        }
+        return tensor
+    }
+}
+
+/// Weights read from a converted safetensors file: F32 copied straight from the mapping, F16 and BF16
+/// widened (exactly). Once a tensor is copied its pages are handed back to the kernel, so loading a
+/// 550 MB VGG16 does not keep both the mapped file and the packed weights resident.
+extension SafetensorsFile: WeightSource {
+    public var origin: String { path }
+
+    public func tensor(named name: String, shape: [Int]) throws -> Tensor {
+        guard let info = tensor(named: name) else { throw ModelError("\(path): no tensor '\(name)'") }
+        guard info.shape == shape else {
+            throw ModelError("\(path): tensor '\(name)' is \(info.shape), the graph expects \(shape)")
+        }
+        let result = try Tensor(shape: shape)
+        switch info.dtype {
+        case "F32":
+            let bytes = rawBytes(of: info)
+            UnsafeMutableRawBufferPointer(start: result.pointer, count: result.count * 4).copyMemory(from: bytes)
+        case "F16", "BF16":
+            let values = try floats(of: info)
+            values.withUnsafeBufferPointer { result.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        default:
+            throw ModelError("\(path): tensor '\(name)' is stored as \(info.dtype); the executor runs F32, F16 and BF16 weights")
+        }
+        releasePages(of: info)
+        return result
+    }
+
+    /// Drops the resident pages of a tensor already copied out (whole pages inside it only). The mapping
+    /// is private and read-only, so this frees memory and a later read simply faults the page in again.
+    private func releasePages(of info: TensorInfo) {
+        let bytes = rawBytes(of: info)
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + bytes.count) / page * page
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(address, end - start, Int32(MADV_DONTNEED))
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Bench
+import Foundation
+import Tensor
+import Zoo
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Class probabilities (or any output) of a converted model for PNG/JPEG images.",
+        discussion: """
+        Images are loaded as Keras' load_img does (RGB, 0-255), resized to the model's input when their size
+        differs, and preprocessed as the file's metadata says unless --preprocess overrides it (none: raw
+        0-255 values; one channel, Pillow's luma, for one-channel models).
+        """
+    )
+
+    enum PreprocessChoice: String, ExpressibleByArgument, CaseIterable { case caffe, rescale, none }
+
+    @Argument(help: "The converted .safetensors model.") var model: String
+    @Argument(help: "PNG or JPEG files.") var images: [String]
+    @Option(help: "How many classes to list per image.") var top: Int = 5
+    @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, rescale or none.") var preprocess: PreprocessChoice?
+    @Option(help: "Resize interpolation when the image size differs from the model's input: nearest (Keras load_img) or bilinear.")
+    var interpolation: String = "nearest"
+    @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
+    @Flag(help: "One JSON line per image with the raw output tensor: {\"image\", \"shape\", \"values\"}.") var json = false
+
+    func validate() throws {
+        guard top > 0 else { throw ValidationError("--top must be at least 1") }
+        guard ImageLoader.Interpolation(rawValue: interpolation) != nil else {
+            throw ValidationError("--interpolation must be nearest or bilinear, not '\(interpolation)'")
+        }
+    }
+
+    func run() throws {
+        do {
+            let loaded = try ModelLoading.load(model, architecture: arch, mode: .fused)
+            guard loaded.graph.inputs.count == 1, loaded.graph.outputs.count == 1, let inputShape = loaded.inputShapes.first,
+                  inputShape.count == 3, let channels = inputShape[2], channels == 1 || channels == 3 else {
+                throw CommandFailure("\(model): predict needs one image input of 1 or 3 channels and one output; this model has inputs \(loaded.inputShapes) and \(loaded.graph.outputs.count) output(s)")
+            }
+            let preprocessing = try Self.preprocessing(choice: preprocess, metadata: loaded.preprocess, file: model)
+            var loader = ImageLoader(targetSize: nil, interpolation: ImageLoader.Interpolation(rawValue: interpolation)!)
+            for path in images {
+                let url = URL(fileURLWithPath: path)
+                let info = try loader.decoder.info(ImageDecoder.read(url), file: path)
+                loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? info.width, height: inputShape[0] ?? info.height)
+                var image = try loader.load(file: url)
+                if channels == 1 { image = Self.luma(image) }
+                preprocessing.apply(to: &image)
+                let input = try Tensor(shape: [1, image.height, image.width, image.channels], values: image.pixels)
+                let output = try loaded.run([input])[0]
+                print(json ? Self.jsonLine(image: path, output: output) : Self.ranking(image: path, output: output, top: top))
+            }
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    /// `--preprocess` if given, else the model's metadata (`caffe`, `rescale:<factor>`, `none`).
+    static func preprocessing(choice: PreprocessChoice?, metadata: String?, file: String) throws -> Preprocessing {
+        let stored = metadata ?? "none"
+        let storedFactor = stored.hasPrefix("rescale:") ? Float(stored.dropFirst("rescale:".count)) : nil
+        switch choice {
+        case .some(.caffe): return .caffe
+        case .some(.rescale): return .rescale(storedFactor ?? 1 / 255)
+        case .some(.none): return Preprocessing.none
+        case nil:
+            if stored == "caffe" { return .caffe }
+            if stored == "none" { return Preprocessing.none }
+            guard let storedFactor else {
+                throw CommandFailure("\(file): metadata preprocess '\(stored)' is not caffe, rescale:<factor> or none; pass --preprocess")
+            }
+            return .rescale(storedFactor)
+        }
+    }
+
+    /// One channel from RGB as Pillow's `convert('L')` computes it (ITU-R 601-2 luma, fixed point).
+    static func luma(_ image: FloatImage) -> FloatImage {
+        let count = image.width * image.height
+        let pixels = (0..<count).map { index -> Float in
+            let r = Int(image.pixels[3 * index]), g = Int(image.pixels[3 * index + 1]), b = Int(image.pixels[3 * index + 2])
+            return Float((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+        }
+        return FloatImage(width: image.width, height: image.height, channels: 1, pixels: pixels)
+    }
+
+    static func ranking(image: String, output: Tensor, top: Int) -> String {
+        let values = output.toArray()
+        guard output.rank == 2 else {
+            return "\(image): output \(output.shape) is not a class vector; use --json for the raw tensor"
+        }
+        let ranked = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(top)
+        return "\(image): " + ranked.enumerated().map { rank, index in
+            "\(rank + 1). class \(index) \(String(format: "%.6f", values[index]))"
+        }.joined(separator: "  ")
+    }
+
+    static func jsonLine(image: String, output: Tensor) -> String {
+        let values = output.toArray().map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
+        let shape = output.shape.map(String.init).joined(separator: ",")
+        return "{\"image\": \(jsonString(image)), \"shape\": [\(shape)], \"values\": [\(values)]}"
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Zoo
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Compare a converted model with Keras, layer by layer, on golden activations.",
+        discussion: """
+        Runs every golden input and prints, per layer: shape, max |Δ|, max |Δ| / max |ref|, mean |Δ|, cosine
+        similarity, pass or fail. A layer fails when its normalised error exceeds the tolerance; the first
+        failing layer is the first whose inputs pass and whose output fails. The argmax of the final output
+        must equal Keras' on every input. Exits non-zero on any failure.
+        """
+    )
+
+    @Argument(help: "The converted .safetensors model.") var model: String
+    @Option(help: "Golden activations written by Keras (activations.safetensors).") var golden: String
+    @Option(help: "Write the report here as Markdown, with a .svg plot and a .csv table beside it.") var report: String?
+    @Option(help: "Normalised error tolerance (default: 1e-4 for F32 weights, looser for F16/BF16; the report says why).")
+    var tolerance: Double?
+    @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
+    @Option(help: "Only these cases, comma-separated (default: all in the golden file).") var cases: String?
+
+    func run() throws {
+        let check: ParityCheck
+        let header: [(String, String)]
+        do {
+            let loaded = try ModelLoading.load(model, architecture: arch, mode: .layerByLayer)
+            let goldenFile = try GoldenActivations(path: golden)
+            let limit = tolerance ?? ParityTolerance.defaultValue(forWeights: loaded.weightDType)
+            guard limit > 0, limit.isFinite else { throw CommandFailure("--tolerance must be a positive number, not \(limit)") }
+            header = [
+                ("model", "\(model) (graph '\(loaded.graph.name)'\(arch.map { ", architecture \($0)" } ?? ""), \(loaded.graph.layers.count) layers)"),
+                ("weights", loaded.weightDType ?? "in memory"),
+                ("golden", "\(golden) (Keras checkpoint \(goldenFile.checkpoint ?? "unknown"))"),
+                ("tolerance", "\(ParityReport.number(limit)) normalised per layer" + (tolerance == nil ? " (\(ParityTolerance.justification(forWeights: loaded.weightDType)))" : " (given)")),
+                ("engine", "layer by layer" + (loaded.fault.map { ", FAULT INJECTED: \($0.rawValue)" } ?? "")),
+            ]
+            check = try ParityCheck.run(loaded, against: goldenFile, tolerance: limit,
+                                        cases: cases.map { $0.split(separator: ",").map(String.init) })
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(error)
+        }
+        let parity = ParityReport(check: check, header: header)
+        print(parity.text)
+        if let report { try write(parity, to: report) }
+        guard check.passed else { throw CommandFailure(parity.verdict) }
+    }
+
+    /// The report, its plot and its table, each written to a temporary file and renamed into place.
+    private func write(_ parity: ParityReport, to path: String) throws {
+        let base = (path as NSString).deletingPathExtension
+        let plot = base + ".svg", table = base + ".csv"
+        do {
+            try Data(ParityPlot.svg(parity.check, title: "Parity of \((model as NSString).lastPathComponent) with Keras").utf8)
+                .write(to: URL(fileURLWithPath: plot), options: .atomic)
+            try Data(parity.csv.utf8).write(to: URL(fileURLWithPath: table), options: .atomic)
+            try Data(parity.markdown(plotFile: (plot as NSString).lastPathComponent).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure("\(path): cannot write the report: \(error.localizedDescription)")
+        }
+    }
+}
