@@ -1,7 +1,8 @@
 import Testing
 import Tensor
 
-@Suite struct ConvolutionTests {
+// Serialized: two tests set the process-wide worker count.
+@Suite(.serialized) struct ConvolutionTests {
     private func convolution(_ testCase: KernelCase, activation override: Activation? = nil,
                              algorithm: Conv2D.Algorithm = .gemm) throws -> Conv2D {
         try Conv2D(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"],
@@ -20,8 +21,13 @@ import Tensor
         let cases = try KernelGoldens.cases("conv2d").filter(isWinogradEligible)
         #expect(cases.count >= 4)
         for testCase in cases {
-            let output = try convolution(testCase, algorithm: .winograd)(testCase.input("x"), workspace: workspace)
-            expectMatches(output, testCase.expected, "\(testCase.name) (Winograd)")
+            let conv = try convolution(testCase, algorithm: .winograd)
+            let input = try testCase.input("x")
+            expectMatches(try conv(input, workspace: workspace), testCase.expected, "\(testCase.name) (Winograd)")
+            // One worker takes bigger tile blocks, which then span the images of a batch.
+            let output = try Tensor(shape: conv.outputShape(for: input))
+            try withWorkers(1) { try conv.forward(input, into: output, workspace: workspace) }
+            expectMatches(output, testCase.expected, "\(testCase.name) (Winograd, one worker)")
         }
     }
 
