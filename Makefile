@@ -18,8 +18,10 @@ build: deps
 test: deps
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
-	export ZOO_PYTHON ZOO_GOLDEN && \
+	ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
+	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS && \
 	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
+	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
 	swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
 
