@@ -57,6 +57,11 @@ let package = Package(
         ], path: "Benchmarks/SafetensorsThroughput"),
         // Benchmarks/data_pipeline.sh builds and runs it in release mode.
         .executableTarget(name: "DataBench", dependencies: ["Bench"], path: "Benchmarks/DataBench"),
+        // Benchmarks/latency.sh builds and runs it in release mode: a converted model's batch latency.
+        .executableTarget(name: "ModelBench", dependencies: [
+            "Converter", "Zoo", "Tensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/ModelBench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
