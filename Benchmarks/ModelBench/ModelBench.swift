@@ -3,9 +3,10 @@
 // arena) and N times timed, and prints one JSON object: the per-run wall times, the load time, the
 // weight, arena and workspace bytes. `--output` writes the last run's outputs, so the runner can check
 // them against Keras on the same input. One batch size per process, so `/usr/bin/time -f %M` around it
-// is the peak resident memory of inference at that batch size.
+// is the peak resident memory of inference at that batch size. `--logits` runs the model without a final
+// softmax (for the agreement check; see FinalSoftmax.swift).
 //
-//   ModelBench MODEL.safetensors --input IMAGES.f32 --batch 1 --warmup 5 --runs 50 --threads 2 [--output OUT.f32]
+//   ModelBench MODEL.safetensors --input IMAGES.f32 --batch 1 --warmup 5 --runs 50 --threads 2 [--output OUT.f32] [--logits]
 import ArgumentParser
 import Converter
 import Foundation
@@ -24,6 +25,8 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Timed runs.") var runs: Int = 20
     @Option(help: "Worker threads of the compute kernels.") var threads: Int = 2
     @Option(help: "Write the last run's outputs here (raw float32).") var output: String?
+    @Flag(help: "Leave out a softmax on the model's output: its outputs are then the values it would be applied to.")
+    var logits = false
 
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 1, threads > 0 else {
@@ -34,8 +37,11 @@ struct ModelBench: ParsableCommand {
     func run() throws {
         Parallelism.workers = threads
         let loadStart = ContinuousClock.now
-        let loaded = try Model(file: SafetensorsFile(path: model), mode: .fused)
+        let file = try SafetensorsFile(path: model)
+        let graph = try Model.graph(in: file)
+        let loaded = try Model(graph: logits ? FinalSoftmax.removed(from: graph) : graph, weights: file, mode: .fused)
         let loadSeconds = (ContinuousClock.now - loadStart).seconds
+        let afterLoad = ProcessMemory.resident()
         guard loaded.graph.inputs.count == 1, let shape = loaded.inputShapes.first, !shape.contains(nil) else {
             throw ValidationError("\(model): ModelBench needs one input of fixed size; this model takes \(loaded.inputShapes)")
         }
@@ -51,7 +57,9 @@ struct ModelBench: ParsableCommand {
         if let output { try RawFloats.write(outputs[0], to: output) }
         let report = Report(framework: "zoo", batch: batch, threads: threads, times_ms: milliseconds, load_s: loadSeconds,
                             weight_bytes: loaded.weightBytes, arena_bytes: loaded.arenaBytes,
-                            workspace_bytes: loaded.workspaceBytes, output_shape: outputs[0].shape)
+                            workspace_bytes: loaded.workspaceBytes, output_shape: outputs[0].shape,
+                            rss_after_load_bytes: afterLoad.now, peak_rss_during_load_bytes: afterLoad.peak,
+                            peak_rss_bytes: ProcessMemory.resident().peak)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -68,6 +76,9 @@ struct ModelBench: ParsableCommand {
         let arena_bytes: Int
         let workspace_bytes: Int
         let output_shape: [Int]
+        let rss_after_load_bytes: Int
+        let peak_rss_during_load_bytes: Int
+        let peak_rss_bytes: Int
     }
 }
 
