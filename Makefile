@@ -37,7 +37,7 @@ data-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/data_pipeline.sh
 
 # Batch-1 latency and batch-16 throughput of VGG16, VGG19 and ResNet50 in Zoo, Keras/TF and ONNX Runtime,
-# same weights and inputs, one run (about 15 minutes). Not part of `test`: benchmarks are not tests.
+# same weights and inputs, one run (about 17 minutes). Not part of `test`: benchmarks are not tests.
 latency-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \

@@ -68,6 +68,8 @@ let package = Package(
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        // The benchmark runners' own parts that a wrong result would silently skew (the ONNX exporter).
+        .testTarget(name: "BenchmarkTests", dependencies: ["TestSupport"]),
 
         // Benchmark runners (release builds): Zoo's GEMM against OpenBLAS, VGG16 conv layer times.
         .executableTarget(name: "TensorBench", dependencies: ["Tensor", "COpenBLAS"], path: "Benchmarks/TensorBench",

@@ -9,8 +9,8 @@
 #   ZOO_GOLDEN  reference checkpoints (<dir>/<model>/k3.keras, scripts/golden.sh); without it, seeded
 #               checkpoints are made once into the cache
 #   Options (Benchmarks/peers/latency.py --help): --models vgg16,vgg19,resnet50 --rounds 3 --runs-b1 30
-#   --runs-b16 4 --warmup 3 --threads 2. About 15 minutes with the defaults (plus about 3 minutes of
-#   ONNX export the first time).
+#   --runs-b16 4 --warmup 3 --threads 2. About 17 minutes with the defaults on a loaded machine (including
+#   about 3 minutes of ONNX export the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${ZOO_PYTHON:-}" ]]; then

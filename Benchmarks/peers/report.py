@@ -81,16 +81,19 @@ def markdown(run, results, table):
               "/usr/bin/time's maximum resident set of the whole Zoo process (load and inference at that batch size); weights are "
               "the model's float32 parameter bytes. Logits vs Keras is max |d| / max |Keras| over the values before the final "
               "softmax on the same 16 images (random weights saturate the softmax to one-hot vectors, which match whatever came "
-              "before); the run fails above 1e-4 there or on the outputs themselves."]
+              "before); the run fails above 1e-4 there or on the outputs themselves. Every framework runs with its defaults otherwise: "
+              "ONNX Runtime's workers spin while they wait, which costs it most when other processes share the cores, so "
+              "compare runs by their load average."]
     return "\n".join(lines) + "\n"
 
 
-def svg(table):
-    """Two grouped bar panels: batch-1 median latency (lower is better), batch-16 throughput (higher is better)."""
+def svg(run, table):
+    """Two grouped bar panels: batch-1 median latency (lower is better), batch-16 throughput (higher is better),
+    and a caption with the conditions (the machine is shared: the load average belongs with the numbers)."""
     models = list(dict.fromkeys(row["model"] for row in table))
     value = {(r["model"], r["framework"]): r for r in table}
     panel_width, height, top, bottom, left = 420, 300, 50, 40, 55
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * panel_width + 20}" height="{height + 40}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * panel_width + 20}" height="{height + 60}" '
              f'font-family="sans-serif" font-size="11">', '<rect width="100%" height="100%" fill="white"/>']
     panels = (("Batch 1 median latency (ms), lower is better", "b1_median_ms", "{:.0f}"),
               ("Batch 16 throughput (images/s), higher is better", "b16_images_per_second", "{:.1f}"))
@@ -121,6 +124,10 @@ def svg(table):
         x = 60 + f * 140
         parts.append(f'<rect x="{x}" y="{height + 15}" width="12" height="12" fill="{COLOURS[framework]}"/>')
         parts.append(f'<text x="{x + 17}" y="{height + 25}">{LABELS[framework]}</text>')
+    before, after = run["load_average_before"][0], run["load_average_after"][0]
+    parts.append(f'<text x="10" y="{height + 50}" fill="#555">{run["started_utc"]}: {run["threads"]} threads per framework on '
+                 f'{run["cores"]} shared cores, 1-min load average {before:.2f} before, {after:.2f} after; '
+                 f'medians over {run["rounds"]} rounds (latency.md)</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -135,5 +142,5 @@ def write(out_dir, run, results):
     write_atomically(os.path.join(out_dir, "latency.csv"),
                      ",".join(columns) + "\n" + "".join(",".join(str(row.get(c, "")) for c in columns) + "\n" for row in table))
     write_atomically(os.path.join(out_dir, "latency.json"), json.dumps({"run": run, "rows": table, "models": results}, indent=1) + "\n")
-    write_atomically(os.path.join(out_dir, "latency.svg"), svg(table))
+    write_atomically(os.path.join(out_dir, "latency.svg"), svg(run, table))
     print(f"results: {', '.join(os.path.join(out_dir, 'latency.' + e) for e in ('md', 'csv', 'json', 'svg'))}")
