@@ -111,7 +111,7 @@ class ModelRun:
         self.options = options
         self.directory = os.path.join(options.cache, name)
         os.makedirs(self.directory, exist_ok=True)
-        self.checkpoint = checkpoint or seeded_checkpoint(name, self.directory)
+        self.checkpoint = checkpoint
         self.samples = {(f, b): [] for f in FRAMEWORKS for b in BATCHES}
         self.round_medians = {(f, b): [] for f in FRAMEWORKS for b in BATCHES}
         self.peak_kb = {b: [] for b in BATCHES}
@@ -119,6 +119,7 @@ class ModelRun:
         self.differences = {}
 
     def prepare(self):
+        self.checkpoint = self.checkpoint or seeded_checkpoint(self.name, self.directory)
         self.converted = os.path.join(self.directory, "model.safetensors")
         log(f"{self.name}: zoo convert {self.checkpoint}")
         run([self.options.zoo, "convert", self.checkpoint, "-o", self.converted, "--quiet"], "zoo convert")

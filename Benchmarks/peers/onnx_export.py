@@ -29,7 +29,7 @@ TOLERANCE = 1e-4
 
 
 class UnsupportedLayer(Exception):
-    pass
+    """A layer, activation or option this exporter has no ONNX translation for."""
 
 
 def tf_same_pads(size, kernel, stride, dilation=1):
@@ -78,8 +78,6 @@ class Exporter:
         return [top, left, bottom, right]
 
     def layer(self, layer, inputs):
-        import keras
-
         kind = type(layer).__name__
         name = layer.name
         x = inputs[0]
@@ -97,7 +95,7 @@ class Exporter:
             self.rank[out] = 4
             return self.activation(config["activation"], out, name)
         if kind == "BatchNormalization":
-            if layer.axis not in (-1, 3) and layer.axis != [3]:
+            if layer.axis not in (-1, 3):
                 raise UnsupportedLayer(f"layer '{name}': BatchNormalization over axis {layer.axis}")
             weights = {w.path.split("/")[-1]: w.numpy() for w in layer.weights}
             channels = weights["moving_mean"].shape[0]
@@ -163,7 +161,6 @@ class Exporter:
             return out
         if kind == "Dropout":
             return x
-        del keras
         raise UnsupportedLayer(f"layer '{name}': {kind} is not supported by the ONNX exporter")
 
     def export(self):
@@ -274,7 +271,11 @@ def main(argv):
     import keras
 
     model = keras.models.load_model(argv[0], compile=False)
-    proto = export(model)
+    try:
+        proto = export(model)
+    except UnsupportedLayer as problem:
+        print(f"onnx_export.py: {argv[0]}: {problem}", file=sys.stderr)
+        return 1
     temporary = argv[1] + ".tmp"
     onnx.save(proto, temporary)
     os.replace(temporary, argv[1])
