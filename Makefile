@@ -6,7 +6,7 @@
 SWIFT_FLAGS := -c release
 ZOO := .build/release/zoo
 
-.PHONY: test bench build deps convert-bench data-bench clean
+.PHONY: test bench build deps convert-bench data-bench latency-bench clean
 
 deps:
 	@scripts/system-deps.sh
@@ -37,6 +37,13 @@ convert-bench: build
 # Decode + resize images per second, next to Pillow in the same run.
 data-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/data_pipeline.sh
+
+# Batch-1 latency and batch-16 throughput of VGG16, VGG19 and ResNet50 in Zoo, Keras/TF and ONNX Runtime,
+# same weights and inputs, one run (about 17 minutes). Not part of `test`: benchmarks are not tests.
+latency-bench: build
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
+	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
+	ZOO_PYTHON=$$ZOO_PYTHON ZOO_GOLDEN=$$ZOO_GOLDEN Benchmarks/latency.sh
 
 clean:
 	rm -rf .build

@@ -58,12 +58,19 @@ let package = Package(
         ], path: "Benchmarks/SafetensorsThroughput"),
         // Benchmarks/data_pipeline.sh builds and runs it in release mode.
         .executableTarget(name: "DataBench", dependencies: ["Bench"], path: "Benchmarks/DataBench"),
+        // Benchmarks/latency.sh builds and runs it in release mode: a converted model's batch latency.
+        .executableTarget(name: "ModelBench", dependencies: [
+            "Converter", "Zoo", "Tensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/ModelBench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        // The benchmark runners' own parts that a wrong result would silently skew (the ONNX exporter).
+        .testTarget(name: "BenchmarkTests", dependencies: ["TestSupport"]),
 
         // Benchmark runner (release builds): GEMM against OpenBLAS, VGG16 layer times, VGG16/ResNet50 pass estimates.
         .executableTarget(name: "TensorBench", dependencies: ["Tensor", "COpenBLAS"], path: "Benchmarks/TensorBench",

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints (last stdout line) the path of a Python interpreter inside a virtual environment that has
-# exactly the pinned packages of python/requirements.txt, creating the environment when missing.
+# exactly the pinned packages of python/requirements.txt (the Keras reference) and
+# python/requirements-bench.txt (the benchmark peers), creating the environment when missing.
 #
-#   venv dir: ${ZOO_CACHE:-$HOME/.cache/zoo}/venv-<first 12 hex of sha256(python/requirements.txt)>
+#   venv dir: ${ZOO_CACHE:-$HOME/.cache/zoo}/venv-<first 12 hex of sha256(both files, concatenated)>
 #
 # A `.complete` marker is written only after a successful install, so an interrupted install is
 # redone from scratch on the next call. Progress goes to stderr. Exits non-zero on failure.
@@ -15,15 +16,17 @@ log() { echo "python-env.sh: $*" >&2; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 req="$root/python/requirements.txt"
+bench_req="$root/python/requirements-bench.txt"
 [ -f "$req" ] || die "missing $req"
+[ -f "$bench_req" ] || die "missing $bench_req"
 
 base_python="${ZOO_BASE_PYTHON:-python3}"
 command -v "$base_python" >/dev/null 2>&1 || die "'$base_python' not found; install python3 and python3-venv (apt-get install python3 python3-venv)"
 
 if command -v sha256sum >/dev/null 2>&1; then
-  hash="$(sha256sum "$req" | cut -c1-12)"
+  hash="$(cat "$req" "$bench_req" | sha256sum | cut -c1-12)"
 else
-  hash="$("$base_python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest()[:12])' "$req")"
+  hash="$("$base_python" -c 'import hashlib,sys; print(hashlib.sha256(b"".join(open(p,"rb").read() for p in sys.argv[1:])).hexdigest()[:12])' "$req" "$bench_req")"
 fi
 
 cache="${ZOO_CACHE:-$HOME/.cache/zoo}"
@@ -61,13 +64,14 @@ log "creating virtual environment $venv (base: $("$base_python" -V 2>&1))"
 log "upgrading pip"
 "$py" -m pip install --upgrade pip >&2 || die "pip upgrade failed (network or package index unreachable?)"
 
-log "installing pinned packages from python/requirements.txt (this takes a few minutes)"
-"$py" -m pip install -r "$req" >&2 || die "pip install -r $req failed; see the pip output above"
+log "installing pinned packages from python/requirements.txt and requirements-bench.txt (this takes a few minutes)"
+# One resolution over both files: a peer that needs another version of a reference pin fails the install.
+"$py" -m pip install -r "$req" -r "$bench_req" >&2 || die "pip install -r $req -r $bench_req failed; see the pip output above"
 
 log "checking the environment"
 "$py" - >&2 <<'PY' || die "installed environment failed the import check"
-import h5py, numpy, safetensors.numpy, importlib.metadata as md
-for p in ("tensorflow", "keras", "tf_keras", "h5py", "numpy", "safetensors"):
+import h5py, numpy, safetensors.numpy, onnx, onnxruntime, importlib.metadata as md
+for p in ("tensorflow", "keras", "tf_keras", "h5py", "numpy", "safetensors", "onnx", "onnxruntime"):
     print(f"  {p} {md.version(p)}")
 PY
 

@@ -120,6 +120,9 @@ public final class Model {
     /// Bytes of the activation arena (fused mode, after the first call).
     public var arenaBytes: Int { executor.arenaBytes }
 
+    /// Bytes of the kernels' scratch memory (GEMM tables, im2col and Winograd tiles), after the first call.
+    public var workspaceBytes: Int { executor.workspace.byteCount }
+
     private func check(_ inputs: [Tensor]) throws {
         guard inputs.count == graph.inputs.count else {
             throw ModelError("the model takes \(graph.inputs.count) input(s) (\(graph.inputs.joined(separator: ", "))), got \(inputs.count)")

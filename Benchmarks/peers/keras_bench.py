@@ -1,0 +1,54 @@
+"""Keras 3 on TensorFlow, timed like Zoo (see peer_timing.py): the model loaded from its checkpoint and
+called as `model(x, training=False)` inside a `tf.function` (traced in the warm-up), with TensorFlow's
+intra-op pool at --threads and one inter-op thread. Also reports the model's multiply-add count per image,
+computed from its layers (convolutions and dense layers, 2 FLOPs per multiply-add).
+
+    python keras_bench.py MODEL.keras --input IMAGES.f32 --shape 224,224,3 [--batches 1,16 --runs 20,5 ...]
+"""
+import os
+
+import peer_timing
+from keras_logits import drop_final_softmax
+
+
+def flops_per_image(model):
+    """2 x multiply-adds of the convolutions and dense layers, the usual FLOP count of these networks."""
+    import keras
+
+    convolution = dense = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            height, width, outputs = layer.output.shape[1:]
+            kernel = layer.kernel.shape
+            convolution += 2 * height * width * outputs * kernel[0] * kernel[1] * kernel[2] // layer.groups
+        elif isinstance(layer, keras.layers.Dense):
+            dense += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+    return {"flops_per_image": convolution + dense, "conv_flops_per_image": convolution}
+
+
+def main():
+    options = peer_timing.arguments(__doc__)
+    peer_timing.quiet_tensorflow()
+    # The oneDNN kernels inside TensorFlow use TensorFlow's own pool; OMP is pinned too in case a build uses it.
+    os.environ["OMP_NUM_THREADS"] = str(options.threads)
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(options.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+
+    def make_call(model, images):
+        infer = tf.function(lambda x: model(x, training=False))
+        tensor = tf.constant(images)
+        return lambda: infer(tensor).numpy()
+
+    def make_logits_call(model, images):
+        drop_final_softmax(model)
+        return make_call(model, images)
+
+    peer_timing.run("keras", options, lambda: keras.models.load_model(options.model, compile=False), make_call,
+                    make_logits_call, extra=flops_per_image)
+
+
+if __name__ == "__main__":
+    main()
