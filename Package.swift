@@ -57,6 +57,8 @@ let package = Package(
         ], path: "Benchmarks/SafetensorsThroughput"),
         // Benchmarks/data_pipeline.sh builds and runs it in release mode.
         .executableTarget(name: "DataBench", dependencies: ["Bench"], path: "Benchmarks/DataBench"),
+        // Model latency and memory through the fused executor (batch-1 numbers against DESIGN.md's peers).
+        .executableTarget(name: "ModelLatency", dependencies: ["Zoo", "Converter", "Tensor"], path: "Benchmarks/ModelLatency"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),

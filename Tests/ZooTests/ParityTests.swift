@@ -98,7 +98,7 @@ import TestSupport
              "no 'graph' in the metadata"),
             ([model, "--golden", try TestEnvironment.activations(of: "tiny_bn")], "tiny_bn/activations.safetensors, case 'normal': input"),
             ([model, "--golden", try TestEnvironment.activations(of: "tiny_convs"), "--cases", "sideways"], "no case 'sideways'"),
-            ([model, "--golden", try TestEnvironment.activations(of: "tiny_convs"), "--tolerance", "-1"], "--tolerance"),
+            ([model, "--golden", try TestEnvironment.activations(of: "tiny_convs"), "--tolerance", "0"], "--tolerance must be a positive number"),
         ]
         for (arguments, message) in cases {
             let result = try TestEnvironment.run(TestEnvironment.zooBinary(), ["verify"] + arguments)
