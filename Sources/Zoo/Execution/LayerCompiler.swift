@@ -14,7 +14,7 @@ struct LayerCompiler {
             case .conv2d: return try convolution(plan)
             case .dense:
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
-                return .dense(try Dense(kernel: weight(head, "kernel"), bias: optionalWeight(head, "bias"), activation: activation))
+                return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
             default:
                 guard plan.layers.count == 1 else { throw ModelError("cannot fuse \(plan.opDescription)") }
                 return try single(head)
@@ -113,6 +113,11 @@ struct LayerCompiler {
     private func weight(_ layer: Layer, _ name: String) throws -> Tensor {
         guard let spec = layer.weights.first(where: { $0.name == name }) else { throw ModelError("the graph lists no weight '\(name)'") }
         return try weights.tensor(named: layer.tensorName(of: spec), shape: spec.shape)
+    }
+
+    private func packedKernel(_ layer: Layer) throws -> PackedMatrix {
+        guard let spec = layer.weights.first(where: { $0.name == "kernel" }) else { throw ModelError("the graph lists no weight 'kernel'") }
+        return try weights.packedMatrix(named: layer.tensorName(of: spec), shape: spec.shape)
     }
 
     private func optionalWeight(_ layer: Layer, _ name: String) throws -> Tensor? {
