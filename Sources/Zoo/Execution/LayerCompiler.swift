@@ -16,12 +16,12 @@ struct LayerCompiler {
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
                 return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
             default:
-                guard plan.layers.count == 1 else { throw ModelError("cannot fuse \(plan.opDescription)") }
+                guard plan.layers.count == 1 else { throw LayerProblem("cannot fuse \(plan.opDescription)") }
                 return try single(head)
             }
-        } catch let error as ModelError where error.description.hasPrefix("layer '") || error.description.hasPrefix(weights.origin) {
-            throw error
-        } catch {
+        } catch let problem as LayerProblem {
+            throw ModelError.layer(head.name, plan.opDescription, problem.description)
+        } catch let error as TensorError {
             throw ModelError.layer(head.name, plan.opDescription, "\(error)")
         }
     }
@@ -91,7 +91,7 @@ struct LayerCompiler {
     }
 
     private func batchNorm(_ layer: Layer) throws -> BatchNorm {
-        guard let epsilon = layer.attributes["epsilon"]?.doubleValue else { throw ModelError("missing attribute 'epsilon'") }
+        guard let epsilon = layer.attributes["epsilon"]?.doubleValue else { throw LayerProblem("missing attribute 'epsilon'") }
         return try BatchNorm(gamma: optionalWeight(layer, "gamma"), beta: optionalWeight(layer, "beta"),
                              movingMean: weight(layer, "moving_mean"), movingVariance: weight(layer, "moving_variance"),
                              epsilon: fault == .bnEpsilon1e3 ? 1e-3 : Float(epsilon))
@@ -111,12 +111,12 @@ struct LayerCompiler {
     }
 
     private func weight(_ layer: Layer, _ name: String) throws -> Tensor {
-        guard let spec = layer.weights.first(where: { $0.name == name }) else { throw ModelError("the graph lists no weight '\(name)'") }
+        guard let spec = layer.weights.first(where: { $0.name == name }) else { throw LayerProblem("the graph lists no weight '\(name)'") }
         return try weights.tensor(named: layer.tensorName(of: spec), shape: spec.shape)
     }
 
     private func packedKernel(_ layer: Layer) throws -> PackedMatrix {
-        guard let spec = layer.weights.first(where: { $0.name == "kernel" }) else { throw ModelError("the graph lists no weight 'kernel'") }
+        guard let spec = layer.weights.first(where: { $0.name == "kernel" }) else { throw LayerProblem("the graph lists no weight 'kernel'") }
         return try weights.packedMatrix(named: layer.tensorName(of: spec), shape: spec.shape)
     }
 
@@ -124,6 +124,12 @@ struct LayerCompiler {
         guard layer.weights.contains(where: { $0.name == name }) else { return nil }
         return try weight(layer, name)
     }
+}
+
+/// What is wrong with one layer's description; `compile` names the layer.
+private struct LayerProblem: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Typed reads of a layer's attributes, failing with the key's name.
@@ -135,14 +141,14 @@ private struct Attributes {
     func pair(_ key: String, default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
         guard let value = values[key]?.intsValue, value.count == 2 else {
             if let fallback, values[key] == nil { return fallback }
-            throw ModelError("attribute '\(key)' must be a pair of integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+            throw LayerProblem("attribute '\(key)' must be a pair of integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
         }
         return (value[0], value[1])
     }
 
     func ints(_ key: String, count: Int) throws -> [Int] {
         guard let value = values[key]?.intsValue, value.count == count else {
-            throw ModelError("attribute '\(key)' must be \(count) integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+            throw LayerProblem("attribute '\(key)' must be \(count) integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
         }
         return value
     }
@@ -153,7 +159,7 @@ private struct Attributes {
 
     func padding() throws -> Padding {
         guard let name = values["padding"]?.stringValue, let padding = Padding(rawValue: name) else {
-            throw ModelError("attribute 'padding' must be 'same' or 'valid', got \(values["padding"].map(String.init(describing:)) ?? "nothing")")
+            throw LayerProblem("attribute 'padding' must be 'same' or 'valid', got \(values["padding"].map(String.init(describing:)) ?? "nothing")")
         }
         return padding
     }

@@ -89,8 +89,9 @@ public final class Model {
         try check(inputs)
         switch mode {
         case .fused: return try executor.planned(inputs)
-        case .layerByLayer: return try executor.keepingAll(inputs).enumerated()
-            .filter { executor.outputSteps.contains($0.offset) }.map(\.element)
+        case .layerByLayer:
+            let values = try executor.keepingAll(inputs)
+            return executor.outputSteps.map { values[$0] }
         }
     }
 
