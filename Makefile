@@ -6,7 +6,7 @@
 SWIFT_FLAGS := -c release
 ZOO := .build/release/zoo
 
-.PHONY: test bench build deps python golden convert-bench clean
+.PHONY: test bench build deps convert-bench data-bench clean
 
 deps:
 	@scripts/system-deps.sh
@@ -18,19 +18,25 @@ build: deps
 test: deps
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
-	export ZOO_PYTHON ZOO_GOLDEN && \
+	ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
+	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS && \
 	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
+	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
 	swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
 
-# The main job. Until the benchmark suite (Bench) lands it is the conversion benchmark.
-bench: convert-bench
+# The main job. Until the fine-tuning suite (Bench) lands: conversion and input-pipeline speed.
+bench: convert-bench data-bench
 
 # Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
 convert-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
 	Benchmarks/convert.sh "$$ZOO_GOLDEN/vgg16/tfk_weights.h5" vgg16
+
+# Decode + resize images per second, next to Pillow in the same run.
+data-bench: build
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/data_pipeline.sh
 
 clean:
 	rm -rf .build

@@ -42,6 +42,8 @@ if [ -w /proc/sys/vm/drop_caches ]; then
 fi
 
 mb() { echo "scale=1; $1 / 1000000" | bc -l; }
+results="${RESULTS:-Benchmarks/results}"; mkdir -p "$results"
+{
 echo
 echo "Conversion of $(basename "$input") ($(mb "$size") MB), median of $runs runs, warm page cache"
 echo
@@ -53,3 +55,9 @@ printf '| peak resident (MB) | %.1f | %.1f | %.2fx largest tensor (%.1f MB) | <=
   "$(echo "$zoo_peak / 1000" | bc -l)" "$(echo "$cp_peak / 1000" | bc -l)" "$(echo "$zoo_peak * 1000 / $largest" | bc -l)" "$(mb "$largest")"
 printf '| read header, whole process (ms) | %.1f | | | milliseconds |\n' "$(echo "$header_median * 1000" | bc -l)"
 printf '| read + verify data hash (ms) | %.1f | | | |\n' "$(echo "$verify_median * 1000" | bc -l)"
+} | tee "$results/convert.md.tmp"
+mv "$results/convert.md.tmp" "$results/convert.md"
+printf '{"file": "%s", "bytes": %d, "runs": %d, "zoo_warm_s": %s, "cp_warm_s": %s, "zoo_cold_s": %s, "cp_cold_s": %s, "zoo_peak_kb": %d, "largest_tensor_bytes": %d, "header_read_s": %s, "verify_s": %s}\n' \
+  "$(basename "$input")" "$size" "$runs" "$zoo_median" "$cp_median" "${zoo_cold:-null}" "${cp_cold:-null}" "$zoo_peak" "$largest" "$header_median" "$verify_median" \
+  > "$results/convert.json.tmp" && mv "$results/convert.json.tmp" "$results/convert.json"
+echo "results: $results/convert.md, $results/convert.json"

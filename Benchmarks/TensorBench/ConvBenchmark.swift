@@ -1,24 +1,29 @@
 import Tensor
 
-/// Time of each VGG16 convolution (3x3 'same', bias, fused ReLU) at batch 1, 224x224.
+/// Time of each VGG16 convolution (3x3 'same', bias, fused ReLU) at batch 1, 224x224, with the implicit-GEMM
+/// and the Winograd algorithm. GFLOP/s count the direct convolution's FLOPs for both, so they compare times.
 func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
-    print("## VGG16 convolutions, batch 1: best ms of \(repeats) (median ms) [GFLOP/s per CPU-second]")
-    print("| layer        | " + threads.map { "\($0) thread\($0 == 1 ? " " : "s")                " }.joined(separator: " | ") + " |")
-    print("|--------------|" + threads.map { _ in "--------------------------:" }.joined(separator: "|") + "|")
-    var bestTotals = [Double](repeating: 0, count: threads.count), medianTotals = bestTotals
+    print("## VGG16 convolutions, batch 1: best ms of \(repeats) (median ms) [direct-conv GFLOP/s per CPU-second]")
+    let columns = [Conv2D.Algorithm.gemm, .winograd].flatMap { algorithm in threads.map { (algorithm, $0) } }
+    print("| layer        | " + columns.map { "\($0.0) \($0.1)T".padding(toLength: 26) }.joined(separator: " | ") + " |")
+    print("|--------------|" + columns.map { _ in "---------------------------:" }.joined(separator: "|") + "|")
+    var bestTotals = [Double](repeating: 0, count: columns.count), medianTotals = bestTotals
     let workspace = Workspace()
     for layer in vgg16Convolutions {
         let kernel = try Tensor(shape: [3, 3, layer.inputChannels, layer.outputChannels],
                                 values: randomValues(9 * layer.inputChannels * layer.outputChannels, seed: 3))
         let bias = try Tensor(shape: [layer.outputChannels], values: randomValues(layer.outputChannels, seed: 4))
-        let convolution = try Conv2D(kernel: kernel, bias: bias, padding: .same, activation: .relu)
+        let convolutions = try [Conv2D.Algorithm.gemm, .winograd].map {
+            try Conv2D(kernel: kernel, bias: bias, padding: .same, activation: .relu, algorithm: $0)
+        }
         let input = try Tensor(shape: [1, layer.size, layer.size, layer.inputChannels],
                                values: randomValues(layer.size * layer.size * layer.inputChannels, seed: 5))
-        let output = try Tensor(shape: convolution.outputShape(for: input))
+        let output = try Tensor(shape: convolutions[0].outputShape(for: input))
         var cells: [String] = []
-        for (index, count) in threads.enumerated() {
+        for (index, (algorithm, count)) in columns.enumerated() {
+            let convolution = convolutions[algorithm == .gemm ? 0 : 1]
             Parallelism.workers = count
-            let timing = try Timing(repeats: repeats) { try convolution.forward(input, into: output, workspace: workspace) }
+            let timing = try Timing(repeats: repeats, threads: count) { try convolution.forward(input, into: output, workspace: workspace) }
             bestTotals[index] += timing.best
             medianTotals[index] += timing.median
             cells.append("\(pad(format(timing.best * 1e3, 2), 6)) (\(pad(format(timing.median * 1e3, 2), 6))) [\(pad(format(layer.flops / timing.bestCPU / 1e9, 0), 3))]")

@@ -21,13 +21,14 @@ func benchmarkDense(threads: [Int], repeats: Int) throws {
         let bytes = Double(inputs * outputs * 4)
         for count in threads {
             Parallelism.workers = count
-            let ours = try Timing(repeats: repeats) { try dense.forward(x, into: y, workspace: workspace) }
+            let ours = try Timing(repeats: repeats, threads: count) { try dense.forward(x, into: y, workspace: workspace) }
             openblas_set_num_threads(Int32(count))
-            let blas = Timing(repeats: repeats) {
+            let blas = Timing(repeats: repeats, threads: count) {
                 // y = x * W with W row-major (in, out) is W^T x.
                 cblas_sgemv(CblasRowMajor, CblasTrans, blasint(inputs), blasint(outputs), 1, kernel.pointer, blasint(outputs),
                             x.pointer, 1, 0, y.pointer, 1)
             }
+            parkOpenBLASThreads()
             let cells = [ours, blas].map { "\(pad(format($0.best * 1e3, 2), 6)) (\(pad(format(bytes / $0.best / 1e9, 1), 5)))" }
             print("| \(name.padding(toLength: 11)) | \("\(inputs) x \(outputs)".padding(toLength: 12)) | \(pad("\(count)", 7)) | "
                 + "\(pad(cells[0], 15)) | \(pad(cells[1], 15)) |")

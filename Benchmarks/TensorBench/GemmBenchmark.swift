@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 import Tensor
 
 /// GFLOP/s of Zoo's GEMM (weights prepacked, as at inference) and of OpenBLAS `cblas_sgemm` on the
@@ -20,12 +23,13 @@ func benchmarkGemm(threads: [Int], repeats: Int) throws {
         let flops = 2 * Double(m) * Double(n) * Double(k)
         for count in threads {
             Parallelism.workers = count
-            let ours = try Timing(repeats: repeats) { try zoo.forward(a, into: c, workspace: workspace) }
+            let ours = try Timing(repeats: repeats, threads: count) { try zoo.forward(a, into: c, workspace: workspace) }
             openblas_set_num_threads(Int32(count))
-            let blas = Timing(repeats: repeats) {
+            let blas = Timing(repeats: repeats, threads: count) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
                             1, a.pointer, blasint(k), b.pointer, blasint(n), 0, c.pointer, blasint(n))
             }
+            parkOpenBLASThreads()
             let cells = [ours, blas].map { timing in
                 [timing.gflops(flops), flops / timing.median / 1e9, flops / timing.bestCPU / 1e9].map { pad(format($0), 6) }
             }
@@ -34,4 +38,11 @@ func benchmarkGemm(threads: [Int], repeats: Int) throws {
         }
     }
     Parallelism.workers = 0
+}
+
+/// OpenBLAS's pool threads spin for a while after each call; they would steal a core from the next
+/// measurement (and count as this process's CPU time), so wait until they go to sleep.
+func parkOpenBLASThreads() {
+    openblas_set_num_threads(1)
+    usleep(200_000)
 }

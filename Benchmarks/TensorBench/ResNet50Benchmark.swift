@@ -4,7 +4,15 @@ import Tensor
 /// fused into each block's last convolution) at batch 1 with random weights: a latency estimate of the
 /// engine on ResNet's shapes (7x7/2 stem, strided and 1x1 convolutions, 7x7 maps) before issue 3 builds the model.
 func benchmarkResNet50Forward(threads: [Int], repeats: Int) throws {
-    print("## ResNet50 forward pass (BN folded, residual fused), batch 1, 224x224")
+    for algorithm in [Conv2D.Algorithm.gemm, .winograd] {
+        try benchmarkResNet50Forward(threads: threads, repeats: repeats, algorithm: algorithm)
+    }
+}
+
+/// With `.winograd`, the 3x3 convolutions of the 56x56 and 28x28 stages use Winograd F(2x2, 3x3); the deeper
+/// stages keep the GEMM (their 3x3 kernels are most of the weights, and Winograd stores 16/9 of them).
+private func benchmarkResNet50Forward(threads: [Int], repeats: Int, algorithm: Conv2D.Algorithm) throws {
+    print("## ResNet50 forward pass (BN folded, residual fused), batch 1, 224x224, \(algorithm) for early 3x3 convolutions")
     var seed: UInt64 = 100
     func convolution(_ kernel: Int, _ inputs: Int, _ outputs: Int, stride: Int = 1, padding: Padding = .same,
                      activation: Activation = .relu) throws -> Conv2D {
@@ -12,7 +20,8 @@ func benchmarkResNet50Forward(threads: [Int], repeats: Int) throws {
         let scale = 1 / Float(kernel * kernel * inputs).squareRoot()
         return try Conv2D(kernel: Tensor(shape: [kernel, kernel, inputs, outputs],
                                          values: randomValues(kernel * kernel * inputs * outputs, seed: seed).map { $0 * scale }),
-                          bias: Tensor(shape: [outputs]), strides: (stride, stride), padding: padding, activation: activation)
+                          bias: Tensor(shape: [outputs]), strides: (stride, stride), padding: padding, activation: activation,
+                          algorithm: kernel == 3 && outputs <= 128 ? algorithm : .gemm)
     }
     struct Block { let reduce: Conv2D, spatial: Conv2D, expand: Conv2D, shortcut: Conv2D? }
     let stem = try convolution(7, 3, 64, stride: 2, padding: .valid)
@@ -75,7 +84,7 @@ func benchmarkResNet50Forward(threads: [Int], repeats: Int) throws {
     }
     for count in threads {
         Parallelism.workers = count
-        let timing = try Timing(repeats: repeats) { try forward() }
+        let timing = try Timing(repeats: repeats, threads: count) { try forward() }
         print("\(count) thread\(count == 1 ? " " : "s"): forward best \(format(timing.best * 1e3, 2)) ms, median \(format(timing.median * 1e3, 2)) ms, "
             + "\(format(7.7e9 / timing.bestCPU / 1e9, 0)) GFLOP/s per CPU-second (7.7 GFLOP)")
     }

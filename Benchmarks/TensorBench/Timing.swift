@@ -5,21 +5,24 @@ import Glibc
 
 /// Best and median wall time of `repeats` runs after one warm-up, and the least CPU time any run used.
 /// Other processes share the two cores, so the best run is the closest to what the code can do; the
-/// median shows how noisy the machine was; CPU time (summed over threads) does not count the time a
-/// thread waited for a core, so `flops / bestCPU` is the per-core rate even on a busy machine.
+/// median shows how noisy the machine was; CPU time does not count the time a thread waited for a core,
+/// so `flops / bestCPU` is the per-core rate even on a busy machine. Single-threaded runs count this
+/// thread's CPU time only (idle pool threads of GCD or OpenBLAS may still be spinning); multi-threaded
+/// runs count the whole process, so spinning helper threads can lower that figure.
 struct Timing {
     let best: Double
     let median: Double
     let bestCPU: Double
 
-    init(repeats: Int, _ body: () throws -> Void) rethrows {
+    init(repeats: Int, threads: Int, _ body: () throws -> Void) rethrows {
         try body()
+        let clock = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID
         var seconds: [Double] = [], cpuSeconds: [Double] = []
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUTime()
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuTime(clock)
             try body()
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            cpuSeconds.append(processCPUTime() - cpuStart)
+            cpuSeconds.append(cpuTime(clock) - cpuStart)
         }
         seconds.sort()
         best = seconds[0]
@@ -56,9 +59,9 @@ func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
 }
 
-/// CPU seconds used by all threads of this process so far.
-func processCPUTime() -> Double {
+/// CPU seconds used so far by this thread or this process, depending on `clock`.
+func cpuTime(_ clock: clockid_t) -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    clock_gettime(clock, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }

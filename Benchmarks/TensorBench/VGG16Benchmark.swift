@@ -7,7 +7,14 @@ import Tensor
 /// built once, activations planned into one `TensorArena`, one `Workspace`, nothing allocated per pass.
 /// An estimate of the model's latency before the architecture module exists (issue 3 builds the real one).
 func benchmarkVGG16Forward(threads: [Int], repeats: Int) throws {
-    print("## VGG16 forward pass (conv stack, pools, fc1/fc2/predictions), batch 1, 224x224")
+    for algorithm in [Conv2D.Algorithm.gemm, .winograd] {
+        try benchmarkVGG16Forward(threads: threads, repeats: repeats, algorithm: algorithm)
+    }
+}
+
+/// With `.winograd`, every 3x3 convolution but the 3-channel first one uses Winograd F(2x2, 3x3).
+private func benchmarkVGG16Forward(threads: [Int], repeats: Int, algorithm: Conv2D.Algorithm) throws {
+    print("## VGG16 forward pass (conv stack, pools, fc1/fc2/predictions), batch 1, 224x224, \(algorithm) convolutions")
     var layers: [(name: String, run: (Tensor, Tensor, Workspace) throws -> Void, shape: [Int])] = []
     var shape = [1, 224, 224, 3]
     var weightBytes = 0
@@ -16,7 +23,8 @@ func benchmarkVGG16Forward(threads: [Int], repeats: Int) throws {
         let kernel = try Tensor(shape: [3, 3, layer.inputChannels, layer.outputChannels],
                                 values: randomValues(9 * layer.inputChannels * layer.outputChannels, seed: seed))
         seed += 1
-        let convolution = try Conv2D(kernel: kernel, bias: Tensor(shape: [layer.outputChannels]), padding: .same, activation: .relu)
+        let convolution = try Conv2D(kernel: kernel, bias: Tensor(shape: [layer.outputChannels]), padding: .same, activation: .relu,
+                                     algorithm: layer.inputChannels >= 16 ? algorithm : .gemm)
         weightBytes += (kernel.count + layer.outputChannels) * 4
         shape = [1, layer.size, layer.size, layer.outputChannels]
         layers.append((layer.name, { try convolution.forward($0, into: $1, workspace: $2) }, shape))
@@ -62,12 +70,12 @@ func benchmarkVGG16Forward(threads: [Int], repeats: Int) throws {
     }
     for count in threads {
         Parallelism.workers = count
-        let timing = try Timing(repeats: repeats) { try forward() }
+        let timing = try Timing(repeats: repeats, threads: count) { try forward() }
         // Per-kind sums of each layer's best time show where the time goes (pools and fc are memory-bound).
         var byKind: [(kind: String, ms: Double)] = [("conv", 0), ("pool", 0), ("fc", 0)]
         var current = input
         for (index, layer) in layers.enumerated() {
-            let layerTiming = try Timing(repeats: repeats) { try layer.run(current, activations[index], workspace) }
+            let layerTiming = try Timing(repeats: repeats, threads: count) { try layer.run(current, activations[index], workspace) }
             let kind = layer.name.hasPrefix("block") ? 0 : layer.name == "pool" ? 1 : 2
             byKind[kind].ms += layerTiming.best * 1e3
             current = activations[index]
@@ -79,7 +87,22 @@ func benchmarkVGG16Forward(threads: [Int], repeats: Int) throws {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let peakBytes = Double(usage.ru_maxrss) * 1024
+    let residentBytes = residentSetBytes()
     print("weights \(format(Double(weightBytes) / 1e6, 0)) MB, activation arena \(format(Double(arena.byteCount) / 1e6, 1)) MB, "
-        + "workspace \(format(Double(workspace.byteCount) / 1e6, 1)) MB, process peak RSS \(format(peakBytes / 1e6, 0)) MB "
-        + "(\(format(peakBytes / Double(weightBytes), 2))x weights; includes weight generation and packing)")
+        + "workspace \(format(Double(workspace.byteCount) / 1e6, 1)) MB; resident after the passes \(format(residentBytes / 1e6, 0)) MB "
+        + "(\(format(residentBytes / Double(weightBytes), 2))x weights); peak RSS \(format(peakBytes / 1e6, 0)) MB "
+        + "(\(format(peakBytes / Double(weightBytes), 2))x, includes random weight generation and packing)")
+}
+
+/// The process's resident set now (second field of /proc/self/statm, in pages).
+func residentSetBytes() -> Double {
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var size = 0, resident = 0
+    return withUnsafeMutablePointer(to: &size) { sizePointer in
+        withUnsafeMutablePointer(to: &resident) { residentPointer in
+            withVaList([sizePointer, residentPointer]) { vfscanf(file, "%ld %ld", $0) } == 2
+                ? Double(residentPointer.pointee) * Double(sysconf(Int32(_SC_PAGESIZE))) : 0
+        }
+    }
 }

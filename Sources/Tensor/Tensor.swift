@@ -1,36 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Float32 memory owned by one or more `Tensor` views: 64-byte aligned so SIMD16 rows start on a cache line.
-/// Large buffers (weights, big activations) are 2 MB aligned and asked to be backed by transparent huge
-/// pages: streaming 400 MB of fc1 weights through 4 KB pages spends much of its time on TLB misses.
-public final class TensorStorage: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Float>
-    public let capacity: Int
-
-    private static let hugePageBytes = 2 << 20
-
-    /// Zero-filled, so a fresh tensor is deterministic (and padding that relies on zeros is safe).
-    public init(capacity: Int) {
-        self.capacity = capacity
-        let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
-        let huge = bytes >= TensorStorage.hugePageBytes
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: huge ? roundUp(bytes, to: TensorStorage.hugePageBytes) : bytes,
-                                                   alignment: huge ? TensorStorage.hugePageBytes : 64)
-        #if os(Linux)
-        // Advice only: where THP is off or unavailable the memory simply stays in 4 KB pages.
-        if huge { _ = madvise(raw, roundUp(bytes, to: TensorStorage.hugePageBytes), MADV_HUGEPAGE) }
-        #endif
-        base = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
-        base.initialize(repeating: 0, count: max(capacity, 1))
-    }
-
-    deinit { base.deallocate() }
-}
-
 /// A float32 tensor: a shape (row-major, NHWC for images) over a contiguous region of a `TensorStorage`.
 ///
 /// A `Tensor` is a view: copying it is cheap and shares the memory. Kernels never allocate their result;
@@ -106,6 +73,11 @@ public struct Tensor: Sendable {
         pointer.update(from: source.pointer, count: count)
     }
 
+    /// Whether the two views share any element (same storage, intersecting ranges).
+    public func overlaps(_ other: Tensor) -> Bool {
+        storage === other.storage && offset < other.offset + other.count && other.offset < offset + count
+    }
+
     static func elementCount(_ shape: [Int]) throws -> Int {
         var count = 1
         for dimension in shape {
@@ -136,9 +108,26 @@ struct ImageShape: Equatable {
 
     var dimensions: [Int] { [batch, height, width, channels] }
     var pixels: Int { batch * height * width }
+
+    /// Throws unless `tensor` is NHWC with exactly these dimensions. Compares in place: a forward pass
+    /// checks its output on every call and must not allocate doing so.
+    func require(_ tensor: Tensor, operation: String, role: String = "output") throws {
+        guard tensor.rank == 4, tensor.shape[0] == batch, tensor.shape[1] == height, tensor.shape[2] == width,
+              tensor.shape[3] == channels else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "\(role) is \(tensor.shape), expected \(dimensions)")
+        }
+    }
 }
 
 extension Tensor {
+    /// Throws if `output` shares memory with `input`: kernels that read their input while writing tiles of
+    /// the output cannot run in place.
+    func requireDistinct(from output: Tensor, operation: String, role: String = "input") throws {
+        guard !overlaps(output) else {
+            throw TensorError.invalidArgument(operation: operation, detail: "the output shares memory with the \(role)")
+        }
+    }
+
     /// Throws unless this tensor has exactly `expected` as its shape (used to check caller-provided outputs).
     func requireShape(_ expected: [Int], operation: String, role: String = "output") throws {
         guard shape == expected else {

@@ -47,6 +47,24 @@ import TestSupport
         }
     }
 
+    /// The metadata names the source and its SHA-256 (computed alongside the conversion and
+    /// patched into the header at the end), as Python's hashlib computes it.
+    @Test func metadataRecordsTheSourceDigest() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = TestEnvironment.fixtures.appendingPathComponent("tiny_convs/tfk_full.h5").path
+        let output = directory.appendingPathComponent("model.safetensors").path
+        #expect(try Converting.convert(input, arch: nil, to: output).status == 0)
+        let script = """
+        import hashlib, json, sys
+        from safetensors import safe_open
+        with safe_open(sys.argv[1], "np") as f: source = json.loads(f.metadata()["source"])
+        print(source["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest(), source["file"])
+        """
+        let result = try TestEnvironment.run(try TestEnvironment.python(), ["-c", script, output, input])
+        #expect(result.stdout == "True tfk_full.h5\n", "\(result.stdout)\(result.stderr)")
+    }
+
     private func convertAll(_ set: ReferenceSet) throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

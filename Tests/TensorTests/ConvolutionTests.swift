@@ -1,11 +1,34 @@
 import Testing
 import Tensor
 
-@Suite struct ConvolutionTests {
-    private func convolution(_ testCase: KernelCase, activation override: Activation? = nil) throws -> Conv2D {
+// Serialized: two tests set the process-wide worker count.
+@Suite(.serialized) struct ConvolutionTests {
+    private func convolution(_ testCase: KernelCase, activation override: Activation? = nil,
+                             algorithm: Conv2D.Algorithm = .gemm) throws -> Conv2D {
         try Conv2D(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"],
                    strides: testCase.integers("strides"), padding: Padding(rawValue: testCase.string("padding"))!,
-                   dilation: testCase.integers("dilation"), activation: override ?? activation(of: testCase))
+                   dilation: testCase.integers("dilation"), activation: override ?? activation(of: testCase), algorithm: algorithm)
+    }
+
+    private func isWinogradEligible(_ testCase: KernelCase) throws -> Bool {
+        let kernel = try testCase.input("kernel").shape
+        let strides = try testCase.integers("strides"), dilation = try testCase.integers("dilation")
+        return kernel[0] == 3 && kernel[1] == 3 && strides == (1, 1) && dilation == (1, 1)
+    }
+
+    @Test func winogradMatchesKerasConv2D() throws {
+        let workspace = Workspace()
+        let cases = try KernelGoldens.cases("conv2d").filter(isWinogradEligible)
+        #expect(cases.count >= 4)
+        for testCase in cases {
+            let conv = try convolution(testCase, algorithm: .winograd)
+            let input = try testCase.input("x")
+            expectMatches(try conv(input, workspace: workspace), testCase.expected, "\(testCase.name) (Winograd)")
+            // One worker takes bigger tile blocks, which then span the images of a batch.
+            let output = try Tensor(shape: conv.outputShape(for: input))
+            try withWorkers(1) { try conv.forward(input, into: output, workspace: workspace) }
+            expectMatches(output, testCase.expected, "\(testCase.name) (Winograd, one worker)")
+        }
     }
 
     @Test func matchesKerasConv2D() throws {
@@ -34,8 +57,10 @@ import Tensor
         let residual = try Tensor(shape: testCase.expected.shape, values: reference.indices.map { Float(($0 * 7919) % 13) / 6 - 1 })
         let expected = try Tensor(shape: testCase.expected.shape,
                                   values: zip(reference, residual.toArray()).map { max($0 + $1, 0) })
-        let output = try convolution(testCase, activation: .relu)(testCase.input("x"), residual: residual)
-        expectMatches(output, expected, "conv + residual + relu")
+        for algorithm in [Conv2D.Algorithm.gemm, .winograd] {
+            let output = try convolution(testCase, activation: .relu, algorithm: algorithm)(testCase.input("x"), residual: residual)
+            expectMatches(output, expected, "conv + residual + relu (\(algorithm))")
+        }
     }
 
     @Test func rejectsBadShapesWithErrors() throws {
@@ -46,8 +71,15 @@ import Tensor
         #expect(throws: TensorError.self) { try conv(Tensor(shape: [5, 5, 4])) }         // not NHWC
         #expect(throws: TensorError.self) { try conv.forward(Tensor(shape: [1, 5, 5, 4]), into: Tensor(shape: [1, 5, 5, 8]), workspace: Workspace()) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (0, 1)) }
+        // In place is refused: the GEMM writes output tiles while later tiles still read the input.
+        let square = try Conv2D(kernel: Tensor(shape: [3, 3, 4, 4]), bias: nil, padding: .same)
+        let image = try Tensor(shape: [1, 5, 5, 4])
+        #expect(throws: TensorError.self) { try square.forward(image, into: image, workspace: Workspace()) }
+        #expect(throws: TensorError.self) { try square.forward(Tensor(shape: [1, 5, 5, 4]), into: image, residual: image, workspace: Workspace()) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: Tensor(shape: [7])) }
         #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (2, 2), dilation: (2, 2)) }
+        #expect(throws: TensorError.self) { try Conv2D(kernel: kernel, bias: nil, strides: (2, 2), algorithm: .winograd) }
+        #expect(throws: TensorError.self) { try Conv2D(kernel: Tensor(shape: [5, 5, 4, 8]), bias: nil, algorithm: .winograd) }
     }
 }
 

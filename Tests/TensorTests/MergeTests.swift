@@ -3,7 +3,8 @@ import Tensor
 
 @Suite struct MergeTests {
     private static let kinds: [String: Merge.Kind] = [
-        "add": .add, "subtract": .subtract, "multiply": .multiply, "average": .average, "maximum": .maximum, "minimum": .minimum,
+        "add": .add, "subtract": .subtract, "multiply": .multiply, "divide": .divide, "average": .average,
+        "maximum": .maximum, "minimum": .minimum,
     ]
 
     @Test func matchesKerasMergeLayersWithBroadcasting() throws {
@@ -38,6 +39,9 @@ import Tensor
         #expect(throws: TensorError.self) { try Merge(.subtract)([a, a, a]) }
         #expect(throws: TensorError.self) { try Concatenate(axis: 1)([a, b]) }
         #expect(throws: TensorError.self) { try Concatenate(axis: 3)([a, a]) }
+        #expect(throws: TensorError.self) { try Merge(.add).forward([a, a], into: Tensor(shape: [2, 3, 5])) }
+        #expect(throws: TensorError.self) { try Merge(.add).forward([a, Tensor(shape: [2, 1, 4])], into: Tensor(shape: [2, 1, 4])) }
+        #expect(throws: TensorError.self) { try Concatenate().forward([a, b], into: Tensor(shape: [2, 3, 8])) }
         #expect(throws: TensorError.self) { try Tensor(shape: [2, 2], values: [1, 2, 3]) }
         #expect(throws: TensorError.self) { try a.reshaped([5, 5]) }
     }

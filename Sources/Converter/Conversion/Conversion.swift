@@ -72,29 +72,41 @@ public enum Conversion {
     }
 
     public static func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Summary {
+        // The source file's hash goes into the header but is only needed at the end: compute it on
+        // another thread while the tensors stream, and patch it in when the writer finishes.
+        let sourceDigest = BackgroundDigest(path: request.input)
         let (checkpoint, graph, _, matches) = try plan(request)
-        let sourceHash = try sha256Hex(ofFileAt: request.input)
-        let metadata = try self.metadata(for: checkpoint, graph: graph, sourceHash: sourceHash, preprocess: request.preprocess ?? request.defaultPreprocess(graph))
+        let metadata = try self.metadata(for: checkpoint, graph: graph, sourceHash: BackgroundDigest.placeholder,
+                                         preprocess: request.preprocess ?? request.defaultPreprocess(graph))
 
         var writer = try SafetensorsWriter(path: request.output, tensors: matches.map { ($0.tensorName, $0.shape) },
                                            dtype: request.dtype, metadata: metadata)
-        // One buffer, sized for the largest tensor, reused for every read.
-        let capacity = matches.map { $0.shape.reduce(1, *) }.max() ?? 0
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(capacity, 1))
+        // Weights stored as plain float32 go from the mapped checkpoint straight to the file; the
+        // rest (and every reduced-precision conversion) through one buffer sized for the largest.
+        var buffer = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
         defer { buffer.deallocate() }
         let totalBytes = matches.reduce(0) { $0 + $1.shape.reduce(1, *) * 4 }
         var doneBytes = 0
         for (index, match) in matches.enumerated() {
             let count = match.shape.reduce(1, *)
-            let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
-            try match.source.open().read(into: slice)
-            try writer.append(UnsafeBufferPointer(slice))
+            let appendedInPlace = try request.dtype == .f32
+                && match.source.withMappedBytes { try writer.append(float32Bytes: $0) } != nil
+            if !appendedInPlace {
+                if buffer.count < count {
+                    buffer.deallocate()
+                    buffer = .allocate(capacity: count)
+                }
+                let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
+                try match.source.open().read(into: slice)
+                try writer.append(UnsafeBufferPointer(slice))
+            }
             doneBytes += count * 4
             progress(Progress(tensorsDone: index + 1, tensorsTotal: matches.count, bytesDone: doneBytes, bytesTotal: totalBytes))
         }
-        try writer.finish()
+        let sourceHash = try sourceDigest.value()
+        try writer.finish(patching: [BackgroundDigest.placeholder: sourceHash])
         let size = (try? FileManager.default.attributesOfItem(atPath: request.output)[.size] as? Int) ?? 0
-        return Summary(format: checkpoint.format, strategy: WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: "").strategy,
+        return Summary(format: checkpoint.format, strategy: WeightMatcher.Strategy(for: checkpoint.format),
                        graphName: graph.name, tensors: matches.count, parameters: graph.parameterCount,
                        outputBytes: size, sourceSHA256: sourceHash)
     }

@@ -9,7 +9,12 @@ public struct WeightMatcher {
         public let source: KerasCheckpoint.StoredWeight
     }
 
-    public enum Strategy: String, Sendable { case byOrder = "by order", byName = "by name" }
+    public enum Strategy: String, Sendable {
+        case byOrder = "by order", byName = "by name"
+
+        /// Keras loads legacy weights-only files by the order of their weighted layers.
+        public init(for format: KerasCheckpoint.Format) { self = format == .legacyWeights ? .byOrder : .byName }
+    }
 
     let checkpoint: KerasCheckpoint
     let graph: ModelGraph
@@ -22,10 +27,6 @@ public struct WeightMatcher {
         self.graph = graph
         self.graphName = graphName
         layerByV3Path = Dictionary(v3Paths.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    public var strategy: Strategy {
-        checkpoint.format == .legacyWeights ? .byOrder : .byName
     }
 
     /// The weighted units of the graph at the top level: a plain layer, or a whole nested model.

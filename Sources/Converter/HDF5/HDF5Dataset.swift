@@ -39,6 +39,18 @@ public final class HDF5Dataset: @unchecked Sendable {
 
     public var elementCount: Int { shape.reduce(1, *) }
 
+    /// Where the values sit in the file when they are stored as plain little-endian float32 in
+    /// one contiguous, unfiltered block (how Keras writes every weight): then they can be taken
+    /// straight from a mapping of the file instead of copied through libhdf5.
+    public var contiguousFloat32Range: Range<Int>? {
+        let type = H5Dget_type(id), plist = H5Dget_create_plist(id)
+        defer { H5Tclose(type); H5Pclose(plist) }
+        let offset = H5Dget_offset(id)
+        guard offset != haddr_t.max, H5Tequal(type, zoo_h5t_ieee_f32le()) > 0, H5Pget_nfilters(plist) == 0,
+              H5Dget_storage_size(id) == hsize_t(elementCount * 4) else { return nil }
+        return Int(offset)..<(Int(offset) + elementCount * 4)
+    }
+
     /// Reads every value as float32 (libhdf5 converts float16/float64 exactly or rounds to nearest).
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
         precondition(buffer.count >= elementCount, "buffer too small for \(place)")

@@ -17,6 +17,16 @@ public final class KerasCheckpoint: @unchecked Sendable {
         public let shape: [Int]
         public let place: String
         let open: @Sendable () throws -> HDF5Dataset
+        /// The value bytes inside a mapping of the file, when stored as plain float32.
+        let mapped: (file: MappedFile, range: Range<Int>)?
+
+        /// Passes the little-endian float32 bytes straight from the mapped file, or nil when the
+        /// weight must be read through libhdf5; the pages are released afterwards.
+        func withMappedBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+            guard let (file, range) = mapped else { return nil }
+            defer { file.release(range) }
+            return try body(UnsafeRawBufferPointer(rebasing: file.bytes[range]))
+        }
     }
 
     /// The weights Keras saves for one layer of the model (for a nested model: all of its layers).
@@ -40,6 +50,8 @@ public final class KerasCheckpoint: @unchecked Sendable {
 
     private let file: HDF5File
     private let archive: StoredZipArchive?
+    /// The checkpoint mapped into memory, so weights stored as plain float32 are read in place.
+    private let mapping: MappedFile
 
     public init(path: String) throws {
         self.path = path
@@ -47,17 +59,22 @@ public final class KerasCheckpoint: @unchecked Sendable {
         if name.hasSuffix(".keras") {
             let archive = try StoredZipArchive(path: path)
             self.archive = archive
-            file = try HDF5File(image: try archive.bytes(of: "model.weights.h5"), displayName: "\(path)[model.weights.h5]")
+            mapping = archive.mapping
+            let image = try archive.bytes(of: "model.weights.h5")
+            file = try HDF5File(image: image, displayName: "\(path)[model.weights.h5]")
+            let imageStart = image.baseAddress.map { $0 - archive.mapping.bytes.baseAddress! } ?? 0
             modelConfig = try archive.text(of: "config.json")
             let metadata = try? JSONSerialization.jsonObject(with: Data(try archive.text(of: "metadata.json").utf8)) as? [String: Any]
             kerasVersion = metadata?["keras_version"] as? String
             backend = nil
             format = .archive
-            groups = try Self.v3Groups(in: try file.root)
+            groups = try Self.v3Groups(in: try file.root, mapping: (archive.mapping, imageStart))
             return
         }
         archive = nil
         file = try HDF5File(path: path)
+        mapping = try MappedFile(path: path)
+        let located = (mapping, 0)
         let root = try file.root
         var weightsRoot = root
         if !root.hasChunkedAttribute("layer_names"), root.isGroup("model_weights") {
@@ -68,10 +85,10 @@ public final class KerasCheckpoint: @unchecked Sendable {
         backend = try root.string(attribute: "backend") ?? weightsRoot.string(attribute: "backend")
         if weightsRoot.hasChunkedAttribute("layer_names") {
             format = modelConfig == nil ? .legacyWeights : .legacyFullModel
-            groups = try Self.legacyGroups(in: weightsRoot)
+            groups = try Self.legacyGroups(in: weightsRoot, mapping: located)
         } else if root.isGroup("layers") || root.isGroup("_layer_checkpoint_dependencies") {
             format = .v3Weights
-            groups = try Self.v3Groups(in: root)
+            groups = try Self.v3Groups(in: root, mapping: located)
         } else {
             throw ConversionError(file: path, "an HDF5 file, but not a Keras checkpoint (no layer_names attribute, no model_weights or layers group)")
         }
@@ -82,7 +99,17 @@ public final class KerasCheckpoint: @unchecked Sendable {
 
     // MARK: Legacy layout (keras-formats.md §1)
 
-    private static func legacyGroups(in root: HDF5Group) throws -> [WeightGroup] {
+    /// The file's mapping and where the HDF5 image starts in it (inside a `.keras` archive).
+    typealias Location = (file: MappedFile, imageStart: Int)
+
+    private static func stored(_ dataset: HDF5Dataset, name: String?, in location: Location,
+                               open: @escaping @Sendable () throws -> HDF5Dataset) -> StoredWeight {
+        let range = dataset.contiguousFloat32Range.map { ($0.lowerBound + location.imageStart)..<($0.upperBound + location.imageStart) }
+        let mapped = range.flatMap { $0.upperBound <= location.file.bytes.count ? (location.file, $0) : nil }
+        return StoredWeight(storedName: name, shape: dataset.shape, place: dataset.place, open: open, mapped: mapped)
+    }
+
+    private static func legacyGroups(in root: HDF5Group, mapping: Location) throws -> [WeightGroup] {
         try root.chunkedStrings(attribute: "layer_names").compactMap { layer in
             guard root.isGroup(layer) else {
                 throw ConversionError(file: root.file.displayName, place: root.child(layer), "listed in layer_names but missing")
@@ -91,9 +118,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
             // Datasets are opened by the names in weight_names, relative to the layer's group:
             // never by a path built from the layer name (keras-formats.md §8.1).
             let weights = try group.chunkedStrings(attribute: "weight_names").map { weightName in
-                let dataset = try group.dataset(weightName)
-                return StoredWeight(storedName: weightName, shape: dataset.shape, place: dataset.place,
-                                    open: { try group.dataset(weightName) })
+                return stored(try group.dataset(weightName), name: weightName, in: mapping, open: { try group.dataset(weightName) })
             }
             return weights.isEmpty ? nil : WeightGroup(name: layer, scope: [], place: group.path, weights: weights)
         }
@@ -101,15 +126,15 @@ public final class KerasCheckpoint: @unchecked Sendable {
 
     // MARK: v3 layout (keras-formats.md §3)
 
-    private static func v3Groups(in root: HDF5Group) throws -> [WeightGroup] {
+    private static func v3Groups(in root: HDF5Group, mapping: Location) throws -> [WeightGroup] {
         let layersName = root.isGroup("layers") ? "layers" : "_layer_checkpoint_dependencies"
         guard root.isGroup(layersName) else {
             throw ConversionError(file: root.file.displayName, "a Keras 3 weights file without a 'layers' group")
         }
-        return try v3Groups(in: try root.group(layersName), scope: [])
+        return try v3Groups(in: try root.group(layersName), scope: [], mapping: mapping)
     }
 
-    private static func v3Groups(in layers: HDF5Group, scope: [String]) throws -> [WeightGroup] {
+    private static func v3Groups(in layers: HDF5Group, scope: [String], mapping: Location) throws -> [WeightGroup] {
         var result: [WeightGroup] = []
         for child in try layers.linkNames() where layers.isGroup(child) {
             let layer = try layers.group(child)
@@ -119,14 +144,12 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 // Variables are datasets "0", "1", ...: sort numerically ("10" would sort before "2").
                 let indices = try vars.linkNames().compactMap(Int.init).sorted()
                 let weights = try indices.map { index in
-                    let dataset = try vars.dataset(String(index))
-                    return StoredWeight(storedName: nil, shape: dataset.shape, place: dataset.place,
-                                        open: { try vars.dataset(String(index)) })
+                    return stored(try vars.dataset(String(index)), name: nil, in: mapping, open: { try vars.dataset(String(index)) })
                 }
                 if !weights.isEmpty { result.append(WeightGroup(name: name, scope: scope, place: layer.path, weights: weights)) }
             }
             if layer.isGroup("layers") {
-                result += try v3Groups(in: try layer.group("layers"), scope: scope + [name ?? child])
+                result += try v3Groups(in: try layer.group("layers"), scope: scope + [name ?? child], mapping: mapping)
             }
         }
         return result

@@ -52,6 +52,7 @@ public struct SafetensorsError: Error, CustomStringConvertible, Equatable, Senda
         case elementCountMismatch(tensor: String, expected: Int, actual: Int)
         case incomplete(written: Int, declared: Int)
         case writerClosed
+        case placeholderMissing(String)
         // Either direction: the operating system said no.
         case io(operation: String, message: String)
 
@@ -118,6 +119,8 @@ public struct SafetensorsError: Error, CustomStringConvertible, Equatable, Senda
                 return "finished after \(written) of \(declared) declared tensors"
             case .writerClosed:
                 return "writer already finished or failed"
+            case let .placeholderMissing(placeholder):
+                return "no metadata placeholder \"\(placeholder)\" of the replacement's length to patch"
             case let .io(operation, message):
                 return "cannot \(operation): \(message)"
             }

@@ -24,6 +24,8 @@ public struct SafetensorsWriter: ~Copyable {
     private let tensors: [(name: String, elementCount: Int)]
     /// File offset of the 64 placeholder digits of `data_sha256`.
     private let hashOffset: Int
+    /// The header as written, to find the placeholders `finish(patching:)` fills in.
+    private let header: [UInt8]
     private var descriptor: Int32
     private var hasher = SHA256()
     private var nextTensor = 0
@@ -71,6 +73,7 @@ public struct SafetensorsWriter: ~Copyable {
         self.dtype = dtype
         self.tensors = zip(tensors, layout.elementCounts).map { ($0.name, $1) }
         self.hashOffset = 8 + layout.hashValueOffset
+        self.header = layout.json
         self.descriptor = descriptor
         self.staging = dtype == .f32 ? nil : .allocate(capacity: Self.chunkBytes / dtype.byteWidth)
     }
@@ -84,40 +87,61 @@ public struct SafetensorsWriter: ~Copyable {
     /// nearest even), hashing the stored bytes as they are written. On any error the temporary
     /// file is removed and the writer is closed.
     public mutating func append(_ values: UnsafeBufferPointer<Float>) throws {
+        try appendNext(count: values.count) { writer throws in
+            if let staging = writer.staging {
+                let convert = writer.dtype == .f16 ? convertToHalf : convertToBFloat16
+                var start = 0
+                while start < values.count {
+                    let chunk = UnsafeBufferPointer(rebasing: values[start..<min(start + staging.count, values.count)])
+                    convert(chunk, staging)
+                    try writer.emit(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(staging)[..<(chunk.count * 2)]))
+                    start += chunk.count
+                }
+            } else {
+                try writer.emitChunked(UnsafeRawBufferPointer(values))
+            }
+        }
+    }
+
+    /// Appends the next declared tensor from bytes that already are little-endian float32, as a
+    /// checkpoint stores them: an F32 file takes them as they are, with no copy and no alignment
+    /// requirement (they may sit at any offset of a memory-mapped checkpoint).
+    public mutating func append(float32Bytes bytes: UnsafeRawBufferPointer) throws {
+        guard dtype == .f32, bytes.count % 4 == 0 else {
+            let values = (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            try values.withUnsafeBufferPointer { try append($0) }
+            return
+        }
+        try appendNext(count: bytes.count / 4) { writer throws in try writer.emitChunked(bytes) }
+    }
+
+    private mutating func appendNext(count: Int, _ body: (inout SafetensorsWriter) throws -> Void) throws {
         guard !isClosed else { throw failure(.writerClosed) }
         guard nextTensor < tensors.count else {
             abandon()
             throw failure(.unexpectedTensor(declared: tensors.count))
         }
         let (name, expected) = tensors[nextTensor]
-        guard values.count == expected else {
+        guard count == expected else {
             abandon()
-            throw failure(.elementCountMismatch(tensor: name, expected: expected, actual: values.count))
+            throw failure(.elementCountMismatch(tensor: name, expected: expected, actual: count))
         }
         do {
-            if let staging {
-                let convert = dtype == .f16 ? convertToHalf : convertToBFloat16
-                var start = 0
-                while start < values.count {
-                    let chunk = UnsafeBufferPointer(rebasing: values[start..<min(start + staging.count, values.count)])
-                    convert(chunk, staging)
-                    try emit(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(staging)[..<(chunk.count * 2)]))
-                    start += chunk.count
-                }
-            } else {
-                let bytes = UnsafeRawBufferPointer(values)
-                var start = 0
-                while start < bytes.count {
-                    let end = min(start + Self.chunkBytes, bytes.count)
-                    try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-                    start = end
-                }
-            }
+            try body(&self)
         } catch {
             abandon()
             throw error
         }
         nextTensor += 1
+    }
+
+    private mutating func emitChunked(_ bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
+        var start = 0
+        while start < bytes.count {
+            let end = min(start + Self.chunkBytes, bytes.count)
+            try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            start = end
+        }
     }
 
     public mutating func append(_ values: [Float]) throws {
@@ -128,8 +152,27 @@ public struct SafetensorsWriter: ~Copyable {
     /// the file over `path`. On failure nothing is left behind. No fsync: like `cp`, the data
     /// reaches the disk when the kernel writes it back; the rename already guarantees that `path`
     /// never holds a partial file while the system runs, and a 550 MB fsync would double the time.
-    public consuming func finish() throws {
+    ///
+    /// `patching` fills metadata values that were only known after the data (the source file's
+    /// hash, computed alongside the conversion): each key is a placeholder written into the
+    /// metadata at `init`, each value its replacement of exactly the same length.
+    public consuming func finish(patching patches: [String: String] = [:]) throws {
         guard !isClosed else { throw failure(.writerClosed) }
+        for (placeholder, value) in patches {
+            let needle = Array(placeholder.utf8)
+            guard value.utf8.count == needle.count, let start = header.firstRange(of: needle)?.lowerBound else {
+                abandon()
+                throw failure(.placeholderMissing(placeholder))
+            }
+            do {
+                try Array(value.utf8).withUnsafeBytes { bytes in
+                    try pwriteAll(descriptor, bytes, at: 8 + start, path: path, operation: "write \(temporaryPath)")
+                }
+            } catch {
+                abandon()
+                throw error
+            }
+        }
         guard nextTensor == tensors.count else {
             abandon()
             throw failure(.incomplete(written: nextTensor, declared: tensors.count))

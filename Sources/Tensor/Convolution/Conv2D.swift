@@ -3,6 +3,30 @@
 /// The weights are packed once at construction; bias, an optional residual add and the activation run in
 /// the GEMM epilogue.
 public struct Conv2D: Sendable {
+    /// How the convolution is computed; both give the same result within float rounding.
+    public enum Algorithm: Sendable, Equatable {
+        /// Implicit im2col onto the GEMM. Any kernel, stride, dilation and padding.
+        case gemm
+        /// Winograd F(2x2, 3x3): 2.25x fewer multiplications, for 3x3 stride-1 undilated convolutions.
+        /// Its transformed weights take 16/9 of the kernel's memory. Worth it on large maps with many
+        /// channels (VGG's layers, ResNet's 56x56 and 28x28 stages); measure with TensorBench.
+        case winograd
+    }
+
+    /// The weights in the form `algorithm` reads: one packed `(kh*kw*in, out)` matrix, or 16 packed
+    /// `(in, out)` Winograd matrices.
+    enum Weights: Sendable {
+        case gemm(PackedMatrix)
+        case winograd([PackedMatrix])
+
+        func scalingColumns(by factors: [Float]) -> Weights {
+            switch self {
+            case .gemm(let matrix): return .gemm(matrix.scalingColumns(by: factors))
+            case .winograd(let matrices): return .winograd(matrices.map { $0.scalingColumns(by: factors) })
+            }
+        }
+    }
+
     public let kernelHeight: Int, kernelWidth: Int
     public let strides: (Int, Int)
     public let dilation: (Int, Int)
@@ -10,8 +34,8 @@ public struct Conv2D: Sendable {
     public let activation: Activation
     public let inputChannels: Int
     public let outputChannels: Int
-    /// The HWIO kernel as a packed `(kh*kw*in, out)` matrix.
-    public let weights: PackedMatrix
+    public let algorithm: Algorithm
+    let weights: Weights
     /// `(out)`, or nil for `use_bias=False`.
     public let bias: Tensor?
 
@@ -21,8 +45,9 @@ public struct Conv2D: Sendable {
     /// - Parameters:
     ///   - kernel: HWIO `(kh, kw, in, out)`, as Keras stores it.
     ///   - bias: `(out)` or nil.
+    ///   - algorithm: `.winograd` is accepted only for 3x3 kernels with stride 1 and no dilation.
     public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
-                dilation: (Int, Int) = (1, 1), activation: Activation = .linear) throws {
+                dilation: (Int, Int) = (1, 1), activation: Activation = .linear, algorithm: Algorithm = .gemm) throws {
         guard kernel.rank == 4, kernel.count > 0 else {
             throw TensorError.shapeMismatch(operation: "conv2d", detail: "kernel must be a non-empty HWIO tensor, got \(kernel.shape)")
         }
@@ -36,6 +61,11 @@ public struct Conv2D: Sendable {
         if let bias {
             try bias.requireShape([kernel.shape[3]], operation: "conv2d", role: "bias")
         }
+        if algorithm == .winograd {
+            guard kernel.shape[0] == 3, kernel.shape[1] == 3, strides == (1, 1), dilation == (1, 1) else {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs a 3x3 kernel, stride 1 and no dilation")
+            }
+        }
         kernelHeight = kernel.shape[0]
         kernelWidth = kernel.shape[1]
         inputChannels = kernel.shape[2]
@@ -45,11 +75,15 @@ public struct Conv2D: Sendable {
         self.padding = padding
         self.activation = activation
         self.bias = bias
-        weights = try PackedMatrix(kernel)
+        self.algorithm = algorithm
+        switch algorithm {
+        case .gemm: weights = .gemm(try PackedMatrix(kernel))
+        case .winograd: weights = .winograd(WinogradF2x3.transformWeights(kernel))
+        }
     }
 
     /// The convolution with `weights` replaced (BN folding); the other attributes stay.
-    init(replacingWeightsOf convolution: Conv2D, weights: PackedMatrix, bias: Tensor) {
+    init(replacingWeightsOf convolution: Conv2D, weights: Weights, bias: Tensor) {
         kernelHeight = convolution.kernelHeight
         kernelWidth = convolution.kernelWidth
         strides = convolution.strides
@@ -58,6 +92,7 @@ public struct Conv2D: Sendable {
         activation = convolution.activation
         inputChannels = convolution.inputChannels
         outputChannels = convolution.outputChannels
+        algorithm = convolution.algorithm
         self.weights = weights
         self.bias = bias
     }
@@ -79,32 +114,38 @@ public struct Conv2D: Sendable {
     }
 
     /// Computes the convolution into `output` (shaped by `outputShape(for:)`). `residual`, when given, has the
-    /// output's shape and is added before the activation (the ResNet shortcut, fused).
+    /// output's shape and is added before the activation (the ResNet shortcut, fused). Neither the input nor
+    /// the residual may share memory with the output.
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
         let (image, geometry) = try geometry(input)
         let outputImage = ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
-        guard try ImageShape(output, operation: "conv2d") == outputImage else {
-            throw TensorError.shapeMismatch(operation: "conv2d", detail: "output is \(output.shape), expected \(outputImage.dimensions)")
-        }
+        try outputImage.require(output, operation: "conv2d")
+        try input.requireDistinct(from: output, operation: "conv2d")
         if let residual {
-            guard residual.rank == 4, try ImageShape(residual, operation: "conv2d") == outputImage else {
-                throw TensorError.shapeMismatch(operation: "conv2d", detail: "residual is \(residual.shape), expected \(outputImage.dimensions)")
-            }
+            try outputImage.require(residual, operation: "conv2d", role: "residual")
+            try residual.requireDistinct(from: output, operation: "conv2d", role: "residual")
         }
         let epilogue = GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) },
                                     residual: residual.map { UnsafePointer($0.pointer) }, residualStride: outputChannels,
                                     activation: activation.isElementwise ? activation : .linear)
-        let convolution = ConvolutionOperand(input: input.pointer, image: image, geometry: geometry)
-        let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0 && geometry.columns.padBefore == 0
-        if pointwise {
-            // A 1x1 stride-1 convolution over NHWC pixels is a plain matrix product.
-            let pixels = MatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, stride: inputChannels)
-            gemm(pixels, weights, output: output.pointer, outputStride: outputChannels, epilogue: epilogue, workspace: workspace)
-        } else if inputChannels < Conv2D.gatherBelowChannels {
-            gemm(Im2ColTileOperand(convolution: convolution), weights, output: output.pointer, outputStride: outputChannels,
-                 epilogue: epilogue, workspace: workspace)
-        } else {
-            gemm(convolution, weights, output: output.pointer, outputStride: outputChannels, epilogue: epilogue, workspace: workspace)
+        switch weights {
+        case .winograd(let matrices):
+            WinogradF2x3.forward(input: input.pointer, image: image, geometry: geometry, weights: matrices,
+                                 output: output.pointer, epilogue: epilogue, workspace: workspace)
+        case .gemm(let matrix):
+            let convolution = ConvolutionOperand(input: input.pointer, image: image, geometry: geometry)
+            let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1)
+                && geometry.rows.padBefore == 0 && geometry.columns.padBefore == 0
+            if pointwise {
+                // A 1x1 stride-1 convolution over NHWC pixels is a plain matrix product.
+                let pixels = MatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, stride: inputChannels)
+                gemm(pixels, matrix, output: output.pointer, outputStride: outputChannels, epilogue: epilogue, workspace: workspace)
+            } else if inputChannels < Conv2D.gatherBelowChannels {
+                gemm(Im2ColTileOperand(convolution: convolution), matrix, output: output.pointer, outputStride: outputChannels,
+                     epilogue: epilogue, workspace: workspace)
+            } else {
+                gemm(convolution, matrix, output: output.pointer, outputStride: outputChannels, epilogue: epilogue, workspace: workspace)
+            }
         }
         if !activation.isElementwise {
             Activation.softmax(output.pointer, rows: outputImage.pixels, length: outputChannels)

@@ -30,10 +30,10 @@ private struct GemmSchedule {
     var taskCount: Int { rowBlocks * columnSplits }
 
     init(rows: Int, panels: Int, workers: Int) {
-        // Enough row blocks for every worker when M allows it, balanced in size; small M (deep layers,
-        // dense) also splits the columns so both cores get work.
-        var blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
-        blocks = max(blocks, min(workers, (rows + GemmTile.rows - 1) / GemmTile.rows))
+        // Row blocks as large as L2 allows, balanced in size. When there are too few of them to keep every
+        // worker busy (deep layers, dense), the columns are split instead of the rows: each weight panel is
+        // then read by one task only, and reused across all of M (a 7x7 map has just 49 rows to reuse it on).
+        let blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
         blockRows = roundUp((rows + blocks - 1) / blocks, to: GemmTile.rows)
         rowBlocks = (rows + blockRows - 1) / blockRows
         let splits = rowBlocks >= 2 * workers ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
@@ -42,16 +42,16 @@ private struct GemmSchedule {
     }
 }
 
-/// Per-worker scratch carved from the workspace: the row-pointer tables of a row block (one per depth
-/// block), an edge tile for outputs that do not fill a register tile, and the operand's own scratch
-/// (im2col row tiles).
-private struct WorkerScratch {
-    static func layout(tablePointers: Int, operandFloats: Int) -> (table: Int, edge: Int, operand: Int, total: Int) {
-        let table = 0
-        let edge = roundUp(tablePointers * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
-        let operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
-        let total = operand + roundUp(operandFloats * MemoryLayout<Float>.stride, to: 64)
-        return (table, edge, operand, total)
+/// Per-worker scratch for one row block: the row-pointer tables (one per depth block), an edge tile for
+/// outputs that do not fill a register tile, and the operand's own scratch (im2col row tiles).
+struct RowBlockScratch {
+    let tables: Int, edge: Int, operand: Int, bytes: Int
+
+    init<Left: GemmLeftOperand>(_ left: Left, blockRows: Int) {
+        tables = 0
+        edge = roundUp(left.depthBlockCount * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
+        operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
+        bytes = operand + roundUp(left.scratchCount(blockRows: blockRows) * MemoryLayout<Float>.stride, to: 64)
     }
 }
 
@@ -65,91 +65,99 @@ private let panelMajorMaximumBytes = 256 * 1024
 func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: UnsafeMutablePointer<Float>,
                                  outputStride: Int, epilogue: GemmEpilogue, workspace: Workspace) {
     precondition(left.depth == right.rows, "GEMM depth mismatch: entry points validate shapes first")
-    let rows = left.rows, columns = right.columns
-    guard rows > 0, columns > 0 else { return }
+    let rows = left.rows
+    guard rows > 0, right.columns > 0 else { return }
     let workers = Parallelism.workers
     let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers)
-    let blocks = left.depthBlockCount
-    let paddedBlockRows = roundUp(schedule.blockRows, to: GemmTile.rows)
-    let layout = WorkerScratch.layout(tablePointers: blocks * paddedBlockRows,
-                                      operandFloats: left.scratchCount(blockRows: schedule.blockRows))
-    let scratch = SendableRawPointer(workspace.reserve(bytes: layout.total * min(workers, schedule.taskCount)))
+    let scratchBytes = RowBlockScratch(left, blockRows: schedule.blockRows).bytes
+    let scratch = SendableRawPointer(workspace.reserve(bytes: scratchBytes * min(workers, schedule.taskCount)))
     let outputPointer = SendablePointer(output)
-    let panelMajor = min(schedule.blockRows, rows) <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes
 
     runTasks(schedule.taskCount, workers: workers) { worker, task in
-        let base = scratch.pointer + worker * layout.total
-        let tables = (base + layout.table).assumingMemoryBound(to: UnsafePointer<Float>.self)
-        let edgeTile = (base + layout.edge).assumingMemoryBound(to: Float.self)
-        let operandScratch = (base + layout.operand).assumingMemoryBound(to: Float.self)
         let rowBlock = task / schedule.columnSplits
         let firstPanel = (task % schedule.columnSplits) * schedule.panelsPerTask
-        let panels = firstPanel..<min(firstPanel + schedule.panelsPerTask, right.panelCount)
         let blockStart = rowBlock * schedule.blockRows
-        let blockRows = min(schedule.blockRows, rows - blockStart)
-        let zeros = UnsafePointer(ZeroRow.shared.values)
+        multiplyRowBlock(left, right, rows: blockStart..<min(blockStart + schedule.blockRows, rows),
+                         panels: firstPanel..<min(firstPanel + schedule.panelsPerTask, right.panelCount),
+                         output: outputPointer.pointer, outputStride: outputStride, epilogue: epilogue,
+                         scratch: scratch.pointer + worker * scratchBytes)
+    }
+}
 
-        left.prepare(rows: blockStart..<blockStart + blockRows, scratch: operandScratch)
-        for block in 0..<blocks {
-            let table = tables + block * paddedBlockRows
-            left.rowPointers(block: block, rows: blockStart..<blockStart + blockRows, scratch: operandScratch, zeros: zeros, into: table)
-            for r in blockRows..<paddedBlockRows { table[r] = zeros }
-        }
+/// Computes output rows `rows` (at most `GemmTile.maxBlockRows`) in columns `panels` on the calling thread,
+/// using `scratch` (`RowBlockScratch(left, blockRows: rows.count).bytes` or more).
+func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, rows: Range<Int>, panels: Range<Int>,
+                                             output: UnsafeMutablePointer<Float>, outputStride: Int, epilogue: GemmEpilogue,
+                                             scratch: UnsafeMutableRawPointer) {
+    let layout = RowBlockScratch(left, blockRows: rows.count)
+    let tables = (scratch + layout.tables).assumingMemoryBound(to: UnsafePointer<Float>.self)
+    let edgeTile = (scratch + layout.edge).assumingMemoryBound(to: Float.self)
+    let operandScratch = (scratch + layout.operand).assumingMemoryBound(to: Float.self)
+    let blocks = left.depthBlockCount
+    let blockStart = rows.lowerBound, blockRows = rows.count
+    let paddedBlockRows = roundUp(blockRows, to: GemmTile.rows)
+    let columns = right.columns
+    let zeros = UnsafePointer(ZeroRow.shared.values)
 
-        /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
-        /// one panel, and finishes it after the last depth block.
-        func computeTile(block: Int, panel: Int, tileRow: Int) {
-            let (depthStart, depth) = left.depthBlock(block)
-            let table = tables + block * paddedBlockRows + tileRow
-            let accumulate = block > 0
-            let finish = block == blocks - 1
-            let column = panel * GemmTile.columns
-            let tileColumns = min(GemmTile.columns, columns - column)
-            let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
-            let row = blockStart + tileRow
-            let tileRows = min(GemmTile.rows, blockRows - tileRow)
-            let target = outputPointer.pointer + row * outputStride + column
-            if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
-                multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride, accumulate: accumulate)
-                if finish {
-                    epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
-                }
-            } else {
-                // A partial tile computes into the edge tile and copies only the valid part back.
-                if accumulate {
-                    for r in 0..<tileRows {
-                        (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
-                    }
-                }
-                multiplyTile(depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
-                                    accumulate: accumulate)
-                if finish {
-                    epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
-                }
-                for r in 0..<tileRows {
-                    (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
-                }
-            }
-        }
+    left.prepare(rows: rows, scratch: operandScratch)
+    for block in 0..<blocks {
+        let table = tables + block * paddedBlockRows
+        left.rowPointers(block: block, rows: rows, scratch: operandScratch, zeros: zeros, into: table)
+        for r in blockRows..<paddedBlockRows { table[r] = zeros }
+    }
 
-        let tileRows = stride(from: 0, to: blockRows, by: GemmTile.rows)
-        if panelMajor {
-            for panel in panels {
-                for block in 0..<blocks {
-                    for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
-                }
+    /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
+    /// one panel, and finishes it after the last depth block.
+    func computeTile(block: Int, panel: Int, tileRow: Int) {
+        let (depthStart, depth) = left.depthBlock(block)
+        let table = tables + block * paddedBlockRows + tileRow
+        let accumulate = block > 0
+        let finish = block == blocks - 1
+        let column = panel * GemmTile.columns
+        let tileColumns = min(GemmTile.columns, columns - column)
+        let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
+        let row = blockStart + tileRow
+        let tileRows = min(GemmTile.rows, blockRows - tileRow)
+        let target = output + row * outputStride + column
+        if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
+            let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
+            multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride,
+                         accumulate: accumulate, finish: inRegisters)
+            if finish && inRegisters == nil {
+                epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
             }
         } else {
-            // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while the
-            // row block's tiles pass. The last block (which finishes outputs) goes tile by tile across the
-            // panels instead, so output rows are written, and residual rows read, sequentially.
-            for block in 0..<blocks - 1 {
-                for panel in panels {
-                    for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+            // A partial tile computes into the edge tile and copies only the valid part back.
+            if accumulate {
+                for r in 0..<tileRows {
+                    (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
                 }
             }
-            for tileRow in tileRows {
-                for panel in panels { computeTile(block: blocks - 1, panel: panel, tileRow: tileRow) }
+            multiplyTile(depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
+                         accumulate: accumulate)
+            if finish {
+                epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
+            }
+            for r in 0..<tileRows {
+                (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
+            }
+        }
+    }
+
+    let tileRows = stride(from: 0, to: blockRows, by: GemmTile.rows)
+    if blockRows <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes {
+        for panel in panels {
+            for block in 0..<blocks {
+                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+            }
+        }
+    } else {
+        // A depth block's A rows stay in L2 while every panel passes; each B slice stays in L1 while the
+        // row block's tiles pass. (Finishing tile by tile across the panels instead, for sequential output
+        // rows, measured slower: the B slices of all panels no longer fit in L1.)
+        for block in 0..<blocks {
+            for panel in panels {
+                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
             }
         }
     }

@@ -1,6 +1,7 @@
-/// What happens to each output tile once its reduction is complete, while the tile is still in L1:
-/// `y = activation(acc + bias[column] + residual[row, column])`. Fusing here saves a full pass over the
-/// output per step (bias, the ResNet shortcut add, the activation).
+/// What happens to each output once its reduction is complete: `y = activation(acc + bias[column] +
+/// residual[row, column])`. Fusing it into the GEMM saves a full pass over the output per step (bias, the
+/// ResNet shortcut add, the activation). Full tiles with a linear or ReLU activation finish in registers
+/// (`tileFinish`); edge tiles and the other activations finish right after the store, still in L1 (`apply`).
 struct GemmEpilogue: @unchecked Sendable {
     /// One value per output column, or nil.
     var bias: UnsafePointer<Float>?
@@ -11,6 +12,18 @@ struct GemmEpilogue: @unchecked Sendable {
     var activation: Activation = .linear
 
     var isIdentity: Bool { bias == nil && residual == nil && activation == .linear }
+
+    /// Whether the whole epilogue can run in registers before the store (activation linear or ReLU).
+    var finishesInRegisters: Bool { activation == .linear || activation == .relu }
+
+    /// The in-register form for the full tile at (`row`, `column`), when the activation allows it;
+    /// nil when there is nothing to do or the activation must run after the store.
+    @inline(__always)
+    func tileFinish(row: Int, column: Int) -> TileFinish? {
+        guard !isIdentity, finishesInRegisters else { return nil }
+        return TileFinish(bias: bias.map { $0 + column }, residual: residual.map { $0 + (row &* residualStride &+ column) },
+                          residualStride: residualStride, rectify: activation == .relu)
+    }
 
     /// Finishes `rows` x `columns` outputs at `tile` (rows `stride` apart) whose top-left element is
     /// output element (`row`, `column`).

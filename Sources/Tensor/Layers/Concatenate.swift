@@ -27,9 +27,16 @@ public struct Concatenate: Sendable {
         return shape
     }
 
-    public func forward(_ inputs: [Tensor], into output: Tensor) throws {
-        try output.requireShape(outputShape(for: inputs), operation: "concatenate")
+    /// Copies `inputs` side by side into `output`; checks shapes in place (no arrays built per call).
+    public func forward<Inputs: Collection<Tensor>>(_ inputs: Inputs, into output: Tensor) throws {
         let axis = try resolvedAxis(rank: output.rank)
+        let fits = !inputs.isEmpty && inputs.allSatisfy { input in
+            input.rank == output.rank && (0..<output.rank).allSatisfy { $0 == axis || input.shape[$0] == output.shape[$0] }
+        } && inputs.reduce(0) { $0 + $1.shape[axis] } == output.shape[axis]
+        guard fits else {
+            throw TensorError.shapeMismatch(operation: "concatenate", detail: "\(inputs.map(\.shape)) do not join into \(output.shape) on axis \(self.axis)")
+        }
+        for input in inputs { try input.requireDistinct(from: output, operation: "concatenate") }
         let outer = output.shape[..<axis].reduce(1, *)
         let outputChunk = output.shape[axis...].reduce(1, *)
         var column = 0

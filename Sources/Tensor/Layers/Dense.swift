@@ -35,6 +35,7 @@ public struct Dense: Sendable {
               output.shape.dropLast() == input.shape.dropLast() else {
             throw TensorError.shapeMismatch(operation: "dense", detail: "input \(input.shape) (must end in \(inputUnits)), output \(output.shape) (must end in \(units))")
         }
+        try input.requireDistinct(from: output, operation: "dense")
         let rows = input.count / inputUnits
         let epilogue = GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) },
                                     activation: activation.isElementwise ? activation : .linear)

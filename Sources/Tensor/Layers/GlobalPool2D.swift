@@ -18,14 +18,22 @@ public struct GlobalPool2D: Sendable {
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        try output.requireShape(outputShape(for: input), operation: "global_pool2d")
         let image = try ImageShape(input, operation: "global_pool2d")
         let channels = image.channels, pixels = image.height * image.width
+        try input.requireDistinct(from: output, operation: "global_pool2d")
+        guard pixels > 0 else {
+            throw TensorError.shapeMismatch(operation: "global_pool2d", detail: "empty spatial extent in \(input.shape)")
+        }
+        if keepDimensions {
+            try ImageShape(batch: image.batch, height: 1, width: 1, channels: channels).require(output, operation: "global_pool2d")
+        } else if output.rank != 2 || output.shape[0] != image.batch || output.shape[1] != channels {
+            throw TensorError.shapeMismatch(operation: "global_pool2d", detail: "output is \(output.shape), expected [\(image.batch), \(channels)]")
+        }
         for n in 0..<image.batch {
             let target = output.pointer + n * channels
             let source = input.pointer + n * pixels * channels
             target.update(from: source, count: channels)
-            for pixel in 1..<max(pixels, 1) {
+            for pixel in 1..<pixels {
                 switch kind {
                 case .max: combineVectors(target, source + pixel * channels, count: channels) { $0.replacing(with: $1, where: $0 .< $1) }
                 case .average: combineVectors(target, source + pixel * channels, count: channels) { $0 + $1 }

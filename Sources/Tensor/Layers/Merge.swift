@@ -1,8 +1,8 @@
-/// Keras merge layers (`Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`), element-wise with
-/// broadcasting of size-1 dimensions. As in Keras, inputs of lower rank first gain size-1 axes right after
+/// Keras merge layers (`Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`), and the division the
+/// attention head's `Lambda(lambda x: x[0] / x[1])` computes, element-wise with broadcasting of size-1 dimensions. As in Keras, inputs of lower rank first gain size-1 axes right after
 /// the batch axis (`(N, C)` against `(N, H, W, C)` becomes `(N, 1, 1, C)`), then NumPy rules apply.
 public struct Merge: Sendable {
-    public enum Kind: Sendable { case add, subtract, multiply, average, maximum, minimum }
+    public enum Kind: Sendable { case add, subtract, multiply, divide, average, maximum, minimum }
 
     public let kind: Kind
 
@@ -11,8 +11,8 @@ public struct Merge: Sendable {
     /// The broadcast shape of `inputs`, or an error naming the incompatible shapes.
     public func outputShape(for inputs: [Tensor]) throws -> [Int] {
         guard inputs.count >= 2 else { throw TensorError.invalidArgument(operation: "merge", detail: "needs at least two inputs, got \(inputs.count)") }
-        if kind == .subtract, inputs.count != 2 {
-            throw TensorError.invalidArgument(operation: "merge", detail: "subtract takes exactly two inputs, got \(inputs.count)")
+        if kind == .subtract || kind == .divide, inputs.count != 2 {
+            throw TensorError.invalidArgument(operation: "merge", detail: "\(kind) takes exactly two inputs, got \(inputs.count)")
         }
         let rank = inputs.map(\.rank).max()!
         var shape = [Int](repeating: 1, count: rank)
@@ -30,12 +30,28 @@ public struct Merge: Sendable {
 
     /// Combines `inputs` left to right into `output` (Keras' order, so rounding matches). `output` may be the
     /// memory of the first or second input when that input already has the output shape, never of a later one.
-    public func forward(_ inputs: [Tensor], into output: Tensor) throws {
-        try output.requireShape(outputShape(for: inputs), operation: "merge")
-        try broadcastBinary(inputs[0], inputs[1], into: output, kind == .average ? .add : kind)
-        for input in inputs.dropFirst(2) {
-            try broadcastBinary(output, input, into: output, kind == .average ? .add : kind)
+    /// Checks shapes in place, without building arrays: it runs on every forward pass.
+    public func forward<Inputs: Collection<Tensor>>(_ inputs: Inputs, into output: Tensor) throws {
+        guard inputs.count >= 2, (kind != .subtract && kind != .divide) || inputs.count == 2,
+              inputs.allSatisfy({ $0.rank <= output.rank }) else {
+            throw TensorError.invalidArgument(operation: "merge", detail: "\(inputs.count) inputs of ranks \(inputs.map(\.rank)) into rank \(output.rank)")
         }
+        for axis in 0..<output.rank {
+            let broadcast = inputs.reduce(1) { max($0, Merge.alignedDimension($1.shape, rank: output.rank, axis: axis)) }
+            guard output.shape[axis] == broadcast,
+                  inputs.allSatisfy({ input in
+                      let dimension = Merge.alignedDimension(input.shape, rank: output.rank, axis: axis)
+                      return dimension == 1 || dimension == broadcast
+                  }) else {
+                throw TensorError.shapeMismatch(operation: "merge", detail: "cannot broadcast \(inputs.map(\.shape)) to \(output.shape)")
+            }
+        }
+        for input in inputs.dropFirst(2) { try input.requireDistinct(from: output, operation: "merge", role: "third or later input") }
+        let pairwise = kind == .average ? Kind.add : kind
+        var remaining = inputs.makeIterator()
+        let first = remaining.next()!, second = remaining.next()!
+        broadcastBinary(first, second, into: output, pairwise)
+        while let input = remaining.next() { broadcastBinary(output, input, into: output, pairwise) }
         if kind == .average {
             let count = Float(inputs.count)
             for i in 0..<output.count { output.pointer[i] /= count }
@@ -50,52 +66,73 @@ public struct Merge: Sendable {
 
     /// `shape` with size-1 axes inserted after the batch axis up to `rank` (Keras' merge rule).
     static func aligned(_ shape: [Int], rank: Int) -> [Int] {
-        guard shape.count < rank, let batch = shape.first else { return shape.isEmpty ? [Int](repeating: 1, count: rank) : shape }
-        return [batch] + [Int](repeating: 1, count: rank - shape.count) + shape.dropFirst()
+        (0..<rank).map { alignedDimension(shape, rank: rank, axis: $0) }
+    }
+
+    /// Dimension `axis` of `shape` once aligned to `rank`, without building the aligned shape.
+    @inline(__always)
+    static func alignedDimension(_ shape: [Int], rank: Int, axis: Int) -> Int {
+        let missing = rank - shape.count
+        if shape.isEmpty { return 1 }
+        if axis == 0 { return shape[0] }
+        return axis <= missing ? 1 : shape[axis - missing]
     }
 }
 
-/// `output = a (op) b` with broadcasting; `output` has the broadcast shape.
-private func broadcastBinary(_ a: Tensor, _ b: Tensor, into output: Tensor, _ kind: Merge.Kind) throws {
+/// `output = a (op) b` with broadcasting; `output` has the broadcast shape (checked by the caller).
+private func broadcastBinary(_ a: Tensor, _ b: Tensor, into output: Tensor, _ kind: Merge.Kind) {
     let rank = output.rank
-    let shapeA = Merge.aligned(a.shape, rank: rank), shapeB = Merge.aligned(b.shape, rank: rank)
-    // Element strides of each input in the output's index space; 0 along a broadcast axis.
-    var strideA = [Int](repeating: 0, count: rank), strideB = strideA
-    var runningA = 1, runningB = 1
-    for axis in stride(from: rank - 1, through: 0, by: -1) {
-        strideA[axis] = shapeA[axis] == 1 ? 0 : runningA
-        strideB[axis] = shapeB[axis] == 1 ? 0 : runningB
-        runningA *= shapeA[axis]
-        runningB *= shapeB[axis]
+    guard rank > 0 else {
+        combineRow(a.pointer, 0, b.pointer, 0, output.pointer, 1, kind)
+        return
     }
-    let inner = rank > 0 ? output.shape[rank - 1] : 1
-    let innerA = rank > 0 ? strideA[rank - 1] : 0, innerB = rank > 0 ? strideB[rank - 1] : 0
-    var index = [Int](repeating: 0, count: max(rank - 1, 0))
-    var offsetA = 0, offsetB = 0
-    var target = output.pointer
-    for _ in 0..<(inner > 0 ? output.count / inner : 0) {
-        let x = a.pointer + offsetA, y = b.pointer + offsetB
-        switch kind {
-        case .add: combineRow(x, innerA, y, innerB, target, inner) { $0 + $1 }
-        case .average: combineRow(x, innerA, y, innerB, target, inner) { $0 + $1 }
-        case .subtract: combineRow(x, innerA, y, innerB, target, inner) { $0 - $1 }
-        case .multiply: combineRow(x, innerA, y, innerB, target, inner) { $0 * $1 }
-        case .maximum: combineRow(x, innerA, y, innerB, target, inner) { $0.replacing(with: $1, where: $0 .< $1) }
-        case .minimum: combineRow(x, innerA, y, innerB, target, inner) { $0.replacing(with: $1, where: $1 .< $0) }
-        }
-        target += inner
-        // Advance the outer index (all axes but the last) like an odometer.
-        var axis = rank - 2
-        while axis >= 0 {
-            index[axis] += 1
-            offsetA += strideA[axis]
-            offsetB += strideB[axis]
-            if index[axis] < output.shape[axis] { break }
-            offsetA -= strideA[axis] * index[axis]
-            offsetB -= strideB[axis] * index[axis]
+    let inner = output.shape[rank - 1]
+    guard inner > 0 else { return }
+    // Element strides of each input in the output's index space (0 along a broadcast axis), and the odometer
+    // over the outer axes, on the stack.
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * rank) { scratch in
+        let strideA = scratch.baseAddress!, strideB = strideA + rank, index = strideB + rank
+        var runningA = 1, runningB = 1
+        for axis in stride(from: rank - 1, through: 0, by: -1) {
+            let dimensionA = Merge.alignedDimension(a.shape, rank: rank, axis: axis)
+            let dimensionB = Merge.alignedDimension(b.shape, rank: rank, axis: axis)
+            strideA[axis] = dimensionA == 1 ? 0 : runningA
+            strideB[axis] = dimensionB == 1 ? 0 : runningB
+            runningA *= dimensionA
+            runningB *= dimensionB
             index[axis] = 0
-            axis -= 1
         }
+        var offsetA = 0, offsetB = 0
+        var target = output.pointer
+        for _ in 0..<(output.count / inner) {
+            combineRow(a.pointer + offsetA, strideA[rank - 1], b.pointer + offsetB, strideB[rank - 1], target, inner, kind)
+            target += inner
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                offsetA += strideA[axis]
+                offsetB += strideB[axis]
+                if index[axis] < output.shape[axis] { break }
+                offsetA -= strideA[axis] * index[axis]
+                offsetB -= strideB[axis] * index[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+}
+
+/// One output row of `kind`.
+@inline(__always)
+private func combineRow(_ x: UnsafePointer<Float>, _ strideX: Int, _ y: UnsafePointer<Float>, _ strideY: Int,
+                        _ target: UnsafeMutablePointer<Float>, _ count: Int, _ kind: Merge.Kind) {
+    switch kind {
+    case .add, .average: combineRow(x, strideX, y, strideY, target, count) { $0 + $1 }
+    case .subtract: combineRow(x, strideX, y, strideY, target, count) { $0 - $1 }
+    case .multiply: combineRow(x, strideX, y, strideY, target, count) { $0 * $1 }
+    case .divide: combineRow(x, strideX, y, strideY, target, count) { $0 / $1 }
+    case .maximum: combineRow(x, strideX, y, strideY, target, count) { $0.replacing(with: $1, where: $0 .< $1) }
+    case .minimum: combineRow(x, strideX, y, strideY, target, count) { $0.replacing(with: $1, where: $1 .< $0) }
     }
 }
 

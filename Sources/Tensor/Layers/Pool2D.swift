@@ -35,7 +35,9 @@ public struct Pool2D: Sendable {
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
         let (image, geometry) = try geometry(input)
-        try output.requireShape([image.batch, geometry.rows.output, geometry.columns.output, image.channels], operation: "pool2d")
+        try ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: image.channels)
+            .require(output, operation: "pool2d")
+        try input.requireDistinct(from: output, operation: "pool2d")
         let channels = image.channels
         var target = output.pointer
         for n in 0..<image.batch {

@@ -15,9 +15,11 @@ public struct ZeroPadding2D: Sendable {
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        try output.requireShape(outputShape(for: input), operation: "zero_padding2d")
         let image = try ImageShape(input, operation: "zero_padding2d")
         let outputWidth = image.width + left + right, outputHeight = image.height + top + bottom
+        try ImageShape(batch: image.batch, height: outputHeight, width: outputWidth, channels: image.channels)
+            .require(output, operation: "zero_padding2d")
+        try input.requireDistinct(from: output, operation: "zero_padding2d")
         let rowLength = image.width * image.channels
         output.pointer.update(repeating: 0, count: output.count)
         for n in 0..<image.batch {

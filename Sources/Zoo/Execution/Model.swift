@@ -125,11 +125,15 @@ public final class Model {
         guard inputs.count == graph.inputs.count else {
             throw ModelError("the model takes \(graph.inputs.count) input(s) (\(graph.inputs.joined(separator: ", "))), got \(inputs.count)")
         }
-        for (index, (input, expected)) in zip(inputs, inputShapes).enumerated() {
+        for (index, (input, declared)) in zip(inputs, inputShapes).enumerated() {
+            // An image input may come at any height and width, as Keras allows when it rebuilds a
+            // model for another size: the channels must match, and a layer whose weights fix the
+            // size (a Dense after Flatten) refuses a different one when it runs.
+            let expected = declared.count == 3 ? [nil, nil, declared[2]] : declared
             let fits = input.rank == expected.count + 1
                 && zip(input.shape.dropFirst(), expected).allSatisfy { actual, wanted in wanted.map { $0 == actual } ?? true }
             guard fits, input.shape.first ?? 0 > 0 else {
-                let wanted = "(N, " + expected.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + ")"
+                let wanted = "(N, " + declared.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + ")"
                 throw ModelError("input '\(graph.inputs[index])' must be \(wanted), got \(input.shape)")
             }
         }

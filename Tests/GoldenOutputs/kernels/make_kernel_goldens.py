@@ -75,6 +75,9 @@ conv_case("conv_same_k3_large_magnitude", (1, 12, 11, 48), 16, (3, 3), input_sca
 conv_case("conv_same_k2_s3_even_kernel", (1, 16, 17, 32), 8, (2, 2), strides=(3, 3))
 conv_case("conv_same_k3_softmax_no_bias", (1, 7, 9, 32), 10, (3, 3), activation="softmax", use_bias=False)
 conv_case("conv_valid_k3_s1_224_c64", (1, 56, 56, 64), 64, (3, 3), padding="valid", activation="relu")
+# The attention head: 1x1 convolutions down to a single sigmoid channel, and a bias-free fan-out from it.
+conv_case("conv_1x1_c16_to_1_sigmoid", (1, 16, 16, 16), 1, (1, 1), padding="valid", activation="sigmoid")
+conv_case("conv_1x1_c1_to_512_no_bias", (1, 16, 16, 1), 512, (1, 1), use_bias=False)
 
 
 # --- Dense --------------------------------------------------------------------------------------------
@@ -182,6 +185,11 @@ merge_case("subtract_broadcast_both", "subtract", [(2, 5, 1, 3), (2, 1, 6, 3)])
 merge_case("average_three", "average", [(2, 3, 4, 17), (2, 3, 4, 17), (2, 3, 4, 17)])
 merge_case("maximum_broadcast", "maximum", [(2, 3, 4, 17), (2, 3, 4, 1)])
 merge_case("minimum_same", "minimum", [(2, 3, 4, 17), (2, 3, 4, 17)])
+
+# The attention head's Lambda(lambda x: x[0] / x[1]) on pooled features (denominators kept away from 0).
+numerator, denominator = uniform((2, 512), 3.0), rng.uniform(0.05, 1.0, size=(2, 1)).astype(np.float32)
+save("divide_broadcast", "merge", {"kind": "divide"}, {"x0": numerator, "x1": denominator},
+     keras.ops.convert_to_numpy(keras.ops.divide(numerator, denominator)))
 
 for case, axis, shapes in (("concatenate_channels", -1, [(2, 4, 5, 3), (2, 4, 5, 16), (2, 4, 5, 1)]),
                            ("concatenate_axis1", 1, [(2, 1, 5, 3), (2, 4, 5, 3)])):

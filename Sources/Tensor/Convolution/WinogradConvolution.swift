@@ -1,0 +1,212 @@
+/// Winograd F(2x2, 3x3) for 3x3 stride-1 undilated convolutions: each 2x2 block of outputs comes from a
+/// 4x4 input tile with 16 multiplications per (input, output) channel pair instead of 36, so the GEMM work
+/// drops 2.25x. Per tile `V = Bt d B`; per channel pair the weights become `U = G g Gt` (once, at load);
+/// the 16 positions of the 4x4 tile are 16 independent GEMMs `M[xi] = V[xi] x U[xi]` over
+/// (tiles, in) x (in, out); then `Y = At M A` gives the outputs, and the usual epilogue finishes them.
+///
+/// The input is processed in blocks of tiles small enough that one position's V and M stay in L2, so the
+/// transformed data never goes out to DRAM (a whole-image transform would triple the memory traffic of
+/// the early VGG layers). The transforms only add, subtract and halve, so rounding stays within a few ulps
+/// of the direct convolution's (normalised error around 1e-6 against TensorFlow).
+enum WinogradF2x3 {
+    /// `U[xi] = (G g Gt)[xi]` for every (in, out) pair, packed as 16 `(in, out)` matrices.
+    static func transformWeights(_ kernel: Tensor) -> [PackedMatrix] {
+        let inputs = kernel.shape[2], outputs = kernel.shape[3]
+        let pairs = inputs * outputs
+        let transformed = TensorStorage(capacity: 16 * pairs)
+        let g = kernel.pointer
+        // G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]] turns 3 taps into 4 values.
+        @inline(__always) func expand(_ x0: Float, _ x1: Float, _ x2: Float) -> (Float, Float, Float, Float) {
+            (x0, (x0 + x1 + x2) * 0.5, (x0 - x1 + x2) * 0.5, x2)
+        }
+        for pair in 0..<pairs {
+            @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { g[(i * 3 + j) * pairs + pair] }
+            // G g: each kernel column expanded to 4 rows; then (G g) Gt: each of those rows expanded to 4 columns.
+            let column0 = expand(tap(0, 0), tap(1, 0), tap(2, 0))
+            let column1 = expand(tap(0, 1), tap(1, 1), tap(2, 1))
+            let column2 = expand(tap(0, 2), tap(1, 2), tap(2, 2))
+            @inline(__always) func storeRow(_ i: Int, _ values: (Float, Float, Float, Float)) {
+                transformed.base[(i * 4) * pairs + pair] = values.0
+                transformed.base[(i * 4 + 1) * pairs + pair] = values.1
+                transformed.base[(i * 4 + 2) * pairs + pair] = values.2
+                transformed.base[(i * 4 + 3) * pairs + pair] = values.3
+            }
+            storeRow(0, expand(column0.0, column1.0, column2.0))
+            storeRow(1, expand(column0.1, column1.1, column2.1))
+            storeRow(2, expand(column0.2, column1.2, column2.2))
+            storeRow(3, expand(column0.3, column1.3, column2.3))
+        }
+        return (0..<16).map { PackedMatrix(rows: inputs, columns: outputs, source: transformed.base + $0 * pairs, sourceStride: outputs) }
+    }
+
+    /// How many tiles one task transforms and multiplies at a time.
+    static func tilesPerBlock(tiles: Int, inputs: Int, outputs: Int, workers: Int) -> Int {
+        // One position's V (tiles x in) and M (tiles x out) within 256 KB of L2, and enough blocks for every worker.
+        let fitting = min(max((256 * 1024 / ((inputs + outputs) * MemoryLayout<Float>.stride)) / GemmTile.rows * GemmTile.rows, GemmTile.rows),
+                          GemmTile.maxBlockRows)
+        return max(min(fitting, roundUp((tiles + workers - 1) / workers, to: GemmTile.rows)), GemmTile.rows)
+    }
+
+    static func forward(input: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, weights: [PackedMatrix],
+                        output: UnsafeMutablePointer<Float>, epilogue: GemmEpilogue, workspace: Workspace) {
+        let inputs = image.channels, outputs = weights[0].columns
+        let outputHeight = geometry.rows.output, outputWidth = geometry.columns.output
+        let tileRows = (outputHeight + 1) / 2, tileColumns = (outputWidth + 1) / 2
+        let tiles = image.batch * tileRows * tileColumns
+        let workers = Parallelism.workers
+        let blockTiles = tilesPerBlock(tiles: tiles, inputs: inputs, outputs: outputs, workers: workers)
+        let tasks = (tiles + blockTiles - 1) / blockTiles
+        // The GEMM scratch depends only on the operand's depth blocking: size it with a stand-in for V.
+        let gemmBytes = RowBlockScratch(MatrixOperand(base: input, rows: blockTiles, depth: inputs, stride: inputs), blockRows: blockTiles).bytes
+        let vFloats = 16 * blockTiles * inputs, mFloats = 16 * blockTiles * outputs
+        let workerBytes = roundUp((vFloats + mFloats) * MemoryLayout<Float>.stride, to: 64) + gemmBytes
+        let scratch = SendableRawPointer(workspace.reserve(bytes: workerBytes * min(workers, tasks)))
+        let outputPointer = SendablePointer(output)
+        let source = SendablePointer(UnsafeMutablePointer(mutating: input))  // only read
+
+        runTasks(tasks, workers: workers) { worker, task in
+            let base = scratch.pointer + worker * workerBytes
+            let v = base.assumingMemoryBound(to: Float.self)
+            let m = v + vFloats
+            let gemmScratch = base + roundUp((vFloats + mFloats) * MemoryLayout<Float>.stride, to: 64)
+            let firstTile = task * blockTiles
+            let count = min(blockTiles, tiles - firstTile)
+
+            // Input transform: V[xi][t][c] = (Bt d B)[xi] with Bt = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+            forEachTile(firstTile..<firstTile + count, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
+                let input = UnsafePointer(source.pointer)
+                let top = geometry.rows.inputIndex(output: 2 * tileRow, tap: 0)
+                let left = geometry.columns.inputIndex(output: 2 * tileColumn, tap: 0)
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 16) { pixels in
+                    for i in 0..<4 {
+                        for j in 0..<4 {
+                            let row = top + i, column = left + j
+                            pixels[i * 4 + j] = row >= 0 && row < image.height && column >= 0 && column < image.width
+                                ? input + ((n * image.height + row) * image.width + column) * inputs : nil
+                        }
+                    }
+                    var channel = 0
+                    while channel < inputs {
+                        let lanes = min(16, inputs - channel)
+                        let transformed = v + local * inputs + channel
+                        inputTransform(load: { pixels[$0].map { loadVector($0 + channel, lanes: lanes) } ?? .zero },
+                                       store: { storeVector($1, transformed + $0 * blockTiles * inputs, lanes: lanes) })
+                        channel += 16
+                    }
+                }
+            }
+
+            // The 16 GEMMs M[xi] = V[xi] x U[xi], each on this thread with the register-tile kernel.
+            for position in 0..<16 {
+                let operand = MatrixOperand(base: v + position * blockTiles * inputs, rows: count, depth: inputs, stride: inputs)
+                multiplyRowBlock(operand, weights[position], rows: 0..<count, panels: 0..<weights[position].panelCount,
+                                 output: m + position * blockTiles * outputs, outputStride: outputs, epilogue: GemmEpilogue(),
+                                 scratch: gemmScratch)
+            }
+
+            // Output transform Y = At M A with At = [[1,1,1,0],[0,1,-1,-1]], then bias/residual/activation
+            // (in registers for linear and ReLU, like the GEMM tiles).
+            forEachTile(firstTile..<firstTile + count, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
+                var channel = 0
+                while channel < outputs {
+                    let lanes = min(16, outputs - channel)
+                    let products = m + local * outputs + channel
+                    outputTransform(load: { loadVector(products + $0 * blockTiles * outputs, lanes: lanes) }) { i, j, value in
+                        if 2 * tileRow + i < outputHeight && 2 * tileColumn + j < outputWidth {
+                            let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j
+                            var value = value
+                            if let fused = epilogue.tileFinish(row: pixel, column: channel) {
+                                if let bias = fused.bias { value += loadVector(bias, lanes: lanes) }
+                                if let residual = fused.residual { value += loadVector(residual, lanes: lanes) }
+                                if fused.rectify { value = value.replacing(with: 0, where: value .< 0) }
+                            }
+                            storeVector(value, outputPointer.pointer + pixel * outputs + channel, lanes: lanes)
+                        }
+                    }
+                    channel += 16
+                }
+                // Activations other than ReLU run over each finished output pixel instead.
+                guard !epilogue.finishesInRegisters else { return }
+                for i in 0..<2 where 2 * tileRow + i < outputHeight {
+                    for j in 0..<2 where 2 * tileColumn + j < outputWidth {
+                        let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j
+                        epilogue.apply(to: outputPointer.pointer + pixel * outputs, stride: outputs, row: pixel, rows: 1, column: 0, columns: outputs)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body(local, n, tileRow, tileColumn)` for the tiles of `range`, `local` counting from 0.
+    @inline(__always)
+    private static func forEachTile(_ range: Range<Int>, tileRows: Int, tileColumns: Int, _ body: (Int, Int, Int, Int) -> Void) {
+        let (n, within) = range.lowerBound.quotientAndRemainder(dividingBy: tileRows * tileColumns)
+        var (image, (row, column)) = (n, within.quotientAndRemainder(dividingBy: tileColumns))
+        for local in 0..<range.count {
+            body(local, image, row, column)
+            column += 1
+            if column == tileColumns {
+                column = 0
+                row += 1
+                if row == tileRows { row = 0; image += 1 }
+            }
+        }
+    }
+}
+
+/// `Bt d B` for one 4x4 tile of 16-channel vectors, `load(i*4 + j)` giving `d[i][j]` and `store(xi, value)`
+/// receiving position `xi` of the result. Written out so every value stays in a register.
+@inline(__always)
+private func inputTransform(load: (Int) -> SIMD16<Float>, store: (Int, SIMD16<Float>) -> Void) {
+    // Bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], applied to columns, then rows.
+    @inline(__always) func bt(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, _ x3: SIMD16<Float>)
+        -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) { (x0 - x2, x1 + x2, x2 - x1, x1 - x3) }
+    let (t00, t10, t20, t30) = bt(load(0), load(4), load(8), load(12))
+    let (t01, t11, t21, t31) = bt(load(1), load(5), load(9), load(13))
+    let (t02, t12, t22, t32) = bt(load(2), load(6), load(10), load(14))
+    let (t03, t13, t23, t33) = bt(load(3), load(7), load(11), load(15))
+    @inline(__always) func storeRow(_ row: Int, _ t: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)) {
+        store(row * 4, t.0); store(row * 4 + 1, t.1); store(row * 4 + 2, t.2); store(row * 4 + 3, t.3)
+    }
+    storeRow(0, bt(t00, t01, t02, t03))
+    storeRow(1, bt(t10, t11, t12, t13))
+    storeRow(2, bt(t20, t21, t22, t23))
+    storeRow(3, bt(t30, t31, t32, t33))
+}
+
+/// `At M A` for one 4x4 tile of 16-channel vectors, `load(xi)` giving `M[xi]`; `store(i, j, value)` receives
+/// output (i, j) of the 2x2 block.
+@inline(__always)
+private func outputTransform(load: (Int) -> SIMD16<Float>, store: (Int, Int, SIMD16<Float>) -> Void) {
+    // At = [[1, 1, 1, 0], [0, 1, -1, -1]], applied to columns, then rows.
+    @inline(__always) func at(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, _ x3: SIMD16<Float>)
+        -> (SIMD16<Float>, SIMD16<Float>) { (x0 + x1 + x2, x1 - x2 - x3) }
+    let (s00, s10) = at(load(0), load(4), load(8), load(12))
+    let (s01, s11) = at(load(1), load(5), load(9), load(13))
+    let (s02, s12) = at(load(2), load(6), load(10), load(14))
+    let (s03, s13) = at(load(3), load(7), load(11), load(15))
+    let (y00, y01) = at(s00, s01, s02, s03)
+    let (y10, y11) = at(s10, s11, s12, s13)
+    store(0, 0, y00); store(0, 1, y01); store(1, 0, y10); store(1, 1, y11)
+}
+
+/// The first `lanes` floats at `pointer` (the rest zero): channel counts need not be multiples of 16.
+@inline(__always)
+private func loadVector(_ pointer: UnsafePointer<Float>, lanes: Int) -> SIMD16<Float> {
+    if lanes == 16 { return load16(pointer) }
+    var vector = SIMD16<Float>.zero
+    for lane in 0..<lanes { vector[lane] = pointer[lane] }
+    return vector
+}
+
+@inline(__always)
+private func loadVector(_ pointer: UnsafeMutablePointer<Float>, lanes: Int) -> SIMD16<Float> {
+    loadVector(UnsafePointer(pointer), lanes: lanes)
+}
+
+/// Stores the first `lanes` floats of `vector` at `pointer`.
+@inline(__always)
+private func storeVector(_ vector: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, lanes: Int) {
+    if lanes == 16 { return store16(vector, pointer) }
+    for lane in 0..<lanes { pointer[lane] = vector[lane] }
+}
