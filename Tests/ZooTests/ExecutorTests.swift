@@ -87,8 +87,11 @@ import Zoo
         let path = try convert("tiny_convs", into: scratch)
         let file = try SafetensorsFile(path: path)
         let model = try Model(file: file)
-        expectError(containing: "input 'input_1' must be (N, 15, 15, 3), got [1, 16, 15, 3]") {
-            _ = try model.run([Tensor(shape: [1, 16, 15, 3])])
+        expectError(containing: "input 'input_1' must be (N, 15, 15, 3), got [1, 15, 15, 4]") {
+            _ = try model.run([Tensor(shape: [1, 15, 15, 4])])
+        }
+        expectError(containing: "the model takes 1 input(s) (input_1), got 2") {
+            _ = try model.run([Tensor(shape: [1, 15, 15, 3]), Tensor(shape: [1, 15, 15, 3])])
         }
         expectError(containing: "unknown architecture 'vgg17'") { _ = try Model(architecture: "vgg17", file: file) }
         expectError(containing: "no tensor 'block1_conv1/kernel'") { _ = try Model(architecture: "vgg16", file: file) }

@@ -13,8 +13,9 @@ public final class Model {
     public enum Mode: String, Sendable, CaseIterable {
         /// Every Keras layer is a step of its own, so `activations` can return each layer's output.
         case layerByLayer = "layer-by-layer"
-        /// Convolutions absorb the BatchNormalization, residual add and activation after them, and values
-        /// live in a preplanned arena: the fast path, equal to `layerByLayer` within float rounding.
+        /// Convolutions absorb the BatchNormalization, residual add and activation after them, 3x3 ones use
+        /// Winograd, and values live in a preplanned arena: the fast path, equal to `layerByLayer` within
+        /// float rounding.
         case fused
     }
 
@@ -33,7 +34,7 @@ public final class Model {
     /// Compiles `graph` with weights from `weights` (names `<layer>/<weight>`, Keras layouts).
     public init(graph: ModelGraph, weights: some WeightSource, mode: Mode = .fused, fault: EngineFault? = nil,
                 preprocess: String? = nil, weightDType: String? = nil) throws {
-        let compiler = LayerCompiler(weights: weights, fault: fault)
+        let compiler = LayerCompiler(weights: weights, fault: fault, winograd: mode == .fused)
         let plans = try StepPlanner.plan(graph, fuse: mode == .fused)
         let steps = try plans.map { (plan: $0, kernel: try compiler.compile($0)) }
         self.graph = graph
@@ -89,8 +90,9 @@ public final class Model {
         try check(inputs)
         switch mode {
         case .fused: return try executor.planned(inputs)
-        case .layerByLayer: return try executor.keepingAll(inputs).enumerated()
-            .filter { executor.outputSteps.contains($0.offset) }.map(\.element)
+        case .layerByLayer:
+            let values = try executor.keepingAll(inputs)
+            return executor.outputSteps.map { values[$0] }
         }
     }
 

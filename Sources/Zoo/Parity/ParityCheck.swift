@@ -4,7 +4,7 @@ import Tensor
 /// A model run on every golden input and compared with Keras layer by layer (DESIGN.md, "Golden
 /// activations"): a layer fails when its normalised error exceeds the tolerance; the first failing layer
 /// is the first whose inputs all pass and whose output fails (where the bug is, not where it spread);
-/// and the final prediction must agree (argmax per input) on every case.
+/// and the final prediction must agree (argmax per input) on every case, for class-vector outputs.
 public struct ParityCheck: Sendable {
     public struct CaseResult: Sendable {
         public let name: String
@@ -82,9 +82,11 @@ public struct ParityCheck: Sendable {
         return ParityCheck(tolerance: tolerance, cases: results)
     }
 
-    /// Per batch item, the index of the largest value of each flattened output (the class, for a classifier).
+    /// Per batch item, the predicted class of a class-vector output `(N, classes)`. A feature-map output
+    /// (a model without its top) predicts nothing: its position of the maximum can flip between near-equal
+    /// activations, so it is judged by its per-layer error alone.
     private static func argmaxAgreement(output: String, zoo: Tensor, keras: Tensor) -> [ArgmaxAgreement] {
-        guard zoo.shape == keras.shape, let batch = zoo.shape.first, batch > 0 else { return [] }
+        guard zoo.rank == 2, zoo.shape == keras.shape, let batch = zoo.shape.first, batch > 0 else { return [] }
         let length = zoo.count / batch
         func argmax(_ tensor: Tensor, _ item: Int) -> Int {
             let values = tensor.pointer + item * length

@@ -2,12 +2,13 @@
 /// separates a reordered float32 sum from a real bug. Reduced-precision weights perturb every layer by
 /// their rounding, and the perturbation accumulates with depth, so the tolerance has to admit it.
 ///
-/// Measured over every model of the reference set (k3.keras converted with `--dtype`, every golden case),
-/// the worst layer's normalised error was 6.5e-3 for F16 (VGG16's softmax on the image case) and 1.7e-2
-/// for BF16 (ResNet50's conv4 BatchNormalizations); the defaults keep a margin of about 3x. Two places
-/// amplify weight rounding far beyond that and need an explicit `--tolerance`: a 1000-way softmax over
-/// near one-hot logits (VGG16 BF16, image case: 0.33) and a sigmoid fed inputs scaled by 1000 (the tiny
-/// convolution model's `large` case: 0.11 F16, 0.84 BF16). The argmax agreed on every input throughout.
+/// Measured over every full-size model of the reference set (k3.keras converted with `--dtype`, golden
+/// cases normal, image and odd), the worst layer's normalised error was 2.7e-3 for F16 and 1.9e-2 for
+/// BF16 (ResNet50's conv4 stage in both); the tiny models stay below 5e-3 (F16) and 2.1e-2 (BF16). The
+/// defaults keep a margin of 2.5x or more. Sigmoids amplify rounding where their inputs are large and
+/// need an explicit `--tolerance`: the tiny convolution model's sigmoid layer (1.5e-2 F16, 0.22 BF16)
+/// and the tiny merge model's one-channel sigmoid mask (0.15 BF16). The predicted class agreed on every
+/// input throughout.
 public enum ParityTolerance {
     public static let float32 = 1e-4
     public static let float16 = 2e-2
@@ -24,8 +25,8 @@ public enum ParityTolerance {
     /// Why the default is what it is, for the report header.
     public static func justification(forWeights dtype: String?) -> String {
         switch defaultValue(forWeights: dtype) {
-        case bfloat16: return "BF16 weights: measured worst layer 1.7e-2 over the reference set, margin 3x"
-        case float16: return "F16 weights: measured worst layer 6.5e-3 over the reference set, margin 3x"
+        case bfloat16: return "BF16 weights: measured worst layer 1.9e-2 over the reference models, margin 2.5x"
+        case float16: return "F16 weights: measured worst layer 2.7e-3 over the reference models, margin 7x"
         default: return "float32, DESIGN.md"
         }
     }

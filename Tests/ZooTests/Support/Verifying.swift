@@ -6,8 +6,18 @@ enum Verifying {
     /// The full-size models of the reference set (in the cache), with and without top and the notebooks'.
     static let fullSizeModels = ["vgg16", "vgg16_notop", "vgg19", "vgg19_notop", "resnet50", "resnet50_notop",
                                  "tb_vgg16", "tb_vgg19", "tb_attention_vgg16", "melanoma_resnet50"]
-    /// The cases the full-size models are verified on: the others cost CI time and add no layer kinds.
-    static let fullSizeCases = "normal,image"
+    /// The cases a full-size model is verified on, comma-separated: `normal`, `image` and, where the golden
+    /// set has it, `odd` (TensorFlow's uneven 'same' padding on a real architecture). `large` adds CI time
+    /// and no layer kind, so it is left to `zoo verify` run by hand.
+    static func fullSizeCases(_ model: String) throws -> String {
+        struct Listing: Decodable { let model: String; let cases: [String] }
+        let index = try TestEnvironment.goldenActivations().appendingPathComponent("activations.json")
+        let listing = try JSONDecoder().decode([Listing].self, from: Data(contentsOf: index))
+        guard let cases = listing.first(where: { $0.model == model })?.cases else {
+            throw TestEnvironment.Missing(description: "\(index.path) lists no model '\(model)': rerun scripts/golden-activations.sh")
+        }
+        return cases.filter { ["normal", "image", "odd"].contains($0) }.joined(separator: ",")
+    }
 
     static func verify(_ model: String, golden: String, arguments: [String] = [], fault: String? = nil) throws -> TestEnvironment.Result {
         try TestEnvironment.run(TestEnvironment.zooBinary(), ["verify", model, "--golden", golden] + arguments,
