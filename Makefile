@@ -26,7 +26,7 @@ test: deps
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
 
 # The main job. Until the fine-tuning suite (Bench) lands: conversion and input-pipeline speed.
-bench: convert-bench data-bench
+bench: convert-bench data-bench latency-bench
 
 # Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
 convert-bench: build
