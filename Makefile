@@ -25,7 +25,7 @@ test: deps
 	swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
 
-# The main job. Until the fine-tuning suite (Bench) lands: conversion and input-pipeline speed.
+# The main job. Until the fine-tuning suite (Bench) lands: conversion, input pipeline and inference latency.
 bench: convert-bench data-bench latency-bench
 
 # Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
