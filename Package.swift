@@ -42,10 +42,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
-        .target(name: "Bench", dependencies: [
-            "Zoo", "CImageCodecs",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "Bench", dependencies: ["Zoo", "Converter", "CImageCodecs"]),
         .executableTarget(name: "ZooCLI", dependencies: [
             "Converter", "Zoo", "Bench", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

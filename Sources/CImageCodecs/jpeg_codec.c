@@ -43,6 +43,17 @@ static void on_message(j_common_ptr codec, int level) {
     codec->err->num_warnings++;
 }
 
+// Routes libjpeg's errors and warnings to `errors` (and its longjmp) instead of stderr and exit().
+static struct jpeg_error_mgr *install_errors(error_context *errors, char *message, size_t message_size) {
+    struct jpeg_error_mgr *manager = jpeg_std_error(&errors->base);
+    errors->base.error_exit = on_error;
+    errors->base.emit_message = on_message;
+    errors->message = message;
+    errors->message_size = message_size;
+    errors->status = ZOO_CODEC_CORRUPT;
+    return manager;
+}
+
 int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, void *pixels, size_t pixels_size,
                     zoo_image *image, char *message, size_t message_size) {
     memset(image, 0, sizeof *image);
@@ -53,12 +64,7 @@ int zoo_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, void 
     }
     struct jpeg_decompress_struct codec;
     error_context errors;
-    codec.err = jpeg_std_error(&errors.base);
-    errors.base.error_exit = on_error;
-    errors.base.emit_message = on_message;
-    errors.message = message;
-    errors.message_size = message_size;
-    errors.status = ZOO_CODEC_CORRUPT;
+    codec.err = install_errors(&errors, message, message_size);
     if (setjmp(errors.jump)) {
         jpeg_destroy_decompress(&codec);
         return errors.status;
@@ -169,12 +175,7 @@ int zoo_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int 
 
     struct jpeg_compress_struct codec;
     error_context errors;
-    codec.err = jpeg_std_error(&errors.base);
-    errors.base.error_exit = on_error;
-    errors.base.emit_message = on_message;
-    errors.message = message;
-    errors.message_size = message_size;
-    errors.status = ZOO_CODEC_CORRUPT;
+    codec.err = install_errors(&errors, message, message_size);
     if (setjmp(errors.jump)) {
         jpeg_destroy_compress(&codec);
         zoo_buffer_free(output);

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 import Converter
 import Foundation
 import Zoo
@@ -33,10 +34,12 @@ struct ConvertCommand: ParsableCommand {
             if let architecture {
                 request.architecture = (architecture.name, architecture.graph, architecture.entry?.parameters)
             }
-            let bar = quiet ? nil : ProgressLine("converting \((input as NSString).lastPathComponent)", unit: "MB")
+            var bar: ProgressReporter?
             let summary = try Conversion.run(request) { progress in
-                bar?.update(done: Double(progress.bytesDone) / 1e6, total: Double(progress.bytesTotal) / 1e6,
-                            detail: "\(progress.tensorsDone)/\(progress.tensorsTotal) tensors")
+                guard !quiet else { return }
+                bar = bar ?? ProgressReporter("converting \((input as NSString).lastPathComponent)",
+                                              total: progress.bytesTotal / 1_000_000, unit: "MB")
+                bar?.report(done: progress.bytesDone / 1_000_000)
             }
             print("\(outputPath): \(summary.tensors) tensors, \(summary.parameters.formatted()) parameters, "
                   + "\(summary.outputBytes.formatted()) bytes (\(storage.rawValue), \(summary.format.rawValue), weights matched \(summary.strategy.rawValue))")

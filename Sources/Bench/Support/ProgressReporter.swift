@@ -1,39 +1,52 @@
 import Foundation
 
-/// Progress for long work, on standard error: "hashing: 120/800 (15%) 41.2/s, ETA 0:16".
-/// Thread-safe; prints at most every half second, and once more when finished.
+/// Progress for long work, on standard error: "hashing: 120/800 (15%) 41.2/s, ETA 0:16", or with a
+/// unit "converting: 120/553 MB (21%) 410.2 MB/s, ETA 0:01". Thread-safe; prints at most every half
+/// second, and once more when finished.
 public final class ProgressReporter: @unchecked Sendable {
     private let label: String
     private let total: Int
+    private let unit: String
     private let write: @Sendable (String) -> Void
     private let start = Date()
     private let lock = NSLock()
     private var done = 0
     private var lastPrinted = Date.distantPast
+    private var finished = false
 
     /// `write` receives each line; the default writes to standard error.
-    public init(_ label: String, total: Int, write: @escaping @Sendable (String) -> Void = ProgressReporter.standardError) {
+    public init(_ label: String, total: Int, unit: String = "",
+                write: @escaping @Sendable (String) -> Void = ProgressReporter.standardError) {
         self.label = label
         self.total = total
+        self.unit = unit
         self.write = write
     }
 
-    public func advance(by count: Int = 1) {
+    public func advance(by count: Int = 1) { update { $0 += count } }
+
+    /// Sets how much is done, for work measured as a running total (bytes written so far).
+    public func report(done value: Int) { update { $0 = value } }
+
+    private func update(_ change: (inout Int) -> Void) {
         let line: String? = lock.withLock {
-            done += count
+            change(&done)
             let now = Date()
-            guard done == total || now.timeIntervalSince(lastPrinted) >= 0.5 else { return nil }
+            let finishing = done >= total && !finished
+            guard finishing || (!finished && now.timeIntervalSince(lastPrinted) >= 0.5) else { return nil }
+            finished = finished || finishing
             lastPrinted = now
-            return ProgressReporter.line(label: label, done: done, total: total, seconds: now.timeIntervalSince(start))
+            return ProgressReporter.line(label: label, done: done, total: total, unit: unit, seconds: now.timeIntervalSince(start))
         }
         if let line { write(line) }
     }
 
-    static func line(label: String, done: Int, total: Int, seconds: Double) -> String {
+    static func line(label: String, done: Int, total: Int, unit: String = "", seconds: Double) -> String {
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let percent = total > 0 ? 100 * done / total : 100
         let eta = rate > 0 ? clock(Double(total - done) / rate) : "?"
-        return "\(label): \(done)/\(total) (\(percent)%) \(String(format: "%.1f", rate))/s, ETA \(eta)"
+        let units = unit.isEmpty ? "" : " \(unit)"
+        return "\(label): \(done)/\(total)\(units) (\(percent)%) \(String(format: "%.1f", rate))\(units)/s, ETA \(eta)"
     }
 
     static func clock(_ seconds: Double) -> String {

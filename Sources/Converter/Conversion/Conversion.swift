@@ -63,7 +63,9 @@ public enum Conversion {
                                   + "name its architecture with --arch (\(request.knownArchitectures.joined(separator: ", ")), or a Keras config .json)")
         }
         // v3 files without layer names are matched through the paths their config implies.
-        let v3Paths = request.architecture == nil ? try checkpoint.modelConfig.map { try KerasConfigImporter(file: request.input).v3Paths(json: $0) } : nil
+        let unnamed = checkpoint.groups.contains { $0.name == nil }
+        let v3Paths = unnamed && request.architecture == nil
+            ? try checkpoint.modelConfig.map { try KerasConfigImporter(file: request.input).v3Paths(json: $0) } : nil
         let matches = try WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: graphName, v3Paths: v3Paths ?? [:]).matches()
         if let expected = request.architecture?.parameters, expected != graph.parameterCount {
             throw ConversionError(file: request.input, "\(graphName) has \(graph.parameterCount) parameters, Keras' has \(expected)")
@@ -97,7 +99,7 @@ public enum Conversion {
                     buffer = .allocate(capacity: count)
                 }
                 let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
-                try match.source.open().read(into: slice)
+                try match.source.dataset.read(into: slice)
                 try writer.append(UnsafeBufferPointer(slice))
             }
             doneBytes += count * 4

@@ -16,7 +16,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
         public let storedName: String?
         public let shape: [Int]
         public let place: String
-        let open: @Sendable () throws -> HDF5Dataset
+        let dataset: HDF5Dataset
         /// The value bytes inside a mapping of the file, when stored as plain float32.
         let mapped: (file: MappedFile, range: Range<Int>)?
 
@@ -102,11 +102,10 @@ public final class KerasCheckpoint: @unchecked Sendable {
     /// The file's mapping and where the HDF5 image starts in it (inside a `.keras` archive).
     typealias Location = (file: MappedFile, imageStart: Int)
 
-    private static func stored(_ dataset: HDF5Dataset, name: String?, in location: Location,
-                               open: @escaping @Sendable () throws -> HDF5Dataset) -> StoredWeight {
+    private static func stored(_ dataset: HDF5Dataset, name: String?, in location: Location) -> StoredWeight {
         let range = dataset.contiguousFloat32Range.map { ($0.lowerBound + location.imageStart)..<($0.upperBound + location.imageStart) }
         let mapped = range.flatMap { $0.upperBound <= location.file.bytes.count ? (location.file, $0) : nil }
-        return StoredWeight(storedName: name, shape: dataset.shape, place: dataset.place, open: open, mapped: mapped)
+        return StoredWeight(storedName: name, shape: dataset.shape, place: dataset.place, dataset: dataset, mapped: mapped)
     }
 
     private static func legacyGroups(in root: HDF5Group, mapping: Location) throws -> [WeightGroup] {
@@ -118,7 +117,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
             // Datasets are opened by the names in weight_names, relative to the layer's group:
             // never by a path built from the layer name (keras-formats.md §8.1).
             let weights = try group.chunkedStrings(attribute: "weight_names").map { weightName in
-                return stored(try group.dataset(weightName), name: weightName, in: mapping, open: { try group.dataset(weightName) })
+                return stored(try group.dataset(weightName), name: weightName, in: mapping)
             }
             return weights.isEmpty ? nil : WeightGroup(name: layer, scope: [], place: group.path, weights: weights)
         }
@@ -144,7 +143,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 // Variables are datasets "0", "1", ...: sort numerically ("10" would sort before "2").
                 let indices = try vars.linkNames().compactMap(Int.init).sorted()
                 let weights = try indices.map { index in
-                    return stored(try vars.dataset(String(index)), name: nil, in: mapping, open: { try vars.dataset(String(index)) })
+                    return stored(try vars.dataset(String(index)), name: nil, in: mapping)
                 }
                 if !weights.isEmpty { result.append(WeightGroup(name: name, scope: scope, place: layer.path, weights: weights)) }
             }

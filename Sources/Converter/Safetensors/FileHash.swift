@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,11 @@ public func sha256Hex(ofFileAt path: String) throws -> String {
         if count < buffer.count { break }
     }
     return hexString(hasher.finalize())
+}
+
+/// SHA-256 of bytes in memory as 64 lowercase hex digits.
+public func sha256Hex(of bytes: some DataProtocol) -> String {
+    hexString(SHA256.hash(data: bytes))
 }
 
 /// Lowercase hex, two digits per byte.

@@ -38,59 +38,40 @@ public final class SafetensorsFile: @unchecked Sendable {
     public let fileSize: Int
     /// The JSON header's length in bytes, padding included, as stored in the first 8 bytes.
     public let headerSize: Int
-    private let mapping: UnsafeRawBufferPointer
+    private let file: MappedFile
+    private var mapping: UnsafeRawBufferPointer { file.bytes }
     private let indexByName: [String: Int]
 
     /// File offset of the data buffer: the 8-byte length, then the header.
     public var dataStart: Int { 8 + headerSize }
 
     public init(path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let code = errno
-            throw ioError(path: path, "open", code: code)
-        }
-        // The mapping keeps the file's contents reachable; the descriptor is not needed after.
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let code = errno
-            throw ioError(path: path, "stat", code: code)
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw SafetensorsError(path: path, problem: .notRegularFile) }
-        let fileSize = Int(status.st_size)
-        guard fileSize >= 8 else { throw SafetensorsError(path: path, problem: .fileTooShort(size: fileSize)) }
-        guard let address = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
-            let code = errno
-            throw ioError(path: path, "map into memory", code: code)
-        }
-        let mapping = UnsafeRawBufferPointer(start: address, count: fileSize)
+        let file: MappedFile
         do {
-            let length = UInt64(littleEndian: mapping.loadUnaligned(as: UInt64.self))
-            guard length <= UInt64(SafetensorsFormat.maximumHeaderLength) else {
-                throw SafetensorsError(path: path, problem: .headerTooLarge(length: length, limit: SafetensorsFormat.maximumHeaderLength))
-            }
-            guard length <= UInt64(fileSize - 8) else {
-                throw SafetensorsError(path: path, problem: .headerBeyondFile(length: length, fileSize: fileSize))
-            }
-            let headerSize = Int(length)
-            let header = try ValidatedHeader(path: path, json: UnsafeRawBufferPointer(rebasing: mapping[8..<(8 + headerSize)]),
-                                             dataSize: fileSize - 8 - headerSize)
-            self.path = path
-            self.metadata = header.metadata
-            self.tensors = header.tensors
-            self.fileSize = fileSize
-            self.headerSize = headerSize
-            self.mapping = mapping
-            self.indexByName = Dictionary(uniqueKeysWithValues: header.tensors.enumerated().map { ($1.name, $0) })
+            file = try MappedFile(path: path)
         } catch {
-            munmap(address, fileSize)
-            throw error
+            throw error.operation.map { ioError(path: path, $0, code: error.code) }
+                ?? SafetensorsError(path: path, problem: .notRegularFile)
         }
-    }
-
-    deinit {
-        munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count)
+        let mapping = file.bytes, fileSize = mapping.count
+        guard fileSize >= 8 else { throw SafetensorsError(path: path, problem: .fileTooShort(size: fileSize)) }
+        let length = UInt64(littleEndian: mapping.loadUnaligned(as: UInt64.self))
+        guard length <= UInt64(SafetensorsFormat.maximumHeaderLength) else {
+            throw SafetensorsError(path: path, problem: .headerTooLarge(length: length, limit: SafetensorsFormat.maximumHeaderLength))
+        }
+        guard length <= UInt64(fileSize - 8) else {
+            throw SafetensorsError(path: path, problem: .headerBeyondFile(length: length, fileSize: fileSize))
+        }
+        let headerSize = Int(length)
+        let header = try ValidatedHeader(path: path, json: UnsafeRawBufferPointer(rebasing: mapping[8..<(8 + headerSize)]),
+                                         dataSize: fileSize - 8 - headerSize)
+        self.path = path
+        self.metadata = header.metadata
+        self.tensors = header.tensors
+        self.fileSize = fileSize
+        self.headerSize = headerSize
+        self.indexByName = Dictionary(uniqueKeysWithValues: header.tensors.enumerated().map { ($1.name, $0) })
+        self.file = file
     }
 
     public func tensor(named name: String) -> TensorInfo? {

@@ -103,15 +103,11 @@ public struct SafetensorsWriter: ~Copyable {
         }
     }
 
-    /// Appends the next declared tensor from bytes that already are little-endian float32, as a
-    /// checkpoint stores them: an F32 file takes them as they are, with no copy and no alignment
+    /// Appends the next declared tensor of an F32 file from bytes that already are little-endian
+    /// float32, as a checkpoint stores them: taken as they are, with no copy and no alignment
     /// requirement (they may sit at any offset of a memory-mapped checkpoint).
     public mutating func append(float32Bytes bytes: UnsafeRawBufferPointer) throws {
-        guard dtype == .f32, bytes.count % 4 == 0 else {
-            let values = (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-            try values.withUnsafeBufferPointer { try append($0) }
-            return
-        }
+        precondition(dtype == .f32, "raw float32 bytes go only into an F32 file; convert through append(_:)")
         try appendNext(count: bytes.count / 4) { writer throws in try writer.emitChunked(bytes) }
     }
 

@@ -1,3 +1,4 @@
+import Converter
 import Foundation
 
 /// What `zoo data describe` reports: class counts per split, image sizes and storage, unreadable
@@ -52,7 +53,7 @@ public struct DatasetDescription: Sendable, Codable {
             guard let bytes = try? ImageDecoder.read(url) else {
                 return Facts(sha256: "", info: nil, problem: "cannot read the file")
             }
-            let hash = Manifest.sha256Hex(bytes)
+            let hash = sha256Hex(of: bytes)
             do {
                 return Facts(sha256: hash, info: try decoder.decode(bytes, file: url.path).info, problem: nil)
             } catch let error as DataError {

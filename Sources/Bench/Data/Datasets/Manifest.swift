@@ -1,4 +1,4 @@
-import Crypto
+import Converter
 import Foundation
 
 /// The exact list of images a split holds: relative path, label and SHA-256 of the file's bytes.
@@ -51,7 +51,7 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// SHA-256 of the canonical JSON: one string that names this exact set of images.
     public var digest: String {
-        SHA256.hash(data: encoded()).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(of: encoded())
     }
 
     /// Re-hashes every file under `root` (default: the recorded root) and throws if any is missing
@@ -92,11 +92,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             defer { progress?.advance() }
             let url = urls[index]
             if missingAllowed && !FileManager.default.fileExists(atPath: url.path) { return "" }
-            return sha256Hex(try ImageDecoder.read(url))
+            return try sha256Hex(ofFileAt: url.path)
         }
-    }
-
-    static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }
