@@ -1,15 +1,15 @@
 import Tensor
 
-/// Time of each VGG16 convolution (3x3 'same', bias, fused ReLU) at batch 1, 224x224, with the implicit-GEMM
+/// Time of each 3x3 'same' convolution (bias, fused ReLU) of `layers` at batch 1, with the implicit-GEMM
 /// and the Winograd algorithm. GFLOP/s count the direct convolution's FLOPs for both, so they compare times.
-func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
-    print("## VGG16 convolutions, batch 1: best ms of \(repeats) (median ms) [direct-conv GFLOP/s per CPU-second]")
+func benchmarkConvolutions(_ title: String, _ layers: [ConvLayer], threads: [Int], repeats: Int) throws {
+    print("## \(title) convolutions, batch 1: best ms of \(repeats) (median ms) [direct-conv GFLOP/s per CPU-second]")
     let columns = [Conv2D.Algorithm.gemm, .winograd].flatMap { algorithm in threads.map { (algorithm, $0) } }
     print("| layer        | " + columns.map { "\($0.0) \($0.1)T".padding(toLength: 26) }.joined(separator: " | ") + " |")
     print("|--------------|" + columns.map { _ in "---------------------------:" }.joined(separator: "|") + "|")
     var bestTotals = [Double](repeating: 0, count: columns.count), medianTotals = bestTotals
     let workspace = Workspace()
-    for layer in vgg16Convolutions {
+    for layer in layers {
         let kernel = try Tensor(shape: [3, 3, layer.inputChannels, layer.outputChannels],
                                 values: randomValues(9 * layer.inputChannels * layer.outputChannels, seed: 3))
         let bias = try Tensor(shape: [layer.outputChannels], values: randomValues(layer.outputChannels, seed: 4))
@@ -30,7 +30,7 @@ func benchmarkVGG16Convolutions(threads: [Int], repeats: Int) throws {
         }
         print("| \(layer.name.padding(toLength: 12)) | " + cells.joined(separator: " | ") + " |")
     }
-    let flops = vgg16Convolutions.reduce(0) { $0 + $1.flops }
+    let flops = layers.reduce(0) { $0 + $1.flops }
     print("| total        | " + zip(bestTotals, medianTotals).map { best, median in
         "\(pad(format(best * 1e3, 2), 6)) (\(pad(format(median * 1e3, 2), 6))) \(pad(format(flops / best / 1e9, 0), 3))/s"
     }.joined(separator: " | ") + " |")

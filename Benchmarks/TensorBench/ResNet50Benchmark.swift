@@ -9,8 +9,8 @@ func benchmarkResNet50Forward(threads: [Int], repeats: Int) throws {
     }
 }
 
-/// With `.winograd`, the 3x3 convolutions of the 56x56 and 28x28 stages use Winograd F(2x2, 3x3); the deeper
-/// stages keep the GEMM (their 3x3 kernels are most of the weights, and Winograd stores 16/9 of them).
+/// With `.winograd`, the 3x3 convolutions of the 56x56, 28x28 and 14x14 stages use Winograd F(2x2, 3x3), as the
+/// executor does (`LayerCompiler.winogradPays`); the 7x7 stage keeps the GEMM, which is faster there.
 private func benchmarkResNet50Forward(threads: [Int], repeats: Int, algorithm: Conv2D.Algorithm) throws {
     print("## ResNet50 forward pass (BN folded, residual fused), batch 1, 224x224, \(algorithm) for early 3x3 convolutions")
     var seed: UInt64 = 100
@@ -21,7 +21,7 @@ private func benchmarkResNet50Forward(threads: [Int], repeats: Int, algorithm: C
         return try Conv2D(kernel: Tensor(shape: [kernel, kernel, inputs, outputs],
                                          values: randomValues(kernel * kernel * inputs * outputs, seed: seed).map { $0 * scale }),
                           bias: Tensor(shape: [outputs]), strides: (stride, stride), padding: padding, activation: activation,
-                          algorithm: kernel == 3 && outputs <= 128 ? algorithm : .gemm)
+                          algorithm: kernel == 3 && outputs <= 256 ? algorithm : .gemm)
     }
     struct Block { let reduce: Conv2D, spatial: Conv2D, expand: Conv2D, shortcut: Conv2D? }
     let stem = try convolution(7, 3, 64, stride: 2, padding: .valid)

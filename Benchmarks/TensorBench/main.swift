@@ -1,5 +1,5 @@
 // TensorBench: GEMM and convolution throughput of the Tensor module. Release builds only:
-//   swift run -c release TensorBench [gemm|conv|dense|vgg16|resnet50] [repeats]
+//   swift run -c release TensorBench [gemm|conv|resnet-conv|dense|vgg16|resnet50] [repeats]
 // Other processes may share the cores; each number is the best of several runs (median shown too).
 let arguments = CommandLine.arguments.dropFirst()
 let sections = Set(arguments.filter { Int($0) == nil })
@@ -8,7 +8,10 @@ let threads = [1, 2]
 
 do {
     if sections.isEmpty || sections.contains("gemm") { try benchmarkGemm(threads: threads, repeats: repeats) }
-    if sections.isEmpty || sections.contains("conv") { try benchmarkVGG16Convolutions(threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("conv") { try benchmarkConvolutions("VGG16", vgg16Convolutions, threads: threads, repeats: repeats) }
+    if sections.isEmpty || sections.contains("resnet-conv") {
+        try benchmarkConvolutions("ResNet50 3x3", resnet50SpatialConvolutions, threads: threads, repeats: repeats)
+    }
     if sections.isEmpty || sections.contains("dense") { try benchmarkDense(threads: threads, repeats: repeats) }
     if sections.isEmpty || sections.contains("vgg16") { try benchmarkVGG16Forward(threads: threads, repeats: repeats) }
     if sections.isEmpty || sections.contains("resnet50") { try benchmarkResNet50Forward(threads: threads, repeats: repeats) }

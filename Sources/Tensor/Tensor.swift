@@ -16,6 +16,12 @@ public struct Tensor: Sendable {
     /// The first element. Writing through it changes every view of the same storage.
     public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
 
+    /// Calls `body` with the elements, keeping the storage alive until it returns (a pointer taken from a
+    /// tensor nobody uses afterwards may outlive the storage).
+    public func withValues<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: pointer, count: count)) }
+    }
+
     /// A zero-filled tensor with its own storage.
     public init(shape: [Int]) throws {
         let count = try Tensor.elementCount(shape)

@@ -6,27 +6,33 @@ import Darwin
 
 /// Float32 memory owned by one or more `Tensor` views, zero-filled, so a fresh tensor is deterministic.
 ///
-/// Small buffers come from the allocator, 64-byte aligned so SIMD16 rows start on a cache line. Large ones
-/// (weights, big activations) are mapped directly from the kernel: 2 MB aligned and advised onto
-/// transparent huge pages (streaming 400 MB of fc1 weights through 4 KB pages spends much of its time on
-/// TLB misses), zero without being touched, and returned to the system when released, so packing a layer's
-/// weights and dropping the Keras copy does not leave the process holding both.
+/// Small buffers come from the allocator, 64-byte aligned so SIMD16 rows start on a cache line. Larger ones
+/// (weights, activations) are mapped directly from the kernel, so releasing one returns it to the system at
+/// once: a model's packed weights and the temporary copies made while loading it never share the
+/// allocator's heap, where freed copies would stay behind as holes between weights. Mappings of 2 MB and
+/// more start on a 2 MB boundary and are advised onto transparent huge pages (streaming 400 MB of fc1
+/// weights through 4 KB pages spends much of its time on TLB misses); their last partial 2 MB stays in
+/// 4 KB pages, so no tensor occupies more than a page beyond its size.
 public final class TensorStorage: @unchecked Sendable {
     public let base: UnsafeMutablePointer<Float>
     public let capacity: Int
     /// The mapped length, or 0 for allocator memory.
     private let mappedBytes: Int
 
+    /// Buffers from this size on are mapped; below it the allocator's reuse is worth more than a system call.
+    private static let mappedFromBytes = 64 << 10
     private static let hugePageBytes = 2 << 20
+    private static let pageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     public init(capacity: Int) {
         self.capacity = capacity
         let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
-        if bytes >= TensorStorage.hugePageBytes, let mapped = TensorStorage.mapAligned(bytes: roundUp(bytes, to: TensorStorage.hugePageBytes)) {
-            mappedBytes = roundUp(bytes, to: TensorStorage.hugePageBytes)
+        let mappedBytes = roundUp(bytes, to: TensorStorage.pageBytes)
+        if bytes >= TensorStorage.mappedFromBytes, let mapped = TensorStorage.map(bytes: mappedBytes) {
+            self.mappedBytes = mappedBytes
             base = mapped.bindMemory(to: Float.self, capacity: max(capacity, 1))
         } else {
-            mappedBytes = 0
+            self.mappedBytes = 0
             base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: max(capacity, 1))
             base.initialize(repeating: 0, count: max(capacity, 1))
         }
@@ -40,9 +46,14 @@ public final class TensorStorage: @unchecked Sendable {
         }
     }
 
-    /// `bytes` (a multiple of 2 MB) of fresh zero pages at a 2 MB boundary, or nil if the mapping fails.
-    private static func mapAligned(bytes: Int) -> UnsafeMutableRawPointer? {
-        // Map one extra huge page, then unmap the misaligned head and the unused tail.
+    /// `bytes` (whole pages) of fresh zero pages, at a 2 MB boundary when there is a whole huge page in
+    /// them, or nil if the mapping fails.
+    private static func map(bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes >= hugePageBytes else {
+            let region = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            return region == MAP_FAILED ? nil : region
+        }
+        // Reserve one huge page more, then unmap the misaligned head and the unused tail.
         let reserved = bytes + hugePageBytes
         guard let region = mmap(nil, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               region != MAP_FAILED else { return nil }

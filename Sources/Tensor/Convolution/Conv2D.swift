@@ -13,31 +13,74 @@ public struct Conv2D: Sendable {
         case winograd
     }
 
-    /// The weights in the form `algorithm` reads: one packed `(kh*kw*in, out)` matrix, or 16 packed
-    /// `(in, out)` Winograd matrices.
-    enum Weights: Sendable {
-        case gemm(PackedMatrix)
-        case winograd([PackedMatrix])
+    /// A kernel in the form its algorithm reads, prepared once at load: one packed `(kh*kw*in, out)` matrix
+    /// for the GEMM, or 16 packed `(in, out)` matrices for Winograd (16/9 of the kernel's memory).
+    public struct Kernel: Sendable {
+        public let height: Int, width: Int
+        public let inputChannels: Int, outputChannels: Int
+        let weights: Weights
 
-        func scalingColumns(by factors: [Float]) -> Weights {
-            switch self {
-            case .gemm(let matrix): return .gemm(matrix.scalingColumns(by: factors))
-            case .winograd(let matrices): return .winograd(matrices.map { $0.scalingColumns(by: factors) })
+        enum Weights: Sendable {
+            case gemm(PackedMatrix)
+            case winograd([PackedMatrix])
+        }
+
+        public var algorithm: Algorithm {
+            switch weights {
+            case .gemm: .gemm
+            case .winograd: .winograd
             }
+        }
+
+        /// Prepares HWIO `(kh, kw, in, out)` values, as Keras stores them, for `algorithm`. `outputScale`
+        /// multiplies each output channel's weights on the way (`W * scale`: a BatchNormalization folded into
+        /// the convolution), so a loader can read the values straight from a weight file and keep no copy.
+        public init(hwio values: UnsafeBufferPointer<Float>, shape: [Int], outputScale: [Float]? = nil, algorithm: Algorithm) throws {
+            guard shape.count == 4, shape.allSatisfy({ $0 > 0 }), values.count == shape.reduce(1, *), let base = values.baseAddress else {
+                throw TensorError.shapeMismatch(operation: "conv2d", detail: "kernel must be a non-empty HWIO tensor, got \(values.count) values for \(shape)")
+            }
+            if let outputScale, outputScale.count != shape[3] {
+                throw TensorError.shapeMismatch(operation: "conv2d", detail: "\(outputScale.count) output scales for \(shape[3]) output channels")
+            }
+            if algorithm == .winograd, shape[0] != 3 || shape[1] != 3 {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs a 3x3 kernel, got \(shape[0])x\(shape[1])")
+            }
+            (height, width, inputChannels, outputChannels) = (shape[0], shape[1], shape[2], shape[3])
+            switch algorithm {
+            case .gemm:
+                weights = .gemm(PackedMatrix(rows: height * width * inputChannels, columns: outputChannels, source: base, columnScale: outputScale))
+            case .winograd:
+                weights = .winograd(WinogradF2x3.transformWeights(base, inputs: inputChannels, outputs: outputChannels, outputScale: outputScale))
+            }
+        }
+
+        /// The same kernel with output channel `o` multiplied by `factors[o]`.
+        func scalingOutputs(by factors: [Float]) -> Kernel {
+            switch weights {
+            case .gemm(let matrix): Kernel(self, weights: .gemm(matrix.scalingColumns(by: factors)))
+            case .winograd(let matrices): Kernel(self, weights: .winograd(matrices.map { $0.scalingColumns(by: factors) }))
+            }
+        }
+
+        private init(_ kernel: Kernel, weights: Weights) {
+            (height, width, inputChannels, outputChannels) = (kernel.height, kernel.width, kernel.inputChannels, kernel.outputChannels)
+            self.weights = weights
         }
     }
 
-    public let kernelHeight: Int, kernelWidth: Int
+    public let kernel: Kernel
     public let strides: (Int, Int)
     public let dilation: (Int, Int)
     public let padding: Padding
     public let activation: Activation
-    public let inputChannels: Int
-    public let outputChannels: Int
-    public let algorithm: Algorithm
-    let weights: Weights
     /// `(out)`, or nil for `use_bias=False`.
     public let bias: Tensor?
+
+    public var kernelHeight: Int { kernel.height }
+    public var kernelWidth: Int { kernel.width }
+    public var inputChannels: Int { kernel.inputChannels }
+    public var outputChannels: Int { kernel.outputChannels }
+    public var algorithm: Algorithm { kernel.algorithm }
 
     /// Input channels below which im2col rows are gathered per row block (see `Im2ColTileOperand`).
     static let gatherBelowChannels = 32
@@ -48,9 +91,13 @@ public struct Conv2D: Sendable {
     ///   - algorithm: `.winograd` is accepted only for 3x3 kernels with stride 1 and no dilation.
     public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 dilation: (Int, Int) = (1, 1), activation: Activation = .linear, algorithm: Algorithm = .gemm) throws {
-        guard kernel.rank == 4, kernel.count > 0 else {
-            throw TensorError.shapeMismatch(operation: "conv2d", detail: "kernel must be a non-empty HWIO tensor, got \(kernel.shape)")
-        }
+        try self.init(kernel: kernel.withValues { try Kernel(hwio: $0, shape: kernel.shape, algorithm: algorithm) },
+                      bias: bias, strides: strides, padding: padding, dilation: dilation, activation: activation)
+    }
+
+    /// A convolution over a prepared kernel.
+    public init(kernel: Kernel, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                dilation: (Int, Int) = (1, 1), activation: Activation = .linear) throws {
         guard strides.0 > 0, strides.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
             throw TensorError.invalidArgument(operation: "conv2d", detail: "strides \(strides) and dilation \(dilation) must be positive")
         }
@@ -59,41 +106,16 @@ public struct Conv2D: Sendable {
             throw TensorError.invalidArgument(operation: "conv2d", detail: "strides > 1 together with dilation > 1 are not supported")
         }
         if let bias {
-            try bias.requireShape([kernel.shape[3]], operation: "conv2d", role: "bias")
+            try bias.requireShape([kernel.outputChannels], operation: "conv2d", role: "bias")
         }
-        if algorithm == .winograd {
-            guard kernel.shape[0] == 3, kernel.shape[1] == 3, strides == (1, 1), dilation == (1, 1) else {
-                throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs a 3x3 kernel, stride 1 and no dilation")
-            }
+        if kernel.algorithm == .winograd, strides != (1, 1) || dilation != (1, 1) {
+            throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs stride 1 and no dilation")
         }
-        kernelHeight = kernel.shape[0]
-        kernelWidth = kernel.shape[1]
-        inputChannels = kernel.shape[2]
-        outputChannels = kernel.shape[3]
+        self.kernel = kernel
         self.strides = strides
         self.dilation = dilation
         self.padding = padding
         self.activation = activation
-        self.bias = bias
-        self.algorithm = algorithm
-        switch algorithm {
-        case .gemm: weights = .gemm(try PackedMatrix(kernel))
-        case .winograd: weights = .winograd(WinogradF2x3.transformWeights(kernel))
-        }
-    }
-
-    /// The convolution with `weights` replaced (BN folding); the other attributes stay.
-    init(replacingWeightsOf convolution: Conv2D, weights: Weights, bias: Tensor) {
-        kernelHeight = convolution.kernelHeight
-        kernelWidth = convolution.kernelWidth
-        strides = convolution.strides
-        dilation = convolution.dilation
-        padding = convolution.padding
-        activation = convolution.activation
-        inputChannels = convolution.inputChannels
-        outputChannels = convolution.outputChannels
-        algorithm = convolution.algorithm
-        self.weights = weights
         self.bias = bias
     }
 
@@ -128,7 +150,7 @@ public struct Conv2D: Sendable {
         let epilogue = GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) },
                                     residual: residual.map { UnsafePointer($0.pointer) }, residualStride: outputChannels,
                                     activation: activation.isElementwise ? activation : .linear)
-        switch weights {
+        switch kernel.weights {
         case .winograd(let matrices):
             WinogradF2x3.forward(input: input.pointer, image: image, geometry: geometry, weights: matrices,
                                  output: output.pointer, epilogue: epilogue, workspace: workspace)

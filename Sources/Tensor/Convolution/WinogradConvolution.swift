@@ -9,34 +9,38 @@
 /// the early VGG layers). The transforms only add, subtract and halve, so rounding stays within a few ulps
 /// of the direct convolution's (normalised error around 1e-6 against TensorFlow).
 enum WinogradF2x3 {
-    /// `U[xi] = (G g Gt)[xi]` for every (in, out) pair, packed as 16 `(in, out)` matrices.
-    static func transformWeights(_ kernel: Tensor) -> [PackedMatrix] {
-        let inputs = kernel.shape[2], outputs = kernel.shape[3]
+    /// `U[xi] = (G g Gt)[xi]` for every (in, out) pair of the HWIO `(3, 3, inputs, outputs)` kernel `g`, written
+    /// straight into 16 packed `(in, out)` matrices. `outputScale` multiplies output channel `o`'s taps by
+    /// `outputScale[o]` first (a folded BatchNormalization: `W * scale`, then the transform).
+    static func transformWeights(_ g: UnsafePointer<Float>, inputs: Int, outputs: Int, outputScale: [Float]?) -> [PackedMatrix] {
         let pairs = inputs * outputs
-        let transformed = TensorStorage(capacity: 16 * pairs)
-        let g = kernel.pointer
+        let matrices = (0..<16).map { _ in PackedMatrix(zeroRows: inputs, columns: outputs) }
         // G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]] turns 3 taps into 4 values.
         @inline(__always) func expand(_ x0: Float, _ x1: Float, _ x2: Float) -> (Float, Float, Float, Float) {
             (x0, (x0 + x1 + x2) * 0.5, (x0 - x1 + x2) * 0.5, x2)
         }
-        for pair in 0..<pairs {
-            @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { g[(i * 3 + j) * pairs + pair] }
-            // G g: each kernel column expanded to 4 rows; then (G g) Gt: each of those rows expanded to 4 columns.
-            let column0 = expand(tap(0, 0), tap(1, 0), tap(2, 0))
-            let column1 = expand(tap(0, 1), tap(1, 1), tap(2, 1))
-            let column2 = expand(tap(0, 2), tap(1, 2), tap(2, 2))
-            @inline(__always) func storeRow(_ i: Int, _ values: (Float, Float, Float, Float)) {
-                transformed.base[(i * 4) * pairs + pair] = values.0
-                transformed.base[(i * 4 + 1) * pairs + pair] = values.1
-                transformed.base[(i * 4 + 2) * pairs + pair] = values.2
-                transformed.base[(i * 4 + 3) * pairs + pair] = values.3
+        for input in 0..<inputs {
+            for output in 0..<outputs {
+                let pair = input * outputs + output, scale = outputScale?[output] ?? 1
+                // Multiplying by 1 is exact: without a scale the taps are the kernel's own.
+                @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { g[(i * 3 + j) * pairs + pair] * scale }
+                // G g: each kernel column expanded to 4 rows; then (G g) Gt: each of those rows expanded to 4 columns.
+                let column0 = expand(tap(0, 0), tap(1, 0), tap(2, 0))
+                let column1 = expand(tap(0, 1), tap(1, 1), tap(2, 1))
+                let column2 = expand(tap(0, 2), tap(1, 2), tap(2, 2))
+                @inline(__always) func storeRow(_ i: Int, _ values: (Float, Float, Float, Float)) {
+                    matrices[i * 4].element(row: input, column: output).pointee = values.0
+                    matrices[i * 4 + 1].element(row: input, column: output).pointee = values.1
+                    matrices[i * 4 + 2].element(row: input, column: output).pointee = values.2
+                    matrices[i * 4 + 3].element(row: input, column: output).pointee = values.3
+                }
+                storeRow(0, expand(column0.0, column1.0, column2.0))
+                storeRow(1, expand(column0.1, column1.1, column2.1))
+                storeRow(2, expand(column0.2, column1.2, column2.2))
+                storeRow(3, expand(column0.3, column1.3, column2.3))
             }
-            storeRow(0, expand(column0.0, column1.0, column2.0))
-            storeRow(1, expand(column0.1, column1.1, column2.1))
-            storeRow(2, expand(column0.2, column1.2, column2.2))
-            storeRow(3, expand(column0.3, column1.3, column2.3))
         }
-        return (0..<16).map { PackedMatrix(rows: inputs, columns: outputs, source: transformed.base + $0 * pairs, sourceStride: outputs) }
+        return matrices
     }
 
     /// How many tiles one task transforms and multiplies at a time.

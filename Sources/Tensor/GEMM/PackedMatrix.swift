@@ -18,31 +18,56 @@ public struct PackedMatrix: Sendable {
             throw TensorError.shapeMismatch(operation: "pack", detail: "expected a non-empty (K, N) matrix, got \(matrix.shape)")
         }
         let columns = matrix.shape[matrix.rank - 1]
-        self.init(rows: matrix.count / columns, columns: columns, source: matrix.pointer, sourceStride: columns)
+        self.init(rows: matrix.count / columns, columns: columns, source: matrix.pointer)
     }
 
     /// Packs a row-major `(rows, columns)` matrix read straight from `source` (for example a memory-mapped
-    /// weight file), so a loader needs no intermediate copy and can release the source pages afterwards.
-    public init(rows: Int, columns: Int, packing source: UnsafeBufferPointer<Float>) throws {
-        guard rows > 0, columns > 0, let base = source.baseAddress, source.count == rows * columns else {
+    /// weight file), a block of rows at a time, calling `released` after each block with the rows it no
+    /// longer needs. A loader packing from a mapped file hands those pages back as it goes, so packing
+    /// VGG16's 411 MB `fc1` kernel never holds it twice. `columnScale` multiplies column `j` by
+    /// `columnScale[j]` on the way (a BatchNormalization folded into a convolution scales its outputs).
+    public init(rows: Int, columns: Int, packing source: UnsafeBufferPointer<Float>, columnScale: [Float]? = nil,
+                rowsPerBlock: Int = 1024, released: (Range<Int>) -> Void = { _ in }) throws {
+        guard rows > 0, columns > 0, rowsPerBlock > 0, let base = source.baseAddress, source.count == rows * columns else {
             throw TensorError.shapeMismatch(operation: "pack", detail: "\(source.count) values for a \(rows) x \(columns) matrix")
         }
-        self.init(rows: rows, columns: columns, source: base, sourceStride: columns)
+        if let columnScale, columnScale.count != columns {
+            throw TensorError.shapeMismatch(operation: "pack", detail: "\(columnScale.count) column factors for \(columns) columns")
+        }
+        self.init(rows: rows, columns: columns, source: base, columnScale: columnScale, rowsPerBlock: rowsPerBlock, released: released)
     }
 
-    init(rows: Int, columns: Int, source: UnsafePointer<Float>, sourceStride: Int) {
+    init(rows: Int, columns: Int, source: UnsafePointer<Float>, columnScale: [Float]? = nil, rowsPerBlock: Int = .max,
+         released: (Range<Int>) -> Void = { _ in }) {
+        self.init(zeroRows: rows, columns: columns)
+        for first in stride(from: 0, to: rows, by: rowsPerBlock) {
+            let block = first..<min(first + min(rowsPerBlock, rows), rows)
+            for panel in 0..<panelCount {
+                let column = panel * GemmTile.columns
+                let width = min(GemmTile.columns, columns - column)
+                for k in block {
+                    let from = source + k * columns + column, to = element(row: k, column: column)
+                    if let columnScale {
+                        for j in 0..<width { to[j] = from[j] * columnScale[column + j] }
+                    } else {
+                        to.update(from: from, count: width)
+                    }
+                }
+            }
+            released(block)
+        }
+    }
+
+    /// A zero matrix in packed order, for code that computes its elements in place (`element(row:column:)`).
+    init(zeroRows rows: Int, columns: Int) {
         self.rows = rows
         self.columns = columns
-        let panels = (columns + GemmTile.columns - 1) / GemmTile.columns
-        storage = TensorStorage(capacity: panels * rows * GemmTile.columns)
-        for panel in 0..<panels {
-            let first = panel * GemmTile.columns
-            let width = min(GemmTile.columns, columns - first)
-            let destination = storage.base + panel * rows * GemmTile.columns
-            for k in 0..<rows {
-                (destination + k * GemmTile.columns).update(from: source + k * sourceStride + first, count: width)
-            }
-        }
+        storage = TensorStorage(capacity: (columns + GemmTile.columns - 1) / GemmTile.columns * rows * GemmTile.columns)
+    }
+
+    /// Where element `(row, column)` lives; the next elements of its panel (up to the panel's 32 columns) follow it.
+    @inline(__always) func element(row: Int, column: Int) -> UnsafeMutablePointer<Float> {
+        storage.base + (column / GemmTile.columns) &* rows &* GemmTile.columns + row &* GemmTile.columns + column % GemmTile.columns
     }
 
     /// The first element of `panel` (`rows` x 32 floats).
@@ -68,22 +93,6 @@ extension PackedMatrix {
     /// A copy with column `j` multiplied by `factors[j]` (BN folding scales output channels).
     func scalingColumns(by factors: [Float]) -> PackedMatrix {
         precondition(factors.count == columns, "one factor per column: BatchNorm.folded checks this")
-        let scaled = PackedMatrix(rows: rows, columns: columns, copying: storage)
-        for panel in 0..<panelCount {
-            let first = panel * GemmTile.columns
-            let width = min(GemmTile.columns, columns - first)
-            let base = scaled.storage.base + panel * rows * GemmTile.columns
-            for k in 0..<rows {
-                for j in 0..<width { base[k * GemmTile.columns + j] *= factors[first + j] }
-            }
-        }
-        return scaled
-    }
-
-    private init(rows: Int, columns: Int, copying source: TensorStorage) {
-        self.rows = rows
-        self.columns = columns
-        storage = TensorStorage(capacity: source.capacity)
-        storage.base.update(from: source.base, count: source.capacity)
+        return unpacked().withValues { PackedMatrix(rows: rows, columns: columns, source: $0.baseAddress!, columnScale: factors) }
     }
 }

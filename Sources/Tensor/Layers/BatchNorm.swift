@@ -72,10 +72,13 @@ public struct BatchNorm: Sendable {
         guard convolution.activation == .linear else {
             throw TensorError.invalidArgument(operation: "batch_norm fold", detail: "the convolution applies \(convolution.activation) before the BN")
         }
-        let weights = convolution.weights.scalingColumns(by: scale)
-        let bias = try Tensor(shape: [channels], values: (0..<channels).map { c in
-            (convolution.bias?.pointer[c] ?? 0) * scale[c] + shift[c]
-        })
-        return Conv2D(replacingWeightsOf: convolution, weights: weights, bias: bias)
+        return try Conv2D(kernel: convolution.kernel.scalingOutputs(by: scale), bias: foldedBias(convolution.bias), strides: convolution.strides,
+                          padding: convolution.padding, dilation: convolution.dilation)
+    }
+
+    /// The bias of a convolution with this BN folded into it: `b * scale + shift` (`b` zero when absent).
+    public func foldedBias(_ bias: Tensor?) throws -> Tensor {
+        if let bias { try bias.requireShape([channels], operation: "batch_norm fold", role: "bias") }
+        return try Tensor(shape: [channels], values: (0..<channels).map { c in (bias?.pointer[c] ?? 0) * scale[c] + shift[c] })
     }
 }

@@ -13,12 +13,18 @@ public struct Dense: Sendable {
         guard kernel.rank == 2, kernel.count > 0 else {
             throw TensorError.shapeMismatch(operation: "dense", detail: "kernel must be a non-empty (in, out) matrix, got \(kernel.shape)")
         }
-        if let bias { try bias.requireShape([kernel.shape[1]], operation: "dense", role: "bias") }
-        inputUnits = kernel.shape[0]
-        units = kernel.shape[1]
+        try self.init(packedKernel: PackedMatrix(kernel), bias: bias, activation: activation)
+    }
+
+    /// A dense layer over weights already packed (`PackedMatrix` of the `(in, out)` kernel), so a loader can
+    /// pack straight from a weight file without a float32 copy of the kernel in between.
+    public init(packedKernel: PackedMatrix, bias: Tensor?, activation: Activation = .linear) throws {
+        if let bias { try bias.requireShape([packedKernel.columns], operation: "dense", role: "bias") }
+        inputUnits = packedKernel.rows
+        units = packedKernel.columns
         self.activation = activation
         self.bias = bias
-        weights = try PackedMatrix(kernel)
+        weights = packedKernel
     }
 
     /// The input shape with its last axis replaced by `units`.

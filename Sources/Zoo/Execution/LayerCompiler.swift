@@ -66,21 +66,19 @@ struct LayerCompiler {
 
     /// A convolution, with what the plan fused into it: a BatchNormalization folded into its weights
     /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
-    /// as the residual, an activation in the epilogue.
+    /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
+    /// source's values, so loading keeps no float32 copy of it.
     private func convolution(_ plan: StepPlan) throws -> LayerKernel {
         let layer = plan.head, attributes = Attributes(layer)
-        var kernel = try weight(layer, "kernel")
-        var bias = try optionalWeight(layer, "bias")
-        if let normLayer = plan.layers.first(where: { $0.op == .batchNorm }) {
+        guard let spec = layer.weights.first(where: { $0.name == "kernel" }), spec.shape.count == 4 else {
+            throw LayerProblem("the graph lists no 4-D weight 'kernel'")
+        }
+        let norm = try plan.layers.first(where: { $0.op == .batchNorm }).map { normLayer in
             let norm = try batchNorm(normLayer)
-            let folded = try Tensor(shape: kernel.shape)
-            let channels = norm.channels
-            guard kernel.shape.last == channels else {
-                throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(channels) channels, the convolution makes \(kernel.shape.last ?? 0)")
+            guard norm.channels == spec.shape[3] else {
+                throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(norm.channels) channels, the convolution makes \(spec.shape[3])")
             }
-            for index in 0..<kernel.count { folded.pointer[index] = kernel.pointer[index] * norm.scale[index % channels] }
-            kernel = folded
-            bias = try Tensor(shape: [channels], values: (0..<channels).map { c in (bias?.pointer[c] ?? 0) * norm.scale[c] + norm.shift[c] })
+            return norm
         }
         let activationLayer = plan.layers.last { $0.op == .activation }
         let activation = try Self.activation(of: activationLayer ?? layer)
@@ -89,13 +87,27 @@ struct LayerCompiler {
         // The fault only changes convolutions whose TensorFlow padding is uneven: strided 'same' ones.
         let symmetric = fault == .symmetricPadding && padding == .same && (strides.0 > 1 || strides.1 > 1)
         let dilation = try attributes.pair("dilation_rate", default: (1, 1))
-        // Winograd pays where there is work to save: 3x3 stride-1 layers past the first (an RGB stem has
-        // 3 input channels); TensorBench measured VGG16 57 ms against 77 ms by GEMM with this rule.
-        let useWinograd = winograd && kernel.shape[0] == 3 && kernel.shape[1] == 3 && strides == (1, 1) && dilation == (1, 1)
-            && kernel.shape[2] >= 16
+        let algorithm: Conv2D.Algorithm = winograd && Self.winogradPays(kernel: spec.shape, strides: strides, dilation: dilation,
+                                                                         output: plan.headShape) ? .winograd : .gemm
+        let kernel = try weights.withValues(named: layer.tensorName(of: spec), shape: spec.shape) {
+            try Conv2D.Kernel(hwio: $0, shape: spec.shape, outputScale: norm?.scale, algorithm: algorithm)
+        }
+        let bias = try norm.map { try $0.foldedBias(optionalWeight(layer, "bias")) } ?? optionalWeight(layer, "bias")
         let convolution = try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: symmetric ? .valid : padding,
-                                     dilation: dilation, activation: activation, algorithm: useWinograd ? .winograd : .gemm)
+                                     dilation: dilation, activation: activation)
         return .conv2d(convolution, symmetricPadding: symmetric)
+    }
+
+    /// Whether Winograd F(2x2, 3x3) beats the GEMM: 3x3 stride-1 layers past the first (an RGB stem has 3
+    /// input channels) whose output map has at least 14x14 pixels, or is only known at run time.
+    /// TensorBench (`conv`, `resnet-conv`): VGG16 57 ms against 77 ms by GEMM with this rule; ResNet50's
+    /// 14x14 3x3 layer 0.28 ms against 0.47 by GEMM, but its 7x7 one 0.74 ms against 0.56 (2x2 tiles pad 7
+    /// to 8, and 16 tiles are too few rows to keep the GEMM busy). Winograd weights take 16/9 of the memory,
+    /// so the GEMM on small maps also saves 22 MB of ResNet50's 103.
+    static func winogradPays(kernel: [Int], strides: (Int, Int), dilation: (Int, Int), output: [Int?]?) -> Bool {
+        guard kernel[0] == 3, kernel[1] == 3, strides == (1, 1), dilation == (1, 1), kernel[2] >= 16 else { return false }
+        guard let output, output.count == 3, let height = output[0], let width = output[1] else { return true }
+        return height * width >= 14 * 14
     }
 
     private func batchNorm(_ layer: Layer) throws -> BatchNorm {

@@ -8,6 +8,8 @@ struct StepPlan {
     var inputs: [String]
     /// The other operand of an `add` folded into a convolution's epilogue (the ResNet shortcut).
     var residual: String?
+    /// The first layer's output shape without the batch axis, nil where only the run knows it (fused mode only).
+    var headShape: [Int?]?
 
     var name: String { layers[layers.count - 1].name }
     var head: Layer { layers[0] }
@@ -39,7 +41,7 @@ enum StepPlanner {
         var steps: [(position: Int, plan: StepPlan)] = []
         let position = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
         for layer in layers where !absorbed.contains(layer.name) {
-            var plan = StepPlan(layers: [layer], inputs: layer.inputs)
+            var plan = StepPlan(layers: [layer], inputs: layer.inputs, headShape: shapes[layer.name])
             if layer.op == .conv2d || layer.op == .dense, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
                 while let next = soleReader(plan.name), !absorbed.contains(next.name),
                       let extended = absorb(next, into: plan, shapes: shapes) {

@@ -15,11 +15,18 @@ public protocol WeightSource {
     var origin: String { get }
     /// The named tensor as float32, checked against `shape`.
     func tensor(named name: String, shape: [Int]) throws -> Tensor
+    /// Calls `body` with the named tensor's float32 values (row-major, checked against `shape`), valid only
+    /// during the call: a file source passes its mapping itself, so a kernel built from them is never copied twice.
+    func withValues<Result>(named name: String, shape: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result
     /// The named `(K, N)` matrix (leading axes flattened) packed for the GEMM, checked against `shape`.
     func packedMatrix(named name: String, shape: [Int]) throws -> PackedMatrix
 }
 
 extension WeightSource {
+    public func withValues<Result>(named name: String, shape: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {
+        try tensor(named: name, shape: shape).withValues(body)
+    }
+
     public func packedMatrix(named name: String, shape: [Int]) throws -> PackedMatrix {
         try PackedMatrix(tensor(named: name, shape: shape))
     }
@@ -67,20 +74,33 @@ extension SafetensorsFile: WeightSource {
         return result
     }
 
+    /// F32 values are the mapping itself; their pages are handed back once `body` is done with them.
+    public func withValues<Result>(named name: String, shape: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {
+        guard let values = try mappedFloats(named: name, shape: shape) else {
+            return try tensor(named: name, shape: shape).withValues(body)
+        }
+        defer { releasePages(UnsafeRawBufferPointer(values)) }
+        return try body(values)
+    }
+
     /// F32 matrices pack straight from the mapping, a block of rows at a time, each block's pages handed
     /// back once packed: the largest kernel (VGG16's fc1, 411 MB) is never resident twice.
     public func packedMatrix(named name: String, shape: [Int]) throws -> PackedMatrix {
-        let info = try checkedInfo(name, shape: shape)
-        let bytes = rawBytes(of: info)
-        guard info.dtype == "F32", shape.count >= 2, Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 else {
+        guard shape.count >= 2, let values = try mappedFloats(named: name, shape: shape) else {
             return try PackedMatrix(tensor(named: name, shape: shape))
         }
         let columns = shape[shape.count - 1], rows = shape.dropLast().reduce(1, *)
-        let values = bytes.assumingMemoryBound(to: Float.self)
-        return try PackedMatrix(rows: rows, columns: columns, streaming: values) { block in
-            let rowBytes = columns * MemoryLayout<Float>.stride
-            releasePages(UnsafeRawBufferPointer(rebasing: bytes[(block.lowerBound * rowBytes)..<(block.upperBound * rowBytes)]))
+        return try PackedMatrix(rows: rows, columns: columns, packing: values) { block in
+            releasePages(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(values)[(block.lowerBound * columns * 4)..<(block.upperBound * columns * 4)]))
         }
+    }
+
+    /// The named tensor's values in the mapping, when it is stored as aligned F32; nil when it must be converted.
+    private func mappedFloats(named name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float>? {
+        let info = try checkedInfo(name, shape: shape)
+        let bytes = rawBytes(of: info)
+        guard info.dtype == "F32", Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        return UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
     }
 
     private func checkedInfo(_ name: String, shape: [Int]) throws -> TensorInfo {

@@ -24,3 +24,11 @@ let vgg16Convolutions: [ConvLayer] = [
     ConvLayer(name: "block5_conv2", size: 14, inputChannels: 512, outputChannels: 512),
     ConvLayer(name: "block5_conv3", size: 14, inputChannels: 512, outputChannels: 512),
 ]
+
+/// The 3x3 convolution of each ResNet50 stage (every block of a stage has the same one) at 224x224, batch 1.
+let resnet50SpatialConvolutions: [ConvLayer] = [
+    ConvLayer(name: "conv2 3x3", size: 56, inputChannels: 64, outputChannels: 64),
+    ConvLayer(name: "conv3 3x3", size: 28, inputChannels: 128, outputChannels: 128),
+    ConvLayer(name: "conv4 3x3", size: 14, inputChannels: 256, outputChannels: 256),
+    ConvLayer(name: "conv5 3x3", size: 7, inputChannels: 512, outputChannels: 512),
+]
