@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Batch-1 latency (median, p90, p99) and batch-16 throughput at 224x224 of VGG16, VGG19 and ResNet50 in
 # Zoo, Keras on TensorFlow and ONNX Runtime: same weights, same inputs, same run, 2 threads each, one
-# framework at a time. Prints a Markdown table (ratios to the fastest peer, Zoo's GFLOP/s, Zoo's peak
-# memory over its weight bytes) and writes Benchmarks/results/latency.{md,csv,json,svg}. Progress on stderr.
+# framework at a time. Prints a Markdown table (ratios to the fastest peer, Zoo's GFLOP/s, each framework's
+# inference memory over the weight bytes) and writes Benchmarks/results/latency.{md,csv,json,svg}. Progress on stderr.
 #
 # Usage: ZOO_PYTHON=/path/to/python [ZOO_GOLDEN=DIR] Benchmarks/latency.sh [latency.py options]
 #   ZOO_PYTHON  the pinned interpreter (scripts/python-env.sh); make latency-bench sets it
@@ -17,7 +17,6 @@ if [[ -z "${ZOO_PYTHON:-}" ]]; then
     echo "latency.sh: ZOO_PYTHON is not set: run \`make latency-bench\`, or export ZOO_PYTHON=\$(scripts/python-env.sh | tail -n1)" >&2
     exit 1
 fi
-[[ -x /usr/bin/time ]] || { echo "latency.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
 echo "latency.sh: building zoo and ModelBench (release)..." >&2
 swift build -c release --product zoo >&2

@@ -1,8 +1,8 @@
 // Times one converted model in Zoo's engine for Benchmarks/latency.sh: loads the .safetensors file into
 // the fused executor, runs a batch of the given input file W times to warm up (the first call plans the
 // arena) and N times timed, and prints one JSON object: the per-run wall times, the load time, the
-// weight, arena and workspace bytes. `--output` writes the last run's outputs, so the runner can check
-// them against Keras on the same input. One batch size per process, so `/usr/bin/time -f %M` around it
+// weight, arena and workspace bytes, and the resident memory before and after loading and at the peak.
+// `--output` writes the last run's outputs, so the runner can check them against Keras on the same input. One batch size per process, so `/usr/bin/time -f %M` around it
 // is the peak resident memory of inference at that batch size. `--logits` runs the model without a final
 // softmax (for the agreement check; see FinalSoftmax.swift).
 //
@@ -35,6 +35,8 @@ struct ModelBench: ParsableCommand {
     }
 
     func run() throws {
+        // The runtime alone (shared libraries, Foundation): what the process holds before it reads a model.
+        let beforeLoad = ProcessMemory.resident()
         Parallelism.workers = threads
         let loadStart = ContinuousClock.now
         let file = try SafetensorsFile(path: model)
@@ -58,7 +60,7 @@ struct ModelBench: ParsableCommand {
         let report = Report(framework: "zoo", batch: batch, threads: threads, times_ms: milliseconds, load_s: loadSeconds,
                             weight_bytes: loaded.weightBytes, arena_bytes: loaded.arenaBytes,
                             workspace_bytes: loaded.workspaceBytes, output_shape: outputs[0].shape,
-                            rss_after_load_bytes: afterLoad.now, peak_rss_during_load_bytes: afterLoad.peak,
+                            rss_before_load_bytes: beforeLoad.now, rss_after_load_bytes: afterLoad.now, peak_rss_during_load_bytes: afterLoad.peak,
                             peak_rss_bytes: ProcessMemory.resident().peak)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -76,6 +78,7 @@ struct ModelBench: ParsableCommand {
         let arena_bytes: Int
         let workspace_bytes: Int
         let output_shape: [Int]
+        let rss_before_load_bytes: Int
         let rss_after_load_bytes: Int
         let peak_rss_during_load_bytes: Int
         let peak_rss_bytes: Int

@@ -6,8 +6,9 @@ one made here) is converted with `zoo convert` and exported to ONNX (onnx_export
 checkpoint and the exporter are unchanged); 16 seeded caffe-preprocessed images are written. Then, for
 each of --rounds rounds, every framework runs in a process of its own, one after the other (never two at
 once), in an order that rotates between rounds, so a burst of load from other processes on this shared
-machine does not always fall on the same framework. Zoo runs batch 1 and batch 16 in separate processes
-under /usr/bin/time, whose peak resident set is the inference memory at that batch size.
+machine does not always fall on the same framework. Zoo runs batch 1 and batch 16 in separate processes.
+Every runner reports its resident memory before loading the model (the language runtime and the framework's
+libraries) and its peak: the difference is the memory inference takes.
 
 Every framework's outputs, and its values before the final softmax, are compared with Keras' (max |d| /
 max |Keras|); above 1e-4 the run fails.
@@ -114,7 +115,7 @@ class ModelRun:
         self.checkpoint = checkpoint
         self.samples = {(f, b): [] for f in FRAMEWORKS for b in BATCHES}
         self.round_medians = {(f, b): [] for f in FRAMEWORKS for b in BATCHES}
-        self.peak_kb = {b: [] for b in BATCHES}
+        self.memory = {(f, b): [] for f in FRAMEWORKS for b in BATCHES}
         self.details = {}
         self.differences = {}
 
@@ -139,13 +140,11 @@ class ModelRun:
         if framework == "zoo":
             records = []
             for batch in BATCHES:
-                peak = os.path.join(self.directory, "peak.txt")
-                command = ["/usr/bin/time", "-f", "%M", "-o", peak, self.options.model_bench, self.converted,
+                command = [self.options.model_bench, self.converted,
                            "--input", self.images, "--batch", str(batch), "--warmup", str(self.options.warmup),
                            "--runs", str(runs[batch]), "--threads", str(self.options.threads),
                            "--output", self.output("zoo", batch)]
                 records.append(json.loads(run(command, f"ModelBench on {self.name}").stdout.strip().splitlines()[-1]))
-                self.peak_kb[batch].append(int(open(peak).read().split()[-1]))
             if check:  # a process of its own, so the timed processes' peak memory is the plain model's
                 run([self.options.model_bench, self.converted, "--input", self.images, "--batch", str(max(BATCHES)),
                      "--warmup", "1", "--runs", "1", "--threads", str(self.options.threads), "--logits",
@@ -165,6 +164,7 @@ class ModelRun:
             key = (framework, record["batch"])
             self.samples[key] += record["times_ms"]
             self.round_medians[key].append(float(np.median(record["times_ms"])))
+            self.memory[key].append((record["peak_rss_bytes"], record["rss_before_load_bytes"]))
             self.details.setdefault(framework, {}).update(
                 {k: v for k, v in record.items() if k not in ("times_ms", "batch", "framework")})
 
@@ -193,7 +193,9 @@ class ModelRun:
                 "p99_ms": float(np.percentile(times, 99)), "round_medians_ms": self.round_medians[(framework, batch)],
                 "images_per_second": batch * 1e3 / float(np.median(times))}
         return {"model": self.name, "checkpoint": self.checkpoint, "stats": stats, "details": self.details,
-                "zoo_peak_kb": {f"b{b}": int(np.median(v)) for b, v in self.peak_kb.items()},
+                "memory": {f"{f}_b{b}": {"peak_rss_bytes": int(np.median([peak for peak, _ in v])),
+                                         "rss_before_load_bytes": int(np.median([before for _, before in v]))}
+                           for (f, b), v in self.memory.items()},
                 "differences_vs_keras": self.differences}
 
 
@@ -217,9 +219,9 @@ def arguments():
         parser.error(f"unknown model(s) {unknown}; known: {', '.join(MODELS)}")
     if min(options.rounds, options.runs_b1, options.runs_b16, options.warmup, options.threads) < 1:
         parser.error("--rounds, --runs-b1, --runs-b16, --warmup and --threads must be at least 1")
-    for tool in (options.zoo, options.model_bench, "/usr/bin/time"):
+    for tool in (options.zoo, options.model_bench):
         if not os.access(tool, os.X_OK):
-            parser.error(f"{tool} is not an executable (build with `swift build -c release`; /usr/bin/time is Debian's `time` package)")
+            parser.error(f"{tool} is not an executable (build with `swift build -c release`)")
     return options
 
 

@@ -4,6 +4,7 @@ wall-clock per call, one JSON line per batch size on stdout, the last outputs wr
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -42,6 +43,7 @@ def run(framework, options, load, make_call, make_logits_call, extra=None):
     computes the outputs of that batch as a numpy array, `make_logits_call` one that computes the values
     before the final softmax (keras_logits.py says why), used after all timing."""
     shape = [int(s) for s in options.shape.split(",")]
+    before_load = resident_bytes()
     start = time.perf_counter()
     model = load()
     load_seconds = time.perf_counter() - start
@@ -57,12 +59,20 @@ def run(framework, options, load, make_call, make_logits_call, extra=None):
         if options.output_prefix:
             np.ascontiguousarray(outputs, dtype="<f4").tofile(f"{options.output_prefix}-b{batch}.f32")
         record = {"framework": framework, "batch": batch, "threads": options.threads, "times_ms": milliseconds,
-                  "load_s": load_seconds, "output_shape": list(outputs.shape)}
+                  "load_s": load_seconds, "output_shape": list(outputs.shape),
+                  # The peak so far: with batches in rising order (latency.py passes 1,16) each batch's peak is its own.
+                  "rss_before_load_bytes": before_load, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         record.update(extra(model) if extra else {})
         print(json.dumps(record, sort_keys=True), flush=True)
     if options.logits_output:
         logits = make_logits_call(model, images(options.input, shape, max(options.batches)))()
         np.ascontiguousarray(logits, dtype="<f4").tofile(options.logits_output)
+
+
+def resident_bytes():
+    """This process's resident memory now (VmRSS): with the framework imported, before any model is loaded."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
 
 
 def quiet_tensorflow():

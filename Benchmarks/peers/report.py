@@ -40,14 +40,17 @@ def rows(results):
                    "gflop_per_image": round(flops / 1e9, 2),
                    "max_difference_vs_keras_outputs": result["differences_vs_keras"].get(f"{framework}_b16", 0.0),
                    "max_difference_vs_keras_logits": result["differences_vs_keras"].get(f"{framework}_logits", 0.0)}
+            for batch in ("b1", "b16"):
+                memory = result["memory"][f"{framework}_{batch}"]
+                row[f"peak_rss_{batch}_bytes"] = memory["peak_rss_bytes"]
+                row[f"rss_before_load_{batch}_bytes"] = memory["rss_before_load_bytes"]
+                row[f"inference_memory_{batch}_bytes"] = memory["peak_rss_bytes"] - memory["rss_before_load_bytes"]
+                row[f"inference_memory_{batch}_vs_weights"] = round(row[f"inference_memory_{batch}_bytes"] / weights, 2)
+                row[f"peak_rss_{batch}_vs_weights"] = round(memory["peak_rss_bytes"] / weights, 2)
             if framework == "zoo":
                 row.update({"b1_vs_fastest_peer": round(b1["median_ms"] / peers_b1[fastest_b1], 2), "fastest_peer_b1": fastest_b1,
                             "b16_time_vs_fastest_peer": round(b16["median_ms"] / peers_b16[fastest_b16], 2),
-                            "fastest_peer_b16": fastest_b16, "weight_bytes": weights,
-                            "peak_rss_b1_bytes": result["zoo_peak_kb"]["b1"] * 1024,
-                            "peak_rss_b16_bytes": result["zoo_peak_kb"]["b16"] * 1024,
-                            "peak_rss_b1_vs_weights": round(result["zoo_peak_kb"]["b1"] * 1024 / weights, 2),
-                            "peak_rss_b16_vs_weights": round(result["zoo_peak_kb"]["b16"] * 1024 / weights, 2)})
+                            "fastest_peer_b16": fastest_b16, "weight_bytes": weights})
             table.append(row)
     return table
 
@@ -65,21 +68,32 @@ def markdown(run, results, table):
         difference = "reference" if row["framework"] == "keras" else f"{row['max_difference_vs_keras_logits']:.1e}"
         lines.append(f"| {row['model']} | {LABELS[row['framework']]} | {row['b1_median_ms']:.1f} | {row['b1_p90_ms']:.1f} | {row['b1_p99_ms']:.1f} "
                      f"| {row['b16_images_per_second']:.1f} | {row['gflops_b1']:.0f} | {row['gflops_b16']:.0f} | {difference} |")
+    memory = {(r["model"], r["framework"]): r for r in table}
+    ratio = lambda row, batch: f"{row[f'inference_memory_{batch}_vs_weights']:.2f}x"
     lines += ["", f"| model | Zoo b1 / fastest peer (goal <= {LATENCY_GOAL}) | Zoo b16 time / fastest peer | Zoo GFLOP/s b1, b16 "
-              f"(% of {FMA_PEAK_GFLOPS} FMA peak) | Zoo peak RSS b1 / weights (goal <= {MEMORY_GOAL}) | peak RSS b16 / weights |",
-              "|---|---|---|---|---|---|"]
+              f"(% of {FMA_PEAK_GFLOPS} FMA peak) | inference memory b1 / weights: Zoo (goal <= {MEMORY_GOAL}), ONNX Runtime, Keras/TF "
+              "| Zoo whole process b1 / weights | inference memory b16 / weights: Zoo, ONNX Runtime, Keras/TF |",
+              "|---|---|---|---|---|---|---|"]
     for row in (r for r in table if r["framework"] == "zoo"):
+        peers = [memory[(row["model"], f)] for f in ("onnxruntime", "keras")]
         lines.append(f"| {row['model']} | {row['b1_vs_fastest_peer']:.2f}x ({LABELS[row['fastest_peer_b1']]}) "
                      f"| {row['b16_time_vs_fastest_peer']:.2f}x ({LABELS[row['fastest_peer_b16']]}) "
                      f"| {row['gflops_b1']:.0f}, {row['gflops_b16']:.0f} ({100 * row['gflops_b1'] / FMA_PEAK_GFLOPS:.0f}%, "
                      f"{100 * row['gflops_b16'] / FMA_PEAK_GFLOPS:.0f}%) "
-                     f"| {row['peak_rss_b1_vs_weights']:.2f}x ({row['peak_rss_b1_bytes'] / 1e6:.0f} MB / {row['weight_bytes'] / 1e6:.0f} MB) "
-                     f"| {row['peak_rss_b16_vs_weights']:.2f}x |")
+                     f"| **{ratio(row, 'b1')}** ({row['inference_memory_b1_bytes'] / 1e6:.0f} MB / {row['weight_bytes'] / 1e6:.0f} MB), "
+                     + ", ".join(ratio(peer, "b1") for peer in peers)
+                     + f" | {row['peak_rss_b1_vs_weights']:.2f}x ({row['peak_rss_b1_bytes'] / 1e6:.0f} MB) "
+                     f"| {ratio(row, 'b16')}, " + ", ".join(ratio(peer, "b16") for peer in peers) + " |")
     lines += ["", "Ratios are Zoo's time over the fastest peer's (below 1: Zoo is faster). GFLOP/s counts 2 FLOPs per "
               "multiply-add of the convolutions and dense layers (from the Keras model); the machine's AVX-512 FMA peak on 2 cores is "
-              f"{FMA_PEAK_GFLOPS} GFLOP/s and its blocked-GEMM ceiling about {GEMM_CEILING_GFLOPS} (DESIGN.md, Speed). Peak RSS is "
-              "/usr/bin/time's maximum resident set of the whole Zoo process (load and inference at that batch size); weights are "
-              "the model's float32 parameter bytes. Logits vs Keras is max |d| / max |Keras| over the values before the final "
+              f"{FMA_PEAK_GFLOPS} GFLOP/s and its blocked-GEMM ceiling about {GEMM_CEILING_GFLOPS} (DESIGN.md, Speed). Inference "
+              "memory is a process's peak resident set (loading and running at that batch size) minus its resident set just before "
+              "it loads the model, when the language runtime and the framework's libraries are in (then: "
+              + ", ".join(f"{LABELS[f]} {max(r['rss_before_load_b1_bytes'] for r in table if r['framework'] == f) / 1e6:.0f} MB"
+                          for f in FRAMEWORKS)
+              + "); the whole-process column keeps Zoo's runtime in. "
+              "Weights are the model's float32 parameter bytes; the peers run batch 1 and then batch 16 in one process, so their "
+              "batch-16 peak is that of both. Logits vs Keras is max |d| / max |Keras| over the values before the final "
               "softmax on the same 16 images (random weights saturate the softmax to one-hot vectors, which match whatever came "
               "before); the run fails above 1e-4 there or on the outputs themselves. Every framework runs with its defaults otherwise: "
               "ONNX Runtime's workers spin while they wait, which costs it most when other processes share the cores, so "

@@ -6,9 +6,9 @@ enum Verifying {
     /// The full-size models of the reference set (in the cache), with and without top and the notebooks'.
     static let fullSizeModels = ["vgg16", "vgg16_notop", "vgg19", "vgg19_notop", "resnet50", "resnet50_notop",
                                  "tb_vgg16", "tb_vgg19", "tb_attention_vgg16", "melanoma_resnet50"]
-    /// The cases a full-size model is verified on, comma-separated: `normal`, `image` and, where the golden
-    /// set has it, `odd` (TensorFlow's uneven 'same' padding on a real architecture). `large` adds CI time
-    /// and no layer kind, so it is left to `zoo verify` run by hand.
+    /// The cases a full-size model is verified on from every checkpoint format, comma-separated: `normal`,
+    /// `image` and, where the golden set has it, `odd` (TensorFlow's uneven 'same' padding on a real
+    /// architecture). `large` is verified once per model, from the Keras 3 file.
     static func fullSizeCases(_ model: String) throws -> String {
         struct Listing: Decodable { let model: String; let cases: [String] }
         let index = try TestEnvironment.goldenActivations().appendingPathComponent("activations.json")
