@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 import Tensor
 
@@ -48,6 +50,29 @@ import Tensor
         let output = try Tensor(shape: conv.outputShape(for: input))
         try withWorkers(1) { try conv.forward(input, into: output, workspace: workspace) }
         expectMatches(output, testCase.expected, testCase.name)
+    }
+
+    /// Forward passes from several threads at once, with more workers than cores: one caller at a time gets
+    /// the worker pool and the others fall back to Dispatch, and every result still matches TensorFlow's.
+    @Test func concurrentCallersAllMatchKerasConv2D() throws {
+        let testCase = try KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" }!
+        let input = try testCase.input("x"), expected = testCase.expected
+        let convolutions = try [Conv2D.Algorithm.gemm, .winograd].map { try convolution(testCase, algorithm: $0) }
+        let worst = Mutex<Float>(0)
+        withWorkers(3) {
+            DispatchQueue.concurrentPerform(iterations: 4) { caller in
+                let workspace = Workspace()
+                for pass in 0..<50 {
+                    guard let output = try? convolutions[(caller + pass) % 2](input, workspace: workspace) else {
+                        worst.withLock { $0 = .infinity }
+                        return
+                    }
+                    let error = normalisedError(output, expected)
+                    worst.withLock { $0 = max($0, error) }
+                }
+            }
+        }
+        #expect(worst.withLock { $0 } <= 1e-5)
     }
 
     @Test func fusedResidualAddsBeforeActivation() throws {
