@@ -2,9 +2,9 @@
 // the fused executor, runs a batch of the given input file W times to warm up (the first call plans the
 // arena) and N times timed, and prints one JSON object: the per-run wall times, the load time, the
 // weight, arena and workspace bytes, and the resident memory before and after loading and at the peak.
-// `--output` writes the last run's outputs, so the runner can check them against Keras on the same input. One batch size per process, so `/usr/bin/time -f %M` around it
-// is the peak resident memory of inference at that batch size. `--logits` runs the model without a final
-// softmax (for the agreement check; see FinalSoftmax.swift).
+// One batch size per process, so the peak is that of inference at that batch size. `--output` writes the
+// last run's outputs, so the runner can check them against Keras on the same input. `--logits` runs the
+// model without a final softmax (for the agreement check; see FinalSoftmax.swift).
 //
 //   ModelBench MODEL.safetensors --input IMAGES.f32 --batch 1 --warmup 5 --runs 50 --threads 2 [--output OUT.f32] [--logits]
 import ArgumentParser

@@ -60,7 +60,8 @@ def run(framework, options, load, make_call, make_logits_call, extra=None):
             np.ascontiguousarray(outputs, dtype="<f4").tofile(f"{options.output_prefix}-b{batch}.f32")
         record = {"framework": framework, "batch": batch, "threads": options.threads, "times_ms": milliseconds,
                   "load_s": load_seconds, "output_shape": list(outputs.shape),
-                  # The peak so far: with batches in rising order (latency.py passes 1,16) each batch's peak is its own.
+                  # The peak so far: batch 1 runs first (latency.py passes 1,16), so its peak is its own and batch 16's
+                  # includes it.
                   "rss_before_load_bytes": before_load, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         record.update(extra(model) if extra else {})
         print(json.dumps(record, sort_keys=True), flush=True)

@@ -61,31 +61,35 @@ func runTasks(_ tasks: Int, workers: Int, _ body: @Sendable (_ worker: Int, _ ta
 /// for each (as `DispatchQueue.concurrentPerform` does) costs tens of microseconds on this virtual machine,
 /// during which the calling thread works alone; measured, two 38 µs halves took 98 µs. The helpers here
 /// poll for the next region for up to `spinNanoseconds` after finishing one (ONNX Runtime's workers spin
-/// too), then sleep on a condition variable, so an idle process costs nothing.
+/// too), stepping aside for other runnable threads as they poll, then sleep on a condition variable, so an
+/// idle process costs nothing.
 ///
 /// One region at a time: a call made while another runs (from another thread, or nested in a task) falls
-/// back to `DispatchQueue.concurrentPerform`.
+/// back to `DispatchQueue.concurrentPerform`. Helpers are never stopped: after a call with more workers,
+/// the extra ones sleep through the regions they have no part in.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
     /// How long a helper polls for the next region before it sleeps.
     private static let spinNanoseconds: UInt64 = 500_000
+    /// `region` holds the region's number above these bits and its thread count in them.
+    private static let participantBits = 16
+    private static let participantMask = 1 << participantBits - 1
 
-    /// Set while a region runs; also guards `helperCount`, `job` and `participants`.
+    /// Set while a region runs; also guards `helperCount` and `job`.
     private let busy = Atomic<Bool>(false)
-    /// Counts regions; a helper starts a region's work when it sees the count change.
-    private let generation = Atomic<Int>(0)
-    /// Helpers that have not yet finished with the current region. Every helper reports, even one with no
-    /// part in it: then no helper can still be reading a region's `job` when the next one is set up.
+    /// The current region: its number and how many threads take part, in one word, so a helper learns both
+    /// at once and can skip a region it has no part in without looking at `job`.
+    private let region = Atomic<Int>(0)
+    /// Helpers that have not yet finished their part of the current region.
     private let remaining = Atomic<Int>(0)
     /// Helpers asleep (or about to sleep) on `condition`.
     private let sleepers = Atomic<Int>(0)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var helperCount = 0
-    /// The current region's work, called with the helper's worker index, and how many threads take part.
+    /// The current region's work, called with the helper's worker index.
     private var job: (@Sendable (Int) -> Void)?
-    private var participants = 0
 
     private init() {
         pthread_mutex_init(mutex, nil)
@@ -95,7 +99,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Calls `work(worker)` for every worker in `0..<threads`, `work(0)` on the calling thread, and returns
     /// when all have returned.
     func run(threads: Int, _ work: @Sendable (Int) -> Void) {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+        guard threads <= WorkerPool.participantMask,
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             DispatchQueue.concurrentPerform(iterations: threads, execute: work)
             return
         }
@@ -110,11 +115,11 @@ final class WorkerPool: @unchecked Sendable {
         }
         withoutActuallyEscaping(work) { work in
             job = work
-            participants = threads
-            remaining.store(helperCount, ordering: .relaxed)
+            remaining.store(threads - 1, ordering: .relaxed)
+            let number = region.load(ordering: .relaxed) >> WorkerPool.participantBits + 1
             // Sequentially consistent with the sleepers' count, so a helper about to sleep either sees the new
             // region or is counted and woken (see `waitForRegion`).
-            generation.add(1, ordering: .sequentiallyConsistent)
+            region.store(number << WorkerPool.participantBits | threads, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(mutex)
                 pthread_cond_broadcast(condition)
@@ -133,16 +138,16 @@ final class WorkerPool: @unchecked Sendable {
 
     private func startHelper(index: Int) -> Bool {
         final class Start {
-            let pool: WorkerPool, index: Int, generation: Int
-            init(_ pool: WorkerPool, _ index: Int, _ generation: Int) { (self.pool, self.index, self.generation) = (pool, index, generation) }
+            let pool: WorkerPool, index: Int, region: Int
+            init(_ pool: WorkerPool, _ index: Int, _ region: Int) { (self.pool, self.index, self.region) = (pool, index, region) }
         }
-        // The helper waits for regions after the current one: reading the count itself, once it runs, could
+        // The helper waits for regions after the current one: reading `region` itself, once it runs, could
         // miss the region being set up now.
-        let start = Unmanaged.passRetained(Start(self, index, generation.load(ordering: .relaxed))).toOpaque()
+        let start = Unmanaged.passRetained(Start(self, index, region.load(ordering: .relaxed))).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { argument in
             let start = Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue()
-            start.pool.helperLoop(index: start.index, after: start.generation)
+            start.pool.helperLoop(index: start.index, after: start.region)
         }, start)
         guard created == 0 else {
             Unmanaged<Start>.fromOpaque(start).release()
@@ -152,30 +157,41 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func helperLoop(index: Int, after generation: Int) -> Never {
-        var seen = generation
+    private func helperLoop(index: Int, after first: Int) -> Never {
+        var seen = first, polling = true
         while true {
-            seen = waitForRegion(after: seen)
-            if index < participants, let job { job(index) }
+            seen = waitForRegion(after: seen, polling: polling)
+            // Not taking part: most likely a helper left over from a call with more workers, so it sleeps
+            // through the next regions rather than competing for a core with the ones that work.
+            polling = index < seen & WorkerPool.participantMask
+            guard polling else { continue }
+            doPart(index)
             remaining.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Polls for a region newer than `seen`, then sleeps; returns the new region's number.
-    private func waitForRegion(after seen: Int) -> Int {
+    /// Runs the current job for `index`. A function of its own, so the helper's reference to the job is gone
+    /// when it reports: `run` checks, when it clears `job`, that no reference outlived the region.
+    @inline(never) private func doPart(_ index: Int) {
+        job?(index)
+    }
+
+    /// Polls for a region other than `seen` (when `polling`), then sleeps; returns the new region.
+    private func waitForRegion(after seen: Int, polling: Bool) -> Int {
         let start = DispatchTime.now().uptimeNanoseconds
         var polls = 0
-        while true {
-            let current = generation.load(ordering: .acquiring)
+        while polling {
+            let current = region.load(ordering: .acquiring)
             if current != seen { return current }
             polls += 1
-            if polls % 1024 == 0, DispatchTime.now().uptimeNanoseconds - start > WorkerPool.spinNanoseconds { break }
+            if polls > 256 { sched_yield() }
+            if polls % 64 == 0, DispatchTime.now().uptimeNanoseconds - start > WorkerPool.spinNanoseconds { break }
         }
         pthread_mutex_lock(mutex)
         sleepers.add(1, ordering: .sequentiallyConsistent)
-        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(condition, mutex) }
+        while region.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(condition, mutex) }
         sleepers.subtract(1, ordering: .relaxed)
         pthread_mutex_unlock(mutex)
-        return generation.load(ordering: .acquiring)
+        return region.load(ordering: .acquiring)
     }
 }

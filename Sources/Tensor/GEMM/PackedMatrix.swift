@@ -18,30 +18,28 @@ public struct PackedMatrix: Sendable {
             throw TensorError.shapeMismatch(operation: "pack", detail: "expected a non-empty (K, N) matrix, got \(matrix.shape)")
         }
         let columns = matrix.shape[matrix.rank - 1]
-        self.init(rows: matrix.count / columns, columns: columns, source: matrix.pointer)
+        self = matrix.withValues { PackedMatrix(rows: matrix.count / columns, columns: columns, source: $0.baseAddress!) }
     }
 
     /// Packs a row-major `(rows, columns)` matrix read straight from `source` (for example a memory-mapped
     /// weight file), a block of rows at a time, calling `released` after each block with the rows it no
     /// longer needs. A loader packing from a mapped file hands those pages back as it goes, so packing
-    /// VGG16's 411 MB `fc1` kernel never holds it twice. `columnScale` multiplies column `j` by
-    /// `columnScale[j]` on the way (a BatchNormalization folded into a convolution scales its outputs).
-    public init(rows: Int, columns: Int, packing source: UnsafeBufferPointer<Float>, columnScale: [Float]? = nil,
-                rowsPerBlock: Int = 1024, released: (Range<Int>) -> Void = { _ in }) throws {
+    /// VGG16's 411 MB `fc1` kernel never holds it twice.
+    public init(rows: Int, columns: Int, packing source: UnsafeBufferPointer<Float>, rowsPerBlock: Int = 1024,
+                released: (Range<Int>) -> Void = { _ in }) throws {
         guard rows > 0, columns > 0, rowsPerBlock > 0, let base = source.baseAddress, source.count == rows * columns else {
             throw TensorError.shapeMismatch(operation: "pack", detail: "\(source.count) values for a \(rows) x \(columns) matrix")
         }
-        if let columnScale, columnScale.count != columns {
-            throw TensorError.shapeMismatch(operation: "pack", detail: "\(columnScale.count) column factors for \(columns) columns")
-        }
-        self.init(rows: rows, columns: columns, source: base, columnScale: columnScale, rowsPerBlock: rowsPerBlock, released: released)
+        self.init(rows: rows, columns: columns, source: base, rowsPerBlock: rowsPerBlock, released: released)
     }
 
+    /// `columnScale` multiplies column `j` by `columnScale[j]` on the way (a BatchNormalization folded into a
+    /// convolution scales its outputs); the caller checks it has `columns` factors.
     init(rows: Int, columns: Int, source: UnsafePointer<Float>, columnScale: [Float]? = nil, rowsPerBlock: Int = .max,
          released: (Range<Int>) -> Void = { _ in }) {
         self.init(zeroRows: rows, columns: columns)
         for first in stride(from: 0, to: rows, by: rowsPerBlock) {
-            let block = first..<min(first + min(rowsPerBlock, rows), rows)
+            let block = first..<min(first + min(rowsPerBlock, rows), rows)  // (the inner min: no overflow from .max)
             for panel in 0..<panelCount {
                 let column = panel * GemmTile.columns
                 let width = min(GemmTile.columns, columns - column)

@@ -57,7 +57,8 @@ public struct BatchNorm: Sendable {
     }
 
     /// The convolution that computes `self(convolution(x))` in one pass: `W' = W * scale` per output channel,
-    /// `b' = b * scale + shift`.
+    /// `b' = b * scale + shift`. (A Winograd kernel has its transformed weights scaled, the same in real
+    /// arithmetic; a loader folds before transforming instead, with `Conv2D.Kernel(hwio:outputScale:)`.)
     ///
     /// Exact in real arithmetic; in float32 it rounds `sum(x * (w * scale))` instead of `sum(x * w) * scale`,
     /// a relative difference of a few ulps per product, so the normalised error stays around 1e-6, far

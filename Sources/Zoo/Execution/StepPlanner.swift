@@ -8,7 +8,8 @@ struct StepPlan {
     var inputs: [String]
     /// The other operand of an `add` folded into a convolution's epilogue (the ResNet shortcut).
     var residual: String?
-    /// The first layer's output shape without the batch axis, nil where only the run knows it (fused mode only).
+    /// The first layer's output shape without the batch axis, nil where only the run knows it. Planned in the
+    /// fused mode only (the layer-by-layer mode does not choose algorithms by shape).
     var headShape: [Int?]?
 
     var name: String { layers[layers.count - 1].name }
