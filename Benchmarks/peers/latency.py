@@ -225,9 +225,22 @@ def arguments():
     return options
 
 
+def source_revision():
+    """The commit the measured code was built from, marked `-modified` when the work tree differs from it,
+    so a published table can be traced to its code; `unknown` outside a git checkout."""
+    def git(*arguments):
+        return subprocess.run(["git", "-C", HERE, *arguments], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        changed = git("status", "--porcelain", "--", ":/Sources", ":/Package.swift", ":/Benchmarks", ":!/Benchmarks/results")
+        return git("rev-parse", "--short=12", "HEAD") + ("-modified" if changed else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main():
     options = arguments()
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    revision = source_revision()
     load_before = load_average()
     results = []
     for index, name in enumerate(options.models, 1):
@@ -251,7 +264,7 @@ def main():
         result = model.result()
         result["load_average_1min_mean"] = round(float(np.mean([sample[0] for sample in model_load])), 2)
         results.append(result)
-    run_info = {"started_utc": started, "load_average_before": load_before, "load_average_after": load_average(),
+    run_info = {"started_utc": started, "source_revision": revision, "load_average_before": load_before, "load_average_after": load_average(),
                 "cores": os.cpu_count(), "threads": options.threads, "rounds": options.rounds,
                 "runs_b1_per_round": options.runs_b1, "runs_b16_per_round": options.runs_b16, "warmup": options.warmup,
                 "tolerance": TOLERANCE}

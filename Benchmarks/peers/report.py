@@ -57,7 +57,7 @@ def rows(results):
 
 def markdown(run, results, table):
     load = lambda values: " / ".join(f"{v:.2f}" for v in values)
-    lines = [f"Run {run['started_utc']}, {run['cores']} cores shared with other processes, {run['threads']} threads per framework; "
+    lines = [f"Run {run['started_utc']} of commit {run['source_revision']}, {run['cores']} cores shared with other processes, {run['threads']} threads per framework; "
              f"load average (1 / 5 / 15 min) {load(run['load_average_before'])} before, {load(run['load_average_after'])} after "
              f"(1-min mean per model: " + ", ".join(f"{r['model']} {r['load_average_1min_mean']:.2f}" for r in results) + ").",
              f"{run['rounds']} rounds, frameworks one at a time in rotating order; per round {run['warmup']} warm-up runs, then "
