@@ -44,6 +44,26 @@ import Testing
     #expect(image.pixels == clipped.flatMap { [$0, $0, $0] })
 }
 
+/// The opt-in alternative: 16-bit samples scaled from their significant bits, `v * 255 / (2^bits - 1)`,
+/// values beyond the bits saturating, by nearest and bilinear resizing alike.
+@Test func sixteenBitGrayScalesFromItsSignificantBits() throws {
+    let samples: [UInt16] = [0, 1, 255, 2048, 4095, 4096, 65535, 3000]
+    let info = ImageInfo(format: .png, width: 8, height: 1, bitDepth: 16, color: .gray, interlaced: false)
+    let decoded = DecodedImage(info: info, channels: 1, samples: .sixteenBit(samples))
+    let expected12: [Float] = [0, 255.0 / 4095, 255 * 255.0 / 4095, 2048 * 255.0 / 4095, 255, 255, 255, 3000 * 255.0 / 4095]
+    let expected16: [Float] = samples.map { Float(Double($0) * 255 / 65535) }
+    for interpolation in ImageLoader.Interpolation.allCases {
+        for (bits, expected) in [(12, expected12), (16, expected16)] {
+            let image = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: .scale(bits: bits)).convert(decoded)
+            let worst = zip(image.pixels, expected.flatMap { [$0, $0, $0] }).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-4, "\(interpolation), \(bits) bits: max |Δ| \(worst)")
+        }
+    }
+    #expect(ImageLoader.SixteenBit(argument: "12") == .scale(bits: 12))
+    #expect(ImageLoader.SixteenBit(argument: "clip") == .clip)
+    #expect(ImageLoader.SixteenBit(argument: "8") == nil && ImageLoader.SixteenBit(argument: "twelve") == nil)
+}
+
 @Test func preprocessingRescaleAndCaffe() {
     var image = FloatImage(width: 1, height: 1, channels: 3, pixels: [255, 128, 0])
     var caffe = image

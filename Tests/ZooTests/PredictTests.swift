@@ -71,7 +71,8 @@ import TestSupport
         for (arguments, message) in [([converted, notAnImage.path], "notes.png"),
                                      ([converted, directory.appendingPathComponent("absent.jpg").path], "absent.jpg"),
                                      ([directory.appendingPathComponent("absent.safetensors").path, notAnImage.path], "absent.safetensors"),
-                                     ([converted, notAnImage.path, "--top", "0"], "--top")] {
+                                     ([converted, notAnImage.path, "--top", "0"], "--top"),
+                                     ([converted, notAnImage.path, "--sixteen-bit", "8"], "--sixteen-bit")] {
             let result = try TestEnvironment.run(TestEnvironment.zooBinary(), ["predict"] + arguments)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")

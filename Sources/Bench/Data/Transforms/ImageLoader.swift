@@ -11,6 +11,37 @@ public struct ImageLoader: Sendable {
         case bilinear
     }
 
+    /// What becomes of 16-bit grayscale samples (12-bit X-rays such as Montgomery's come as 16-bit PNGs).
+    public enum SixteenBit: Sendable, Equatable, Codable {
+        /// Pillow 13's `convert('RGB')`, and so the notebooks' Keras pipeline: values above 255 become 255,
+        /// the rest stay, so a 12-bit X-ray comes out nearly white. The default, for parity with Keras.
+        case clip
+        /// Scaled to 0...255 from `bits` significant bits (1 to 16): `v * 255 / (2^bits - 1)`, as a Float (no
+        /// rounding, so the extra depth survives); values above `2^bits - 1` become 255.
+        case scale(bits: Int)
+
+        /// The rule a command-line value names: `clip`, or a number of significant bits from 9 to 16.
+        public init?(argument: String) {
+            if argument == "clip" {
+                self = .clip
+            } else if let bits = Int(argument), (9...16).contains(bits) {
+                self = .scale(bits: bits)
+            } else {
+                return nil
+            }
+        }
+
+        /// The 0...255 value of one sample.
+        @inline(__always) func value(_ sample: UInt16) -> Float {
+            switch self {
+            case .clip: return Float(min(sample, 255))
+            case .scale(let bits):
+                let maximum = UInt16((1 << min(max(bits, 1), 16)) - 1)
+                return Float(min(sample, maximum)) * (255 / Float(maximum))
+            }
+        }
+    }
+
     public struct Size: Sendable, Equatable, Codable {
         public var width: Int
         public var height: Int
@@ -24,10 +55,13 @@ public struct ImageLoader: Sendable {
     /// nil keeps each image's own size.
     public var targetSize: Size?
     public var interpolation: Interpolation
+    public var sixteenBit: SixteenBit
 
-    public init(targetSize: Size?, interpolation: Interpolation = .nearest, decoder: ImageDecoder = ImageDecoder()) {
+    public init(targetSize: Size?, interpolation: Interpolation = .nearest, sixteenBit: SixteenBit = .clip,
+                decoder: ImageDecoder = ImageDecoder()) {
         self.targetSize = targetSize
         self.interpolation = interpolation
+        self.sixteenBit = sixteenBit
         self.decoder = decoder
     }
 
@@ -36,9 +70,8 @@ public struct ImageLoader: Sendable {
     }
 
     /// Pillow's `convert('RGB')` plus the resize. Gray is copied into all three channels. 16-bit
-    /// grayscale (Pillow mode "I;16") is *clipped*: Pillow 13 maps every value above 255 to 255 and
-    /// keeps 0...255 unchanged (no shift, no scaling), so a 12-bit X-ray comes out nearly white.
-    /// That is what the notebooks' Keras pipeline fed the network, so it is reproduced here.
+    /// grayscale (Pillow mode "I;16") follows `sixteenBit`: clipped by default, as Pillow 13 does and the
+    /// notebooks' Keras pipeline fed the network, or scaled from its significant bits.
     public func convert(_ image: DecodedImage) -> FloatImage {
         let size = targetSize ?? Size(width: image.width, height: image.height)
         switch (interpolation, image.samples) {
@@ -46,23 +79,24 @@ public struct ImageLoader: Sendable {
             return Resize.nearestToRGB(samples, width: image.width, height: image.height, channels: image.channels,
                                        toWidth: size.width, toHeight: size.height) { Float($0) }
         case (.nearest, .sixteenBit(let samples)):
-            // Clipping only the kept pixels gives the same result as Pillow's clip-then-resize.
+            // Converting only the kept pixels gives the same result as Pillow's convert-then-resize.
+            let rule = sixteenBit
             return Resize.nearestToRGB(samples, width: image.width, height: image.height, channels: image.channels,
-                                       toWidth: size.width, toHeight: size.height) { Float(min($0, 255)) }
+                                       toWidth: size.width, toHeight: size.height) { rule.value($0) }
         case (.bilinear, _):
-            let full = ImageLoader.rgb(image)
+            let full = ImageLoader.rgb(image, sixteenBit: sixteenBit)
             if full.width == size.width && full.height == size.height { return full }
             return Resize.bilinear(full, toWidth: size.width, toHeight: size.height)
         }
     }
 
-    /// The full-size RGB Float image Pillow's `convert('RGB')` and `img_to_array` give.
-    static func rgb(_ image: DecodedImage) -> FloatImage {
+    /// The full-size RGB Float image Pillow's `convert('RGB')` and `img_to_array` give (16-bit samples by `sixteenBit`).
+    static func rgb(_ image: DecodedImage, sixteenBit: SixteenBit) -> FloatImage {
         switch image.samples {
         case .eightBit(let samples):
             return rgb(samples, width: image.width, height: image.height, channels: image.channels) { Float($0) }
         case .sixteenBit(let samples):
-            return rgb(samples, width: image.width, height: image.height, channels: image.channels) { Float(min($0, 255)) }
+            return rgb(samples, width: image.width, height: image.height, channels: image.channels) { sixteenBit.value($0) }
         }
     }
 
