@@ -17,9 +17,11 @@ peak_kb() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -n1; }
 cat "$input" > /dev/null   # both start from a warm page cache
 size=$(stat -c %s "$input")
 cp_times=(); zoo_times=()
+# Each timed run starts with no dirty pages waiting: otherwise whichever runs after 550 MB of the other's
+# unwritten output is throttled by the kernel's writeback (cp measured anywhere from 0.13 to 0.61 s).
 for _ in $(seq "$runs"); do
-  cp_times+=("$(seconds cp "$input" "$work/copy")"); rm -f "$work/copy"
-  zoo_times+=("$(seconds "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)")
+  sync; cp_times+=("$(seconds cp "$input" "$work/copy")"); rm -f "$work/copy"
+  sync; zoo_times+=("$(seconds "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)")
 done
 cp_median=$(printf '%s\n' "${cp_times[@]}" | median)
 zoo_median=$(printf '%s\n' "${zoo_times[@]}" | median)
