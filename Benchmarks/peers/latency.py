@@ -28,10 +28,11 @@ import time
 import numpy as np
 
 import report
+from peer_timing import normalised_difference
+from report import FRAMEWORKS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = {"vgg16": "VGG16", "vgg19": "VGG19", "resnet50": "ResNet50"}
-FRAMEWORKS = ("zoo", "keras", "onnxruntime")
 IMAGE = (224, 224, 3)
 BATCHES = (1, 16)
 TOLERANCE = 1e-4
@@ -98,10 +99,6 @@ def write_images(path, count):
     rng = np.random.default_rng(224)
     rgb = rng.uniform(0, 255, (count,) + IMAGE)
     (rgb[..., ::-1] - CAFFE_MEANS_BGR).astype("<f4").tofile(path)
-
-
-def normalised_difference(reference, other):
-    return float(np.max(np.abs(reference.astype(np.float64) - other)) / max(np.max(np.abs(reference)), 1e-30))
 
 
 class ModelRun:

@@ -21,6 +21,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from keras_logits import drop_final_softmax
+from peer_timing import normalised_difference
 
 # ONNX Runtime 1.31 runs opset 17 fully; its IR version 8 is what that opset was released with.
 OPSET = 17
@@ -202,12 +203,6 @@ class Exporter:
 def export(model):
     """The ONNX ModelProto computing what `model` (a Keras Functional or Sequential model) computes."""
     return Exporter(model).export()
-
-
-def normalised_difference(reference, other):
-    """max |a - b| / max |a|: the project's parity measure."""
-    reference = np.asarray(reference, np.float64)
-    return float(np.max(np.abs(reference - np.asarray(other, np.float64))) / max(np.max(np.abs(reference)), 1e-30))
 
 
 def self_test():

@@ -1,5 +1,5 @@
-"""The timing loop and command line shared by the peer runners (keras_bench.py, ort_bench.py), so every
-framework is timed the same way ModelBench times Zoo: W untimed calls, then N timed calls of one batch,
+"""The timing loop and command line shared by the peer runners (keras_bench.py, ort_bench.py), and the
+parity measure the exporter and the driver share. Every framework is timed the same way ModelBench times Zoo: W untimed calls, then N timed calls of one batch,
 wall-clock per call, one JSON line per batch size on stdout, the last outputs written as raw float32."""
 import argparse
 import json
@@ -68,6 +68,12 @@ def run(framework, options, load, make_call, make_logits_call, extra=None):
     if options.logits_output:
         logits = make_logits_call(model, images(options.input, shape, max(options.batches)))()
         np.ascontiguousarray(logits, dtype="<f4").tofile(options.logits_output)
+
+
+def normalised_difference(reference, other):
+    """max |a - b| / max |a|: the project's parity measure."""
+    reference = np.asarray(reference, np.float64)
+    return float(np.max(np.abs(reference - np.asarray(other, np.float64))) / max(np.max(np.abs(reference)), 1e-30))
 
 
 def resident_bytes():

@@ -41,16 +41,8 @@ struct WindowGeometry: Equatable {
     let rows: WindowAxis
     let columns: WindowAxis
 
+    /// Kernel size, strides and dilation are positive: `Conv2D` and `Pool2D` check them when they are made.
     init(operation: String, input: ImageShape, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int), padding: Padding) throws {
-        guard kernel.0 > 0, kernel.1 > 0 else {
-            throw TensorError.invalidArgument(operation: operation, detail: "kernel size \(kernel) must be positive")
-        }
-        guard strides.0 > 0, strides.1 > 0 else {
-            throw TensorError.invalidArgument(operation: operation, detail: "strides \(strides) must be positive")
-        }
-        guard dilation.0 > 0, dilation.1 > 0 else {
-            throw TensorError.invalidArgument(operation: operation, detail: "dilation \(dilation) must be positive")
-        }
         rows = WindowAxis(input: input.height, kernel: kernel.0, stride: strides.0, dilation: dilation.0, padding: padding)
         columns = WindowAxis(input: input.width, kernel: kernel.1, stride: strides.1, dilation: dilation.1, padding: padding)
         guard rows.output > 0, columns.output > 0 else {

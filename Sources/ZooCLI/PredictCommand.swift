@@ -22,20 +22,20 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "How many classes to list per image.") var top: Int = 5
     @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, rescale or none.") var preprocess: PreprocessChoice?
     @Option(help: "Resize interpolation when the image size differs from the model's input: nearest (Keras load_img) or bilinear.")
-    var interpolation: String = "nearest"
-    @Option(help: ArgumentHelp("16-bit grayscale PNGs: clip (Pillow and Keras: values above 255 become 255) or the number of significant bits to scale from (9-16; 12 for 12-bit X-rays).", valueName: "clip|bits"))
-    var sixteenBit = "clip"
+    var interpolation: ImageLoader.Interpolation = .nearest
+    @Option(help: ArgumentHelp("16-bit grayscale PNGs: clip (Pillow and Keras: values above 255 become 255) or the number of significant bits to scale from (9-16; 12 for 12-bit X-rays).", valueName: "clip|bits"),
+            transform: { argument in
+                guard let rule = ImageLoader.SixteenBit(argument: argument) else {
+                    throw ValidationError("must be clip or a number of bits from 9 to 16, not '\(argument)'")
+                }
+                return rule
+            })
+    var sixteenBit: ImageLoader.SixteenBit = .clip
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
     @Flag(help: "One JSON line per image with the raw output tensor: {\"image\", \"shape\", \"values\"}.") var json = false
 
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be at least 1") }
-        guard ImageLoader.Interpolation(rawValue: interpolation) != nil else {
-            throw ValidationError("--interpolation must be nearest or bilinear, not '\(interpolation)'")
-        }
-        guard ImageLoader.SixteenBit(argument: sixteenBit) != nil else {
-            throw ValidationError("--sixteen-bit must be clip or a number of bits from 9 to 16, not '\(sixteenBit)'")
-        }
     }
 
     func run() throws {
@@ -46,13 +46,11 @@ struct PredictCommand: ParsableCommand {
                 throw CommandFailure("\(model): predict needs one image input of 1 or 3 channels and one output; this model has inputs \(loaded.inputShapes) and \(loaded.graph.outputs.count) output(s)")
             }
             let preprocessing = try Self.preprocessing(choice: preprocess, metadata: loaded.preprocess, file: model)
-            var loader = ImageLoader(targetSize: nil, interpolation: ImageLoader.Interpolation(rawValue: interpolation)!,
-                                     sixteenBit: ImageLoader.SixteenBit(argument: sixteenBit)!)
+            var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit)
             for path in images {
-                let url = URL(fileURLWithPath: path)
-                let info = try loader.decoder.info(ImageDecoder.read(url), file: path)
-                loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? info.width, height: inputShape[0] ?? info.height)
-                var image = try loader.load(file: url)
+                let decoded = try loader.decoder.decode(ImageDecoder.read(URL(fileURLWithPath: path)), file: path)
+                loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? decoded.width, height: inputShape[0] ?? decoded.height)
+                var image = loader.convert(decoded)
                 if channels == 1 { image = Self.luma(image) }
                 preprocessing.apply(to: &image)
                 let input = try Tensor(shape: [1, image.height, image.width, image.channels], values: image.pixels)
@@ -116,3 +114,5 @@ struct PredictCommand: ParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension ImageLoader.Interpolation: ExpressibleByArgument {}

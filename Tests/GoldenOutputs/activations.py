@@ -45,6 +45,9 @@ import time
 import zipfile
 import zlib
 
+# The reference generator's helpers (it imports only the standard library at load time).
+from generate import leaf_layers, log, quiet_tf, write_json
+
 SEED = 20251129
 CASES = ["normal", "image", "large", "odd"]
 ODD_LARGE = (197, 211)
@@ -59,18 +62,6 @@ PREPROCESS = {                # registry arch (manifest "arch") -> preprocessing
     "tb-attention-vgg16": f"rescale:{RESCALE!r}", "melanoma-resnet50": f"rescale:{RESCALE!r}",
 }
 TOLERANCE = 1e-5
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def write_json(path, obj):
-    tmp = path + f".tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -134,18 +125,6 @@ def make_input(case, shape, mode):
 # ----------------------------------------------------------------------------------------------------
 # Keras side (worker)
 # ----------------------------------------------------------------------------------------------------
-
-def quiet_tf():
-    import logging
-    import warnings
-    warnings.filterwarnings("ignore")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    try:
-        import absl.logging
-        absl.logging.set_verbosity(absl.logging.ERROR)
-    except Exception:
-        pass
-
 
 def graph_of(keras, m):
     return m._functional if isinstance(m, keras.Sequential) else m
@@ -233,14 +212,6 @@ def output_layer_names(keras, m):
             op = inner[0]._keras_history.operation
         names.append(op.name)
     return names
-
-
-def leaf_layers(keras, m):
-    for layer in m.layers:
-        if isinstance(layer, keras.Model):
-            yield from leaf_layers(keras, layer)
-        else:
-            yield layer
 
 
 def free_spatial_config(obj):

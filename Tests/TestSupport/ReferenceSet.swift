@@ -30,11 +30,17 @@ public struct ReferenceSet {
 
     public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// The path of `model`'s Keras 3 (`.keras`) file, the full-model checkpoint every model has; nil if the
+    /// set lacks the model.
+    public func keras3(_ model: String) -> String? {
+        entries.first { $0.model == model && $0.format == "k3_keras" }.map { path($0.path) }
+    }
+
     /// The `--arch` a weights-only entry needs: its registry name, or the model's own full-model file.
     public func architecture(for entry: Entry) -> String? {
         guard entry.weights_only else { return nil }
         if !entry.arch.isEmpty { return entry.arch }
-        return entries.first { $0.model == entry.model && $0.format == "k3_keras" }.map { path($0.path) }
+        return keras3(entry.model)
     }
 }
 

@@ -25,7 +25,9 @@ import Zoo
             // Twice: the first call plans the arena, the second runs in it.
             for _ in 0..<2 {
                 let actual = try fused.run([input])
-                for (a, e) in zip(actual, expected) { #expect(normalisedError(a, e) < 1e-5, "\(model) \(name)") }
+                for (a, e) in zip(actual, expected) {
+                    #expect(LayerParity(layer: name, op: "", depth: 0, actual: a, reference: e).normalisedError < 1e-5, "\(model) \(name)")
+                }
             }
         }
         #expect(fused.arenaBytes > 0)
@@ -126,21 +128,7 @@ import Zoo
 
     private func convert(_ model: String, into directory: URL) throws -> String {
         let set = model.hasPrefix("tiny_") ? try ReferenceSet.committed() : try ReferenceSet.generated()
-        let entry = try #require(set.entries.first { $0.model == model && $0.format == "k3_keras" })
-        let output = directory.appendingPathComponent("\(model).safetensors").path
-        let result = try Converting.convert(set.path(entry.path), arch: nil, to: output)
-        try #require(result.status == 0, "\(result.stderr)")
-        return output
-    }
-
-    private func normalisedError(_ a: Tensor, _ b: Tensor) -> Double {
-        guard a.shape == b.shape else { return .infinity }
-        var maxError = 0.0, maxReference = 0.0
-        for i in 0..<a.count {
-            maxError = max(maxError, abs(Double(a.pointer[i]) - Double(b.pointer[i])))
-            maxReference = max(maxReference, abs(Double(b.pointer[i])))
-        }
-        return maxReference > 0 ? maxError / maxReference : maxError
+        return try Verifying.convertKeras3(model, of: set, into: directory)
     }
 
     private func expectError(containing text: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {

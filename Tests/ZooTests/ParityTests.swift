@@ -28,9 +28,7 @@ import TestSupport
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for entry in set.entries where entry.format == "k3_keras" {
-            let converted = directory.appendingPathComponent("\(entry.model).\(dtype).safetensors").path
-            let conversion = try Converting.convert(set.path(entry.path), arch: nil, dtype: dtype, to: converted)
-            try #require(conversion.status == 0, "\(entry.path) --dtype \(dtype): \(conversion.stderr)")
+            let converted = try Verifying.convertKeras3(entry.model, of: set, dtype: dtype, into: directory)
             let report = directory.appendingPathComponent("\(entry.model).\(dtype).md").path
             var arguments = ["--report", report]
             if !entry.model.hasPrefix("tiny_") { arguments += ["--cases", try Verifying.fullSizeCases(entry.model)] }
@@ -59,12 +57,9 @@ import TestSupport
         #expect(tiny.status != 0)
         #expect(tiny.stderr.contains("first failing layer: bn_eps_1e-2"), "\(tiny.stderr)")
 
-        let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let entry = try #require(set.entries.first { $0.model == "resnet50" && $0.format == "k3_keras" })
-        let converted = directory.appendingPathComponent("resnet50.safetensors").path
-        #expect(try Converting.convert(set.path(entry.path), arch: nil, to: converted).status == 0)
+        let converted = try Verifying.convertKeras3("resnet50", of: ReferenceSet.generated(), into: directory)
         let result = try Verifying.verify(converted, golden: TestEnvironment.activations(of: "resnet50"),
                                           arguments: ["--cases", "normal"], fault: "bn-epsilon-1e-3")
         #expect(result.status != 0)
@@ -127,12 +122,7 @@ import TestSupport
     }
 
     private func convertCommitted(_ model: String, into directory: URL) throws -> String {
-        let set = try ReferenceSet.committed()
-        let entry = try #require(set.entries.first { $0.model == model && $0.format == "k3_keras" })
-        let converted = directory.appendingPathComponent("\(model).safetensors").path
-        let result = try Converting.convert(set.path(entry.path), arch: nil, to: converted)
-        try #require(result.status == 0, "\(result.stderr)")
-        return converted
+        try Verifying.convertKeras3(model, of: ReferenceSet.committed(), into: directory)
     }
 
     private func verifyCommitted(_ model: String, fault: String? = nil, arguments: [String] = [], in directory: URL? = nil) throws -> TestEnvironment.Result {

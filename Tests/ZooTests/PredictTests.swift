@@ -18,11 +18,9 @@ import TestSupport
         let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let entry = try #require(set.entries.first { $0.model == model && $0.format == "k3_keras" })
-        let converted = directory.appendingPathComponent("\(model).safetensors").path
-        #expect(try Converting.convert(set.path(entry.path), arch: nil, to: converted).status == 0)
+        let converted = try Verifying.convertKeras3(model, of: set, into: directory)
 
-        let reference = try TestEnvironment.runPython("predict_reference.py", [set.path(entry.path), preprocess, directory.path])
+        let reference = try TestEnvironment.runPython("predict_reference.py", [try #require(set.keras3(model)), preprocess, directory.path])
         try #require(reference.status == 0, "\(reference.stderr)")
         let expected = try lines(reference.stdout)
         try #require(expected.count == 3)
@@ -47,10 +45,8 @@ import TestSupport
         let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let entry = try #require(set.entries.first { $0.model == "melanoma_resnet50" && $0.format == "k3_keras" })
-        let converted = directory.appendingPathComponent("melanoma.safetensors").path
-        #expect(try Converting.convert(set.path(entry.path), arch: nil, to: converted).status == 0)
-        let reference = try TestEnvironment.runPython("predict_reference.py", [set.path(entry.path), "rescale", directory.path])
+        let converted = try Verifying.convertKeras3("melanoma_resnet50", of: set, into: directory)
+        let reference = try TestEnvironment.runPython("predict_reference.py", [try #require(set.keras3("melanoma_resnet50")), "rescale", directory.path])
         let keras = try #require(try lines(reference.stdout).first)
         let result = try TestEnvironment.run(TestEnvironment.zooBinary(), ["predict", converted, keras.image, "--top", "2"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -62,10 +58,7 @@ import TestSupport
     @Test func badInputsFailWithOneLine() throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let set = try ReferenceSet.committed()
-        let entry = try #require(set.entries.first { $0.model == "tiny_vgg" && $0.format == "k3_keras" })
-        let converted = directory.appendingPathComponent("tiny.safetensors").path
-        #expect(try Converting.convert(set.path(entry.path), arch: nil, to: converted).status == 0)
+        let converted = try Verifying.convertKeras3("tiny_vgg", of: ReferenceSet.committed(), into: directory)
         let notAnImage = directory.appendingPathComponent("notes.png")
         try Data("not a picture".utf8).write(to: notAnImage)
         for (arguments, message) in [([converted, notAnImage.path], "notes.png"),

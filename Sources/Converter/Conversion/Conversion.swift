@@ -74,10 +74,10 @@ public enum Conversion {
     }
 
     public static func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Summary {
-        // The source file's hash goes into the header but is only needed at the end: compute it on
-        // another thread while the tensors stream, and patch it in when the writer finishes.
-        let sourceDigest = BackgroundDigest(path: request.input)
         let (checkpoint, graph, _, matches) = try plan(request)
+        // The source file's hash goes into the header but is only needed at the end: compute it on
+        // another thread while the tensors stream (once the plan holds), and patch it in at the finish.
+        let sourceDigest = BackgroundDigest(path: request.input)
         let metadata = try self.metadata(for: checkpoint, graph: graph, sourceHash: BackgroundDigest.placeholder,
                                          preprocess: request.preprocess ?? request.defaultPreprocess(graph))
 

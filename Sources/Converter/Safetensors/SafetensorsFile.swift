@@ -87,23 +87,42 @@ public final class SafetensorsFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: mapping[range])
     }
 
+    /// Drops this process's pages of `bytes` (part of the mapping, from `rawBytes`) once they have been
+    /// copied out: the mapping is private and read-only, so this frees memory and a later read simply
+    /// faults the pages in again.
+    public func releasePages(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, let start = mapping.baseAddress else { return }
+        let offset = base - start
+        file.release(offset..<(offset + bytes.count))
+    }
+
     /// The tensor's values widened to Float (exactly: every F16 and BF16 value is a Float).
     public func floats(of tensor: TensorInfo) throws -> [Float] {
-        let bytes = rawBytes(of: tensor)
+        let count = tensor.shape.reduce(1, *)
+        return try Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            try floats(of: tensor, elements: 0..<count, into: buffer)
+            initialized = count
+        }
+    }
+
+    /// Elements `elements` of the tensor (flat, row-major) widened to Float into the start of `destination`:
+    /// a reader can take a large 16-bit tensor a block at a time.
+    public func floats(of tensor: TensorInfo, elements: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        let width: Int
         switch tensor.dtype {
-        case "F32":
-            return Array(unsafeUninitializedCapacity: bytes.count / 4) { buffer, count in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-                count = bytes.count / 4
-            }
-        case "F16", "BF16":
-            let widen = tensor.dtype == "F16" ? widenHalf : widenBFloat16
-            return Array(unsafeUninitializedCapacity: bytes.count / 2) { buffer, count in
-                widen(bytes, buffer)
-                count = bytes.count / 2
-            }
-        default:
-            throw SafetensorsError(path: path, problem: .notFloatTensor(tensor: tensor.name, dtype: tensor.dtype))
+        case "F32": width = 4
+        case "F16", "BF16": width = 2
+        default: throw SafetensorsError(path: path, problem: .notFloatTensor(tensor: tensor.name, dtype: tensor.dtype))
+        }
+        let bytes = rawBytes(of: tensor)
+        precondition(elements.lowerBound >= 0 && elements.upperBound * width <= bytes.count && elements.count <= destination.count,
+                     "elements \(elements) of \(tensor.name) into \(destination.count) floats")
+        let source = UnsafeRawBufferPointer(rebasing: bytes[(elements.lowerBound * width)..<(elements.upperBound * width)])
+        let target = UnsafeMutableBufferPointer(rebasing: destination[0..<elements.count])
+        switch tensor.dtype {
+        case "F32": UnsafeMutableRawBufferPointer(target).copyMemory(from: source)
+        case "F16": widenHalf(source, into: target)
+        default: widenBFloat16(source, into: target)
         }
     }
 

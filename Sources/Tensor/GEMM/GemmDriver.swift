@@ -42,13 +42,12 @@ private struct GemmSchedule {
     }
 }
 
-/// Per-worker scratch for one row block: the row-pointer tables (one per depth block), an edge tile for
-/// outputs that do not fill a register tile, and the operand's own scratch (im2col row tiles).
+/// Per-worker scratch for one row block: the row-pointer tables (one per depth block) at its start, an edge
+/// tile for outputs that do not fill a register tile, and the operand's own scratch (im2col row tiles).
 struct RowBlockScratch {
-    let tables: Int, edge: Int, operand: Int, bytes: Int
+    let edge: Int, operand: Int, bytes: Int
 
     init<Left: GemmLeftOperand>(_ left: Left, blockRows: Int) {
-        tables = 0
         edge = roundUp(left.depthBlockCount * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
         operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
         bytes = operand + roundUp(left.scratchCount(blockRows: blockRows) * MemoryLayout<Float>.stride, to: 64)
@@ -90,7 +89,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
                                              output: UnsafeMutablePointer<Float>, outputStride: Int, epilogue: GemmEpilogue,
                                              scratch: UnsafeMutableRawPointer) {
     let layout = RowBlockScratch(left, blockRows: rows.count)
-    let tables = (scratch + layout.tables).assumingMemoryBound(to: UnsafePointer<Float>.self)
+    let tables = scratch.assumingMemoryBound(to: UnsafePointer<Float>.self)
     let edgeTile = (scratch + layout.edge).assumingMemoryBound(to: Float.self)
     let operandScratch = (scratch + layout.operand).assumingMemoryBound(to: Float.self)
     let blocks = left.depthBlockCount

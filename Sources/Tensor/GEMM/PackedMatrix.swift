@@ -21,30 +21,38 @@ public struct PackedMatrix: Sendable {
         self = matrix.withValues { PackedMatrix(rows: matrix.count / columns, columns: columns, source: $0.baseAddress!) }
     }
 
-    /// Packs a row-major `(rows, columns)` matrix read straight from `source` (for example a memory-mapped
-    /// weight file), a block of rows at a time, calling `released` after each block with the rows it no
-    /// longer needs. A loader packing from a mapped file hands those pages back as it goes, so packing
-    /// VGG16's 411 MB `fc1` kernel never holds it twice.
-    public init(rows: Int, columns: Int, packing source: UnsafeBufferPointer<Float>, rowsPerBlock: Int = 1024,
+    /// Packs a row-major `(rows, columns)` matrix a block of rows at a time: `rowsOf(block)` gives the block's
+    /// rows (row-major, `columns` floats apart), which need to stay valid only until `released(block)` is
+    /// called once they are packed. A loader reads them straight from a memory-mapped weight file and hands
+    /// the pages back as it goes, or widens 16-bit weights a block at a time, so packing VGG16's 411 MB
+    /// `fc1` kernel never holds it twice.
+    public init(rows: Int, columns: Int, rowsPerBlock: Int = 1024, rowsOf: (Range<Int>) throws -> UnsafePointer<Float>,
                 released: (Range<Int>) -> Void = { _ in }) throws {
-        guard rows > 0, columns > 0, rowsPerBlock > 0, let base = source.baseAddress, source.count == rows * columns else {
-            throw TensorError.shapeMismatch(operation: "pack", detail: "\(source.count) values for a \(rows) x \(columns) matrix")
+        guard rows > 0, columns > 0, rowsPerBlock > 0 else {
+            throw TensorError.shapeMismatch(operation: "pack", detail: "a \(rows) x \(columns) matrix in blocks of \(rowsPerBlock) rows")
         }
-        self.init(rows: rows, columns: columns, source: base, rowsPerBlock: rowsPerBlock, released: released)
+        try self.init(rows: rows, columns: columns, columnScale: nil, rowsPerBlock: rowsPerBlock, rowsOf: rowsOf, released: released)
     }
 
-    /// `columnScale` multiplies column `j` by `columnScale[j]` on the way (a BatchNormalization folded into a
-    /// convolution scales its outputs); the caller checks it has `columns` factors.
-    init(rows: Int, columns: Int, source: UnsafePointer<Float>, columnScale: [Float]? = nil, rowsPerBlock: Int = .max,
-         released: (Range<Int>) -> Void = { _ in }) {
+    /// Packs the row-major matrix at `source`. `columnScale` multiplies column `j` by `columnScale[j]` on the
+    /// way (a BatchNormalization folded into a convolution scales its outputs); the caller checks it has
+    /// `columns` factors.
+    init(rows: Int, columns: Int, source: UnsafePointer<Float>, columnScale: [Float]? = nil) {
+        self.init(rows: rows, columns: columns, columnScale: columnScale, rowsPerBlock: rows,
+                  rowsOf: { source + $0.lowerBound * columns }, released: { _ in })
+    }
+
+    private init(rows: Int, columns: Int, columnScale: [Float]?, rowsPerBlock: Int,
+                 rowsOf: (Range<Int>) throws -> UnsafePointer<Float>, released: (Range<Int>) -> Void) rethrows {
         self.init(zeroRows: rows, columns: columns)
         for first in stride(from: 0, to: rows, by: rowsPerBlock) {
-            let block = first..<min(first + min(rowsPerBlock, rows), rows)  // (the inner min: no overflow from .max)
+            let block = first..<min(first + rowsPerBlock, rows)
+            let source = try rowsOf(block)
             for panel in 0..<panelCount {
                 let column = panel * GemmTile.columns
                 let width = min(GemmTile.columns, columns - column)
                 for k in block {
-                    let from = source + k * columns + column, to = element(row: k, column: column)
+                    let from = source + (k - first) * columns + column, to = element(row: k, column: column)
                     if let columnScale {
                         for j in 0..<width { to[j] = from[j] * columnScale[column + j] }
                     } else {

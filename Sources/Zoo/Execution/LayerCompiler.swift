@@ -50,12 +50,12 @@ struct LayerCompiler {
         case .multiply: return .merge(Merge(.multiply))
         case .maximum: return .merge(Merge(.maximum))
         case .average: return .merge(Merge(.average))
-        case .divide: return .divide(Divide())
+        case .divide: return .merge(Merge(.divide))  // the attention head's RescaleGAP, x[0] / x[1]
         case .concatenate: return .concatenate(Concatenate(axis: attributes.int("axis", default: -1)))
         case .flatten: return .flatten
         case .dropout: return .identity
         case .activation:
-            if layer.attributes["max_value"] != nil || layer.attributes["threshold"] != nil {
+            if layer.isGeneralReLU {
                 return .relu(try KerasReLU(maxValue: attributes.double("max_value").map(Float.init),
                                            negativeSlope: Float(attributes.double("alpha") ?? 0),
                                            threshold: Float(attributes.double("threshold") ?? 0)))
@@ -144,6 +144,12 @@ struct LayerCompiler {
         guard layer.weights.contains(where: { $0.name == name }) else { return nil }
         return try weight(layer, name)
     }
+}
+
+extension Layer {
+    /// Keras' ReLU layer with a max value or a threshold: a `KerasReLU` step of its own, which no element-wise
+    /// epilogue can stand in for.
+    var isGeneralReLU: Bool { attributes["max_value"] != nil || attributes["threshold"] != nil }
 }
 
 /// What is wrong with one layer's description; `compile` names the layer.

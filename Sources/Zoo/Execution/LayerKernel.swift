@@ -14,7 +14,6 @@ enum LayerKernel {
     case globalPool(GlobalPool2D)
     case zeroPad(ZeroPadding2D)
     case merge(Merge)
-    case divide(Divide)
     case concatenate(Concatenate)
     case activation(Activation)
     case relu(KerasReLU)
@@ -56,7 +55,6 @@ enum LayerKernel {
         case .globalPool(let pool): return try pool.outputShape(for: inputs[0])
         case .zeroPad(let pad): return try pad.outputShape(for: inputs[0])
         case .merge(let merge): return try merge.outputShape(for: inputs)
-        case .divide(let divide): return try divide.outputShape(for: inputs)
         case .concatenate(let concatenate): return try concatenate.outputShape(for: inputs)
         }
     }
@@ -75,7 +73,6 @@ enum LayerKernel {
         case .globalPool(let pool): try pool.forward(inputs[0], into: output)
         case .zeroPad(let pad): try pad.forward(inputs[0], into: output)
         case .merge(let merge): try merge.forward(inputs, into: output)
-        case .divide(let divide): try divide.forward(inputs, into: output)
         case .concatenate(let concatenate): try concatenate.forward(inputs, into: output)
         case .activation(let activation): try activation.forward(inputs[0], into: output)
         case .relu(let relu): try relu.forward(inputs[0], into: output)

@@ -79,10 +79,8 @@ enum StepPlanner {
         }
     }
 
-    /// Activations a GEMM epilogue can apply: all but Keras' general ReLU (max value or threshold).
-    private static func fusableActivation(_ layer: Layer) -> Bool {
-        layer.attributes["max_value"] == nil && layer.attributes["threshold"] == nil
-    }
+    /// Activations a GEMM epilogue can apply: all but Keras' general ReLU.
+    private static func fusableActivation(_ layer: Layer) -> Bool { !layer.isGeneralReLU }
 
     /// The layers with every layer after those it reads; ties keep the graph's order. Fails on a cycle
     /// or on an input that no layer produces.

@@ -1,11 +1,6 @@
 import Converter
 import Tensor
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Where a model's weights come from: tensors by their file names (`<layer>/<weight>`), in Keras layouts.
 /// The executor asks for each weight once, while it builds its kernels (which repack them), so a source
@@ -51,26 +46,17 @@ public struct InMemoryWeights: WeightSource {
     }
 }
 
-/// Weights read from a converted safetensors file: F32 copied straight from the mapping, F16 and BF16
+/// Weights read from a converted safetensors file: F32 read straight from the mapping, F16 and BF16
 /// widened (exactly). Once a tensor is copied its pages are handed back to the kernel, so loading a
 /// 550 MB VGG16 does not keep both the mapped file and the packed weights resident.
 extension SafetensorsFile: WeightSource {
     public var origin: String { path }
 
     public func tensor(named name: String, shape: [Int]) throws -> Tensor {
-        let info = try checkedInfo(name, shape: shape)
+        let info = try checkedFloatInfo(name, shape: shape)
         let result = try Tensor(shape: shape)
-        switch info.dtype {
-        case "F32":
-            let bytes = rawBytes(of: info)
-            UnsafeMutableRawBufferPointer(start: result.pointer, count: result.count * 4).copyMemory(from: bytes)
-        case "F16", "BF16":
-            let values = try floats(of: info)
-            values.withUnsafeBufferPointer { result.pointer.update(from: $0.baseAddress!, count: $0.count) }
-        default:
-            throw ModelError("\(path): tensor '\(name)' is stored as \(info.dtype); the executor runs F32, F16 and BF16 weights")
-        }
-        releasePages(of: info)
+        try floats(of: info, elements: 0..<result.count, into: UnsafeMutableBufferPointer(start: result.pointer, count: result.count))
+        releasePages(rawBytes(of: info))
         return result
     }
 
@@ -83,44 +69,46 @@ extension SafetensorsFile: WeightSource {
         return try body(values)
     }
 
-    /// F32 matrices pack straight from the mapping, a block of rows at a time, each block's pages handed
-    /// back once packed: the largest kernel (VGG16's fc1, 411 MB) is never resident twice.
+    /// Packs a block of rows at a time, F32 straight from the mapping and F16/BF16 widened into one block's
+    /// buffer, each block's pages handed back once packed: the largest kernel (VGG16's fc1, 411 MB as
+    /// float32) is never resident twice, whatever its stored precision.
     public func packedMatrix(named name: String, shape: [Int]) throws -> PackedMatrix {
-        guard shape.count >= 2, let values = try mappedFloats(named: name, shape: shape) else {
-            return try PackedMatrix(tensor(named: name, shape: shape))
+        guard shape.count >= 2 else { return try PackedMatrix(tensor(named: name, shape: shape)) }
+        let info = try checkedFloatInfo(name, shape: shape)
+        let columns = shape[shape.count - 1], rows = shape.dropLast().reduce(1, *), rowsPerBlock = 1024
+        let bytes = rawBytes(of: info), rowBytes = bytes.count / rows
+        func release(_ block: Range<Int>) {
+            releasePages(UnsafeRawBufferPointer(rebasing: bytes[(block.lowerBound * rowBytes)..<(block.upperBound * rowBytes)]))
         }
-        let columns = shape[shape.count - 1], rows = shape.dropLast().reduce(1, *)
-        return try PackedMatrix(rows: rows, columns: columns, packing: values) { block in
-            releasePages(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(values)[(block.lowerBound * columns * 4)..<(block.upperBound * columns * 4)]))
+        if let values = try mappedFloats(named: name, shape: shape) {
+            return try PackedMatrix(rows: rows, columns: columns, rowsPerBlock: rowsPerBlock,
+                                    rowsOf: { values.baseAddress! + $0.lowerBound * columns }, released: release)
         }
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: min(rowsPerBlock, rows) * columns)
+        defer { buffer.deallocate() }
+        return try PackedMatrix(rows: rows, columns: columns, rowsPerBlock: rowsPerBlock, rowsOf: { block in
+            try floats(of: info, elements: (block.lowerBound * columns)..<(block.upperBound * columns), into: buffer)
+            return UnsafePointer(buffer.baseAddress!)
+        }, released: release)
     }
 
     /// The named tensor's values in the mapping, when it is stored as aligned F32; nil when it must be converted.
     private func mappedFloats(named name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float>? {
-        let info = try checkedInfo(name, shape: shape)
+        let info = try checkedFloatInfo(name, shape: shape)
         let bytes = rawBytes(of: info)
         guard info.dtype == "F32", Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 else { return nil }
         return UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
     }
 
-    private func checkedInfo(_ name: String, shape: [Int]) throws -> TensorInfo {
+    /// The named tensor, checked against `shape` and to be one the executor runs (F32, F16, BF16).
+    private func checkedFloatInfo(_ name: String, shape: [Int]) throws -> TensorInfo {
         guard let info = tensor(named: name) else { throw ModelError("\(path): no tensor '\(name)'") }
         guard info.shape == shape else {
             throw ModelError("\(path): tensor '\(name)' is \(info.shape), the graph expects \(shape)")
         }
+        guard ["F32", "F16", "BF16"].contains(info.dtype) else {
+            throw ModelError("\(path): tensor '\(name)' is stored as \(info.dtype); the executor runs F32, F16 and BF16 weights")
+        }
         return info
-    }
-
-    private func releasePages(of info: TensorInfo) { releasePages(rawBytes(of: info)) }
-
-    /// Drops the resident pages of bytes already copied out (whole pages inside them only). The mapping
-    /// is private and read-only, so this frees memory and a later read simply faults the page in again.
-    private func releasePages(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (Int(bitPattern: base) + page - 1) / page * page
-        let end = (Int(bitPattern: base) + bytes.count) / page * page
-        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(address, end - start, Int32(MADV_DONTNEED))
     }
 }

@@ -24,7 +24,7 @@ public struct LayerParity: Sendable {
     public func passes(tolerance: Double) -> Bool { normalisedError <= tolerance }
 
     /// Compares `actual` with `reference` element by element (same shape required), accumulating in Double.
-    init(layer: String, op: String, depth: Int, actual: Tensor, reference: Tensor?) {
+    public init(layer: String, op: String, depth: Int, actual: Tensor, reference: Tensor?) {
         self.layer = layer
         self.op = op
         self.depth = depth

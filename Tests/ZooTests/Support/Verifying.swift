@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Testing
 
 /// Runs `zoo convert` and `zoo verify` the way a user would, for the parity tests.
 enum Verifying {
@@ -25,6 +26,16 @@ enum Verifying {
     }
 
     /// Converts every checkpoint format of `model` into `directory`; returns (format, converted path).
+    /// `model`'s Keras 3 file from `set` converted into `directory` as `<model>.safetensors` (or
+    /// `<model>.<dtype>.safetensors`); a missing model or a failed conversion fails the test.
+    static func convertKeras3(_ model: String, of set: ReferenceSet, dtype: String = "f32", into directory: URL) throws -> String {
+        let checkpoint = try #require(set.keras3(model), "\(set.root.path) has no Keras 3 file of \(model)")
+        let output = directory.appendingPathComponent(dtype == "f32" ? "\(model).safetensors" : "\(model).\(dtype).safetensors").path
+        let result = try Converting.convert(checkpoint, arch: nil, dtype: dtype, to: output)
+        try #require(result.status == 0, "\(checkpoint) --dtype \(dtype): \(result.stderr)")
+        return output
+    }
+
     static func convertEveryFormat(_ model: String, of set: ReferenceSet, into directory: URL) throws -> [(format: String, path: String)] {
         try set.entries.filter { $0.model == model }.map { entry in
             let output = directory.appendingPathComponent("\(entry.model)-\(entry.format).safetensors").path

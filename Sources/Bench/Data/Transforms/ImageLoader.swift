@@ -12,7 +12,7 @@ public struct ImageLoader: Sendable {
     }
 
     /// What becomes of 16-bit grayscale samples (12-bit X-rays such as Montgomery's come as 16-bit PNGs).
-    public enum SixteenBit: Sendable, Equatable, Codable {
+    public enum SixteenBit: Sendable, Equatable {
         /// Pillow 13's `convert('RGB')`, and so the notebooks' Keras pipeline: values above 255 become 255,
         /// the rest stay, so a 12-bit X-ray comes out nearly white. The default, for parity with Keras.
         case clip
