@@ -3,8 +3,9 @@
 /// The builder infers output shapes and so each layer's weight shapes, which is what lets the
 /// same code serve Zoo's architecture definitions and the Keras config importer.
 public struct GraphBuilder: Sendable {
-    /// An output tensor: the producing layer and its shape without the batch axis (nil: unknown).
-    public struct Tensor: Sendable {
+    /// A symbolic layer output (a Keras `KerasTensor`): the producing layer and its shape without the
+    /// batch axis (nil: unknown). Not the numeric `Tensor` of the Tensor module.
+    public struct Node: Sendable {
         public let layer: String
         public let shape: [Int?]
     }
@@ -25,36 +26,36 @@ public struct GraphBuilder: Sendable {
 
     // MARK: Adding layers
 
-    public mutating func input(_ name: String, shape: [Int?]) throws -> Tensor {
+    public mutating func input(_ name: String, shape: [Int?]) throws -> Node {
         try add(name, .input, ["shape": .ints(shape.map { $0 ?? -1 })], inputs: [])
     }
 
     /// Adds a layer; `attributes` follow the keys documented on `Op`.
     @discardableResult
     public mutating func add(_ name: String, _ op: Op, _ attributes: [String: AttributeValue] = [:],
-                             inputs: [Tensor]) throws -> Tensor {
+                             inputs: [Node]) throws -> Node {
         guard shapes[name] == nil else { throw Failure.layer(name, "a layer of that name already exists") }
         let inputShapes = inputs.map(\.shape)
         let (output, weights) = try ShapeInference.infer(op, attributes, inputShapes: inputShapes, layer: name)
         layers.append(Layer(name: name, op: op, attributes: attributes, inputs: inputs.map(\.layer),
                             weights: weights, scope: scope))
         shapes[name] = output
-        return Tensor(layer: name, shape: output)
+        return Node(layer: name, shape: output)
     }
 
     /// Nests a model as one layer: its input layer is replaced by `input`, its layers join this
     /// graph under its name in `scope`, and its output becomes the returned tensor.
-    public mutating func nest(_ model: ModelGraph, as modelName: String, input: Tensor) throws -> Tensor {
+    public mutating func nest(_ model: ModelGraph, as modelName: String, input: Node) throws -> Node {
         try join(model, scope: [modelName], input: input)
     }
 
     /// Joins a model's layers to this graph as if they had been written here (Keras'
     /// `Model(base.input, head(base.output))`): same as `nest`, but without a scope.
-    public mutating func inline(_ model: ModelGraph, input: Tensor) throws -> Tensor {
+    public mutating func inline(_ model: ModelGraph, input: Node) throws -> Node {
         try join(model, scope: [], input: input)
     }
 
-    private mutating func join(_ model: ModelGraph, scope inner: [String], input: Tensor) throws -> Tensor {
+    private mutating func join(_ model: ModelGraph, scope inner: [String], input: Node) throws -> Node {
         let modelName = inner.last ?? model.name
         guard model.inputs.count == 1, model.outputs.count == 1 else {
             throw Failure.layer(modelName, "nested models with several inputs or outputs are not supported")
@@ -75,7 +76,7 @@ public struct GraphBuilder: Sendable {
             shapes[layer.name] = output
         }
         let outputLayer = renamed[model.outputs[0]] ?? model.outputs[0]
-        return Tensor(layer: outputLayer, shape: try shape(of: outputLayer, for: modelName))
+        return Node(layer: outputLayer, shape: try shape(of: outputLayer, for: modelName))
     }
 
     private func shape(of layer: String, for consumer: String) throws -> [Int?] {
@@ -86,14 +87,14 @@ public struct GraphBuilder: Sendable {
     // MARK: Finishing
 
     /// The graph with layers in the order they were added (a Keras config's own order).
-    public func build(outputs: [Tensor]) -> ModelGraph {
+    public func build(outputs: [Node]) -> ModelGraph {
         ModelGraph(name: name, layers: layers, inputs: layers.filter { $0.op == .input }.map(\.name),
                    outputs: outputs.map(\.layer))
     }
 
     /// The graph with layers in Keras `model.layers` order, which legacy checkpoints are loaded
     /// in: see `KerasLayerOrder`.
-    public func buildInKerasOrder(outputs: [Tensor]) -> ModelGraph {
+    public func buildInKerasOrder(outputs: [Node]) -> ModelGraph {
         var graph = build(outputs: outputs)
         graph.layers = KerasLayerOrder.sorted(graph.layers, outputs: graph.outputs)
         return graph

@@ -76,31 +76,31 @@ public struct KerasConfigImporter {
     private func functional(_ config: [String: Any], place: String) throws -> ModelGraph {
         let name = config["name"] as? String ?? "model"
         var builder = GraphBuilder(name: name)
-        var outputs: [String: GraphBuilder.Tensor] = [:]
+        var outputs: [String: GraphBuilder.Node] = [:]
         guard let layers = config["layers"] as? [[String: Any]] else { throw failure(place, "has no layers") }
         for entry in layers {
             let layerName = try self.layerName(entry, place: place)
             let where_ = "layer '\(layerName)'"
             let inbound = try inboundLayers(entry["inbound_nodes"], layer: layerName)
-            let inputs = try inbound.map { source -> GraphBuilder.Tensor in
+            let inputs = try inbound.map { source -> GraphBuilder.Node in
                 guard let tensor = outputs[source] else { throw failure(where_, "refers to '\(source)', which comes later or does not exist") }
                 return tensor
             }
             outputs[layerName] = try addLayer(entry, name: layerName, inputs: inputs, to: &builder)
         }
         let outputNames = try references(config["output_layers"], place: "\(place) output_layers")
-        let outputTensors = try outputNames.map { name -> GraphBuilder.Tensor in
+        let outputNodes = try outputNames.map { name -> GraphBuilder.Node in
             guard let tensor = outputs[name] else { throw failure(place, "output layer '\(name)' does not exist") }
             return tensor
         }
-        return builder.build(outputs: outputTensors)
+        return builder.build(outputs: outputNodes)
     }
 
     private func sequential(_ config: [String: Any], place: String) throws -> ModelGraph {
         let name = config["name"] as? String ?? "sequential"
         var builder = GraphBuilder(name: name)
         guard let layers = config["layers"] as? [[String: Any]], !layers.isEmpty else { throw failure(place, "has no layers") }
-        var current: GraphBuilder.Tensor?
+        var current: GraphBuilder.Node?
         for entry in layers {
             let layerName = try self.layerName(entry, place: place)
             if current == nil, entry["class_name"] as? String != "InputLayer" {
@@ -115,8 +115,8 @@ public struct KerasConfigImporter {
 
     // MARK: Layers
 
-    private func addLayer(_ entry: [String: Any], name: String, inputs: [GraphBuilder.Tensor],
-                          to builder: inout GraphBuilder) throws -> GraphBuilder.Tensor {
+    private func addLayer(_ entry: [String: Any], name: String, inputs: [GraphBuilder.Node],
+                          to builder: inout GraphBuilder) throws -> GraphBuilder.Node {
         let className = entry["class_name"] as? String ?? "?"
         let place = "layer '\(name)' (\(className))"
         if ["Functional", "Model", "Sequential"].contains(className) {

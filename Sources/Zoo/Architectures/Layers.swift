@@ -3,46 +3,46 @@ import Converter
 /// The Keras layer vocabulary the architecture files are written in, so that they read like
 /// `keras.applications`: `x = b.conv2d("block1_conv1", x, filters: 64, kernel: 3, activation: "relu")`.
 extension GraphBuilder {
-    public mutating func conv2d(_ name: String, _ x: Tensor, filters: Int, kernel: Int, strides: Int = 1,
-                                padding: String = "valid", activation: String = "linear", useBias: Bool = true) throws -> Tensor {
+    public mutating func conv2d(_ name: String, _ x: Node, filters: Int, kernel: Int, strides: Int = 1,
+                                padding: String = "valid", activation: String = "linear", useBias: Bool = true) throws -> Node {
         try add(name, .conv2d, ["filters": .int(filters), "kernel_size": .ints([kernel, kernel]),
                                 "strides": .ints([strides, strides]), "padding": .string(padding),
                                 "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias),
                                 "activation": .string(activation)], inputs: [x])
     }
 
-    public mutating func dense(_ name: String, _ x: Tensor, units: Int, activation: String = "linear") throws -> Tensor {
+    public mutating func dense(_ name: String, _ x: Node, units: Int, activation: String = "linear") throws -> Node {
         try add(name, .dense, ["units": .int(units), "use_bias": .bool(true), "activation": .string(activation)], inputs: [x])
     }
 
-    public mutating func batchNorm(_ name: String, _ x: Tensor, epsilon: Double = 1e-3) throws -> Tensor {
+    public mutating func batchNorm(_ name: String, _ x: Node, epsilon: Double = 1e-3) throws -> Node {
         try add(name, .batchNorm, ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(true)], inputs: [x])
     }
 
-    public mutating func activation(_ name: String, _ x: Tensor, _ function: String, alpha: Double? = nil) throws -> Tensor {
+    public mutating func activation(_ name: String, _ x: Node, _ function: String, alpha: Double? = nil) throws -> Node {
         var attributes: [String: AttributeValue] = ["activation": .string(function)]
         if let alpha { attributes["alpha"] = .double(alpha) }
         return try add(name, .activation, attributes, inputs: [x])
     }
 
-    public mutating func maxPool2d(_ name: String, _ x: Tensor, size: Int, strides: Int) throws -> Tensor {
+    public mutating func maxPool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
         try add(name, .maxPool2d, ["pool_size": .ints([size, size]), "strides": .ints([strides, strides]),
                                    "padding": .string("valid")], inputs: [x])
     }
 
-    public mutating func zeroPad2d(_ name: String, _ x: Tensor, _ pad: Int) throws -> Tensor {
+    public mutating func zeroPad2d(_ name: String, _ x: Node, _ pad: Int) throws -> Node {
         try add(name, .zeroPad2d, ["padding": .ints([pad, pad, pad, pad])], inputs: [x])
     }
 
-    public mutating func globalAvgPool2d(_ name: String, _ x: Tensor) throws -> Tensor {
+    public mutating func globalAvgPool2d(_ name: String, _ x: Node) throws -> Node {
         try add(name, .globalAvgPool2d, ["keepdims": .bool(false)], inputs: [x])
     }
 
-    public mutating func flatten(_ name: String, _ x: Tensor) throws -> Tensor {
+    public mutating func flatten(_ name: String, _ x: Node) throws -> Node {
         try add(name, .flatten, inputs: [x])
     }
 
-    public mutating func dropout(_ name: String, _ x: Tensor, rate: Double) throws -> Tensor {
+    public mutating func dropout(_ name: String, _ x: Node, rate: Double) throws -> Node {
         try add(name, .dropout, ["rate": .double(rate)], inputs: [x])
     }
 }

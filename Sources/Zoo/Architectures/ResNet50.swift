@@ -29,8 +29,8 @@ public enum ResNet50 {
     }
 
     /// A stage: one block with a projection shortcut (which also downsamples), then identity blocks.
-    static func stack(_ b: inout GraphBuilder, _ input: GraphBuilder.Tensor, filters: Int, blocks: Int,
-                      firstStride: Int = 2, name: String) throws -> GraphBuilder.Tensor {
+    static func stack(_ b: inout GraphBuilder, _ input: GraphBuilder.Node, filters: Int, blocks: Int,
+                      firstStride: Int = 2, name: String) throws -> GraphBuilder.Node {
         var x = try block(&b, input, filters: filters, strides: firstStride, projection: true, name: "\(name)_block1")
         for index in 2...blocks {
             x = try block(&b, x, filters: filters, projection: false, name: "\(name)_block\(index)")
@@ -39,8 +39,8 @@ public enum ResNet50 {
     }
 
     /// The bottleneck residual block: 1x1 reduce, 3x3, 1x1 expand to 4x the filters, plus the shortcut.
-    static func block(_ b: inout GraphBuilder, _ input: GraphBuilder.Tensor, filters: Int, strides: Int = 1,
-                      projection: Bool, name: String) throws -> GraphBuilder.Tensor {
+    static func block(_ b: inout GraphBuilder, _ input: GraphBuilder.Node, filters: Int, strides: Int = 1,
+                      projection: Bool, name: String) throws -> GraphBuilder.Node {
         var shortcut = input
         if projection {
             shortcut = try b.conv2d("\(name)_0_conv", input, filters: 4 * filters, kernel: 1, strides: strides)
