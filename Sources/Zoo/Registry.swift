@@ -1,15 +1,16 @@
 import Converter
+import Tensor
 
 /// The model registry: every architecture Zoo defines, proves and benchmarks, with what a user
 /// needs to know to use its weights. `zoo/registry.json` at the repository root is this table
-/// exported (`zoo registry --json`); a test keeps the two identical.
+/// exported (`zoo models --json`); a test keeps the two identical.
 public struct RegistryEntry: Sendable {
     public let name: String
     public let summary: String
     /// Exact Keras parameter count; a conversion that disagrees is refused.
     public let parameters: Int
-    /// The preprocessing its weights expect, as stored in a converted file's metadata.
-    public let preprocess: String
+    /// The preprocessing its weights expect, recorded in a file converted for it.
+    public let preprocessing: Preprocessing
     public let inputSize: [Int?]
     /// The published ImageNet weights Keras downloads for it (keras-formats.md §5), if any.
     public let publishedWeights: PublishedWeights?
@@ -23,52 +24,52 @@ public struct RegistryEntry: Sendable {
 }
 
 public enum Registry {
-    static let caffe = "caffe"
-    static let rescale = "rescale:0.00392156862745098"
+    static let caffe = Preprocessing.caffe
+    static let rescale = Preprocessing.notebooks
     static let weightsBase = "https://storage.googleapis.com/tensorflow/keras-applications"
 
     public static let entries: [RegistryEntry] = [
         RegistryEntry(name: "vgg16", summary: "VGG16, keras.applications, with the ImageNet top", parameters: 138_357_544,
-                      preprocess: caffe, inputSize: [224, 224, 3],
+                      preprocessing: caffe, inputSize: [224, 224, 3],
                       publishedWeights: .init(url: "\(weightsBase)/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5",
                                               md5: "64373286793e3c8b2b4e3219cbf3544b", bytes: 553_467_096),
                       graph: { try VGG.graph(name: "vgg16", blocks: VGG.vgg16Blocks) }),
         RegistryEntry(name: "vgg16-notop", summary: "VGG16 convolutional base (include_top=False)", parameters: 14_714_688,
-                      preprocess: caffe, inputSize: [nil, nil, 3],
+                      preprocessing: caffe, inputSize: [nil, nil, 3],
                       publishedWeights: .init(url: "\(weightsBase)/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
                                               md5: "6d6bbae143d832006294945121d1f1fc", bytes: 58_889_256),
                       graph: { try VGG.graph(name: "vgg16", blocks: VGG.vgg16Blocks, includeTop: false) }),
         RegistryEntry(name: "vgg19", summary: "VGG19, keras.applications, with the ImageNet top", parameters: 143_667_240,
-                      preprocess: caffe, inputSize: [224, 224, 3],
+                      preprocessing: caffe, inputSize: [224, 224, 3],
                       publishedWeights: .init(url: "\(weightsBase)/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5",
                                               md5: "cbe5617147190e668d6c5d5026f83318", bytes: 574_710_816),
                       graph: { try VGG.graph(name: "vgg19", blocks: VGG.vgg19Blocks) }),
         RegistryEntry(name: "vgg19-notop", summary: "VGG19 convolutional base (include_top=False)", parameters: 20_024_384,
-                      preprocess: caffe, inputSize: [nil, nil, 3],
+                      preprocessing: caffe, inputSize: [nil, nil, 3],
                       publishedWeights: .init(url: "\(weightsBase)/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
                                               md5: "253f8cb515780f3b799900260a226db6", bytes: 80_134_624),
                       graph: { try VGG.graph(name: "vgg19", blocks: VGG.vgg19Blocks, includeTop: false) }),
         RegistryEntry(name: "resnet50", summary: "ResNet50 (v1), keras.applications, with the ImageNet top", parameters: 25_636_712,
-                      preprocess: caffe, inputSize: [224, 224, 3],
+                      preprocessing: caffe, inputSize: [224, 224, 3],
                       publishedWeights: .init(url: "\(weightsBase)/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
                                               md5: "2cb95161c43110f7111970584f804107", bytes: 102_967_424),
                       graph: { try ResNet50.graph() }),
         RegistryEntry(name: "resnet50-notop", summary: "ResNet50 convolutional base (include_top=False)", parameters: 23_587_712,
-                      preprocess: caffe, inputSize: [nil, nil, 3],
+                      preprocessing: caffe, inputSize: [nil, nil, 3],
                       publishedWeights: .init(url: "\(weightsBase)/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
                                               md5: "4d473c1dd8becc155b73f8504c6f6626", bytes: 94_765_736),
                       graph: { try ResNet50.graph(includeTop: false) }),
         RegistryEntry(name: "tb-vgg16", summary: "Notebook VGG16 for tuberculosis X-rays: frozen base, BN/GAP/LeakyReLU head",
-                      parameters: 14_848_578, preprocess: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
+                      parameters: 14_848_578, preprocessing: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
                       graph: { try SeedModels.tuberculosisVGG(base: "vgg16", blocks: VGG.vgg16Blocks) }),
         RegistryEntry(name: "tb-vgg19", summary: "Notebook VGG19 for tuberculosis X-rays: frozen base, BN/GAP/LeakyReLU head",
-                      parameters: 20_158_274, preprocess: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
+                      parameters: 20_158_274, preprocessing: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
                       graph: { try SeedModels.tuberculosisVGG(base: "vgg19", blocks: VGG.vgg19Blocks) }),
         RegistryEntry(name: "tb-attention-vgg16", summary: "Notebook attention-VGG16 for tuberculosis X-rays",
-                      parameters: 14_818_627, preprocess: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
+                      parameters: 14_818_627, preprocessing: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
                       graph: { try SeedModels.tuberculosisAttentionVGG16() }),
         RegistryEntry(name: "melanoma-resnet50", summary: "Notebook ResNet50 for melanoma: frozen base, BN/GAP head",
-                      parameters: 23_727_170, preprocess: rescale, inputSize: [224, 224, 3], publishedWeights: nil,
+                      parameters: 23_727_170, preprocessing: rescale, inputSize: [224, 224, 3], publishedWeights: nil,
                       graph: { try SeedModels.melanomaResNet50() }),
     ]
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bench
 import Converter
 import Foundation
+import Tensor
 import Zoo
 
 struct ConvertCommand: ParsableCommand {
@@ -18,7 +19,15 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (default: the input name with .safetensors).") var output: String?
     @Option(help: "Architecture for weights-only files: a registry name, a model-config .json, or a full-model .h5/.keras.") var arch: String?
     @Option(help: "Storage precision: f32, f16 or bf16.") var dtype: String = "f32"
-    @Option(help: "Preprocessing to record (default: the registry's for a known model, else none).") var preprocess: String?
+    @Option(help: ArgumentHelp("Preprocessing to record: caffe, rescale:<factor> or none (default: the registry's for a known model, else none).",
+                               valueName: "preprocessing"),
+            transform: { text in
+                guard let preprocessing = Preprocessing(text) else {
+                    throw ValidationError("--preprocess must be \(Preprocessing.textForms), not '\(text)'")
+                }
+                return preprocessing
+            })
+    var preprocess: Preprocessing?
     @Flag(help: "No progress line.") var quiet = false
 
     func run() throws {
@@ -28,9 +37,9 @@ struct ConvertCommand: ParsableCommand {
             }
             let architecture = try arch.map(Architectures.resolve)
             let outputPath = output ?? Self.defaultOutput(for: input)
-            var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess,
+            var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess?.description,
                                              knownArchitectures: Registry.entries.map(\.name),
-                                             defaultPreprocess: { Registry.identify($0)?.preprocess ?? "none" })
+                                             defaultPreprocess: { (Registry.identify($0)?.preprocessing ?? .none).description })
             if let architecture {
                 request.architecture = (architecture.name, architecture.graph, architecture.entry?.parameters)
             }

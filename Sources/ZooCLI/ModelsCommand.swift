@@ -17,7 +17,7 @@ struct ModelsCommand: ParsableCommand {
         }
         let rows = Registry.entries.map { entry in
             [entry.name, entry.parameters.formatted(), entry.inputSize.map { $0.map(String.init) ?? "?" }.joined(separator: "x"),
-             entry.preprocess, entry.summary]
+             entry.preprocessing.description, entry.summary]
         }
         let header = ["name", "parameters", "input", "preprocess", "model"]
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
@@ -31,7 +31,7 @@ struct ModelsCommand: ParsableCommand {
         let entries: [[String: Any]] = Registry.entries.map { entry in
             var object: [String: Any] = [
                 "name": entry.name, "summary": entry.summary, "parameters": entry.parameters,
-                "preprocess": entry.preprocess, "input_size": entry.inputSize.map { $0 ?? -1 },
+                "preprocess": entry.preprocessing.description, "input_size": entry.inputSize.map { $0 ?? -1 },
             ]
             if let weights = entry.publishedWeights {
                 object["published_weights"] = ["url": weights.url, "md5": weights.md5, "bytes": weights.bytes]

@@ -40,20 +40,17 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let loaded = try ModelLoading.load(model, architecture: arch, mode: .fused)
+            let loaded = try ModelLoading(model, architecture: arch, mode: .fused).model
             guard loaded.graph.inputs.count == 1, loaded.graph.outputs.count == 1, let inputShape = loaded.inputShapes.first,
                   inputShape.count == 3, let channels = inputShape[2], channels == 1 || channels == 3 else {
                 throw CommandFailure("\(model): predict needs one image input of 1 or 3 channels and one output; this model has inputs \(loaded.inputShapes) and \(loaded.graph.outputs.count) output(s)")
             }
-            let preprocessing = try Self.preprocessing(choice: preprocess, metadata: loaded.preprocess, file: model)
+            let preprocessing = Self.preprocessing(choice: preprocess, stored: loaded.preprocessing)
             var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit)
             for path in images {
                 let decoded = try loader.decoder.decode(ImageDecoder.read(URL(fileURLWithPath: path)), file: path)
                 loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? decoded.width, height: inputShape[0] ?? decoded.height)
-                var image = loader.convert(decoded)
-                if channels == 1 { image = Self.luma(image) }
-                preprocessing.apply(to: &image)
-                let input = try Tensor(shape: [1, image.height, image.width, image.channels], values: image.pixels)
+                let input = try loader.convert(decoded).modelInput(channels: channels, preprocessing: preprocessing)
                 let output = try loaded.run([input])[0]
                 print(json ? Self.jsonLine(image: path, output: output) : Self.ranking(image: path, output: output, top: top))
             }
@@ -64,32 +61,16 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// `--preprocess` if given, else the model's metadata (`caffe`, `rescale:<factor>`, `none`).
-    static func preprocessing(choice: PreprocessChoice?, metadata: String?, file: String) throws -> Preprocessing {
-        let stored = metadata ?? "none"
-        let storedFactor = stored.hasPrefix("rescale:") ? Float(stored.dropFirst("rescale:".count)) : nil
+    /// `--preprocess` if given (rescale keeps the model's own factor, else 1/255), else the model's own.
+    static func preprocessing(choice: PreprocessChoice?, stored: Preprocessing) -> Preprocessing {
         switch choice {
         case .some(.caffe): return .caffe
-        case .some(.rescale): return .rescale(storedFactor ?? 1 / 255)
-        case .some(.none): return Preprocessing.none
-        case nil:
-            if stored == "caffe" { return .caffe }
-            if stored == "none" { return Preprocessing.none }
-            guard let storedFactor else {
-                throw CommandFailure("\(file): metadata preprocess '\(stored)' is not caffe, rescale:<factor> or none; pass --preprocess")
-            }
-            return .rescale(storedFactor)
+        case .some(.none): return .none
+        case .some(.rescale):
+            if case .rescale = stored { return stored }
+            return .notebooks
+        case nil: return stored
         }
-    }
-
-    /// One channel from RGB as Pillow's `convert('L')` computes it (ITU-R 601-2 luma, fixed point).
-    static func luma(_ image: FloatImage) -> FloatImage {
-        let count = image.width * image.height
-        let pixels = (0..<count).map { index -> Float in
-            let r = Int(image.pixels[3 * index]), g = Int(image.pixels[3 * index + 1]), b = Int(image.pixels[3 * index + 2])
-            return Float((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
-        }
-        return FloatImage(width: image.width, height: image.height, channels: 1, pixels: pixels)
     }
 
     static func ranking(image: String, output: Tensor, top: Int) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Bench
+import Tensor
 
 /// Loaded, converted and resized images must equal Keras' load_img + img_to_array (nearest) and
 /// tf.image.resize (bilinear) on the same files.
@@ -64,14 +65,14 @@ import Testing
     #expect(ImageLoader.SixteenBit(argument: "8") == nil && ImageLoader.SixteenBit(argument: "twelve") == nil)
 }
 
-@Test func preprocessingRescaleAndCaffe() {
+@Test func preprocessingRescaleAndCaffe() throws {
     var image = FloatImage(width: 1, height: 1, channels: 3, pixels: [255, 128, 0])
     var caffe = image
-    Preprocessing.notebooks.apply(to: &image)
+    try Preprocessing.notebooks.apply(to: &image)
     let scale = Float(1.0 / 255.0)
     let rescaled: [Float] = [255 * scale, 128 * scale, 0]
     #expect(image.pixels == rescaled)
-    Preprocessing.caffe.apply(to: &caffe)
+    try Preprocessing.caffe.apply(to: &caffe)
     let bgrMinusMeans: [Float] = [-103.939, 128 - 116.779, 255 - 123.68]
     #expect(caffe.pixels == bgrMinusMeans)
 }

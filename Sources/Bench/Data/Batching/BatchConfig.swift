@@ -1,3 +1,5 @@
+import Tensor
+
 /// How a BatchStream turns a split into batches (Keras' flow_from_directory settings).
 public struct BatchConfig: Sendable {
     public var batchSize: Int

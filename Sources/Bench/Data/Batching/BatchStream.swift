@@ -139,7 +139,7 @@ private final class Producer: @unchecked Sendable {
                 var generator = SeededGenerator(seed: config.seed, stream: [2, UInt64(pass), UInt64(position)])
                 loaded = augmentation.augment(loaded, using: &generator)
             }
-            config.preprocessing.apply(to: &loaded)
+            try config.preprocessing.apply(to: &loaded)
             if let shape, shape != (loaded.height, loaded.width, loaded.channels) {
                 throw DataError(file: dataset.url(of: image).path, kind: .badArgument, problem:
                     "image is \(loaded.width)x\(loaded.height), the batch's others \(shape.width)x\(shape.height): set a target size")

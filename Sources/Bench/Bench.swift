@@ -1,1 +1,0 @@
-// The Bench module; its content arrives with its issue (see DESIGN.md, module map).
