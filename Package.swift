@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
-// Module map (dependencies point down only): zoo -> Bench -> Zoo -> Converter; Zoo -> Tensor.
+// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench, Zoo; Zoo -> Converter, Tensor;
+// Bench -> Tensor. Converter and Tensor depend on no module of ours.
 import PackageDescription
 
 // The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
@@ -42,7 +43,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
-        .target(name: "Bench", dependencies: ["Zoo", "Converter", "CImageCodecs"]),
+        // The data pipeline needs neither the converter (libhdf5) nor the executor: images in, tensors out.
+        .target(name: "Bench", dependencies: [
+            "Tensor", "CImageCodecs",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "ZooCLI", dependencies: [
             "Converter", "Zoo", "Bench", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,12 +69,12 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         // The benchmark runners' own parts that a wrong result would silently skew (the ONNX exporter).
         .testTarget(name: "BenchmarkTests", dependencies: ["TestSupport"]),
 
-        // Benchmark runner (release builds): GEMM against OpenBLAS, VGG16 layer times, VGG16/ResNet50 pass estimates.
+        // Benchmark runner (release builds): GEMM against OpenBLAS, VGG16 and ResNet50 convolution layer times, dense layers.
         .executableTarget(name: "TensorBench", dependencies: ["Tensor", "COpenBLAS"], path: "Benchmarks/TensorBench",
                           swiftSettings: tensorCPUFlags),
     ]

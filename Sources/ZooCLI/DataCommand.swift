@@ -47,7 +47,7 @@ struct DataCommand: ParsableCommand {
             let description = try DatasetDescription.describe(dataset, decoder: ImageDecoder(pixelLimit: maxPixels), progress: progress)
             print(description.markdown(), terminator: "")
             if let json {
-                try ImageEncoder.writeAtomically(description.json(), to: URL(fileURLWithPath: json))
+                try AtomicFile.write(description.json(), to: URL(fileURLWithPath: json))
             }
         }
     }

@@ -28,7 +28,7 @@ import TestSupport
         ("rgb.jpg", try ImageEncoder.jpeg(.rgb8(rgb), width: width, height: height)),
         ("progressive.jpg", try ImageEncoder.jpeg(.rgb8(rgb), width: width, height: height, progressive: true)),
     ]
-    for (name, data) in jpegs { try ImageEncoder.writeAtomically(data, to: directory.appendingPathComponent(name)) }
+    for (name, data) in jpegs { try AtomicFile.write(data, to: directory.appendingPathComponent(name)) }
     let result = try TestEnvironment.runPython("data/pillow_decode.py", jpegs.map { directory.appendingPathComponent($0.0).path })
     try #require(result.status == 0, "\(result.stderr)")
     for (name, data) in jpegs {

@@ -45,15 +45,6 @@ public enum ImageEncoder {
         return try take(&buffer, status: status, message: message, format: "JPEG")
     }
 
-    /// Writes `data` to a temporary name beside `url`, then renames it into place.
-    public static func writeAtomically(_ data: Data, to url: URL) throws {
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw DataError(file: url.path, kind: .writeFailed, problem: "cannot write (\(error.localizedDescription))")
-        }
-    }
-
     private static func check(_ count: Int, _ expected: Int, _ kind: String) throws {
         guard count == expected else {
             throw DataError(file: "<image>", kind: .badArgument, problem: "\(count) \(kind) samples given for an image of \(expected)")

@@ -1,4 +1,3 @@
-import Converter
 import Foundation
 
 /// What `zoo data describe` reports: class counts per split, image sizes and storage, unreadable
@@ -53,7 +52,7 @@ public struct DatasetDescription: Sendable, Codable {
             guard let bytes = try? ImageDecoder.read(url) else {
                 return Facts(sha256: "", info: nil, problem: "cannot read the file")
             }
-            let hash = sha256Hex(of: bytes)
+            let hash = ContentHash.sha256Hex(of: bytes)
             do {
                 return Facts(sha256: hash, info: try decoder.decode(bytes, file: url.path).info, problem: nil)
             } catch let error as DataError {

@@ -1,4 +1,3 @@
-import Converter
 import Foundation
 
 /// The exact list of images a split holds: relative path, label and SHA-256 of the file's bytes.
@@ -46,12 +45,12 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// Canonical JSON (sorted keys), written to a temporary name and renamed into place.
     public func write(to url: URL) throws {
-        try ImageEncoder.writeAtomically(encoded(), to: url)
+        try AtomicFile.write(encoded(), to: url)
     }
 
     /// SHA-256 of the canonical JSON: one string that names this exact set of images.
     public var digest: String {
-        sha256Hex(of: encoded())
+        ContentHash.sha256Hex(of: encoded())
     }
 
     /// Re-hashes every file under `root` (default: the recorded root) and throws if any is missing
@@ -92,7 +91,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             defer { progress?.advance() }
             let url = urls[index]
             if missingAllowed && !FileManager.default.fileExists(atPath: url.path) { return "" }
-            return try sha256Hex(ofFileAt: url.path)
+            return try ContentHash.sha256Hex(ofFileAt: url.path)
         }
     }
 }

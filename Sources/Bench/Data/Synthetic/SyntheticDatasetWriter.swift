@@ -28,7 +28,7 @@ public enum SyntheticDatasetWriter {
             defer { progress?.advance() }
             let item = plan[index], url = root.appendingPathComponent(item.path)
             do {
-                try ImageEncoder.writeAtomically(try item.render(), to: url)
+                try AtomicFile.write(try item.render(), to: url)
             } catch let error as DataError {
                 throw DataError(file: url.path, kind: error.kind, problem: error.problem)
             }
