@@ -2,12 +2,28 @@ import Converter
 import Zoo
 
 /// How `verify` and `predict` open a converted file: its own graph, or a registry architecture's with
-/// `--arch`; the engine fault of `ZOO_FAULT`, if any (for the parity tests).
-enum ModelLoading {
-    static func load(_ path: String, architecture: String?, mode: Model.Mode) throws -> Model {
+/// `--arch`; rewritten by the engine fault of `ZOO_FAULT`, if any (for the parity tests).
+struct ModelLoading {
+    let model: Model
+    let fault: EngineFault?
+    /// Layers the fault added, which have no Keras output to compare with.
+    let faultLayers: Set<String>
+
+    init(_ path: String, architecture: String?, mode: Model.Mode) throws {
         let file = try SafetensorsFile(path: path)
-        let fault = try EngineFault.fromEnvironment()
-        if let architecture { return try Model(architecture: architecture, file: file, mode: mode, fault: fault) }
-        return try Model(file: file, mode: mode, fault: fault)
+        var graph: ModelGraph
+        if let architecture {
+            guard let entry = Registry.entry(named: architecture) else {
+                throw CommandFailure("unknown architecture '\(architecture)' (known: \(Registry.entries.map(\.name).joined(separator: ", ")))")
+            }
+            graph = try entry.graph()
+        } else {
+            graph = try Model.graph(in: file)
+        }
+        fault = try EngineFault.fromEnvironment()
+        var added = Set<String>()
+        if let fault { (graph, added) = try fault.inject(into: graph) }
+        faultLayers = added
+        model = try Model(graph: graph, file: file, mode: mode)
     }
 }

@@ -26,19 +26,21 @@ struct VerifyCommand: ParsableCommand {
         let check: ParityCheck
         let header: [(String, String)]
         do {
-            let loaded = try ModelLoading.load(model, architecture: arch, mode: .layerByLayer)
+            let loading = try ModelLoading(model, architecture: arch, mode: .layerByLayer)
+            let loaded = loading.model
             let goldenFile = try GoldenActivations(path: golden)
-            let limit = tolerance ?? ParityTolerance.defaultValue(forWeights: loaded.weightDType)
+            let limit = tolerance ?? ParityTolerance.defaultValue(forWeights: loaded.weightDTypes)
             guard limit > 0, limit.isFinite else { throw CommandFailure("--tolerance must be a positive number, not \(limit)") }
             header = [
                 ("model", "\(model) (graph '\(loaded.graph.name)'\(arch.map { ", architecture \($0)" } ?? ""), \(loaded.graph.layers.count) layers)"),
-                ("weights", loaded.weightDType ?? "in memory"),
+                ("weights", loaded.weightDTypes.isEmpty ? "in memory" : loaded.weightDTypes.map(\.rawValue).joined(separator: "+")),
                 ("golden", "\(golden) (Keras checkpoint \(goldenFile.checkpoint ?? "unknown"))"),
-                ("tolerance", "\(ParityReport.number(limit)) normalised per layer" + (tolerance == nil ? " (\(ParityTolerance.justification(forWeights: loaded.weightDType)))" : " (given)")),
-                ("engine", "layer by layer" + (loaded.fault.map { ", FAULT INJECTED: \($0.rawValue)" } ?? "")),
+                ("tolerance", "\(ParityReport.number(limit)) normalised per layer" + (tolerance == nil ? " (\(ParityTolerance.justification(forWeights: loaded.weightDTypes)))" : " (given)")),
+                ("engine", "layer by layer" + (loading.fault.map { ", FAULT INJECTED: \($0.rawValue)" } ?? "")),
             ]
             check = try ParityCheck.run(loaded, against: goldenFile, tolerance: limit,
-                                        cases: cases.map { $0.split(separator: ",").map(String.init) })
+                                        cases: cases.map { $0.split(separator: ",").map(String.init) },
+                                        uncompared: loading.faultLayers)
         } catch let error as CommandFailure {
             throw error
         } catch {

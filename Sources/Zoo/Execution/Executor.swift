@@ -14,7 +14,7 @@ final class Executor {
         let residual: Int?
     }
 
-    let steps: [Step]
+    private(set) var steps: [Step]
     /// The steps of the graph's inputs and outputs, in the graph's order.
     let inputSteps: [Int]
     let outputSteps: [Int]
@@ -54,6 +54,16 @@ final class Executor {
         for output in outputSteps { lastUse[owner[output]] = self.steps.count }
         self.owner = owner
         self.lastUse = lastUse
+    }
+
+    /// The same steps with new kernels (the weights changed, the plan did not): the arena stays valid.
+    func replaceKernels(_ kernels: [LayerKernel]) throws {
+        guard kernels.count == steps.count else {
+            throw ModelError("\(kernels.count) kernels given for \(steps.count) steps")
+        }
+        steps = zip(steps, kernels).map { step, kernel in
+            Step(plan: step.plan, kernel: kernel, inputs: step.inputs, residual: step.residual)
+        }
     }
 
     /// Every step's value, each in its own memory.

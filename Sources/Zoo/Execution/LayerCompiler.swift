@@ -5,7 +5,6 @@ import Tensor
 /// and weights, folds a fused BatchNormalization into its convolution, and refuses what it cannot run.
 struct LayerCompiler {
     let weights: WeightSource
-    let fault: EngineFault?
     /// Whether convolutions may use Winograd F(2x2, 3x3) (the fused mode). The layer-by-layer mode keeps
     /// the implicit GEMM, whose sums are ordered as TensorFlow's: it is the reference path.
     let winograd: Bool
@@ -84,8 +83,6 @@ struct LayerCompiler {
         let activation = try Self.activation(of: activationLayer ?? layer)
         let strides = try attributes.pair("strides")
         let padding = try attributes.padding()
-        // The fault only changes convolutions whose TensorFlow padding is uneven: strided 'same' ones.
-        let symmetric = fault == .symmetricPadding && padding == .same && (strides.0 > 1 || strides.1 > 1)
         let dilation = try attributes.pair("dilation_rate", default: (1, 1))
         let algorithm: Conv2D.Algorithm = winograd && Self.winogradPays(kernel: spec.shape, strides: strides, dilation: dilation,
                                                                          output: plan.headShape) ? .winograd : .gemm
@@ -93,9 +90,9 @@ struct LayerCompiler {
             try Conv2D.Kernel(hwio: $0, shape: spec.shape, outputScale: norm?.scale, algorithm: algorithm)
         }
         let bias = try norm.map { try $0.foldedBias(optionalWeight(layer, "bias")) } ?? optionalWeight(layer, "bias")
-        let convolution = try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: symmetric ? .valid : padding,
+        let convolution = try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding,
                                      dilation: dilation, activation: activation)
-        return .conv2d(convolution, symmetricPadding: symmetric)
+        return .conv2d(convolution)
     }
 
     /// Whether Winograd F(2x2, 3x3) beats the GEMM: 3x3 stride-1 layers past the first (an RGB stem has 3
@@ -114,7 +111,7 @@ struct LayerCompiler {
         guard let epsilon = layer.attributes["epsilon"]?.doubleValue else { throw LayerProblem("missing attribute 'epsilon'") }
         return try BatchNorm(gamma: optionalWeight(layer, "gamma"), beta: optionalWeight(layer, "beta"),
                              movingMean: weight(layer, "moving_mean"), movingVariance: weight(layer, "moving_variance"),
-                             epsilon: fault == .bnEpsilon1e3 ? 1e-3 : Float(epsilon))
+                             epsilon: Float(epsilon))
     }
 
     /// The activation a layer names (`activation` attribute, `alpha` for elu and leaky_relu; Keras' ReLU

@@ -5,9 +5,7 @@ import Tensor
 enum LayerKernel {
     /// A graph input: its value is the tensor the caller passes.
     case input
-    /// `symmetricPadding` is the injected fault (`EngineFault.symmetricPadding`): then the convolution is a
-    /// 'valid' one run on an evenly padded copy of its input.
-    case conv2d(Conv2D, symmetricPadding: Bool)
+    case conv2d(Conv2D)
     case dense(Dense)
     case batchNorm(BatchNorm)
     case pool(Pool2D)
@@ -42,13 +40,7 @@ enum LayerKernel {
         switch self {
         case .input, .flatten, .identity:
             return try view(of: inputs[0]).shape
-        case .conv2d(let convolution, let symmetricPadding):
-            guard symmetricPadding else { return try convolution.outputShape(for: inputs[0]) }
-            // The shape TensorFlow's 'same' gives: the fault moves pixels, not the output size.
-            let shape = inputs[0].shape
-            guard shape.count == 4 else { return try convolution.outputShape(for: inputs[0]) }
-            return [shape[0], (shape[1] + convolution.strides.0 - 1) / convolution.strides.0,
-                    (shape[2] + convolution.strides.1 - 1) / convolution.strides.1, convolution.outputChannels]
+        case .conv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .dense(let dense): return try dense.outputShape(for: inputs[0])
         case .batchNorm, .activation, .relu: return inputs[0].shape
         case .pool(let pool): return try pool.outputShape(for: inputs[0])
@@ -64,9 +56,8 @@ enum LayerKernel {
         switch self {
         case .input, .flatten, .identity:
             try output.copy(from: view(of: inputs[0]))
-        case .conv2d(let convolution, let symmetricPadding):
-            let input = symmetricPadding ? try LayerKernel.padEvenly(inputs[0], for: convolution) : inputs[0]
-            try convolution.forward(input, into: output, residual: residual, workspace: workspace)
+        case .conv2d(let convolution):
+            try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
         case .dense(let dense): try dense.forward(inputs[0], into: output, workspace: workspace)
         case .batchNorm(let norm): try norm.forward(inputs[0], into: output)
         case .pool(let pool): try pool.forward(inputs[0], into: output)
@@ -77,19 +68,5 @@ enum LayerKernel {
         case .activation(let activation): try activation.forward(inputs[0], into: output)
         case .relu(let relu): try relu.forward(inputs[0], into: output)
         }
-    }
-
-    /// The fault's input: along each strided axis TensorFlow's total 'same' padding split `ceil(total / 2)`
-    /// on both sides; a stride-1 axis keeps TensorFlow's split (even padding there would change the size).
-    private static func padEvenly(_ input: Tensor, for convolution: Conv2D) throws -> Tensor {
-        guard input.rank == 4 else { return input }
-        func split(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> (before: Int, after: Int) {
-            let output = (size + stride - 1) / stride
-            let total = max((output - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-            return stride > 1 ? ((total + 1) / 2, (total + 1) / 2) : (total / 2, total - total / 2)
-        }
-        let rows = split(input.shape[1], convolution.kernelHeight, convolution.strides.0, convolution.dilation.0)
-        let columns = split(input.shape[2], convolution.kernelWidth, convolution.strides.1, convolution.dilation.1)
-        return try ZeroPadding2D(top: rows.before, bottom: rows.after, left: columns.before, right: columns.after)(input)
     }
 }

@@ -11,58 +11,75 @@ import Tensor
 /// Not for concurrent use: one forward pass at a time per model (its arena and workspace are reused).
 public final class Model {
     public enum Mode: String, Sendable, CaseIterable {
-        /// Every Keras layer is a step of its own, so `activations` can return each layer's output.
+        /// Every Keras layer is a step of its own, unfolded (BatchNormalization apart from its convolution, no
+        /// Winograd), so `activations` can return each layer's output: what parity checks and training run.
         case layerByLayer = "layer-by-layer"
         /// Convolutions absorb the BatchNormalization, residual add and activation after them, 3x3 ones use
-        /// Winograd, and values live in a preplanned arena: the fast path, equal to `layerByLayer` within
-        /// float rounding.
+        /// Winograd, and values live in a preplanned arena: the fast inference path, equal to `layerByLayer`
+        /// within float rounding. Folding is an inference choice only: the folded weights are not the model's.
         case fused
     }
 
     public let graph: ModelGraph
     public let mode: Mode
-    /// The preprocessing the weights expect (`caffe`, `rescale:<factor>`, `none`), from the file's metadata.
-    public let preprocess: String?
-    /// The stored precision of the weights (`F32`, `F16`, `BF16`), nil when they came from memory.
-    public let weightDType: String?
+    /// The preprocessing the weights expect, from the file's metadata (`none` when it records none).
+    public let preprocessing: Preprocessing
+    /// The precisions the weights are stored in, one or more; empty when they came from memory.
+    public let weightDTypes: [StorageDType]
     /// Bytes of the weights as the kernels hold them (packed, float32).
     public let weightBytes: Int
-    /// The deliberately wrong engine this model was built with (parity tests only), nil normally.
-    public let fault: EngineFault?
     private let executor: Executor
 
     /// Compiles `graph` with weights from `weights` (names `<layer>/<weight>`, Keras layouts).
-    public init(graph: ModelGraph, weights: some WeightSource, mode: Mode = .fused, fault: EngineFault? = nil,
-                preprocess: String? = nil, weightDType: String? = nil) throws {
-        let compiler = LayerCompiler(weights: weights, fault: fault, winograd: mode == .fused)
+    public init(graph: ModelGraph, weights: some WeightSource, mode: Mode = .fused, preprocessing: Preprocessing = .none,
+                weightDTypes: [StorageDType] = []) throws {
+        let compiler = LayerCompiler(weights: weights, winograd: mode == .fused)
         let plans = try StepPlanner.plan(graph, fuse: mode == .fused)
         let steps = try plans.map { (plan: $0, kernel: try compiler.compile($0)) }
         self.graph = graph
         self.mode = mode
-        self.preprocess = preprocess
-        self.weightDType = weightDType
-        self.fault = fault
+        self.preprocessing = preprocessing
+        self.weightDTypes = weightDTypes
         weightBytes = graph.parameterCount * MemoryLayout<Float>.stride
         executor = try Executor(steps: steps, inputs: graph.inputs, outputs: graph.outputs)
     }
 
     /// The model a converted file describes: its own graph (metadata `graph`) and its weights.
-    public convenience init(file: SafetensorsFile, mode: Mode = .fused, fault: EngineFault? = nil) throws {
-        try self.init(graph: Model.graph(in: file), file: file, mode: mode, fault: fault)
+    public convenience init(file: SafetensorsFile, mode: Mode = .fused) throws {
+        try self.init(graph: Model.graph(in: file), file: file, mode: mode)
     }
 
     /// A named architecture from the registry (`vgg16`, `resnet50-notop`, ...) with the weights of `file`.
-    public convenience init(architecture: String, file: SafetensorsFile, mode: Mode = .fused, fault: EngineFault? = nil) throws {
+    public convenience init(architecture: String, file: SafetensorsFile, mode: Mode = .fused) throws {
         guard let entry = Registry.entry(named: architecture) else {
             throw ModelError("unknown architecture '\(architecture)' (known: \(Registry.entries.map(\.name).joined(separator: ", ")))")
         }
-        try self.init(graph: entry.graph(), file: file, mode: mode, fault: fault)
+        try self.init(graph: entry.graph(), file: file, mode: mode)
     }
 
-    private convenience init(graph: ModelGraph, file: SafetensorsFile, mode: Mode, fault: EngineFault?) throws {
-        let dtypes = Set(file.tensors.map(\.dtype))
-        try self.init(graph: graph, weights: file, mode: mode, fault: fault, preprocess: file.metadata["preprocess"],
-                      weightDType: dtypes.count == 1 ? dtypes.first : dtypes.sorted().joined(separator: "+"))
+    /// Any graph (a registry architecture, a file's own graph, or one rewritten from them) with the weights and
+    /// the recorded preprocessing of `file`.
+    public convenience init(graph: ModelGraph, file: SafetensorsFile, mode: Mode = .fused) throws {
+        // A tensor stored in another type fails with its name when the graph reads it (`WeightSource`).
+        let dtypes = Set(file.tensors.compactMap { StorageDType(rawValue: $0.dtype) })
+        try self.init(graph: graph, weights: file, mode: mode, preprocessing: Model.preprocessing(in: file),
+                      weightDTypes: StorageDType.allCases.filter(dtypes.contains))
+    }
+
+    /// The preprocessing a converted file records (`none` when it records none).
+    public static func preprocessing(in file: SafetensorsFile) throws -> Preprocessing {
+        guard let text = file.metadata["preprocess"] else { return .none }
+        guard let preprocessing = Preprocessing(text) else {
+            throw ModelError("\(file.path): the 'preprocess' metadata '\(text)' is not \(Preprocessing.textForms)")
+        }
+        return preprocessing
+    }
+
+    /// Rebuilds every kernel from `weights`, as after an optimizer step changed them: the same steps, arena and
+    /// workspace, so the first call after it allocates nothing new. Weights are read once, as at construction.
+    public func reloadWeights(from weights: some WeightSource) throws {
+        let compiler = LayerCompiler(weights: weights, winograd: mode == .fused)
+        try executor.replaceKernels(executor.steps.map { try compiler.compile($0.plan) })
     }
 
     /// The graph stored in a converted file's metadata.

@@ -107,7 +107,7 @@ enum StepPlanner {
     }
 
     /// Output shapes without the batch axis (nil where only the run knows), as the converter infers them.
-    private static func staticShapes(_ layers: [Layer]) throws -> [String: [Int?]] {
+    static func staticShapes(_ layers: [Layer]) throws -> [String: [Int?]] {
         var builder = GraphBuilder(name: "shapes")
         var tensors: [String: GraphBuilder.Node] = [:]
         for layer in layers {

@@ -1,7 +1,6 @@
 import Converter
 import Tensor
 
-
 /// Where a model's weights come from: tensors by their file names (`<layer>/<weight>`), in Keras layouts.
 /// The executor asks for each weight once, while it builds its kernels (which repack them), so a source
 /// never has to hold a second copy of the model.
@@ -96,7 +95,7 @@ extension SafetensorsFile: WeightSource {
     private func mappedFloats(named name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float>? {
         let info = try checkedFloatInfo(name, shape: shape)
         let bytes = rawBytes(of: info)
-        guard info.dtype == "F32", Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        guard StorageDType(rawValue: info.dtype) == .f32, Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 else { return nil }
         return UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
     }
 
@@ -106,8 +105,9 @@ extension SafetensorsFile: WeightSource {
         guard info.shape == shape else {
             throw ModelError("\(path): tensor '\(name)' is \(info.shape), the graph expects \(shape)")
         }
-        guard ["F32", "F16", "BF16"].contains(info.dtype) else {
-            throw ModelError("\(path): tensor '\(name)' is stored as \(info.dtype); the executor runs F32, F16 and BF16 weights")
+        guard StorageDType(rawValue: info.dtype) != nil else {
+            throw ModelError("\(path): tensor '\(name)' is stored as \(info.dtype); the executor runs "
+                             + StorageDType.allCases.map(\.rawValue).joined(separator: ", ") + " weights")
         }
         return info
     }

@@ -1,3 +1,5 @@
+import Converter
+
 /// The default normalised-error tolerance per stored weight precision. Float32 is DESIGN.md's 1e-4: what
 /// separates a reordered float32 sum from a real bug. Reduced-precision weights perturb every layer by
 /// their rounding, and the perturbation accumulates with depth, so the tolerance has to admit it.
@@ -14,17 +16,16 @@ public enum ParityTolerance {
     public static let float16 = 2e-2
     public static let bfloat16 = 5e-2
 
-    /// The tolerance for weights stored as `dtype` (a safetensors dtype name; mixed files take the loosest).
-    public static func defaultValue(forWeights dtype: String?) -> Double {
-        let parts = (dtype ?? "F32").split(separator: "+")
-        if parts.contains("BF16") { return bfloat16 }
-        if parts.contains("F16") { return float16 }
+    /// The tolerance for weights stored in `dtypes` (mixed files take the loosest; none: float32 from memory).
+    public static func defaultValue(forWeights dtypes: [StorageDType]) -> Double {
+        if dtypes.contains(.bf16) { return bfloat16 }
+        if dtypes.contains(.f16) { return float16 }
         return float32
     }
 
     /// Why the default is what it is, for the report header.
-    public static func justification(forWeights dtype: String?) -> String {
-        switch defaultValue(forWeights: dtype) {
+    public static func justification(forWeights dtypes: [StorageDType]) -> String {
+        switch defaultValue(forWeights: dtypes) {
         case bfloat16: return "BF16 weights: measured worst layer 1.9e-2 over the reference models, margin 2.5x"
         case float16: return "F16 weights: measured worst layer 2.7e-3 over the reference models, margin 7x"
         default: return "float32, DESIGN.md"
