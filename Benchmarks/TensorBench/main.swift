@@ -1,5 +1,6 @@
 // TensorBench: GEMM and convolution throughput of the Tensor module. Release builds only:
-//   swift run -c release TensorBench [gemm|conv|resnet-conv|dense|vgg16|resnet50] [repeats]
+//   swift run -c release TensorBench [gemm|conv|resnet-conv|dense] [repeats]
+// Whole models (VGG16, VGG19, ResNet50 from converted files) are timed by ModelBench (Benchmarks/latency.sh).
 // Other processes may share the cores; each number is the best of several runs (median shown too).
 let arguments = CommandLine.arguments.dropFirst()
 let sections = Set(arguments.filter { Int($0) == nil })
@@ -13,8 +14,6 @@ do {
         try benchmarkConvolutions("ResNet50 3x3", resnet50SpatialConvolutions, threads: threads, repeats: repeats)
     }
     if sections.isEmpty || sections.contains("dense") { try benchmarkDense(threads: threads, repeats: repeats) }
-    if sections.isEmpty || sections.contains("vgg16") { try benchmarkVGG16Forward(threads: threads, repeats: repeats) }
-    if sections.isEmpty || sections.contains("resnet50") { try benchmarkResNet50Forward(threads: threads, repeats: repeats) }
 } catch {
     print("TensorBench failed: \(error)")
 }

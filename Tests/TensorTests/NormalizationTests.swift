@@ -14,14 +14,19 @@ import Tensor
         }
     }
 
+    /// The fused inference mode folds a BN into the convolution before it: the kernel scaled per output channel
+    /// as it is packed (`outputScale`), the bias `foldedBias`. Both routes must match TensorFlow's conv then BN.
     @Test func foldedAndUnfoldedMatchKerasConvThenBatchNorm() throws {
         let testCase = try KernelGoldens.cases("conv_batch_norm")[0]
-        let conv = try Conv2D(kernel: testCase.input("kernel"), bias: testCase.input("bias"), strides: testCase.integers("strides"),
-                              padding: Padding(rawValue: testCase.string("padding"))!)
+        let padding = try #require(Padding(rawValue: testCase.string("padding")))
+        let kernel = try testCase.input("kernel"), bias = try testCase.input("bias")
+        let conv = try Conv2D(kernel: kernel, bias: bias, strides: testCase.integers("strides"), padding: padding)
         let bn = try batchNorm(testCase)
         let x = try testCase.input("x")
         expectMatches(try bn(conv(x)), testCase.expected, "conv then BN")
-        expectMatches(try bn.folded(into: conv)(x), testCase.expected, "BN folded into conv")
+        let foldedKernel = try kernel.withValues { try Conv2D.Kernel(hwio: $0, shape: kernel.shape, outputScale: bn.scale, algorithm: .gemm) }
+        let folded = try Conv2D(kernel: foldedKernel, bias: bn.foldedBias(bias), strides: testCase.integers("strides"), padding: padding)
+        expectMatches(try folded(x), testCase.expected, "BN folded into the conv")
     }
 
     @Test func rejectsBadShapesWithErrors() throws {
@@ -29,7 +34,6 @@ import Tensor
         #expect(throws: TensorError.self) { try BatchNorm(gamma: Tensor(shape: [4]), beta: nil, movingMean: vector, movingVariance: vector, epsilon: 1e-3) }
         let bn = try BatchNorm(gamma: nil, beta: nil, movingMean: vector, movingVariance: vector, epsilon: 1e-3)
         #expect(throws: TensorError.self) { try bn(Tensor(shape: [1, 2, 2, 4])) }
-        #expect(throws: TensorError.self) { try bn.folded(into: Conv2D(kernel: Tensor(shape: [1, 1, 2, 5]), bias: nil)) }
-        #expect(throws: TensorError.self) { try bn.folded(into: Conv2D(kernel: Tensor(shape: [1, 1, 2, 3]), bias: nil, activation: .relu)) }
+        #expect(throws: TensorError.self) { try bn.foldedBias(Tensor(shape: [4])) }
     }
 }

@@ -53,19 +53,6 @@ public struct Conv2D: Sendable {
                 weights = .winograd(WinogradF2x3.transformWeights(base, inputs: inputChannels, outputs: outputChannels, outputScale: outputScale))
             }
         }
-
-        /// The same kernel with output channel `o` multiplied by `factors[o]`.
-        func scalingOutputs(by factors: [Float]) -> Kernel {
-            switch weights {
-            case .gemm(let matrix): Kernel(self, weights: .gemm(matrix.scalingColumns(by: factors)))
-            case .winograd(let matrices): Kernel(self, weights: .winograd(matrices.map { $0.scalingColumns(by: factors) }))
-            }
-        }
-
-        private init(_ kernel: Kernel, weights: Weights) {
-            (height, width, inputChannels, outputChannels) = (kernel.height, kernel.width, kernel.inputChannels, kernel.outputChannels)
-            self.weights = weights
-        }
     }
 
     public let kernel: Kernel

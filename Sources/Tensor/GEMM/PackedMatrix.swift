@@ -94,11 +94,3 @@ public struct PackedMatrix: Sendable {
         return matrix
     }
 }
-
-extension PackedMatrix {
-    /// A copy with column `j` multiplied by `factors[j]` (BN folding scales output channels).
-    func scalingColumns(by factors: [Float]) -> PackedMatrix {
-        precondition(factors.count == columns, "one factor per column: BatchNorm.folded checks this")
-        return unpacked().withValues { PackedMatrix(rows: rows, columns: columns, source: $0.baseAddress!, columnScale: factors) }
-    }
-}

@@ -56,27 +56,13 @@ public struct BatchNorm: Sendable {
         return output
     }
 
-    /// The convolution that computes `self(convolution(x))` in one pass: `W' = W * scale` per output channel,
-    /// `b' = b * scale + shift`. (A Winograd kernel has its transformed weights scaled, the same in real
-    /// arithmetic; a loader folds before transforming instead, with `Conv2D.Kernel(hwio:outputScale:)`.)
-    ///
-    /// Exact in real arithmetic; in float32 it rounds `sum(x * (w * scale))` instead of `sum(x * w) * scale`,
-    /// a relative difference of a few ulps per product, so the normalised error stays around 1e-6, far
-    /// inside the 1e-4 layer tolerance. Fold only a BN that directly follows the convolution with nothing in
-    /// between (ResNet's `conv -> bn`); a BN *before* a padded convolution cannot be folded, because the
-    /// zero padding would have to become `-shift/scale`. A convolution with a fused activation cannot take
-    /// a BN after it either. Training keeps the unfolded pair.
-    public func folded(into convolution: Conv2D) throws -> Conv2D {
-        guard convolution.outputChannels == channels else {
-            throw TensorError.shapeMismatch(operation: "batch_norm fold", detail: "convolution has \(convolution.outputChannels) output channels, BN \(channels)")
-        }
-        guard convolution.activation == .linear else {
-            throw TensorError.invalidArgument(operation: "batch_norm fold", detail: "the convolution applies \(convolution.activation) before the BN")
-        }
-        return try Conv2D(kernel: convolution.kernel.scalingOutputs(by: scale), bias: foldedBias(convolution.bias), strides: convolution.strides,
-                          padding: convolution.padding, dilation: convolution.dilation)
-    }
-
+    /// Folding into the convolution before it (ResNet's `conv -> bn`, the fused inference mode): the kernel is
+    /// built with `Conv2D.Kernel(hwio:shape:outputScale:algorithm:)` and `outputScale: scale`, so `W' = W * scale`
+    /// per output channel, and its bias is `foldedBias`. Exact in real arithmetic; in float32 it rounds
+    /// `sum(x * (w * scale))` instead of `sum(x * w) * scale`, a few ulps per product, so the normalised error
+    /// stays around 1e-6, far inside the 1e-4 layer tolerance. Only a BN directly after a convolution with no
+    /// activation folds: a BN before a padded convolution cannot (the zero padding would have to become
+    /// `-shift/scale`). Training keeps the pair unfolded.
     /// The bias of a convolution with this BN folded into it: `b * scale + shift` (`b` zero when absent).
     public func foldedBias(_ bias: Tensor?) throws -> Tensor {
         if let bias { try bias.requireShape([channels], operation: "batch_norm fold", role: "bias") }
