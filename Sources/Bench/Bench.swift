@@ -1,1 +1,1 @@
-// The Bench module; its content arrives with its issue (see DESIGN.md, module map).
+// The Bench module; its content arrives with its issue (see docs/architecture.md, "Modules").

@@ -11,7 +11,7 @@ public struct RegistryEntry: Sendable {
     /// The preprocessing its weights expect, as stored in a converted file's metadata.
     public let preprocess: String
     public let inputSize: [Int?]
-    /// The published ImageNet weights Keras downloads for it (keras-formats.md §5), if any.
+    /// The published ImageNet weights `keras.applications` downloads for it (URL, MD5, size), if any.
     public let publishedWeights: PublishedWeights?
     public let graph: @Sendable () throws -> ModelGraph
 

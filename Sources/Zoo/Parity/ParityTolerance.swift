@@ -1,4 +1,4 @@
-/// The default normalised-error tolerance per stored weight precision. Float32 is DESIGN.md's 1e-4: what
+/// The default normalised-error tolerance per stored weight precision. Float32 is 1e-4: what
 /// separates a reordered float32 sum from a real bug. Reduced-precision weights perturb every layer by
 /// their rounding, and the perturbation accumulates with depth, so the tolerance has to admit it.
 ///
