@@ -61,7 +61,7 @@ def pillow_resize_first(path, size):
 def notebook_generator(path):
     from keras.src.legacy.preprocessing.image import ImageDataGenerator
 
-    if path.lower().endswith(".png"):  # seed-notebooks.md §2.5, TB notebooks
+    if path.lower().endswith(".png"):  # docs/notebooks.md, "Loading and augmentation": the TB notebooks
         return ImageDataGenerator(rotation_range=5, width_shift_range=0.15, height_shift_range=0.15, shear_range=0.01,
                                   zoom_range=0.1, horizontal_flip=True, fill_mode="nearest")
     return ImageDataGenerator(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
@@ -127,7 +127,7 @@ def report(out_dir, zoo_path, pillow_path):
         for r in rows)
     note = ("\nOne thread each (taskset to one core when available), best of three rounds; read + decode + nearest resize + RGB float32, "
             "the work of Keras' load_img + img_to_array. Ratios above 1 mean Zoo is faster; the goal is at least 0.67 "
-            "(within 1.5x of Pillow). Augmentation uses the notebooks' parameters (seed-notebooks.md §2.5): the TB set for "
+            "(within 1.5x of Pillow). Augmentation uses the notebooks' parameters (docs/notebooks.md): the TB set for "
             "the PNG, the melanoma set for the JPEG.\n")
     print(table + note, end="")
     os.makedirs(out_dir, exist_ok=True)

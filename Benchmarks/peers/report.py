@@ -6,7 +6,7 @@ import os
 FRAMEWORKS = ("zoo", "keras", "onnxruntime")
 LABELS = {"zoo": "Zoo", "keras": "Keras/TF", "onnxruntime": "ONNX Runtime"}
 COLOURS = {"zoo": "#d95f02", "keras": "#7570b3", "onnxruntime": "#1b9e77"}
-# DESIGN.md (Speed), measured on these machines: AVX-512 FMA peak and the blocked GEMM kernel, 2 cores.
+# Measured on these 2-core AVX-512 machines: the FMA peak, and what a blocked SIMD16 GEMM kernel reaches.
 FMA_PEAK_GFLOPS = 543
 GEMM_CEILING_GFLOPS = 400
 LATENCY_GOAL = 1.5
@@ -86,7 +86,7 @@ def markdown(run, results, table):
                      f"| {ratio(row, 'b16')}, " + ", ".join(ratio(peer, "b16") for peer in peers) + " |")
     lines += ["", "Ratios are Zoo's time over the fastest peer's (below 1: Zoo is faster). GFLOP/s counts 2 FLOPs per "
               "multiply-add of the convolutions and dense layers (from the Keras model); the machine's AVX-512 FMA peak on 2 cores is "
-              f"{FMA_PEAK_GFLOPS} GFLOP/s and its blocked-GEMM ceiling about {GEMM_CEILING_GFLOPS} (DESIGN.md, Speed). Inference "
+              f"{FMA_PEAK_GFLOPS} GFLOP/s and its blocked-GEMM ceiling about {GEMM_CEILING_GFLOPS} (both measured on these machines). Inference "
               "memory is a process's peak resident set (loading and running at that batch size) minus its resident set just before "
               "it loads the model, when the language runtime and the framework's libraries are in (then: "
               + ", ".join(f"{LABELS[f]} {max(r['rss_before_load_b1_bytes'] for r in table if r['framework'] == f) / 1e6:.0f} MB"

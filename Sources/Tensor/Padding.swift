@@ -3,7 +3,7 @@ public enum Padding: String, Sendable {
     /// No padding: `out = floor((in - effectiveKernel) / stride) + 1`.
     case valid
     /// TensorFlow `'same'`: `out = ceil(in / stride)`; the odd padded pixel goes to the bottom/right,
-    /// unlike PyTorch and Caffe (keras-formats.md §6.1).
+    /// unlike PyTorch and Caffe (TensorFlow's `GetWindowedOutputSizeVerbose`; docs/keras-numerics.md §1).
     case same
 }
 

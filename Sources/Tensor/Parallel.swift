@@ -21,7 +21,8 @@ struct SendableRawPointer: @unchecked Sendable {
 }
 
 /// How many threads the compute-bound kernels (GEMM, convolution) use. Memory-bound kernels stay on one
-/// thread: a single core already saturates DRAM bandwidth here (swift-native-libs.md §6).
+/// thread: a single core already saturates DRAM bandwidth here (an element-wise pass over 51 MB measured
+/// 48 GB/s on one thread and no faster on two).
 public enum Parallelism {
     private static let configuredWorkers = Atomic<Int>(0)
 

@@ -62,7 +62,7 @@ public struct Tensor: Sendable {
     }
 
     /// Keras `Flatten`: `(N, d1, ..., dk)` to `(N, d1*...*dk)`, row-major, which for NHWC is
-    /// `flat[(h*W + w)*C + c]` (keras-formats.md §6.4). No copy.
+    /// `flat[(h*W + w)*C + c]` (docs/keras-numerics.md §4). No copy.
     public func flattened() throws -> Tensor {
         guard rank >= 1 else { throw TensorError.shapeMismatch(operation: "flatten", detail: "a scalar has no batch axis") }
         return try reshaped([shape[0], shape.dropFirst().reduce(1, *)])

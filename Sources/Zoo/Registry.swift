@@ -12,7 +12,7 @@ public struct RegistryEntry: Sendable {
     /// The preprocessing its weights expect, recorded in a file converted for it.
     public let preprocessing: Preprocessing
     public let inputSize: [Int?]
-    /// The published ImageNet weights Keras downloads for it (keras-formats.md §5), if any.
+    /// The published ImageNet weights `keras.applications` downloads for it (URL, MD5, size), if any.
     public let publishedWeights: PublishedWeights?
     public let graph: @Sendable () throws -> ModelGraph
 

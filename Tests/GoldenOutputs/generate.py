@@ -123,7 +123,7 @@ def build_app(K, legacy, which, include_top):
 
 
 def build_tb(K, legacy, base):
-    """seed-notebooks.md 3.1 (VGG16-TB / VGG19-TB)."""
+    """The notebooks' VGG16-TB / VGG19-TB (docs/notebooks.md)."""
     L = K.layers
     img_shape = (512, 512, 3)
     inputs = K.Input(img_shape, name="input_1")
@@ -143,7 +143,7 @@ def build_tb(K, legacy, base):
 
 
 def build_tb_attention(K, legacy):
-    """seed-notebooks.md 3.2 (Attention-VGG16-TB)."""
+    """The notebooks' Attention-VGG16-TB (docs/notebooks.md)."""
     import numpy as np
     L = K.layers
     img_shape = (512, 512, 3)
@@ -185,7 +185,7 @@ def build_tb_attention(K, legacy):
 
 
 def build_melanoma(K, legacy):
-    """seed-notebooks.md 3.3, final version (flat graph)."""
+    """The notebooks' ResNet50-Melanoma, final version (flat graph; docs/notebooks.md)."""
     L = K.layers
     img_shape = (224, 224, 3)
     resnet50 = K.applications.ResNet50(weights=None, include_top=False, input_shape=img_shape,

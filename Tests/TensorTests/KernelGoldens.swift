@@ -103,7 +103,8 @@ enum KernelGoldens {
     }
 }
 
-/// Normalised max error `max|actual - expected| / max|expected|`, the measure of DESIGN.md's parity reports.
+/// Normalised max error `max|actual - expected| / max|expected|`, the measure of the parity reports
+/// (docs/architecture.md, "Parity policy").
 func normalisedError(_ actual: Tensor, _ expected: Tensor) -> Float {
     var maxDifference: Float = 0, maxReference: Float = 0
     for i in 0..<min(actual.count, expected.count) {

@@ -10,7 +10,7 @@ func parameterCountMatchesKeras(name: String) throws {
     #expect(try entry.graph().parameterCount == entry.parameters)
 }
 
-/// keras-formats.md §4.4: Keras lists ResNet50's weighted layers by graph depth, so the shortcut
+/// docs/keras-numerics.md §7.4: Keras lists ResNet50's weighted layers by graph depth, so the shortcut
 /// convolution comes after the second ReLU of its block; legacy checkpoints load in this order.
 @Test func resNet50WeightedLayersFollowKerasOrder() throws {
     let weighted = try ResNet50.graph().layers.filter { !$0.weights.isEmpty }.map(\.name)

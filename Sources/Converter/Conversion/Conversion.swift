@@ -113,7 +113,8 @@ public enum Conversion {
                        outputBytes: size, sourceSHA256: sourceHash)
     }
 
-    /// The `__metadata__` of DESIGN.md: everything a reader needs to run and trust the file.
+    /// The `__metadata__`: everything a reader needs to run and trust the file (docs/architecture.md,
+    /// "The weight file").
     static func metadata(for checkpoint: KerasCheckpoint, graph: ModelGraph, sourceHash: String,
                          preprocess: String) throws -> [String: String] {
         let encoder = JSONEncoder()

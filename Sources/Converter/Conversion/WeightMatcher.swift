@@ -1,5 +1,5 @@
 /// Pairs every weight a graph needs with the stored weight that fills it, the way Keras itself
-/// loads the file (keras-formats.md §4): legacy weights-only files by the order of their weighted
+/// loads the file (docs/keras-numerics.md §7): legacy weights-only files by the order of their weighted
 /// layers (how keras.applications loads the published files), everything else by layer name.
 /// Shapes must agree exactly, and nothing may be left over on either side.
 public struct WeightMatcher {
@@ -96,7 +96,7 @@ public struct WeightMatcher {
         }
         if unit.isNested {
             // A nested model's group lists every inner weight as "<inner layer>/<weight>", trainable
-            // ones first, so the inner names are the only reliable key (keras-formats.md §1.5).
+            // ones first, so the inner names are the only reliable key (docs/keras-numerics.md §7.3).
             return try group.weights.map { stored in
                 let parts = (stored.storedName ?? "").split(separator: "/").map(String.init)
                 guard parts.count >= 2, let layer = unit.layers.first(where: { $0.name == parts[parts.count - 2] || $0.name.hasSuffix("/\(parts[parts.count - 2])") }),

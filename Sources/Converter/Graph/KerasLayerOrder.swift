@@ -1,5 +1,5 @@
 /// Keras' `model.layers` order, reproduced: the order in which `load_weights` pairs a legacy
-/// checkpoint's weighted layers with the model's (keras-formats.md §4.1).
+/// checkpoint's weighted layers with the model's (docs/keras-numerics.md §7.3-7.4).
 ///
 /// Keras walks the graph depth-first from the outputs, numbering layers as it first reaches them,
 /// gives each layer a depth (the longest path to an output), and lists layers by decreasing depth,

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A Keras checkpoint in any of its formats (keras-formats.md §0), opened for reading: what the
+/// A Keras checkpoint in any of its formats (docs/keras-numerics.md §7.1), opened for reading: what the
 /// file says about itself, its model config if it carries one, and its weights grouped the way
 /// Keras groups them. Nothing is read into memory until a weight is asked for.
 public final class KerasCheckpoint: @unchecked Sendable {
@@ -97,7 +97,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
     public var weightCount: Int { groups.reduce(0) { $0 + $1.weights.count } }
     public var parameterCount: Int { groups.reduce(0) { $0 + $1.weights.reduce(0) { $0 + $1.shape.reduce(1, *) } } }
 
-    // MARK: Legacy layout (keras-formats.md §1)
+    // MARK: Legacy layout (docs/keras-numerics.md §7.1, §7.3)
 
     /// The file's mapping and where the HDF5 image starts in it (inside a `.keras` archive).
     typealias Location = (file: MappedFile, imageStart: Int)
@@ -115,7 +115,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
             }
             let group = try root.group(layer)
             // Datasets are opened by the names in weight_names, relative to the layer's group:
-            // never by a path built from the layer name (keras-formats.md §8.1).
+            // never by a path built from the layer name, which styles such as `X_W_1:0` and uniquified scopes break.
             let weights = try group.chunkedStrings(attribute: "weight_names").map { weightName in
                 return stored(try group.dataset(weightName), name: weightName, in: mapping)
             }
@@ -123,7 +123,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
         }
     }
 
-    // MARK: v3 layout (keras-formats.md §3)
+    // MARK: v3 layout (docs/keras-numerics.md §7.5)
 
     private static func v3Groups(in root: HDF5Group, mapping: Location) throws -> [WeightGroup] {
         let layersName = root.isGroup("layers") ? "layers" : "_layer_checkpoint_dependencies"

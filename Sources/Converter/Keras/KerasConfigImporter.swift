@@ -1,7 +1,7 @@
 import Foundation
 
 /// Turns a Keras model config (`model_config` of a full-model `.h5`, `config.json` of a `.keras`)
-/// into a `ModelGraph`. Accepts both schemas keras-formats.md §2 describes: Keras 2 / tf-keras
+/// into a `ModelGraph`. Accepts both config schemas Keras writes: Keras 2 / tf-keras
 /// (`[[name, node, tensor, kwargs]]` inbound nodes) and Keras 3 (`{"args": ..., "kwargs": ...}`
 /// with `__keras_tensor__` references), Functional and Sequential models, nested to any depth.
 /// Anything Zoo cannot run faithfully is refused, naming the layer.
@@ -16,7 +16,7 @@ public struct KerasConfigImporter {
 
     /// Where a Keras 3 weights file keeps each layer's variables when it does not record layer
     /// names (tf-keras, Keras before 3.6): `layers/<snake_case class>[_N]` in `model.layers` order,
-    /// nested models under `layers/<…>/layers/` (keras-formats.md §3.1, `_save_container_state`).
+    /// nested models under `layers/<…>/layers/` (Keras' `_save_container_state`; docs/keras-numerics.md §7.5).
     public func v3Paths(json: String) throws -> [String: String] {
         var paths: [String: String] = [:]
         func walk(_ entry: [String: Any], prefix: String) {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One Keras layer config → a Zoo op and the attributes that matter at inference
-/// (keras-formats.md §2.4). Initialisers, regularisers, constraints and `trainable` are dropped;
+/// (docs/keras-numerics.md §1-5). Initialisers, regularisers, constraints and `trainable` are dropped;
 /// anything whose meaning would be lost is refused with the reason.
 enum KerasLayerTranslation {
     struct Refusal: Error { let reason: String }

@@ -1,4 +1,4 @@
-/// Keras `Conv2D` (NHWC, cross-correlation, TF padding; keras-formats.md §6.1) lowered onto the GEMM:
+/// Keras `Conv2D` (NHWC, cross-correlation, TF padding; docs/keras-numerics.md §1) lowered onto the GEMM:
 /// output pixels are GEMM rows, output channels GEMM columns, and (tap, input channel) the depth.
 /// The weights are packed once at construction; bias, an optional residual add and the activation run in
 /// the GEMM epilogue.

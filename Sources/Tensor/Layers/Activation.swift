@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The Keras activations (keras-formats.md §6.4). All but `softmax` act element by element, so convolution
+/// The Keras activations (docs/keras-numerics.md §5). All but `softmax` act element by element, so convolution
 /// and dense fuse them into the GEMM epilogue; `softmax` needs a whole row and runs after the GEMM.
 public enum Activation: Sendable, Equatable {
     case linear

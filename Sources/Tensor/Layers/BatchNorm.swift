@@ -4,8 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Keras `BatchNormalization` at inference, over the last (channel) axis, computed as TensorFlow does
-/// (keras-formats.md §6.3): `scale = rsqrt(variance + epsilon) * gamma`, `y = x * scale + (beta - mean * scale)`.
+/// Keras `BatchNormalization` at inference, over the last (channel) axis, computed as TensorFlow's
+/// `tf.nn.batch_normalization` does (docs/keras-numerics.md §3): `scale = rsqrt(variance + epsilon) * gamma`,
+/// `y = x * scale + (beta - mean * scale)`.
 public struct BatchNorm: Sendable {
     /// `rsqrt(variance + epsilon) * gamma`, per channel.
     public let scale: [Float]

@@ -1,4 +1,4 @@
-/// Keras `Dense`: `y = activation(x @ W + b)` with W `(in, out)` (keras-formats.md §6.4), over the last
+/// Keras `Dense`: `y = activation(x @ W + b)` with W `(in, out)` (docs/keras-numerics.md §4), over the last
 /// axis of an input of any rank. The kernel is packed once; bias and activation run in the GEMM epilogue.
 public struct Dense: Sendable {
     public let inputUnits: Int

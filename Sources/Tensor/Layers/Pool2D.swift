@@ -1,4 +1,4 @@
-/// Keras `MaxPooling2D` / `AveragePooling2D` with TensorFlow semantics (keras-formats.md §6.2): padded
+/// Keras `MaxPooling2D` / `AveragePooling2D` with TensorFlow semantics (docs/keras-numerics.md §2): padded
 /// positions of a 'same' pool are ignored, so a max pool never sees a padding zero (it acts as -inf) and
 /// an average pool divides by the number of real pixels in its window.
 public struct Pool2D: Sendable {

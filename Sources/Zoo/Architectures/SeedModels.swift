@@ -1,9 +1,9 @@
 import Converter
 
-/// The four models of the original notebooks (seed-notebooks.md §3): a frozen ImageNet base with a
+/// The four models of the original notebooks (docs/notebooks.md): a frozen ImageNet base with a
 /// small trained head. Layer names are the ones Keras generates for the notebooks' code.
 public enum SeedModels {
-    /// VGG16-TB and VGG19-TB (§3.1): the base nested as one layer, then BatchNormalization, global
+    /// VGG16-TB and VGG19-TB: the base nested as one layer, then BatchNormalization, global
     /// average pooling and a LeakyReLU dense head, for 512x512 chest X-rays.
     public static func tuberculosisVGG(base: String, blocks: [Int]) throws -> ModelGraph {
         var b = GraphBuilder(name: "model")
@@ -20,7 +20,7 @@ public enum SeedModels {
         return b.buildInKerasOrder(outputs: [x])
     }
 
-    /// Attention-VGG16-TB (§3.2): a 1x1-convolution attention map A over the normalised VGG16
+    /// Attention-VGG16-TB: a 1x1-convolution attention map A over the normalised VGG16
     /// features F, fanned out to every channel by a frozen all-ones convolution, and the
     /// attention-weighted average Σ A·F / Σ A (the `RescaleGAP` Lambda) feeding an ELU head.
     public static func tuberculosisAttentionVGG16() throws -> ModelGraph {
@@ -44,7 +44,7 @@ public enum SeedModels {
         return b.buildInKerasOrder(outputs: [x])
     }
 
-    /// ResNet50-Melanoma (§3.3, final version): the head joined to the base in one flat graph.
+    /// ResNet50-Melanoma (the notebook's final version): the head joined to the base in one flat graph.
     public static func melanomaResNet50() throws -> ModelGraph {
         let base = try ResNet50.graph(includeTop: false, inputShape: [224, 224, 3])
         var b = GraphBuilder(name: "model")

@@ -1,6 +1,6 @@
 import Tensor
 
-/// How far one layer's output is from Keras' (DESIGN.md, "Golden activations").
+/// How far one layer's output is from Keras' (docs/architecture.md, "Parity policy").
 public struct LayerParity: Sendable {
     public let layer: String
     public let op: String

@@ -1,8 +1,8 @@
 import Converter
 import Tensor
 
-/// A model run on every golden input and compared with Keras layer by layer (DESIGN.md, "Golden
-/// activations"): a layer fails when its normalised error exceeds the tolerance; the first failing layer
+/// A model run on every golden input and compared with Keras layer by layer (docs/architecture.md,
+/// "Parity policy"): a layer fails when its normalised error exceeds the tolerance; the first failing layer
 /// is the first whose inputs all pass and whose output fails (where the bug is, not where it spread);
 /// and the final prediction must agree (argmax per input) on every case, for class-vector outputs.
 public struct ParityCheck: Sendable {

@@ -1,5 +1,5 @@
 /// The random augmentation of Keras' `ImageDataGenerator`, with the same parameter meanings
-/// (seed-notebooks.md §2.4-2.5). Random draws come from a `SeededGenerator`, so the distribution
+/// (docs/notebooks.md, "Loading and augmentation"). Random draws come from a `SeededGenerator`, so the distribution
 /// is Keras' and a run repeats exactly for a seed; numpy's own random stream is not reproduced.
 public struct AugmentationConfig: Sendable, Equatable, Codable {
     /// Degrees: theta ~ U(-range, range).

@@ -4,7 +4,7 @@ import Foundation
 /// `flow_from_directory` mechanics: a pass covers all n images in ceil(n / batchSize) batches, the
 /// last one short when n is not a multiple; the next pass reshuffles. The training loop takes as
 /// many batches as it calls an epoch (Keras: steps_per_epoch = n // batchSize, so epochs and passes
-/// drift apart, seed-notebooks.md §2.4).
+/// drift apart, docs/notebooks.md "Loading and augmentation").
 ///
 /// Everything random is derived from the seed, the pass and the image's position, never from thread
 /// timing, so a run repeats exactly.

@@ -29,7 +29,7 @@ public struct Split: Sendable, Equatable {
     }
 }
 
-/// The layouts Zoo reads (DESIGN.md, Data; seed-notebooks.md §2).
+/// The layouts Zoo reads: those of the notebooks' datasets (docs/notebooks.md, "Data") and plain class folders.
 public enum DatasetLayout: String, Sendable, Codable, CaseIterable {
     /// Shenzhen and Montgomery: `.../CXR_png/CHNCXR_0001_0.png`, label in the `_0`/`_1` suffix.
     case tuberculosis

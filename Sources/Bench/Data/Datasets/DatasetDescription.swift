@@ -2,7 +2,7 @@ import Foundation
 
 /// What `zoo data describe` reports: class counts per split, image sizes and storage, unreadable
 /// or corrupt files, and duplicates (the same bytes twice), including the same file in two splits
-/// (the DermMel leakage of seed-notebooks.md §2.3). Every file is fully decoded and hashed.
+/// (the DermMel leakage, docs/notebooks.md "Data"). Every file is fully decoded and hashed.
 public struct DatasetDescription: Sendable, Codable {
     public struct SplitCounts: Sendable, Codable {
         public let split: String
