@@ -5,7 +5,7 @@ import Tensor
     private func batchNorm(_ testCase: KernelCase) throws -> BatchNorm {
         try BatchNorm(gamma: testCase.inputs["gamma"], beta: testCase.inputs["beta"],
                       movingMean: testCase.input("moving_mean"), movingVariance: testCase.input("moving_variance"),
-                      epsilon: Float(testCase.number("epsilon")!))
+                      epsilon: Float(testCase.requiredNumber("epsilon")))
     }
 
     @Test func matchesKerasBatchNormalization() throws {
@@ -17,7 +17,7 @@ import Tensor
     @Test func foldedAndUnfoldedMatchKerasConvThenBatchNorm() throws {
         let testCase = try KernelGoldens.cases("conv_batch_norm")[0]
         let conv = try Conv2D(kernel: testCase.input("kernel"), bias: testCase.input("bias"), strides: testCase.integers("strides"),
-                              padding: Padding(rawValue: testCase.string("padding"))!)
+                              padding: testCase.padding())
         let bn = try batchNorm(testCase)
         let x = try testCase.input("x")
         expectMatches(try bn(conv(x)), testCase.expected, "conv then BN")
