@@ -6,10 +6,7 @@ import TestSupport
 /// line naming the file, with a failing exit status.
 @Test func zooDataSynthThenDescribe() throws {
     let zoo = try TestEnvironment.zooBinary()
-    let out = try References.temporaryDirectory("cli").appendingPathComponent("tb")
-    let synth = try TestEnvironment.run(zoo, ["data", "synth", "tb", "--out", out.path, "--count", "8", "--seed", "3"])
-    #expect(synth.status == 0, "\(synth.stderr)")
-    #expect(synth.stderr.contains("writing tb files: 17/17 (100%)"), "progress: \(synth.stderr)")
+    let out = try synthesize("tb", count: 8, files: 17)
     let json = out.deletingLastPathComponent().appendingPathComponent("description.json")
     let describe = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json", json.path])
     #expect(describe.status == 0, "\(describe.stderr)")
@@ -27,10 +24,7 @@ import TestSupport
 /// 600x450 RGB JPEG; `zoo data describe` counts what Keras and Pillow found.
 @Test func zooDataSynthMelanomaIsReadByKeras() throws {
     let zoo = try TestEnvironment.zooBinary()
-    let out = try References.temporaryDirectory("cli").appendingPathComponent("melanoma")
-    let synth = try TestEnvironment.run(zoo, ["data", "synth", "melanoma", "--out", out.path, "--count", "10", "--seed", "3"])
-    #expect(synth.status == 0, "\(synth.stderr)")
-    #expect(synth.stderr.contains("writing melanoma files: 10/10 (100%)"), "progress: \(synth.stderr)")
+    let out = try synthesize("melanoma", count: 10, files: 10)
 
     let script = """
     import collections, json, os, sys
@@ -65,4 +59,13 @@ import TestSupport
         #expect(describe.stdout.contains(expected), "\(expected) in \(describe.stdout)")
     }
     #expect(describe.stdout.contains("| 600x450 | 10 |") && describe.stdout.contains("| JPEG rgb 8-bit | 10 |"), "\(describe.stdout)")
+}
+
+/// `zoo data synth KIND` into a fresh directory, which it returns; the progress line counts `files`.
+private func synthesize(_ kind: String, count: Int, files: Int) throws -> URL {
+    let out = try References.temporaryDirectory("cli").appendingPathComponent(kind)
+    let synth = try TestEnvironment.run(TestEnvironment.zooBinary(), ["data", "synth", kind, "--out", out.path, "--count", "\(count)", "--seed", "3"])
+    #expect(synth.status == 0, "\(synth.stderr)")
+    #expect(synth.stderr.contains("writing \(kind) files: \(files)/\(files) (100%)"), "progress: \(synth.stderr)")
+    return out
 }

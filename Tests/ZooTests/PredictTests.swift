@@ -58,9 +58,9 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let (converted, expected) = try keras(test, into: directory, arguments: ["--sixteen-bit", "12"])
         try #require(expected.count == 2)
-        for (reference, rule) in zip(expected, ["clip", "12"]) {
+        for (reference, option) in zip(expected, [[], ["--sixteen-bit", "12"]]) {
             let result = try TestEnvironment.run(TestEnvironment.zooBinary(),
-                                                 ["predict", converted, reference.image, "--json", "--preprocess", "rescale", "--sixteen-bit", rule])
+                                                 ["predict", converted, reference.image, "--json", "--preprocess", "rescale"] + option)
             try #require(result.status == 0, "\(result.stderr)")
             try expectMatches(try lines(result.stdout), [reference], test)
         }
