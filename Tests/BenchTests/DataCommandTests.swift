@@ -6,10 +6,7 @@ import TestSupport
 /// line naming the file, with a failing exit status.
 @Test func zooDataSynthThenDescribe() throws {
     let zoo = try TestEnvironment.zooBinary()
-    let out = try References.temporaryDirectory("cli").appendingPathComponent("tb")
-    let synth = try TestEnvironment.run(zoo, ["data", "synth", "tb", "--out", out.path, "--count", "8", "--seed", "3"])
-    #expect(synth.status == 0, "\(synth.stderr)")
-    #expect(synth.stderr.contains("writing tb files: 17/17 (100%)"), "progress: \(synth.stderr)")
+    let out = try synthesize("tb", count: 8, files: 17)
     let json = out.deletingLastPathComponent().appendingPathComponent("description.json")
     let describe = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json", json.path])
     #expect(describe.status == 0, "\(describe.stderr)")
@@ -20,4 +17,55 @@ import TestSupport
     let missing = try TestEnvironment.run(zoo, ["data", "describe", "/nonexistent/DermMel"])
     #expect(missing.status != 0)
     #expect(missing.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: /nonexistent/DermMel: not a directory")
+}
+
+/// `zoo data synth melanoma` writes DermMel's layout: each split read by Keras' flow_from_directory
+/// (the notebooks' loader) finds the two classes in DermMel's order, and Pillow reads every file as a
+/// 600x450 RGB JPEG; `zoo data describe` counts what Keras and Pillow found.
+@Test func zooDataSynthMelanomaIsReadByKeras() throws {
+    let zoo = try TestEnvironment.zooBinary()
+    let out = try synthesize("melanoma", count: 10, files: 10)
+
+    let script = """
+    import collections, json, os, sys
+    from PIL import Image
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator
+    root = os.path.join(sys.argv[1], "DermMel")
+    splits, storage = {}, collections.Counter()
+    for split in sorted(os.listdir(root)):
+        iterator = ImageDataGenerator().flow_from_directory(os.path.join(root, split), shuffle=False)
+        splits[split] = {"classes": iterator.class_indices, "counts": [int((iterator.classes == i).sum()) for i in range(2)]}
+        for name in iterator.filenames:
+            with Image.open(os.path.join(root, split, name)) as image:
+                storage[f"{image.format} {image.mode} {image.size[0]}x{image.size[1]}"] += 1
+    print(json.dumps({"splits": splits, "storage": storage}))
+    """
+    let keras = try TestEnvironment.run(try TestEnvironment.python(), ["-c", script, out.path], environment: ["TF_CPP_MIN_LOG_LEVEL": "3"])
+    try #require(keras.status == 0, "\(keras.stderr)")
+    struct Split: Decodable { let classes: [String: Int]; let counts: [Int] }
+    struct Listing: Decodable { let splits: [String: Split]; let storage: [String: Int] }
+    let listing = try JSONDecoder().decode(Listing.self, from: Data(keras.stdout.split(separator: "\n").last.map { Data($0.utf8) } ?? Data()))
+    #expect(Set(listing.splits.keys) == ["train_sep", "valid", "test"])
+    #expect(listing.storage == ["JPEG RGB 600x450": 10])
+
+    let describe = try TestEnvironment.run(zoo, ["data", "describe", out.path])
+    #expect(describe.status == 0, "\(describe.stderr)")
+    #expect(describe.stdout.contains("Classes (index order): 0 = Melanoma, 1 = NotMelanoma."), "\(describe.stdout)")
+    for (split, row) in [("train_sep", "train"), ("valid", "validation"), ("test", "test")] {
+        let found = try #require(listing.splits[split])
+        #expect(found.classes == ["Melanoma": 0, "NotMelanoma": 1])
+        #expect(found.counts.reduce(0, +) > 0)
+        let expected = "| \(row) | \(found.counts[0]) | \(found.counts[1]) | \(found.counts.reduce(0, +)) |"
+        #expect(describe.stdout.contains(expected), "\(expected) in \(describe.stdout)")
+    }
+    #expect(describe.stdout.contains("| 600x450 | 10 |") && describe.stdout.contains("| JPEG rgb 8-bit | 10 |"), "\(describe.stdout)")
+}
+
+/// `zoo data synth KIND` into a fresh directory, which it returns; the progress line counts `files`.
+private func synthesize(_ kind: String, count: Int, files: Int) throws -> URL {
+    let out = try References.temporaryDirectory("cli").appendingPathComponent(kind)
+    let synth = try TestEnvironment.run(TestEnvironment.zooBinary(), ["data", "synth", kind, "--out", out.path, "--count", "\(count)", "--seed", "3"])
+    #expect(synth.status == 0, "\(synth.stderr)")
+    #expect(synth.stderr.contains("writing \(kind) files: \(files)/\(files) (100%)"), "progress: \(synth.stderr)")
+    return out
 }

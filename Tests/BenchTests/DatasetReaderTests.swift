@@ -12,7 +12,7 @@ import TestSupport
     #expect(dataset.classNames == ["normal", "tuberculosis"])
     let images = try #require(dataset.split(named: "all")).images
     #expect(images.count == 24)
-    #expect(Set(images.map { $0.path.components(separatedBy: "/").first! }) == ["ChinaSet_AllFiles", "MontgomerySet"])
+    #expect(Set(images.map { $0.path.components(separatedBy: "/")[0] }) == ["ChinaSet_AllFiles", "MontgomerySet"])
     for image in images {
         #expect(image.path.contains("/CXR_png/"), "\(image.path)")
         #expect(image.path.hasSuffix("_\(image.label).png"), "\(image.path)")

@@ -56,8 +56,8 @@ import Tensor
     for interpolation in ImageLoader.Interpolation.allCases {
         for (bits, expected) in [(12, expected12), (16, expected16)] {
             let image = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: .scale(bits: bits)).convert(decoded)
-            let worst = zip(image.pixels, expected.flatMap { [$0, $0, $0] }).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(worst <= 1e-4, "\(interpolation), \(bits) bits: max |Δ| \(worst)")
+            let worst = References.maxDifference(image.pixels, expected.flatMap { [$0, $0, $0] })
+            #expect(worst <= 1e-4, "\(interpolation), \(bits) bits: max |Δ| \(worst) (infinite: the sample counts differ)")
         }
     }
     #expect(ImageLoader.SixteenBit(argument: "12") == .scale(bits: 12))
@@ -65,14 +65,17 @@ import Tensor
     #expect(ImageLoader.SixteenBit(argument: "8") == nil && ImageLoader.SixteenBit(argument: "twelve") == nil)
 }
 
-@Test func preprocessingRescaleAndCaffe() throws {
-    var image = FloatImage(width: 1, height: 1, channels: 3, pixels: [255, 128, 0])
-    var caffe = image
-    try Preprocessing.notebooks.apply(to: &image)
-    let scale = Float(1.0 / 255.0)
-    let rescaled: [Float] = [255 * scale, 128 * scale, 0]
-    #expect(image.pixels == rescaled)
-    try Preprocessing.caffe.apply(to: &caffe)
-    let bgrMinusMeans: [Float] = [-103.939, 128 - 116.779, 255 - 123.68]
-    #expect(caffe.pixels == bgrMinusMeans)
+/// The notebooks' `rescale=1./255` and `caffe` against what Keras computes on every 0...255 value
+/// (image_references.py: ImageDataGenerator.standardize and keras.applications.vgg16.preprocess_input).
+/// Both are one float32 operation per sample in the same order, so they must agree exactly.
+@Test(arguments: [("rescale", Preprocessing.notebooks), ("caffe", Preprocessing.caffe)])
+func preprocessingEqualsKeras(name: String, preprocessing: Preprocessing) throws {
+    let directory = try References.images.get()
+    let input = try References.floats(directory.appendingPathComponent("preprocess.input"))
+    let reference = try References.floats(directory.appendingPathComponent("preprocess.\(name)"))
+    try #require(input.count == 256 * 3 && reference.count == input.count, "\(name): \(input.count) inputs, \(reference.count) reference values")
+    var image = FloatImage(width: 256, height: 1, channels: 3, pixels: input)
+    try preprocessing.apply(to: &image)
+    #expect(image.pixels.count == reference.count)
+    #expect(References.mismatchCount(image.pixels, reference) == 0, "\(name): max |Δ| \(References.maxDifference(image.pixels, reference))")
 }

@@ -41,6 +41,7 @@ import Testing
     #expect(splits.map { $0.images.count } == [12, 6, 6])
     let directory = try References.temporaryDirectory("run-manifests")
     let manifests = try Manifest.writeAll(splits, of: tuberculosis, to: directory)
+    #expect(manifests.count == splits.count)
     for (split, manifest) in zip(splits, manifests) {
         let reread = try Manifest.read(from: directory.appendingPathComponent("\(split.name).manifest.json"))
         #expect(reread == manifest)

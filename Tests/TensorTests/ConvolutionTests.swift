@@ -8,7 +8,7 @@ import Tensor
     private func convolution(_ testCase: KernelCase, activation override: Activation? = nil,
                              algorithm: Conv2D.Algorithm = .gemm) throws -> Conv2D {
         try Conv2D(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"],
-                   strides: testCase.integers("strides"), padding: Padding(rawValue: testCase.string("padding"))!,
+                   strides: testCase.integers("strides"), padding: testCase.padding(),
                    dilation: testCase.integers("dilation"), activation: override ?? activation(of: testCase), algorithm: algorithm)
     }
 
@@ -44,7 +44,7 @@ import Tensor
     @Test func singleThreadedMatchesKerasConv2D() throws {
         // The same kernels on one worker: the schedule (row blocks, column splits) changes with the count.
         let workspace = Workspace()
-        let testCase = try KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s2_k3_197x211_c5" }!
+        let testCase = try #require(KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s2_k3_197x211_c5" })
         let conv = try convolution(testCase)
         let input = try testCase.input("x")
         let output = try Tensor(shape: conv.outputShape(for: input))
@@ -55,7 +55,7 @@ import Tensor
     /// Forward passes from several threads at once, with more workers than cores: one caller at a time gets
     /// the worker pool and the others fall back to Dispatch, and every result still matches TensorFlow's.
     @Test func concurrentCallersAllMatchKerasConv2D() throws {
-        let testCase = try KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" }!
+        let testCase = try #require(KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" })
         let input = try testCase.input("x"), expected = testCase.expected
         let convolutions = try [Conv2D.Algorithm.gemm, .winograd].map { try convolution(testCase, algorithm: $0) }
         let worst = Mutex<Float>(0)
@@ -77,7 +77,7 @@ import Tensor
 
     @Test func fusedResidualAddsBeforeActivation() throws {
         // Keras computes conv, then Add, then ReLU; the reference conv output comes from TF.
-        let testCase = try KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" }!
+        let testCase = try #require(KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" })
         let reference = testCase.expected.toArray()
         let residual = try Tensor(shape: testCase.expected.shape, values: reference.indices.map { Float(($0 * 7919) % 13) / 6 - 1 })
         let expected = try Tensor(shape: testCase.expected.shape,

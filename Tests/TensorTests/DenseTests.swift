@@ -11,7 +11,7 @@ import Tensor
     }
 
     @Test func packedWeightsUnpackToTheKerasKernel() throws {
-        let testCase = try KernelGoldens.cases("dense").first { $0.name == "dense_softmax_m1_n1000" }!
+        let testCase = try #require(KernelGoldens.cases("dense").first { $0.name == "dense_softmax_m1_n1000" })
         let kernel = try testCase.input("kernel")
         #expect(try PackedMatrix(kernel).unpacked().toArray() == kernel.toArray())
     }

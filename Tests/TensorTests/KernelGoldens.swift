@@ -37,6 +37,17 @@ struct KernelCase: Sendable, CustomStringConvertible {
         return nil
     }
 
+    func requiredNumber(_ key: String) throws -> Double {
+        guard let value = number(key) else { throw GoldenError("\(name): no number '\(key)'") }
+        return value
+    }
+
+    func padding() throws -> Padding {
+        let value = try string("padding")
+        guard let padding = Padding(rawValue: value) else { throw GoldenError("\(name): unknown padding '\(value)'") }
+        return padding
+    }
+
     /// Inputs named x0, x1, ... in order (merge and concatenate cases).
     func numberedInputs() -> [Tensor] {
         (0..<inputs.count).compactMap { inputs["x\($0)"] }

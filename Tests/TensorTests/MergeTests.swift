@@ -9,14 +9,14 @@ import Tensor
 
     @Test func matchesKerasMergeLayersWithBroadcasting() throws {
         for testCase in try KernelGoldens.cases("merge") {
-            let merge = Merge(Self.kinds[try testCase.string("kind")]!)
+            let merge = Merge(try #require(Self.kinds[try testCase.string("kind")], "\(testCase.name): unknown merge kind"))
             expectMatches(try merge(testCase.numberedInputs()), testCase.expected, testCase.name)
         }
     }
 
     @Test func matchesKerasConcatenate() throws {
         for testCase in try KernelGoldens.cases("concatenate") {
-            let concatenate = Concatenate(axis: Int(testCase.number("axis")!))
+            let concatenate = Concatenate(axis: Int(try testCase.requiredNumber("axis")))
             expectMatches(try concatenate(testCase.numberedInputs()), testCase.expected, testCase.name, tolerance: 0)
         }
     }

@@ -5,7 +5,7 @@ import Tensor
     private func batchNorm(_ testCase: KernelCase) throws -> BatchNorm {
         try BatchNorm(gamma: testCase.inputs["gamma"], beta: testCase.inputs["beta"],
                       movingMean: testCase.input("moving_mean"), movingVariance: testCase.input("moving_variance"),
-                      epsilon: Float(testCase.number("epsilon")!))
+                      epsilon: Float(testCase.requiredNumber("epsilon")))
     }
 
     @Test func matchesKerasBatchNormalization() throws {
@@ -18,7 +18,7 @@ import Tensor
     /// as it is packed (`outputScale`), the bias `foldedBias`. Both routes must match TensorFlow's conv then BN.
     @Test func foldedAndUnfoldedMatchKerasConvThenBatchNorm() throws {
         let testCase = try KernelGoldens.cases("conv_batch_norm")[0]
-        let padding = try #require(Padding(rawValue: testCase.string("padding")))
+        let padding = try testCase.padding()
         let kernel = try testCase.input("kernel"), bias = try testCase.input("bias")
         let conv = try Conv2D(kernel: kernel, bias: bias, strides: testCase.integers("strides"), padding: padding)
         let bn = try batchNorm(testCase)

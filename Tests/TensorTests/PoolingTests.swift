@@ -6,7 +6,7 @@ import Tensor
         for testCase in try KernelGoldens.cases("pool2d") {
             let kind: Pool2D.Kind = try testCase.string("kind") == "max" ? .max : .average
             let pool = try Pool2D(kind, poolSize: testCase.integers("pool"), strides: testCase.integers("strides"),
-                                  padding: Padding(rawValue: testCase.string("padding"))!)
+                                  padding: testCase.padding())
             expectMatches(try pool(testCase.input("x")), testCase.expected, testCase.name)
         }
     }

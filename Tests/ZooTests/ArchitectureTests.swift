@@ -4,10 +4,16 @@ import Zoo
 import Foundation
 import TestSupport
 
+/// Keras' own `count_params()` of the same architecture, recorded in the reference set's manifest by
+/// generate.py (which also checks it against the published figure for the full-size models): the Swift
+/// graph's count and the registry's advertised count must both equal it.
 @Test(arguments: Registry.entries.map(\.name))
 func parameterCountMatchesKeras(name: String) throws {
     let entry = try #require(Registry.entry(named: name))
-    #expect(try entry.graph().parameterCount == entry.parameters)
+    let keras = try #require(ReferenceSet.generated().entries.first { $0.arch == name && $0.format == "k3_keras" },
+                             "the reference set has no Keras model for architecture \(name)")
+    #expect(try entry.graph().parameterCount == keras.params, "\(name): Keras counts \(keras.params)")
+    #expect(entry.parameters == keras.params, "\(name): the registry advertises \(entry.parameters), Keras counts \(keras.params)")
 }
 
 /// docs/keras-numerics.md §7.4: Keras lists ResNet50's weighted layers by graph depth, so the shortcut
@@ -40,4 +46,37 @@ func parameterCountMatchesKeras(name: String) throws {
     let exported = try TestEnvironment.run(try TestEnvironment.zooBinary(), ["models", "--json"])
     #expect(exported.status == 0)
     #expect(exported.stdout == committed, "zoo/registry.json is stale: regenerate it with `zoo models --json > zoo/registry.json`")
+}
+
+/// `zoo models` as text: one aligned row per architecture of zoo/registry.json, in its order, its parameter
+/// count the one Keras counts for the same architecture (the reference set's manifest).
+@Test func modelsTableListsTheRegistryWithKerasCounts() throws {
+    struct Exported: Decodable {
+        let name: String, parameters: Int, preprocess: String, summary: String
+        let input_size: [Int]
+    }
+    let registry = try JSONDecoder().decode([Exported].self, from: Data(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("zoo/registry.json")))
+    let keras = try ReferenceSet.generated().entries.filter { $0.format == "k3_keras" }
+    let result = try TestEnvironment.run(try TestEnvironment.zooBinary(), ["models"])
+    try #require(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    let header = try #require(lines.first)
+    let titles = ["name", "parameters", "input", "preprocess", "model"]
+    #expect(header.split(separator: " ").map(String.init) == titles)
+    let starts = try titles.map { title in try #require(header.range(of: title)).lowerBound }
+    try #require(lines.count == 1 + registry.count, "\(result.stdout)")
+    for (line, entry) in zip(lines.dropFirst(), registry) {
+        // Cells start where the header's titles start.
+        let cells = starts.indices.map { column -> String in
+            let offset = header.distance(from: header.startIndex, to: starts[column])
+            let end = column + 1 < starts.count ? header.distance(from: header.startIndex, to: starts[column + 1]) : line.count
+            guard offset < line.count else { return "" }
+            let from = line.index(line.startIndex, offsetBy: offset), to = line.index(line.startIndex, offsetBy: min(end, line.count))
+            return line[from..<to].trimmingCharacters(in: .whitespaces)
+        }
+        let count = try #require(keras.first { $0.arch == entry.name }, "no Keras model for \(entry.name)").params
+        let input = entry.input_size.map { $0 < 0 ? "?" : String($0) }.joined(separator: "x")
+        #expect(cells == [entry.name, count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))), input, entry.preprocess, entry.summary],
+                "\(line)")
+    }
 }

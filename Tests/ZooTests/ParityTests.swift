@@ -20,8 +20,17 @@ import TestSupport
         try matchesKerasFromEveryFormat(model, set: ReferenceSet.generated()) { format in format == "k3_keras" ? [] : ["--cases", cases] }
     }
 
+    /// Where a sigmoid amplifies the weights' rounding (ParityTolerance), the bound each layer is held to
+    /// instead of the default. Measured with this test's conversion over the four golden cases of the
+    /// committed activations (`zoo verify --report`, the CSV's worst `normalised_error`, on AVX-512; the
+    /// rounding of the weights dominates, float32 arithmetic adds ~1e-6): tiny_convs BF16 0.222 at `conv_same_sigmoid`
+    /// (the layers it feeds up to 0.081), tiny_merges BF16 0.148 at `mask_1ch` (and the product it gates).
+    /// The bounds keep a margin of 13% and 35%. tiny_convs F16 (measured 0.0152 at the same sigmoid) fits
+    /// the default F16 tolerance, 2e-2. The model's output stays within the default tolerance throughout.
+    static let amplifiedBounds: [String: Double] = ["tiny_convs bf16": 0.25, "tiny_merges bf16": 0.2]
+
     /// F16 and BF16 files pass with their default tolerances (ParityTolerance), except where the
-    /// documented amplifiers need a wider one; the measured errors are printed for the record.
+    /// documented amplifiers need the measured bound above; the measured errors are printed for the record.
     @Test(arguments: ["f16", "bf16"])
     func reducedPrecisionPassesWithItsTolerance(dtype: String) throws {
         let set = try ReferenceSet.generated()
@@ -32,14 +41,17 @@ import TestSupport
             let report = directory.appendingPathComponent("\(entry.model).\(dtype).md").path
             var arguments = ["--report", report]
             if !entry.model.hasPrefix("tiny_") { arguments += ["--cases", try Verifying.fullSizeCases(entry.model)] }
-            // Sigmoids turn weight rounding into large output changes where their inputs are large: the tiny
-            // convolution model's sigmoid layer (measured 1.5e-2 F16, 0.22 BF16) and the tiny merge model's
-            // one-channel sigmoid mask (0.15 BF16). See ParityTolerance.
-            if entry.model == "tiny_convs" || (entry.model == "tiny_merges" && dtype == "bf16") { arguments += ["--tolerance", "1"] }
+            let bound = Self.amplifiedBounds["\(entry.model) \(dtype)"]
+            if let bound { arguments += ["--tolerance", "\(bound)"] }
             let result = try Verifying.verify(converted, golden: TestEnvironment.activations(of: entry.model), arguments: arguments)
-            let worst = try Verifying.worstNormalisedError(csv: directory.appendingPathComponent("\(entry.model).\(dtype).csv").path)
+            let csv = directory.appendingPathComponent("\(entry.model).\(dtype).csv").path
+            let worst = try Verifying.worstNormalisedError(csv: csv)
             print("parity \(dtype) \(entry.model): worst normalised error \(worst)")
             #expect(result.status == 0, "\(entry.model) \(dtype): \(result.stdout.split(separator: "\n").last ?? "") \(result.stderr)")
+            if bound != nil {
+                let output = try Verifying.worstNormalisedError(csv: csv, layer: "predictions")
+                #expect(output <= (dtype == "bf16" ? 5e-2 : 2e-2), "\(entry.model) \(dtype): the output's error \(output) exceeds the default tolerance")
+            }
             try? FileManager.default.removeItem(atPath: converted)
         }
     }

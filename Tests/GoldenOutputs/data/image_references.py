@@ -8,6 +8,10 @@ For each readable image NAME it writes:
   NAME.bilinear  float32 tf.image.resize(img_to_array(load_img(color_mode='rgb')), target_size)
 and index.json lists every file with its shape. Damaged files are listed under "corrupt".
 
+For the preprocessing, on every 0...255 value in each channel (preprocess.input, float32, 1x256x3):
+  preprocess.rescale  float32 ImageDataGenerator(rescale=1./255).standardize, the notebooks' generator
+  preprocess.caffe    float32 keras.applications.vgg16.preprocess_input (RGB to BGR, ImageNet means)
+
 Usage: python image_references.py OUT_DIR
 """
 import io
@@ -153,6 +157,19 @@ def pillow_decoded(image, data):
     return rgb
 
 
+def preprocessing_references(out_dir):
+    import keras
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator
+
+    values = np.arange(256, dtype=np.float32)
+    x = np.stack([values, 255 - values, (values * 97) % 256], -1)[None]  # channels differ, so an RGB/BGR swap shows
+    x.astype("<f4").tofile(os.path.join(out_dir, "preprocess.input"))
+    rescaled = ImageDataGenerator(rescale=1. / 255).standardize(x.copy())
+    rescaled.astype("<f4").tofile(os.path.join(out_dir, "preprocess.rescale"))
+    caffe = keras.applications.vgg16.preprocess_input(x.copy())
+    caffe.astype("<f4").tofile(os.path.join(out_dir, "preprocess.caffe"))
+
+
 def main(out_dir):
     import keras
     import tensorflow as tf
@@ -182,6 +199,7 @@ def main(out_dir):
         with open(os.path.join(out_dir, name), "wb") as f:
             f.write(data)
         index["corrupt"].append(name)
+    preprocessing_references(out_dir)
     with open(os.path.join(out_dir, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
 

@@ -47,9 +47,9 @@ enum Verifying {
         }
     }
 
-    /// The worst normalised error in a report's CSV table (written beside `--report`).
-    static func worstNormalisedError(csv path: String) throws -> Double {
-        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
-        return rows.compactMap { Double($0.split(separator: ",")[7]) }.max() ?? .nan
+    /// The worst normalised error in a report's CSV table (written beside `--report`), of every layer or of one.
+    static func worstNormalisedError(csv path: String, layer: String? = nil) throws -> Double {
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        return rows.filter { row in layer.map { row[2] == $0 } ?? true }.compactMap { Double($0[7]) }.max() ?? .nan
     }
 }
