@@ -55,6 +55,7 @@ public struct Layer: Codable, Sendable, Equatable {
     /// needs no scope walk. A field of its own rather than an attribute because every op has it, it
     /// is what the trainable mask is built from, and nesting rewrites it, which attributes never are.
     /// Graphs written before it existed have no `trainable` key and decode as trainable, Keras' default.
+    /// (Keras also runs a frozen BatchNormalization in inference mode, on its moving statistics.)
     public var trainable: Bool
 
     public init(name: String, op: Op, attributes: [String: AttributeValue] = [:], inputs: [String] = [],
@@ -123,7 +124,8 @@ public struct WeightSpec: Codable, Sendable, Equatable {
 /// `{"class": "VarianceScaling", "scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal"}`,
 /// `{"class": "L2", "l2": 0.001}`. Factors of L1, L2 and L1L2 are the shortest decimal of their float32
 /// value (tf-keras writes 0.001 as 0.0010000000474974513, Keras 3 as 0.001: one penalty). A class
-/// training does not know is kept by name only, for training to refuse; inference never needs it.
+/// Zoo does not know (a custom regulariser) is kept all the same, under its name, for training to
+/// refuse with that name; it never fails a conversion, since inference does not need it.
 public enum Op: String, Codable, Sendable, CaseIterable {
     case input
     case conv2d

@@ -4,7 +4,7 @@ import Foundation
 /// constraints, BatchNormalization's momentum and what kind of dropout a dropout layer is (keys
 /// documented on `Op`). Both schemas serialise these objects alike (`{"class_name": "L2", "config":
 /// {"l2": 0.001}}`, Keras 3 adding `module` and `registered_name`). Nothing here can make a
-/// conversion fail: a class Zoo does not know is kept by name, for training to refuse.
+/// conversion fail: a class Zoo does not know is kept under its name, for training to refuse.
 enum KerasTrainingTranslation {
     /// Keras' `trainable` of one layer or model config (absent in InputLayer and tf-keras Sequential configs).
     static func trainable(_ config: [String: Any]) -> Bool { config["trainable"] as? Bool ?? true }
