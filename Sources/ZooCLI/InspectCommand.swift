@@ -6,7 +6,11 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show the tensors, totals and metadata of a .safetensors file or a Keras checkpoint.",
-        discussion: "For a converted file it also checks the data hash (skip with --no-verify)."
+        discussion: """
+            For a converted file it also checks the data hash (skip with --no-verify). When the file describes \
+            its model (a converted file's graph, a full Keras model's config), it also shows what training reads: \
+            trainable and frozen layers and parameters, momentum, regularisers, initialisers and dropout.
+            """
     )
 
     @Argument(help: "A .safetensors, .h5, .weights.h5 or .keras file.") var file: String
@@ -30,6 +34,10 @@ struct InspectCommand: ParsableCommand {
         var report = InspectionReport(file: file, kind: "safetensors", fileSize: contents.fileSize,
                                       metadata: contents.metadata.sorted { $0.key < $1.key })
         report.tensors = contents.tensors.map { .init(name: $0.name, shape: $0.shape, dtype: $0.dtype, bytes: $0.byteRange.count) }
+        if let json = contents.metadata["graph"] {
+            do { report.training = .summary(TrainingSummary(graph: try JSONDecoder().decode(ModelGraph.self, from: Data(json.utf8)))) }
+            catch { report.training = .unavailable("the graph metadata is not a Zoo model graph (\(error))") }
+        }
         if !skipVerify {
             switch contents.verifyDataHash() {
             case .verified: report.verification = .verified
@@ -50,6 +58,10 @@ struct InspectCommand: ParsableCommand {
         report.tensors = checkpoint.groups.flatMap { group in
             group.weights.map { .init(name: $0.place, shape: $0.shape, dtype: "F32", bytes: $0.shape.reduce(4, *)) }
         }
+        if let config = checkpoint.modelConfig {
+            do { report.training = .summary(TrainingSummary(graph: try KerasConfigImporter(file: file).importGraph(json: config))) }
+            catch { report.training = .unavailable("the model config cannot be read as a graph: \(error)") }
+        }
         return report
     }
 }
@@ -64,6 +76,7 @@ struct InspectionReport {
     }
 
     enum Verification { case notChecked, verified, absent, mismatch(expected: String, actual: String) }
+    enum Training { case none, summary(TrainingSummary), unavailable(String) }
 
     let file: String
     let kind: String
@@ -71,6 +84,7 @@ struct InspectionReport {
     let metadata: [(String, String)]
     var tensors: [Tensor] = []
     var verification = Verification.notChecked
+    var training = Training.none
 
     var parameters: Int { tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
     var dataBytes: Int { tensors.reduce(0) { $0 + $1.bytes } }
@@ -97,6 +111,13 @@ struct InspectionReport {
         }
         lines += Self.align([["metadata", "value"]] + shown, rightAligned: [])
         if kind == "safetensors" { lines.append("data hash: \(verificationText)") }
+        switch training {
+        case .none: break
+        case .unavailable(let reason): lines += ["", "training: unavailable, \(reason)"]
+        case .summary(let summary):
+            let (headline, rows) = summary.tableRows()
+            lines += ["", headline] + Self.align(rows, rightAligned: [3, 4])
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -109,6 +130,11 @@ struct InspectionReport {
         if kind == "safetensors" {
             object["data_hash"] = verificationText
             object["data_hash_verified"] = { if case .verified = verification { true } else { false } }()
+        }
+        switch training {
+        case .none: break
+        case .unavailable(let reason): object["training_unavailable"] = reason
+        case .summary(let summary): object["training"] = summary.jsonObject()
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -30,21 +30,22 @@ public struct GraphBuilder: Sendable {
         try add(name, .input, ["shape": .ints(shape.map { $0 ?? -1 })], inputs: [])
     }
 
-    /// Adds a layer; `attributes` follow the keys documented on `Op`.
+    /// Adds a layer; `attributes` follow the keys documented on `ShapeInference` and `Op`.
+    /// `trainable` is Keras' flag of the layer itself (a model's is applied with `ModelGraph.freeze`).
     @discardableResult
     public mutating func add(_ name: String, _ op: Op, _ attributes: [String: AttributeValue] = [:],
-                             inputs: [Node]) throws -> Node {
+                             inputs: [Node], trainable: Bool = true) throws -> Node {
         guard shapes[name] == nil else { throw Failure.layer(name, "a layer of that name already exists") }
         let inputShapes = inputs.map(\.shape)
         let (output, weights) = try ShapeInference.infer(op, attributes, inputShapes: inputShapes, layer: name)
         layers.append(Layer(name: name, op: op, attributes: attributes, inputs: inputs.map(\.layer),
-                            weights: weights, scope: scope))
+                            weights: weights, scope: scope, trainable: trainable))
         shapes[name] = output
         return Node(layer: name, shape: output)
     }
 
     /// Nests a model as one layer: its input layer is replaced by `input`, its layers join this
-    /// graph under its name in `scope`, and its output becomes the returned tensor.
+    /// graph under its name in `scope` (keeping their trainability), and its output becomes the returned tensor.
     public mutating func nest(_ model: ModelGraph, as modelName: String, input: Node) throws -> Node {
         try join(model, scope: [modelName], input: input)
     }

@@ -26,12 +26,22 @@ public struct ModelGraph: Codable, Sendable, Equatable {
 
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
+    /// Keras' "Trainable params" of `model.summary()`: the weights an optimizer updates.
+    public var trainableParameterCount: Int { layers.reduce(0) { $0 + $1.trainableParameterCount } }
+
     public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+
+    /// Keras' `model.trainable = False`: no layer of this model trains, whatever its own flag says.
+    /// Applied to a model before it is nested or joined, it freezes exactly that model's layers.
+    public mutating func freeze() {
+        for index in layers.indices { layers[index].trainable = false }
+    }
 }
 
 public struct Layer: Codable, Sendable, Equatable {
     public var name: String
     public var op: Op
+    /// What the op needs to run (keys in `ShapeInference`) and what training needs (keys on `Op`).
     public var attributes: [String: AttributeValue]
     /// Producing layers, one per input tensor (every layer here has a single output).
     public var inputs: [String]
@@ -40,20 +50,45 @@ public struct Layer: Codable, Sendable, Equatable {
     public var weights: [WeightSpec]
     /// Enclosing nested models, outermost first; empty at the top level.
     public var scope: [String]
+    /// Whether an optimizer updates this layer's weights: Keras' `trainable`, already combined with
+    /// every enclosing model's (a layer trains only if it and all models around it do), so a reader
+    /// needs no scope walk. A field of its own rather than an attribute because every op has it, it
+    /// is what the trainable mask is built from, and nesting rewrites it, which attributes never are.
+    /// Graphs written before it existed have no `trainable` key and decode as trainable, Keras' default.
+    /// (Keras also runs a frozen BatchNormalization in inference mode, on its moving statistics.)
+    public var trainable: Bool
 
     public init(name: String, op: Op, attributes: [String: AttributeValue] = [:], inputs: [String] = [],
-                weights: [WeightSpec] = [], scope: [String] = []) {
+                weights: [WeightSpec] = [], scope: [String] = [], trainable: Bool = true) {
         self.name = name
         self.op = op
         self.attributes = attributes
         self.inputs = inputs
         self.weights = weights
         self.scope = scope
+        self.trainable = trainable
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        op = try container.decode(Op.self, forKey: .op)
+        attributes = try container.decode([String: AttributeValue].self, forKey: .attributes)
+        inputs = try container.decode([String].self, forKey: .inputs)
+        weights = try container.decode([WeightSpec].self, forKey: .weights)
+        scope = try container.decode([String].self, forKey: .scope)
+        trainable = try container.decodeIfPresent(Bool.self, forKey: .trainable) ?? true
     }
 
     public func tensorName(of weight: WeightSpec) -> String { "\(name)/\(weight.name)" }
 
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
+    /// Keras' `layer.trainable_weights` inside its model: none when frozen, and never the moving
+    /// statistics, which BatchNormalization updates by averaging, not by gradient.
+    public var trainableWeights: [WeightSpec] { trainable ? weights.filter { !$0.isMovingStatistic } : [] }
+
+    public var trainableParameterCount: Int { trainableWeights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 }
 
 public struct WeightSpec: Codable, Sendable, Equatable {
@@ -65,9 +100,32 @@ public struct WeightSpec: Codable, Sendable, Equatable {
         self.name = name
         self.shape = shape
     }
+
+    /// BatchNormalization's `moving_mean` and `moving_variance`: Keras' non-trainable weights.
+    public var isMovingStatistic: Bool { name == "moving_mean" || name == "moving_variance" }
 }
 
 /// The operations Zoo knows. Raw values are what the `graph` metadata stores.
+///
+/// The attributes an op needs to run are listed in `ShapeInference`. Training reads more, kept with
+/// the names and meaning of the Keras config keys (`TrainingAttributes` builds them); inference
+/// ignores them all. Absent keys (graphs converted before they were kept) mean Keras' defaults.
+/// - `conv2d`, `dense`: `kernel_initializer`, `bias_initializer`; when set, `kernel_regularizer`,
+///   `bias_regularizer`, `activity_regularizer`, `kernel_constraint`, `bias_constraint`.
+/// - `batch_norm`: `momentum` (of the moving statistics, Keras' 0.99 by default);
+///   `gamma_initializer`, `beta_initializer`, `moving_mean_initializer`, `moving_variance_initializer`;
+///   when set, `gamma_regularizer`, `beta_regularizer`, `gamma_constraint`, `beta_constraint`.
+/// - `dropout`: `kind`, the Keras layer it was: `dropout` (zeroes with probability `rate`),
+///   `spatial_dropout2d` (whole channels, `rate`), `alpha_dropout` (`rate`), `gaussian_dropout`
+///   (multiplies by N(1, rate/(1-rate)), `rate`) or `gaussian_noise` (adds N(0, `stddev`));
+///   optional `noise_shape` (ints, -1 = the input's size) and `seed`. Absent `kind`: `dropout`.
+///
+/// Initialisers, regularisers and constraints are objects: the Keras class and its config,
+/// `{"class": "VarianceScaling", "scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal"}`,
+/// `{"class": "L2", "l2": 0.001}`. Factors of L1, L2 and L1L2 are the shortest decimal of their float32
+/// value (tf-keras writes 0.001 as 0.0010000000474974513, Keras 3 as 0.001: one penalty). A class
+/// Zoo does not know (a custom regulariser) is kept all the same, under its name, for training to
+/// refuse with that name; it never fails a conversion, since inference does not need it.
 public enum Op: String, Codable, Sendable, CaseIterable {
     case input
     case conv2d
@@ -98,6 +156,8 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
     case string(String)
     case bool(Bool)
     case ints([Int])
+    /// A serialised Keras object (initialiser, regulariser, constraint): `class` and its config.
+    case object([String: AttributeValue])
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -105,7 +165,8 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         else if let value = try? container.decode(Int.self) { self = .int(value) }
         else if let value = try? container.decode(Double.self) { self = .double(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else { self = .ints(try container.decode([Int].self)) }
+        else if let value = try? container.decode([Int].self) { self = .ints(value) }
+        else { self = .object(try container.decode([String: AttributeValue].self)) }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -116,6 +177,7 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         case .string(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
         case .ints(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
         }
     }
 
@@ -126,6 +188,23 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         case .string(let value): value
         case .bool(let value): "\(value)"
         case .ints(let value): "\(value)"
+        case .object(let fields):
+            // Keras' own notation: L2(l2=0.001), VarianceScaling(distribution=uniform, mode=fan_in, scale=2.0)
+            (fields["class"]?.stringValue ?? "") + "("
+                + fields.filter { $0.key != "class" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
+        }
+    }
+
+    /// JSON writes the double 2.0 as 2, which reads back as an int: numbers compare by value.
+    public static func == (lhs: AttributeValue, rhs: AttributeValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.int(let a), .int(let b)): a == b
+        case (.int, .double), (.double, .int), (.double, .double): lhs.doubleValue == rhs.doubleValue
+        case (.string(let a), .string(let b)): a == b
+        case (.bool(let a), .bool(let b)): a == b
+        case (.ints(let a), .ints(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
         }
     }
 
@@ -140,4 +219,5 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
     public var stringValue: String? { if case .string(let v) = self { v } else { nil } }
     public var boolValue: Bool? { if case .bool(let v) = self { v } else { nil } }
     public var intsValue: [Int]? { if case .ints(let v) = self { v } else { nil } }
+    public var objectValue: [String: AttributeValue]? { if case .object(let v) = self { v } else { nil } }
 }

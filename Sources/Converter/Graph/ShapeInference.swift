@@ -1,7 +1,8 @@
 /// Output shapes and weight shapes of each op, as Keras computes them (NHWC, batch axis left out,
 /// nil for a size not known until run time).
 ///
-/// Attribute keys per op (the contract for everything that reads a graph):
+/// Attribute keys per op that inference reads (the contract for everything that runs a graph; the
+/// keys only training reads are listed on `Op`):
 /// - `input`: `shape` (ints, -1 = any)
 /// - `conv2d`: `filters`, `kernel_size` [h, w], `strides` [h, w], `padding` "same"|"valid",
 ///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu)
@@ -11,7 +12,7 @@
 /// - `global_avg_pool2d`, `global_max_pool2d`: `keepdims`
 /// - `zero_pad2d`: `padding` [top, bottom, left, right]
 /// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
-/// - `dropout`: `rate`
+/// - `dropout`: none (the identity at inference; `kind`, `rate`, `stddev` are for training, see `Op`)
 /// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear) + `alpha`;
 ///   relu may also carry Keras ReLU's `max_value`, `threshold` and `alpha` (its negative slope)
 /// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none

@@ -4,6 +4,7 @@ import Foundation
 /// into a `ModelGraph`. Accepts both config schemas Keras writes: Keras 2 / tf-keras
 /// (`[[name, node, tensor, kwargs]]` inbound nodes) and Keras 3 (`{"args": ..., "kwargs": ...}`
 /// with `__keras_tensor__` references), Functional and Sequential models, nested to any depth.
+/// Each layer keeps its effective trainability (its own flag and every enclosing model's).
 /// Anything Zoo cannot run faithfully is refused, naming the layer.
 public struct KerasConfigImporter {
     let file: String
@@ -56,7 +57,14 @@ public struct KerasConfigImporter {
 
     // MARK: Models
 
+    /// A model, with its own `trainable: false` applied to all its layers (nested models included).
     private func model(_ entry: [String: Any], place: String) throws -> ModelGraph {
+        var graph = try layers(of: entry, place: place)
+        if let config = entry["config"] as? [String: Any], !KerasTrainingTranslation.trainable(config) { graph.freeze() }
+        return graph
+    }
+
+    private func layers(of entry: [String: Any], place: String) throws -> ModelGraph {
         let className = entry["class_name"] as? String ?? ""
         let config = entry["config"]
         switch className {
@@ -134,7 +142,7 @@ public struct KerasConfigImporter {
                 return try builder.input(name, shape: try inputShape(of: entry, layer: name))
             }
             let (op, attributes) = try KerasLayerTranslation.translate(className: className, name: name, config: config)
-            return try builder.add(name, op, attributes, inputs: inputs)
+            return try builder.add(name, op, attributes, inputs: inputs, trainable: KerasTrainingTranslation.trainable(config))
         } catch let error as KerasLayerTranslation.Refusal {
             throw failure(place, error.reason)
         } catch let error as GraphBuilder.Failure {

@@ -1,15 +1,16 @@
 import Foundation
 
-/// One Keras layer config → a Zoo op and the attributes that matter at inference
-/// (docs/keras-numerics.md §1-5). Initialisers, regularisers, constraints and `trainable` are dropped;
-/// anything whose meaning would be lost is refused with the reason.
+/// One Keras layer config → a Zoo op and its attributes: those that matter at inference
+/// (docs/keras-numerics.md §1-5), then those training reads (`KerasTrainingTranslation`).
+/// Anything whose meaning at inference would be lost is refused with the reason.
 enum KerasLayerTranslation {
     struct Refusal: Error { let reason: String }
 
     static let supportedClasses = [
         "InputLayer", "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
         "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Add", "Subtract", "Multiply",
-        "Maximum", "Average", "Concatenate", "Flatten", "Dropout", "Activation", "ReLU", "LeakyReLU", "ELU",
+        "Maximum", "Average", "Concatenate", "Flatten", "Dropout", "SpatialDropout2D", "AlphaDropout",
+        "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
         "Softmax", "Lambda (RescaleGAP)", "Functional", "Sequential",
     ]
 
@@ -17,6 +18,12 @@ enum KerasLayerTranslation {
     static let translatedLambdas: [String: (op: Op, meaning: String)] = ["RescaleGAP": (.divide, "x[0] / x[1]")]
 
     static func translate(className: String, name: String, config: [String: Any]) throws -> (Op, [String: AttributeValue]) {
+        let (op, attributes) = try inference(className: className, name: name, config: config)
+        let training = KerasTrainingTranslation.attributes(of: op, className: className, config: config)
+        return (op, attributes.merging(training) { inference, _ in inference })
+    }
+
+    private static func inference(className: String, name: String, config: [String: Any]) throws -> (Op, [String: AttributeValue]) {
         switch className {
         case "Conv2D", "Convolution2D":
             if let groups = int(config["groups"]), groups != 1 { throw Refusal(reason: "grouped convolution (groups \(groups)) is not supported") }
@@ -71,8 +78,8 @@ enum KerasLayerTranslation {
         case "Average": return (.average, [:])
         case "Concatenate": return (.concatenate, ["axis": .int(int(config["axis"]) ?? -1)])
         case "Flatten": return (.flatten, [:])
-        case "Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise", "AlphaDropout":
-            return (.dropout, ["rate": .double(double(config["rate"]) ?? double(config["stddev"]) ?? 0)])
+        case _ where KerasTrainingTranslation.dropoutKinds[className] != nil:
+            return (.dropout, [:])     // the identity at inference; its kind and rate are for training
 
         case "Activation":
             var attributes: [String: AttributeValue] = [:]
@@ -170,8 +177,7 @@ enum KerasLayerTranslation {
     }
 
     private static func int(_ value: Any?) -> Int? {
-        // JSON booleans also arrive as NSNumber; their Objective-C type code is "c".
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        guard let number = value as? NSNumber, !KerasTrainingTranslation.isBool(number) else { return nil }
         return number.intValue
     }
 

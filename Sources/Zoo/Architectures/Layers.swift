@@ -3,20 +3,32 @@ import Converter
 /// The Keras layer vocabulary the architecture files are written in, so that they read like
 /// `keras.applications`: `x = b.conv2d("block1_conv1", x, filters: 64, kernel: 3, activation: "relu")`.
 extension GraphBuilder {
+    /// Keras' defaults for what training reads (initialisers, momentum) come with every layer, as
+    /// Keras writes them into a config, so a graph built here and one imported from Keras agree.
     public mutating func conv2d(_ name: String, _ x: Node, filters: Int, kernel: Int, strides: Int = 1,
-                                padding: String = "valid", activation: String = "linear", useBias: Bool = true) throws -> Node {
-        try add(name, .conv2d, ["filters": .int(filters), "kernel_size": .ints([kernel, kernel]),
-                                "strides": .ints([strides, strides]), "padding": .string(padding),
-                                "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias),
-                                "activation": .string(activation)], inputs: [x])
+                                padding: String = "valid", activation: String = "linear", useBias: Bool = true,
+                                trainable: Bool = true) throws -> Node {
+        let attributes: [String: AttributeValue] = [
+            "filters": .int(filters), "kernel_size": .ints([kernel, kernel]), "strides": .ints([strides, strides]),
+            "padding": .string(padding), "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias),
+            "activation": .string(activation),
+        ]
+        return try add(name, .conv2d, attributes.merging(TrainingAttributes.weightedLayerDefaults) { own, _ in own },
+                       inputs: [x], trainable: trainable)
     }
 
-    public mutating func dense(_ name: String, _ x: Node, units: Int, activation: String = "linear") throws -> Node {
-        try add(name, .dense, ["units": .int(units), "use_bias": .bool(true), "activation": .string(activation)], inputs: [x])
+    /// `kernelRegularizer`: e.g. `TrainingAttributes.l2(0.001)`, Keras' `kernel_regularizer=l2(0.001)`.
+    public mutating func dense(_ name: String, _ x: Node, units: Int, activation: String = "linear",
+                               kernelRegularizer: AttributeValue? = nil) throws -> Node {
+        var attributes: [String: AttributeValue] = ["units": .int(units), "use_bias": .bool(true), "activation": .string(activation)]
+        attributes.merge(TrainingAttributes.weightedLayerDefaults) { own, _ in own }
+        if let kernelRegularizer { attributes["kernel_regularizer"] = kernelRegularizer }
+        return try add(name, .dense, attributes, inputs: [x])
     }
 
     public mutating func batchNorm(_ name: String, _ x: Node, epsilon: Double = 1e-3) throws -> Node {
-        try add(name, .batchNorm, ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(true)], inputs: [x])
+        let attributes: [String: AttributeValue] = ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(true)]
+        return try add(name, .batchNorm, attributes.merging(TrainingAttributes.batchNormDefaults) { own, _ in own }, inputs: [x])
     }
 
     public mutating func activation(_ name: String, _ x: Node, _ function: String, alpha: Double? = nil) throws -> Node {
@@ -43,6 +55,6 @@ extension GraphBuilder {
     }
 
     public mutating func dropout(_ name: String, _ x: Node, rate: Double) throws -> Node {
-        try add(name, .dropout, ["rate": .double(rate)], inputs: [x])
+        try add(name, .dropout, ["kind": .string("dropout"), "rate": .double(rate)], inputs: [x])
     }
 }

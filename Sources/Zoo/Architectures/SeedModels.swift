@@ -8,7 +8,8 @@ public enum SeedModels {
     public static func tuberculosisVGG(base: String, blocks: [Int]) throws -> ModelGraph {
         var b = GraphBuilder(name: "model")
         let input = try b.input("input_1", shape: [512, 512, 3])
-        let vgg = try VGG.graph(name: base, blocks: blocks, includeTop: false, inputShape: [512, 512, 3])
+        var vgg = try VGG.graph(name: base, blocks: blocks, includeTop: false, inputShape: [512, 512, 3])
+        vgg.freeze()                                    // base_model.trainable = False: only the head trains
         var x = try b.nest(vgg, as: base, input: input)
         x = try b.batchNorm("BatchNormalization", x)
         x = try b.globalAvgPool2d("global_average_pooling2d", x)
@@ -26,13 +27,15 @@ public enum SeedModels {
     public static func tuberculosisAttentionVGG16() throws -> ModelGraph {
         var b = GraphBuilder(name: "model")
         let input = try b.input("input_1", shape: [512, 512, 3])
-        let vgg = try VGG.graph(name: "vgg16", blocks: VGG.vgg16Blocks, includeTop: false, inputShape: [512, 512, 3])
+        var vgg = try VGG.graph(name: "vgg16", blocks: VGG.vgg16Blocks, includeTop: false, inputShape: [512, 512, 3])
+        vgg.freeze()                                    // vgg16.trainable = False
         let features = try b.batchNorm("BatchNormalization", try b.nest(vgg, as: "vgg16", input: input))
         var attention = try b.conv2d("conv2d", features, filters: 64, kernel: 1, padding: "same", activation: "relu")
         attention = try b.conv2d("conv2d_1", attention, filters: 32, kernel: 1, padding: "same", activation: "relu")
         attention = try b.conv2d("conv2d_2", attention, filters: 16, kernel: 1, padding: "same", activation: "relu")
         attention = try b.conv2d("conv2d_3", attention, filters: 1, kernel: 1, activation: "sigmoid")
-        attention = try b.conv2d("conv2d_4", attention, filters: 512, kernel: 1, padding: "same", useBias: false)
+        // The fan-out's all-ones kernel never trains (`up.trainable = False`).
+        attention = try b.conv2d("conv2d_4", attention, filters: 512, kernel: 1, padding: "same", useBias: false, trainable: false)
         let weighted = try b.add("Multiply", .multiply, inputs: [attention, features])
         let pooledFeatures = try b.globalAvgPool2d("global_average_pooling2d", weighted)
         let pooledMask = try b.globalAvgPool2d("global_average_pooling2d_1", attention)
@@ -46,7 +49,8 @@ public enum SeedModels {
 
     /// ResNet50-Melanoma (the notebook's final version): the head joined to the base in one flat graph.
     public static func melanomaResNet50() throws -> ModelGraph {
-        let base = try ResNet50.graph(includeTop: false, inputShape: [224, 224, 3])
+        var base = try ResNet50.graph(includeTop: false, inputShape: [224, 224, 3])
+        base.freeze()                                   // for layer in resnet50.layers: layer.trainable = False
         var b = GraphBuilder(name: "model")
         let input = try b.input("input_1", shape: [224, 224, 3])
         // The notebook builds Model(resnet50.input, outputs): one flat graph, no nested model.
@@ -54,7 +58,7 @@ public enum SeedModels {
         x = try b.batchNorm("batch_normalization", x)
         x = try b.globalAvgPool2d("global_average_pooling2d", x)
         x = try b.dropout("dropout", x, rate: 0.5)
-        x = try b.dense("dense", x, units: 64, activation: "relu")
+        x = try b.dense("dense", x, units: 64, activation: "relu", kernelRegularizer: TrainingAttributes.l2(0.001))
         x = try b.dropout("dropout_1", x, rate: 0.5)
         x = try b.dense("dense_1", x, units: 2, activation: "softmax")
         return b.buildInKerasOrder(outputs: [x])

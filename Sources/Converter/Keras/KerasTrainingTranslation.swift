@@ -1,0 +1,74 @@
+import Foundation
+
+/// The parts of a Keras layer config that only training reads: initialisers, regularisers,
+/// constraints, BatchNormalization's momentum and what kind of dropout a dropout layer is (keys
+/// documented on `Op`). Both schemas serialise these objects alike (`{"class_name": "L2", "config":
+/// {"l2": 0.001}}`, Keras 3 adding `module` and `registered_name`). Nothing here can make a
+/// conversion fail: a class Zoo does not know is kept under its name, for training to refuse.
+enum KerasTrainingTranslation {
+    /// Keras' `trainable` of one layer or model config (absent in InputLayer and tf-keras Sequential configs).
+    static func trainable(_ config: [String: Any]) -> Bool { config["trainable"] as? Bool ?? true }
+
+    /// The dropout layers Keras has, by the `kind` they get.
+    static let dropoutKinds = [
+        "Dropout": "dropout", "SpatialDropout2D": "spatial_dropout2d", "AlphaDropout": "alpha_dropout",
+        "GaussianDropout": "gaussian_dropout", "GaussianNoise": "gaussian_noise",
+    ]
+
+    static func attributes(of op: Op, className: String, config: [String: Any]) -> [String: AttributeValue] {
+        var attributes: [String: AttributeValue]
+        switch op {
+        case .conv2d, .dense: attributes = TrainingAttributes.weightedLayerDefaults
+        case .batchNorm: attributes = TrainingAttributes.batchNormDefaults
+        case .dropout: attributes = ["kind": .string(dropoutKinds[className] ?? "dropout")]
+        default: return [:]
+        }
+        for key in TrainingAttributes.keys(of: op) where key != "kind" {
+            guard let value = config[key], !(value is NSNull) else { continue }
+            if key.hasSuffix("_initializer") || key.hasSuffix("_regularizer") || key.hasSuffix("_constraint") {
+                attributes[key] = kerasObject(value)
+            } else if key == "noise_shape", let sizes = value as? [Any] {
+                attributes[key] = .ints(sizes.map { ($0 as? NSNumber)?.intValue ?? -1 })
+            } else if let number = value as? NSNumber, !isBool(number) {
+                attributes[key] = key == "seed" ? .int(number.intValue) : .double(number.doubleValue)
+            }
+        }
+        return attributes
+    }
+
+    /// A serialised initialiser, regulariser or constraint: its class and the scalar parts of its config,
+    /// integers and floats as written (nulls, such as an unset seed, are left out). A bare name
+    /// (`"glorot_uniform"`) becomes its class.
+    static func kerasObject(_ value: Any) -> AttributeValue {
+        if let name = value as? String { return TrainingAttributes.kerasObject(className(ofAlias: name)) }
+        let object = value as? [String: Any] ?? [:]
+        let className = object["class_name"] as? String ?? "unknown"
+        let factors = TrainingAttributes.knownRegularizers[className] ?? []
+        var config: [String: AttributeValue] = [:]
+        for (key, field) in object["config"] as? [String: Any] ?? [:] {
+            switch field {
+            case let number as NSNumber where isBool(number): config[key] = .bool(number.boolValue)
+            case let number as NSNumber where !isFloatingPoint(number): config[key] = .int(number.intValue)
+            case let number as NSNumber:
+                config[key] = .double(factors.contains(key) ? TrainingAttributes.regularizerFactor(number.doubleValue) : number.doubleValue)
+            case let string as String: config[key] = .string(string)
+            case let list as [Any]:
+                let ints = list.compactMap { ($0 as? NSNumber).flatMap { isBool($0) ? nil : $0.intValue } }
+                if ints.count == list.count { config[key] = .ints(ints) }
+            default: continue
+            }
+        }
+        return TrainingAttributes.kerasObject(className, config)
+    }
+
+    /// Keras' aliases name their classes in snake case: `he_normal` is `HeNormal`, `l1_l2` is `L1L2`.
+    static func className(ofAlias alias: String) -> String {
+        alias.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    /// JSON booleans also arrive as NSNumber; their Objective-C type code is "c".
+    static func isBool(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+
+    /// A JSON number written with a fraction or an exponent (Python writes every float so: `2.0`).
+    private static func isFloatingPoint(_ number: NSNumber) -> Bool { ["d", "f"].contains(String(cString: number.objCType)) }
+}
