@@ -35,8 +35,8 @@ import TestSupport
         let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for format in ["tfk_weights", "k3_keras"] {
-            let entry = try #require(set.entries.first { $0.model == "resnet50" && $0.format == format })
+        for (model, format) in [("narrow_resnet50", "tfk_weights"), ("resnet50", "k3_keras")] {
+            let entry = try #require(set.entries.first { $0.model == model && $0.format == format })
             let outputs = try (1...2).map { run -> Data in
                 let output = directory.appendingPathComponent("\(format)-\(run).safetensors").path
                 let result = try Converting.convert(set.path(entry.path), arch: set.architecture(for: entry), to: output)
