@@ -8,6 +8,9 @@ format with what a converter must produce (`expected.safetensors`), the full-siz
 
     generate.py --out DIR [--only NAME,...] [--small-only]
 
+--small-only writes the committed set (tiny models, special files); the default writes the cache's set
+(narrow and full-size models, mode "full"); --only writes the named models (and/or `special`).
+
 Output (names are a contract with the Swift tests; see README.md next to this file):
 
     DIR/<model>/tfk_weights.h5        tf-keras  model.save_weights("x.h5")      legacy weights-only layout
@@ -1278,7 +1281,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", help="output directory")
     ap.add_argument("--only", help="comma-separated model names (and/or 'special')")
-    ap.add_argument("--small-only", action="store_true", help="tiny models and special files only")
+    ap.add_argument("--small-only", action="store_true",
+                    help="tiny models and special files only (the committed set); without it and without "
+                         "--only: the narrow and full-size models (the cache's set)")
     ap.add_argument("--worker", choices=["tfk", "k3", "special"], help=argparse.SUPPRESS)
     ap.add_argument("--models", default="", help=argparse.SUPPRESS)
     ap.add_argument("--staging", help=argparse.SUPPRESS)
@@ -1303,9 +1308,10 @@ def main():
             ap.error(f"unknown model(s) {unknown}; known: {', '.join(all_models)}, special")
         models = [m for m in all_models if m in wanted]
         do_special = "special" in wanted
-    else:
-        models = list(all_models)
-        do_special = True
+    elif args.small_only:   # the committed set
+        models, do_special = list(SMALL), True
+    else:                   # the cache's set: the tiny models and special files are committed
+        models, do_special = list(NARROW) + list(LARGE), False
     if args.small_only:
         models = [m for m in models if m in SMALL]
     mode = "only" if args.only else ("small" if args.small_only else "full")

@@ -29,10 +29,11 @@ import TestSupport
     /// documented amplifiers need a wider one; the measured errors are printed for the record.
     @Test(arguments: ["f16", "bf16"])
     func reducedPrecisionPassesWithItsTolerance(dtype: String) throws {
-        let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for entry in set.entries where entry.format == "k3_keras" && !Verifying.narrowModels.contains(entry.model) {
+        let committed = try ReferenceSet.committed(), generated = try ReferenceSet.generated()
+        let entries = committed.entries.map { ($0, committed) } + generated.entries.map { ($0, generated) }
+        for (entry, set) in entries where entry.format == "k3_keras" && !Verifying.narrowModels.contains(entry.model) {
             let converted = try Verifying.convertKeras3(entry.model, of: set, dtype: dtype, into: directory)
             let report = directory.appendingPathComponent("\(entry.model).\(dtype).md").path
             var arguments = ["--report", report]
