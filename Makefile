@@ -14,9 +14,10 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
-# Every test, against references that Keras itself wrote. The release build runs while Python
-# prepares the references (each leaves a core idle part of the time); its output is shown at the end,
-# or in full if it fails.
+# Every test, against references that Keras itself wrote. The release build (tests included) runs
+# while Python prepares the references (each leaves a core idle part of the time); its output is shown
+# at the end, or in full if it fails. `swift test --skip-build` then runs what it built: without it
+# `swift test` compiled the whole package a second time with its own flags.
 test: deps
 	@mkdir -p .build && \
 	{ swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing --build-tests > .build/make-test-build.log 2>&1 & build=$$!; } && \
@@ -30,7 +31,7 @@ test: deps
 	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
 	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
 	finish_build && \
-	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
+	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
 
 # The main job. Until the fine-tuning suite (Bench) lands: conversion, input pipeline and inference latency.
 bench: convert-bench data-bench latency-bench
