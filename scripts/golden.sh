@@ -5,7 +5,7 @@
 #
 #   ${ZOO_CACHE:-$HOME/.cache/zoo}/golden-<12 hex of sha256(generate.py + python/requirements.txt)>
 #
-# The set is generated on first use (GOLDEN_SIZE_TIME on 2 cores) with $ZOO_PYTHON when
+# The set is generated on first use (about 2.6 GB, a few minutes on 2 cores) with $ZOO_PYTHON when
 # set (make test passes the pinned venv's python), else the Python from scripts/python-env.sh, and
 # reused while the generator and the pins are unchanged. A directory is complete only when its
 # `.complete` marker (written last by generate.py) says mode "full"; anything else is regenerated.
