@@ -14,16 +14,24 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
-# Every test, against references that Keras itself wrote.
+# Every test, against references that Keras itself wrote. The release build (tests included) runs
+# while Python prepares the references (each leaves a core idle part of the time); its output is shown
+# at the end, or in full if it fails. `swift test --skip-build` then runs what it built: without it
+# `swift test` compiled the whole package a second time with its own flags.
 test: deps
-	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
-	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
-	ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
+	@mkdir -p .build && \
+	{ swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing --build-tests > .build/make-test-build.log 2>&1 & build=$$!; } && \
+	finish_build() { wait $$build || { cat .build/make-test-build.log; echo "make test: swift build failed" >&2; return 1; }; \
+	                 tail -n 2 .build/make-test-build.log; } && \
+	{ ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
+	  ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
+	  ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" || \
+	  { wait $$build; exit 1; }; } && \
 	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS && \
 	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
 	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
-	swift build $(SWIFT_FLAGS) -Xswiftc -enable-testing && \
-	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing
+	finish_build && \
+	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
 
 # The main job. Until the fine-tuning suite (Bench) lands: conversion, input pipeline and inference latency.
 bench: convert-bench data-bench latency-bench

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Prints (last stdout line) the directory holding the golden activations written by
 # Tests/GoldenOutputs/activations.py for every model of the full golden set (every layer's output,
-# computed by Keras, for the fixed inputs normal / image / large / odd):
+# computed by Keras, for the fixed inputs normal / image / large / odd; the full-size models keep every
+# layer for image / odd and only the model output for normal / large):
 #
 #   ${ZOO_CACHE:-$HOME/.cache/zoo}/golden-activations-<12 hex of sha256(activations.py + generate.py
 #                                                          + python/requirements.txt)>
 #
 # The checkpoints come from scripts/golden.sh (generated first when missing). The activations are
-# generated on first use (about 7.4 GB, about 5 minutes on 2 cores, peak ~3 GB of memory) with
+# generated on first use (about 2.4 GB, a few minutes on 2 cores, peak ~3 GB of memory) with
 # $ZOO_PYTHON when set, else the Python from scripts/python-env.sh, and reused while the three files
 # are unchanged. A directory is complete only when its `.complete` marker (written last by
 # activations.py) says mode "full"; anything else is regenerated. Older golden-activations-* sets in
@@ -33,5 +34,5 @@ resolve_python
 # The checkpoints (golden.sh resolves the same python through ZOO_PYTHON).
 golden="$(ZOO_PYTHON="$py" "$root/scripts/golden.sh" | tail -n 1)" || die "scripts/golden.sh failed"
 [ -f "$golden/manifest.json" ] || die "scripts/golden.sh printed '$golden', which has no manifest.json"
-require_free_gb 9 "the golden activations"
+require_free_gb 4 "the golden activations"
 cached_set_generate "the golden activations" "$py" "$act" --golden "$golden" --out "$dir"

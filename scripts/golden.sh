@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Prints (last stdout line) the directory holding the full golden set written by
-# Tests/GoldenOutputs/generate.py (every model in every Keras format plus expected.safetensors):
+# Tests/GoldenOutputs/generate.py (the narrow models in every Keras format with expected.safetensors,
+# the full-size models as Keras 3 .keras files; Tests/GoldenOutputs/README.md):
 #
 #   ${ZOO_CACHE:-$HOME/.cache/zoo}/golden-<12 hex of sha256(generate.py + python/requirements.txt)>
 #
-# The set is generated on first use (about 11 GB, about 5 minutes on 2 cores) with $ZOO_PYTHON when
+# The set is generated on first use (about 2.6 GB, a few minutes on 2 cores) with $ZOO_PYTHON when
 # set (make test passes the pinned venv's python), else the Python from scripts/python-env.sh, and
 # reused while the generator and the pins are unchanged. A directory is complete only when its
 # `.complete` marker (written last by generate.py) says mode "full"; anything else is regenerated.
@@ -24,6 +25,6 @@ req="$root/python/requirements.txt"
 hash="$(cat "$gen" "$req" | sha256sum | cut -c1-12)" || die "sha256sum failed"
 . "$root/scripts/cached-set.sh"
 cached_set_begin golden "$hash"
-require_free_gb 13 "the golden set"
+require_free_gb 4 "the golden set"
 resolve_python
 cached_set_generate "the golden set" "$py" "$gen" --out "$dir"

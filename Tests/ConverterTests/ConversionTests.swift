@@ -9,17 +9,20 @@ import TestSupport
         try convertAll(try ReferenceSet.committed())
     }
 
+    /// The generated set: the narrow models from every format against their stored tensors, the full-size
+    /// models against what Keras loads from their `.keras` files.
     @Test func fullSizeCheckpointsConvertExactly() throws {
         try convertAll(try ReferenceSet.generated())
     }
 
-    /// f16 and bf16 files hold the correctly rounded values (round to nearest even).
+    /// f16 and bf16 files hold the correctly rounded values (round to nearest even), for every model's Keras 3 file.
     @Test func reducedPrecisionIsCorrectlyRounded() throws {
-        let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var pairs: [(String, String, String)] = []
-        for entry in set.entries where entry.format == "k3_keras" {
+        let committed = try ReferenceSet.committed(), generated = try ReferenceSet.generated()
+        let entries = committed.entries.map { ($0, committed) } + generated.entries.map { ($0, generated) }
+        for (entry, set) in entries where entry.format == "k3_keras" {
             for dtype in ["f16", "bf16"] {
                 let output = directory.appendingPathComponent("\(entry.model).\(dtype).safetensors").path
                 let result = try Converting.convert(set.path(entry.path), arch: nil, dtype: dtype, to: output)
@@ -35,8 +38,8 @@ import TestSupport
         let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for format in ["tfk_weights", "k3_keras"] {
-            let entry = try #require(set.entries.first { $0.model == "resnet50" && $0.format == format })
+        for (model, format) in [("narrow_resnet50", "tfk_weights"), ("resnet50", "k3_keras")] {
+            let entry = try #require(set.entries.first { $0.model == model && $0.format == format })
             let outputs = try (1...2).map { run -> Data in
                 let output = directory.appendingPathComponent("\(format)-\(run).safetensors").path
                 let result = try Converting.convert(set.path(entry.path), arch: set.architecture(for: entry), to: output)

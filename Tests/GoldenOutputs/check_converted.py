@@ -3,9 +3,12 @@
 
     check_converted.py --pairs FILE
 
-FILE has one pair per line: `<converted.safetensors>\\t<expected.safetensors>\\t<f32|f16|bf16>`
+FILE has one pair per line: `<converted.safetensors>\\t<expected>\\t<f32|f16|bf16>`
 (blank lines and lines starting with '#' are ignored; relative paths are relative to the current
-directory). For each pair:
+directory). `<expected>` is either a safetensors file of float32 tensors (`expected.safetensors`,
+written by generate.py next to the small models) or a Keras 3 `.keras` file: then the expected tensors
+are the values Keras 3 itself holds after `keras.saving.load_model` of that file, read now (the
+full-size models keep no stored copy; generate.py's README). For each pair:
 
 * the converted file must open with `safetensors.safe_open` (valid header) and its header must be
   consistent with the file (offsets inside the data buffer, sizes matching shapes and dtypes);
@@ -13,8 +16,9 @@ directory). For each pair:
 * values, per requested dtype:
     f32   stored dtype F32, bit-for-bit equal to the expected float32 values;
     f16   stored dtype F16, bit-for-bit equal to expected.astype(np.float16) (round to nearest even);
-    bf16  stored dtype BF16, bit-for-bit equal to round-to-nearest-even of the float32 bits,
-          computed on the uint32 view: (u + 0x7FFF + ((u >> 16) & 1)) >> 16; a NaN must stay a NaN.
+    bf16  stored dtype BF16, bit-for-bit equal to expected.astype(ml_dtypes.bfloat16) (round to
+          nearest even; ml_dtypes is the bfloat16 implementation JAX and TensorFlow use); a NaN must
+          stay a NaN.
   Where the expected value is NaN, any NaN of the target dtype is accepted.
 
 Prints one line per pair (`ok ...` or `FAIL ...` with the first mismatching tensor) and exits with
@@ -90,14 +94,43 @@ class RawSafetensors:
 
 
 def bf16_bits(x):
-    """Round-to-nearest-even float32 -> bfloat16 bit patterns (uint16), NaN kept NaN."""
-    # uint32 arithmetic wraps only for u >= 0xFFFF8001, which are all NaNs (handled below)
-    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
-    r = ((u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))) >> np.uint32(16)).astype(np.uint16)
-    nan = np.isnan(x)
-    if nan.any():
-        r[nan] = ((u[nan] >> 16).astype(np.uint16)) | np.uint16(0x0040)   # quiet NaN, sign kept
-    return r
+    """float32 -> bfloat16 bit patterns (uint16), rounded by ml_dtypes (round to nearest even)."""
+    import ml_dtypes
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.ascontiguousarray(x, dtype=np.float32).astype(ml_dtypes.bfloat16).view(np.uint16)
+
+
+_KERAS_CACHE = {}
+
+
+def keras_tensors(path):
+    """{<layer>/<weight>: float32 array} as Keras 3 holds them after loading the `.keras` file `path`,
+    nested models flattened by their inner layer names (generate.py's naming). The last file loaded is
+    kept, since consecutive pairs (f16 then bf16) usually share it."""
+    if path in _KERAS_CACHE:
+        return _KERAS_CACHE[path]
+    _KERAS_CACHE.clear()
+    os.environ.pop("TF_USE_LEGACY_KERAS", None)
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from generate import named_weights, quiet_tf
+    quiet_tf()
+    import keras
+    keras.backend.clear_session()
+    model = keras.saving.load_model(path, safe_mode=False, compile=False)
+    out = {t: np.ascontiguousarray(w.numpy(), dtype=np.float32)
+           for _, ws in named_weights(keras, model, False) for t, w in ws}
+    del model
+    _KERAS_CACHE[path] = out
+    return out
+
+
+def expected_tensors(path):
+    if path.endswith(".keras"):
+        return keras_tensors(path)
+    from safetensors.numpy import load_file
+    return load_file(path)
 
 
 def compare_bits(name, got_bits, want_bits, nan_mask, is_nan_got, fmt_got, fmt_want):
@@ -115,7 +148,6 @@ def compare_bits(name, got_bits, want_bits, nan_mask, is_nan_got, fmt_got, fmt_w
 
 def check_pair(converted, expected, dtype):
     from safetensors import safe_open
-    from safetensors.numpy import load_file
 
     want_dt = WANT[dtype]
     # 1. the converted file opens with the reference implementation
@@ -128,7 +160,7 @@ def check_pair(converted, expected, dtype):
     try:
         if set(conv.info) != st_keys:
             raise Mismatch("header tensor list differs from what safe_open reports")
-        exp = load_file(expected)
+        exp = expected_tensors(expected)
         names_c, names_e = set(conv.info), set(exp)
         if names_c != names_e:
             missing = sorted(names_e - names_c)
@@ -176,7 +208,7 @@ def check_pair(converted, expected, dtype):
 def main():
     ap = argparse.ArgumentParser(description="Check converted safetensors files against expected ones.")
     ap.add_argument("--pairs", required=True,
-                    help="file with lines <converted>\\t<expected>\\t<f32|f16|bf16>")
+                    help="file with lines <converted>\\t<expected .safetensors or .keras>\\t<f32|f16|bf16>")
     args = ap.parse_args()
     try:
         with open(args.pairs) as f:

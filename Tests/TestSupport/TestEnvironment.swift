@@ -21,26 +21,48 @@ public enum TestEnvironment {
         try environment("ZOO_PYTHON", fix: "run `make test`, or `export ZOO_PYTHON=$(scripts/python-env.sh)`")
     }
 
-    /// The directory of full-size reference files generated into the cache (`ZOO_GOLDEN`).
+    /// The directory of full-size reference files generated into the cache (`ZOO_GOLDEN`). It must be a
+    /// complete set made in mode "full" (not `--only` or `--small-only`) whose manifest lists as many
+    /// entries as its `.complete` marker records: a partial set would let the full-size tests pass
+    /// while converting nothing.
     public static func golden() throws -> URL {
-        let path = try environment("ZOO_GOLDEN", fix: "run `make test`, or `export ZOO_GOLDEN=$(scripts/golden.sh)`")
+        let path = try environment("ZOO_GOLDEN", fix: "run `make test`, or `export ZOO_GOLDEN=$(scripts/golden.sh | tail -n1)`")
         let url = URL(fileURLWithPath: path)
-        guard FileManager.default.fileExists(atPath: url.appendingPathComponent(".complete").path) else {
-            throw Missing(description: "reference files in \(path) are incomplete: rerun scripts/golden.sh")
-        }
+        try requireFullSet(url, index: "manifest.json", generator: "scripts/golden.sh")
         return url
     }
 
-    /// The directory of Keras' per-layer activations for the full-size models (`ZOO_GOLDEN_ACTIVATIONS`):
-    /// `<model>/activations.safetensors` and `activations.json`.
+    /// The directory of Keras' per-layer activations for the generated models (`ZOO_GOLDEN_ACTIVATIONS`):
+    /// `<model>/activations.safetensors` and `activations.json`, a complete set made in mode "full".
     public static func goldenActivations() throws -> URL {
         let path = try environment("ZOO_GOLDEN_ACTIVATIONS",
                                    fix: "run `make test`, or `export ZOO_GOLDEN_ACTIVATIONS=$(scripts/golden-activations.sh | tail -n1)`")
         let url = URL(fileURLWithPath: path)
-        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("activations.json").path) else {
-            throw Missing(description: "golden activations in \(path) are incomplete (no activations.json): rerun scripts/golden-activations.sh")
-        }
+        try requireFullSet(url, index: "activations.json", generator: "scripts/golden-activations.sh")
         return url
+    }
+
+    /// `directory/.complete` says mode "full" and its `entries` equal the number of entries in `index`.
+    private static func requireFullSet(_ directory: URL, index: String, generator: String) throws {
+        struct Marker: Decodable { let mode: String; let entries: Int? }
+        let fix = "delete \(directory.path) and rerun \(generator) (make test does)"
+        let marker = directory.appendingPathComponent(".complete")
+        guard let data = FileManager.default.contents(atPath: marker.path),
+              let complete = try? JSONDecoder().decode(Marker.self, from: data) else {
+            throw Missing(description: "\(marker.path) is missing or unreadable: the set is incomplete; \(fix)")
+        }
+        guard complete.mode == "full" else {
+            throw Missing(description: "\(directory.path) was generated in mode '\(complete.mode)', not 'full': it lacks models; \(fix)")
+        }
+        let listing = directory.appendingPathComponent(index)
+        guard let entries = complete.entries,
+              let json = FileManager.default.contents(atPath: listing.path),
+              let list = try? JSONSerialization.jsonObject(with: json) as? [Any] else {
+            throw Missing(description: "\(listing.path) or its entry count in .complete is missing: \(fix)")
+        }
+        guard list.count == entries else {
+            throw Missing(description: "\(listing.path) lists \(list.count) entries, .complete recorded \(entries): \(fix)")
+        }
     }
 
     /// Keras' per-layer activations of one model: committed for the tiny models, in the cache for the others.

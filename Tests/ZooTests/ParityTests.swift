@@ -11,13 +11,18 @@ import TestSupport
         try matchesKerasFromEveryFormat(model, set: ReferenceSet.committed()) { _ in [] }
     }
 
-    /// Every format on the `normal`, `image` and `odd` inputs, and the Keras 3 file on every golden input,
-    /// `large` too: the files converted from the five formats are bit-identical (ConverterTests), so one of
-    /// them carries the extra case.
+    /// The narrow twins of the full-size models (same graphs, small widths) from every checkpoint format,
+    /// on every golden case.
+    @Test(arguments: Verifying.narrowModels)
+    func narrowModelMatchesKerasFromEveryFormat(model: String) throws {
+        try matchesKerasFromEveryFormat(model, set: ReferenceSet.generated()) { _ in [] }
+    }
+
+    /// The full-size models from the files the cache keeps (the Keras 3 file; VGG16's also tf-keras weights),
+    /// layer by layer on the cases stored with every layer (`image`, and `odd` where the graph allows it).
     @Test(arguments: Verifying.fullSizeModels)
-    func fullSizeModelMatchesKerasFromEveryFormat(model: String) throws {
-        let cases = try Verifying.fullSizeCases(model)
-        try matchesKerasFromEveryFormat(model, set: ReferenceSet.generated()) { format in format == "k3_keras" ? [] : ["--cases", cases] }
+    func fullSizeModelMatchesKeras(model: String) throws {
+        try matchesKerasFromEveryFormat(model, set: ReferenceSet.generated(), minimumFormats: 1) { _ in [] }
     }
 
     /// Where a sigmoid amplifies the weights' rounding (ParityTolerance), the bound each layer is held to
@@ -33,10 +38,11 @@ import TestSupport
     /// documented amplifiers need the measured bound above; the measured errors are printed for the record.
     @Test(arguments: ["f16", "bf16"])
     func reducedPrecisionPassesWithItsTolerance(dtype: String) throws {
-        let set = try ReferenceSet.generated()
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for entry in set.entries where entry.format == "k3_keras" {
+        let committed = try ReferenceSet.committed(), generated = try ReferenceSet.generated()
+        let entries = committed.entries.map { ($0, committed) } + generated.entries.map { ($0, generated) }
+        for (entry, set) in entries where entry.format == "k3_keras" && !Verifying.narrowModels.contains(entry.model) {
             let converted = try Verifying.convertKeras3(entry.model, of: set, dtype: dtype, into: directory)
             let report = directory.appendingPathComponent("\(entry.model).\(dtype).md").path
             var arguments = ["--report", report]
@@ -73,7 +79,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let converted = try Verifying.convertKeras3("resnet50", of: ReferenceSet.generated(), into: directory)
         let result = try Verifying.verify(converted, golden: TestEnvironment.activations(of: "resnet50"),
-                                          arguments: ["--cases", "normal"], fault: "bn-epsilon-1e-3")
+                                          arguments: ["--cases", "image"], fault: "bn-epsilon-1e-3")
         #expect(result.status != 0)
         #expect(result.stderr.contains("first failing layer: conv1_bn"), "\(result.stderr)")
         #expect(result.stdout.contains("FAULT INJECTED: bn-epsilon-1e-3"))
@@ -120,12 +126,14 @@ import TestSupport
     }
 
     /// `arguments(format)`: the `zoo verify` options for the file converted from that format.
-    private func matchesKerasFromEveryFormat(_ model: String, set: ReferenceSet, arguments: (String) -> [String]) throws {
+    private func matchesKerasFromEveryFormat(_ model: String, set: ReferenceSet, minimumFormats: Int = 5,
+                                             arguments: (String) -> [String]) throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let golden = try TestEnvironment.activations(of: model)
         let converted = try Verifying.convertEveryFormat(model, of: set, into: directory)
-        #expect(converted.count >= 5 && converted.contains { $0.format == "k3_keras" }, "\(model): every Keras format is in the reference set")
+        #expect(converted.count >= minimumFormats && converted.contains { $0.format == "k3_keras" },
+                "\(model): \(converted.map(\.format)) in the reference set, expected at least \(minimumFormats) with k3_keras")
         for (format, path) in converted {
             let result = try Verifying.verify(path, golden: golden, arguments: arguments(format))
             #expect(result.status == 0, "\(model) from \(format): \(result.stdout.split(separator: "\n").last ?? "") \(result.stderr)")

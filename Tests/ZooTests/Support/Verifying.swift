@@ -7,9 +7,12 @@ enum Verifying {
     /// The full-size models of the reference set (in the cache), with and without top and the notebooks'.
     static let fullSizeModels = ["vgg16", "vgg16_notop", "vgg19", "vgg19_notop", "resnet50", "resnet50_notop",
                                  "tb_vgg16", "tb_vgg19", "tb_attention_vgg16", "melanoma_resnet50"]
-    /// The cases a full-size model is verified on from every checkpoint format, comma-separated: `normal`,
-    /// `image` and, where the golden set has it, `odd` (TensorFlow's uneven 'same' padding on a real
-    /// architecture). `large` is verified once per model, from the Keras 3 file.
+    /// Their narrow twins (same graphs and layer names, widths divided by 8, 64x64 inputs), which carry
+    /// every checkpoint format.
+    static let narrowModels = fullSizeModels.map { "narrow_\($0)" }
+    /// The cases a full-size model's golden file holds with every layer, comma-separated: `image` and, where
+    /// the graph allows it, `odd` (TensorFlow's uneven 'same' padding on a real architecture). `normal`
+    /// and `large` keep only the input and the model output there (FullSizeOutputTests).
     static func fullSizeCases(_ model: String) throws -> String {
         struct Listing: Decodable { let model: String; let cases: [String] }
         let index = try TestEnvironment.goldenActivations().appendingPathComponent("activations.json")
@@ -17,7 +20,7 @@ enum Verifying {
         guard let cases = listing.first(where: { $0.model == model })?.cases else {
             throw TestEnvironment.Missing(description: "\(index.path) lists no model '\(model)': rerun scripts/golden-activations.sh")
         }
-        return cases.filter { ["normal", "image", "odd"].contains($0) }.joined(separator: ",")
+        return cases.joined(separator: ",")
     }
 
     static func verify(_ model: String, golden: String, arguments: [String] = [], fault: String? = nil) throws -> TestEnvironment.Result {
