@@ -19,6 +19,22 @@ import Tensor
     }
 }
 
+/// One-channel model inputs: the luma of the loaded image equals Keras' `load_img(color_mode="grayscale")`
+/// (Pillow's `convert('L')`) on every 8-bit file, colour, palette and gray alike. Keras leaves a 16-bit
+/// gray file (Pillow mode "I;16") unconverted in grayscale mode, raw 0...65535 values, which neither of
+/// Zoo's 16-bit rules (clip, scale) reproduces; those files are left out here.
+@Test func lumaEqualsKerasGrayscaleLoadImg() throws {
+    let (directory, index) = try ImageIndex.load()
+    let loader = ImageLoader(targetSize: .init(width: index.target.width, height: index.target.height), interpolation: .nearest)
+    for entry in index.images where entry.bits == 8 {
+        let file = directory.appendingPathComponent(entry.name)
+        let gray = try loader.load(file: file).luma()
+        let reference = try References.floats(file.appendingPathExtension("gray"))
+        #expect(gray.channels == 1 && gray.pixels.count == reference.count, "\(entry.name): sample count")
+        #expect(References.mismatchCount(gray.pixels, reference) == 0, "\(entry.name): max |Δ| \(References.maxDifference(gray.pixels, reference))")
+    }
+}
+
 /// Float32 throughout, in TensorFlow's operation order; TensorFlow's kernel may fuse a
 /// multiply-add, so a few float32 ulps at 255 (1e-3) are allowed.
 @Test func bilinearResizeMatchesTFImageResize() throws {

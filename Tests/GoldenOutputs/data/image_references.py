@@ -188,6 +188,9 @@ def main(out_dir):
         decoded.tofile(path + ".decoded")
         nearest = keras.utils.img_to_array(keras.utils.load_img(path, target_size=TARGET, interpolation="nearest"))
         nearest.astype("<f4").tofile(path + ".nearest")
+        gray = keras.utils.img_to_array(keras.utils.load_img(path, color_mode="grayscale", target_size=TARGET,
+                                                             interpolation="nearest"))
+        gray.astype("<f4").tofile(path + ".gray")
         full = keras.utils.img_to_array(keras.utils.load_img(path))
         bilinear = tf.image.resize(full, TARGET, method="bilinear").numpy()
         bilinear.astype("<f4").tofile(path + ".bilinear")
