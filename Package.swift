@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
-// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench, Zoo; Zoo -> Converter, Tensor;
-// Bench -> Tensor. Converter and Tensor depend on no module of ours.
+// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench, Zoo; Training -> Zoo, Tensor
+// (never Bench); Zoo -> Converter, Tensor; Bench -> Tensor. Converter and Tensor depend on no module of ours.
 import PackageDescription
 
 // The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
@@ -44,6 +44,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
+        // Optimizers (so far) over Zoo's ParameterStore; batches reach it through a protocol, never from Bench.
+        .target(name: "Training", dependencies: ["Zoo", "Tensor"]),
         // The data pipeline needs neither the converter (libhdf5) nor the executor: images in, tensors out.
         .target(name: "Bench", dependencies: [
             "Tensor", "CImageCodecs",
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Zoo", "Converter", "Tensor", "TestSupport"]),
         // The benchmark runners' own parts that a wrong result would silently skew (the ONNX exporter).
         .testTarget(name: "BenchmarkTests", dependencies: ["TestSupport"]),
 
