@@ -75,6 +75,14 @@ public enum Registry {
 
     public static func entry(named name: String) -> RegistryEntry? { entries.first { $0.name == name } }
 
+    /// The graph of the architecture called `name`; an unknown name is an error listing the known ones.
+    public static func graph(named name: String) throws -> ModelGraph {
+        guard let entry = entry(named: name) else {
+            throw ModelError("unknown architecture '\(name)' (known: \(entries.map(\.name).joined(separator: ", ")))")
+        }
+        return try entry.graph()
+    }
+
     /// The registry entry whose architecture has exactly these weights (names and shapes), if any:
     /// how a converted full-model file is recognised as, say, VGG16.
     public static func identify(_ graph: ModelGraph) -> RegistryEntry? {

@@ -11,15 +11,7 @@ struct ModelLoading {
 
     init(_ path: String, architecture: String?, mode: Model.Mode) throws {
         let file = try SafetensorsFile(path: path)
-        var graph: ModelGraph
-        if let architecture {
-            guard let entry = Registry.entry(named: architecture) else {
-                throw CommandFailure("unknown architecture '\(architecture)' (known: \(Registry.entries.map(\.name).joined(separator: ", ")))")
-            }
-            graph = try entry.graph()
-        } else {
-            graph = try Model.graph(in: file)
-        }
+        var graph = try architecture.map(Registry.graph(named:)) ?? Model.graph(in: file)
         fault = try EngineFault.fromEnvironment()
         var added = Set<String>()
         if let fault { (graph, added) = try fault.inject(into: graph) }

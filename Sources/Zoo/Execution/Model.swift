@@ -51,10 +51,7 @@ public final class Model {
 
     /// A named architecture from the registry (`vgg16`, `resnet50-notop`, ...) with the weights of `file`.
     public convenience init(architecture: String, file: SafetensorsFile, mode: Mode = .fused) throws {
-        guard let entry = Registry.entry(named: architecture) else {
-            throw ModelError("unknown architecture '\(architecture)' (known: \(Registry.entries.map(\.name).joined(separator: ", ")))")
-        }
-        try self.init(graph: entry.graph(), file: file, mode: mode)
+        try self.init(graph: Registry.graph(named: architecture), file: file, mode: mode)
     }
 
     /// Any graph (a registry architecture, a file's own graph, or one rewritten from them) with the weights and
