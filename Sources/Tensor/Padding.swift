@@ -8,15 +8,15 @@ public enum Padding: String, Sendable {
 }
 
 /// Where a sliding window lands along one spatial axis: the output length and the padding before it.
-struct WindowAxis: Equatable {
-    let input: Int, kernel: Int, stride: Int, dilation: Int
-    let output: Int
+public struct WindowAxis: Equatable, Sendable {
+    public let input: Int, kernel: Int, stride: Int, dilation: Int
+    public let output: Int
     /// Padded positions before the first input element (top or left).
-    let padBefore: Int
+    public let padBefore: Int
     /// Padded positions after the last input element (bottom or right; TF puts the extra one here).
-    let padAfter: Int
+    public let padAfter: Int
 
-    init(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) {
+    public init(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) {
         self.input = input; self.kernel = kernel; self.stride = stride; self.dilation = dilation
         let effectiveKernel = (kernel - 1) * dilation + 1
         switch padding {

@@ -79,6 +79,13 @@ public struct Tensor: Sendable {
         pointer.update(from: source.pointer, count: count)
     }
 
+    /// The same values in memory of their own.
+    public func copied() throws -> Tensor {
+        let copy = try Tensor(shape: shape)
+        try copy.copy(from: self)
+        return copy
+    }
+
     /// Whether the two views share any element (same storage, intersecting ranges).
     public func overlaps(_ other: Tensor) -> Bool {
         storage === other.storage && offset < other.offset + other.count && other.offset < offset + count

@@ -121,11 +121,3 @@ extension Optimizer {
         }
     }
 }
-
-extension Tensor {
-    fileprivate func copied() throws -> Tensor {
-        let copy = try Tensor(shape: shape)
-        try copy.copy(from: self)
-        return copy
-    }
-}

@@ -112,11 +112,7 @@ public final class Model {
 
     /// The outputs for a batch, in memory of their own.
     public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
-        try run(inputs).map { output in
-            let copy = try Tensor(shape: output.shape)
-            try copy.copy(from: output)
-            return copy
-        }
+        try run(inputs).map { try $0.copied() }
     }
 
     /// Every Keras layer's output, by layer name (inputs included). Only in the layer-by-layer mode,

@@ -32,8 +32,11 @@ public final class ParameterStore: WeightSource {
         parameters = try graph.layers.flatMap { layer in
             try layer.weights.map { spec in
                 let name = layer.tensorName(of: spec)
+                // Read through `withValues`: a file hands over its mapping, so each weight is copied once.
                 let value = try Tensor(shape: spec.shape)
-                try value.copy(from: source.tensor(named: name, shape: spec.shape))
+                try source.withValues(named: name, shape: spec.shape) { values in
+                    _ = UnsafeMutableBufferPointer(start: value.pointer, count: value.count).update(fromContentsOf: values)
+                }
                 return Parameter(name: name, layer: layer.name, weight: spec, value: value,
                                  trainable: layer.trainable && !spec.isMovingStatistic)
             }
@@ -61,9 +64,7 @@ public final class ParameterStore: WeightSource {
 
     /// A copy: kernels may keep what they are given, and must not see a later optimizer step until they are rebuilt.
     public func tensor(named name: String, shape: [Int]) throws -> Tensor {
-        let copy = try Tensor(shape: shape)
-        try copy.copy(from: stored(name, shape: shape))
-        return copy
+        try stored(name, shape: shape).copied()
     }
 
     public func withValues<Result>(named name: String, shape: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {

@@ -1,5 +1,6 @@
 import Converter
 import Foundation
+import Tensor
 
 /// Deliberately wrong models, for proving that `zoo verify` catches a real numerical bug and names the layer
 /// that has it. Each fault is a rewrite of the graph, so the engine itself has no fault to carry: the rewritten
@@ -59,9 +60,9 @@ public enum EngineFault: String, Sendable, CaseIterable {
                 throw ModelError.layer(layer.name, "conv2d", "the \(rawValue) fault needs the input size the graph declares, and this layer's is not fixed")
             }
             func split(_ size: Int, _ axis: Int) -> (Int, Int) {
-                let span = (kernel[axis] - 1) * dilation[axis] + 1, output = (size + strides[axis] - 1) / strides[axis]
-                let total = max((output - 1) * strides[axis] + span - size, 0)
-                return strides[axis] > 1 ? ((total + 1) / 2, (total + 1) / 2) : (total / 2, total - total / 2)
+                let tensorFlow = WindowAxis(input: size, kernel: kernel[axis], stride: strides[axis], dilation: dilation[axis], padding: .same)
+                let total = tensorFlow.padBefore + tensorFlow.padAfter
+                return strides[axis] > 1 ? ((total + 1) / 2, (total + 1) / 2) : (tensorFlow.padBefore, tensorFlow.padAfter)
             }
             let rows = split(height, 0), columns = split(width, 1)
             let pad = Layer(name: "\(layer.name)/\(rawValue)", op: .zeroPad2d,
