@@ -59,20 +59,15 @@ struct TrainingSummary {
                     "name": row.layer.name, "op": row.layer.op.rawValue, "scope": row.layer.scope,
                     "trainable": row.layer.trainable, "parameters": row.layer.parameterCount,
                     "trainable_parameters": row.layer.trainableParameterCount,
-                    "attributes": Dictionary(uniqueKeysWithValues: row.attributes.map { ($0.key, Self.json($0.value)) }),
+                    "attributes": Self.json(Dictionary(uniqueKeysWithValues: row.attributes.map { ($0.key, $0.value) })),
                 ]
             },
         ]
     }
 
-    private static func json(_ value: AttributeValue) -> Any {
-        switch value {
-        case .int(let value): value
-        case .double(let value): value
-        case .string(let value): value
-        case .bool(let value): value
-        case .ints(let value): value
-        case .object(let fields): fields.mapValues(json)
-        }
+    /// The attributes as the graph metadata writes them (`AttributeValue`'s own encoding), as JSON objects.
+    private static func json(_ attributes: [String: AttributeValue]) -> Any {
+        // Encoding numbers, strings and lists of them cannot fail.
+        (try? JSONEncoder().encode(attributes)).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? [String: Any]()
     }
 }

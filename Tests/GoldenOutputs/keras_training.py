@@ -15,6 +15,8 @@ import json
 import os
 import sys
 
+from generate import leaf_layers, trainable_count
+
 OBJECT_ATTRIBUTES = [
     "kernel_initializer", "bias_initializer", "gamma_initializer", "beta_initializer",
     "moving_mean_initializer", "moving_variance_initializer",
@@ -44,13 +46,6 @@ def main():
     def size(weight):
         return int(np.prod(weight.shape))
 
-    def leaves(model):
-        for layer in model.layers:
-            if isinstance(layer, K.Model):
-                yield from leaves(layer)
-            else:
-                yield layer
-
     def serialized(value):
         config = K.utils.serialize_keras_object(value)
         fields = {k: v for k, v in (config.get("config") or {}).items() if v is not None}
@@ -61,7 +56,7 @@ def main():
         model = load(path)
         trainable = {id(w) for w in model.trainable_weights}
         layers = []
-        for layer in leaves(model):
+        for layer in leaf_layers(K, model):
             entry = {
                 "name": layer.name,
                 "class": type(layer).__name__,
@@ -79,7 +74,7 @@ def main():
         print(json.dumps({
             "file": path,
             "params": int(model.count_params()),
-            "trainable_params": sum(size(w) for w in model.trainable_weights),
+            "trainable_params": trainable_count(model),
             "layers": layers,
         }), flush=True)
         del model

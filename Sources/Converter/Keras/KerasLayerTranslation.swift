@@ -181,5 +181,8 @@ enum KerasLayerTranslation {
         return number.intValue
     }
 
-    private static func double(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+    private static func double(_ value: Any?) -> Double? {
+        guard let number = value as? NSNumber, !KerasTrainingTranslation.isBool(number) else { return nil }
+        return number.doubleValue
+    }
 }

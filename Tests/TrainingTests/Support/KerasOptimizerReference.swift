@@ -29,7 +29,7 @@ final class KerasOptimizerReference: @unchecked Sendable {
     let file: SafetensorsFile
 
     private init() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-optimizers-\(UUID().uuidString)")
+        let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }  // the safetensors file stays mapped
         let result = try TestEnvironment.runPython("training/optimizer_reference.py", [directory.path])
         guard result.status == 0 else {
