@@ -79,6 +79,12 @@ public struct Tensor: Sendable {
         pointer.update(from: source.pointer, count: count)
     }
 
+    /// `self += other` (same shape), for summing gradients.
+    public func add(_ other: Tensor) throws {
+        try other.requireShape(shape, operation: "add", role: "addend")
+        combineVectors(pointer, other.pointer, count: count) { $0 + $1 }
+    }
+
     /// The same values in memory of their own.
     public func copied() throws -> Tensor {
         let copy = try Tensor(shape: shape)

@@ -99,3 +99,52 @@ func transformVectors(_ values: UnsafeMutablePointer<Float>, count: Int, _ trans
         for j in 0..<(count &- i) { values[i &+ j] = tail[j] }
     }
 }
+
+extension Activation {
+    /// The gradient with respect to the activation's input, from its OUTPUT `y` (what TensorFlow's gradient
+    /// kernels read): ReluGrad passes where `y > 0`, SigmoidGrad is `dy * y * (1 - y)`, TanhGrad `dy * (1 - y²)`,
+    /// EluGrad `y < 0 ? dy * (y + alpha) : dy` (`y + alpha = alpha * exp(x)`), LeakyReluGrad passes `dy` where
+    /// `x > 0` (`y > 0` exactly then, for `alpha >= 0`) and `alpha * dy` elsewhere, and softmax, over the last
+    /// axis, is `y * (dy - sum(dy * y))`. `inputGradient` may share memory with `outputGradient` or `output`.
+    public func backward(output: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
+        try outputGradient.requireShape(output.shape, operation: "activation backward", role: "output gradient")
+        try inputGradient.requireShape(output.shape, operation: "activation backward", role: "input gradient")
+        let y = output.pointer, dy = outputGradient.pointer, dx = inputGradient.pointer, count = output.count
+        switch self {
+        case .linear:
+            if dx != dy { dx.update(from: dy, count: count) }
+        case .relu:
+            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: 0, where: .!(y .> 0)) }
+        case .leakyRelu(let alpha):
+            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: dy * alpha, where: .!(y .> 0)) }
+        case .sigmoid:
+            combineGradient(y, dy, dx, count: count) { y, dy in dy * y * (1 - y) }
+        case .tanh:
+            combineGradient(y, dy, dx, count: count) { y, dy in dy * (1 - y * y) }
+        case .elu(let alpha):
+            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: dy * (y + alpha), where: y .< 0) }
+        case .softmax:
+            guard let length = output.shape.last, length > 0 else { return }
+            for row in stride(from: 0, to: count, by: length) {
+                var dot: Float = 0
+                for i in row..<(row + length) { dot += dy[i] * y[i] }
+                for i in row..<(row + length) { dx[i] = y[i] * (dy[i] - dot) }
+            }
+        }
+    }
+}
+
+/// `dx[i] = gradient(y[i], dy[i])` 16 lanes at a time, then the tail; `dx` may be `y` or `dy`.
+@inline(__always)
+private func combineGradient(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int,
+                             _ gradient: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+    var i = 0
+    while i &+ 16 <= count {
+        store16(gradient(load16(y + i), load16(dy + i)), dx + i)
+        i &+= 16
+    }
+    while i < count {
+        dx[i] = gradient(SIMD16(repeating: y[i]), SIMD16(repeating: dy[i]))[0]
+        i &+= 1
+    }
+}

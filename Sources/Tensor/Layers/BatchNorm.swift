@@ -24,11 +24,11 @@ public struct BatchNorm: Sendable {
             if let tensor { try tensor.requireShape([channels], operation: "batch_norm", role: role) }
         }
         guard epsilon >= 0 else { throw TensorError.invalidArgument(operation: "batch_norm", detail: "epsilon \(epsilon) is negative") }
-        var scale = [Float](repeating: 0, count: channels), shift = scale
-        for c in 0..<channels {
-            scale[c] = 1 / sqrtf(movingVariance.pointer[c] + epsilon) * (gamma?.pointer[c] ?? 1)
-            shift[c] = (beta?.pointer[c] ?? 0) - movingMean.pointer[c] * scale[c]
-        }
+        (scale, shift) = BatchNorm.coefficients(mean: movingMean.toArray(), variance: movingVariance.toArray(),
+                                                gamma: gamma, beta: beta, epsilon: epsilon)
+    }
+
+    private init(scale: [Float], shift: [Float]) {
         self.scale = scale
         self.shift = shift
     }
@@ -51,6 +51,21 @@ public struct BatchNorm: Sendable {
         }
     }
 
+    /// The gradient of `forward` (fixed statistics, inference mode): `dx = dy * scale`. `inputGradient` may be
+    /// `outputGradient`.
+    public func inputGradient(_ outputGradient: Tensor, into inputGradient: Tensor) throws {
+        guard outputGradient.rank >= 1, outputGradient.shape[outputGradient.rank - 1] == channels else {
+            throw TensorError.shapeMismatch(operation: "batch_norm backward", detail: "output gradient \(outputGradient.shape) must end in \(channels) channels")
+        }
+        try inputGradient.requireShape(outputGradient.shape, operation: "batch_norm backward", role: "input gradient")
+        scale.withUnsafeBufferPointer { scale in
+            for row in 0..<(outputGradient.count / channels) {
+                let dy = outputGradient.pointer + row * channels, dx = inputGradient.pointer + row * channels
+                for c in 0..<channels { dx[c] = dy[c] * scale[c] }
+            }
+        }
+    }
+
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let output = try Tensor(shape: input.shape)
         try forward(input, into: output)
@@ -68,5 +83,108 @@ public struct BatchNorm: Sendable {
     public func foldedBias(_ bias: Tensor?) throws -> Tensor {
         if let bias { try bias.requireShape([channels], operation: "batch_norm fold", role: "bias") }
         return try Tensor(shape: [channels], values: (0..<channels).map { c in (bias?.pointer[c] ?? 0) * scale[c] + shift[c] })
+    }
+}
+
+/// Training mode: normalisation with the batch's own statistics, each forward next to its backward.
+extension BatchNorm {
+    /// Batch statistics over every axis but the last: per-channel mean and BIASED variance, two-pass as
+    /// `tf.nn.moments` (what Keras 3's TensorFlow backend calls) computes them: `mean(x)`, then
+    /// `mean((x - mean)²)`. Sums accumulate in double, so the result is the correctly rounded value
+    /// TensorFlow's float32 tree reduction approximates to a few ulps.
+    public static func batchStatistics(_ input: Tensor) throws -> (mean: [Float], variance: [Float]) {
+        let (rows, channels) = try rowsAndChannels(input, operation: "batch_norm statistics")
+        var sum = [Double](repeating: 0, count: channels), squares = sum
+        for row in 0..<rows {
+            let x = input.pointer + row * channels
+            for c in 0..<channels { sum[c] += Double(x[c]) }
+        }
+        let mean = sum.map { Float($0 / Double(rows)) }
+        for row in 0..<rows {
+            let x = input.pointer + row * channels
+            for c in 0..<channels {
+                let centred = Double(x[c] - mean[c])
+                squares[c] += centred * centred
+            }
+        }
+        return (mean, squares.map { Float($0 / Double(rows)) })
+    }
+
+    /// y = (x - mean) * rsqrt(variance + epsilon) * gamma + beta (gamma nil = ones, beta nil = zeros), rounded as
+    /// `tf.nn.batch_normalization` does: `x * scale + (beta - mean * scale)`. `output` may be `input`.
+    public static func normalize(_ input: Tensor, mean: [Float], variance: [Float], gamma: Tensor?, beta: Tensor?,
+                                 epsilon: Float, into output: Tensor) throws {
+        let channels = try rowsAndChannels(input, operation: "batch_norm normalize").channels
+        try requireChannels(channels, mean: mean, variance: variance, gamma: gamma, beta: beta, operation: "batch_norm normalize")
+        let (scale, shift) = coefficients(mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon)
+        try BatchNorm(scale: scale, shift: shift).forward(input, into: output)
+    }
+
+    /// Gradients of `normalize` when mean/variance are the batch statistics of `input` (training mode), the
+    /// gradient flowing through the statistics too. Per channel, over the M = count / channels rows, with
+    /// `xhat = (x - mean) * rstd`: `dbeta = sum(dy)`, `dgamma = sum(dy * xhat)`, and
+    /// `dx = gamma * rstd / M * (M * dy - dbeta - xhat * dgamma)`. Each output is optional; `inputGradient` may be
+    /// `outputGradient`.
+    public static func batchBackward(input: Tensor, outputGradient: Tensor, mean: [Float], variance: [Float],
+                                     gamma: Tensor?, epsilon: Float, inputGradient: Tensor?,
+                                     gammaGradient: Tensor?, betaGradient: Tensor?) throws {
+        let operation = "batch_norm backward"
+        let (rows, channels) = try rowsAndChannels(input, operation: operation)
+        try requireChannels(channels, mean: mean, variance: variance, gamma: gamma, beta: nil, operation: operation)
+        try outputGradient.requireShape(input.shape, operation: operation, role: "output gradient")
+        try inputGradient?.requireShape(input.shape, operation: operation, role: "input gradient")
+        try gammaGradient?.requireShape([channels], operation: operation, role: "gamma gradient")
+        try betaGradient?.requireShape([channels], operation: operation, role: "beta gradient")
+        let rstd = variance.map { 1 / sqrtf($0 + epsilon) }
+        var sumGradient = [Double](repeating: 0, count: channels), sumGradientXhat = sumGradient
+        for row in 0..<rows {
+            let x = input.pointer + row * channels, dy = outputGradient.pointer + row * channels
+            for c in 0..<channels {
+                sumGradient[c] += Double(dy[c])
+                sumGradientXhat[c] += Double(dy[c] * ((x[c] - mean[c]) * rstd[c]))
+            }
+        }
+        for c in 0..<channels {
+            gammaGradient?.pointer[c] = Float(sumGradientXhat[c])
+            betaGradient?.pointer[c] = Float(sumGradient[c])
+        }
+        guard let inputGradient else { return }
+        let count = Float(rows)
+        let dbeta = sumGradient.map { Float($0) }, dgamma = sumGradientXhat.map { Float($0) }
+        let factor = (0..<channels).map { c in (gamma?.pointer[c] ?? 1) * rstd[c] / count }
+        for row in 0..<rows {
+            let x = input.pointer + row * channels, dy = outputGradient.pointer + row * channels
+            let dx = inputGradient.pointer + row * channels
+            for c in 0..<channels {
+                let xhat = (x[c] - mean[c]) * rstd[c]
+                dx[c] = factor[c] * (count * dy[c] - dbeta[c] - xhat * dgamma[c])
+            }
+        }
+    }
+
+    /// `scale = rsqrt(variance + epsilon) * gamma` and `shift = beta - mean * scale`, as in `init`.
+    static func coefficients(mean: [Float], variance: [Float], gamma: Tensor?, beta: Tensor?,
+                                     epsilon: Float) -> (scale: [Float], shift: [Float]) {
+        let scale = (0..<mean.count).map { c in 1 / sqrtf(variance[c] + epsilon) * (gamma?.pointer[c] ?? 1) }
+        let shift = (0..<mean.count).map { c in (beta?.pointer[c] ?? 0) - mean[c] * scale[c] }
+        return (scale, shift)
+    }
+
+    /// The rows (every axis but the last, flattened) and channels (the last axis) of a non-empty tensor.
+    private static func rowsAndChannels(_ input: Tensor, operation: String) throws -> (rows: Int, channels: Int) {
+        guard input.rank >= 1, input.count > 0 else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "input \(input.shape) must be non-empty")
+        }
+        let channels = input.shape[input.rank - 1]
+        return (input.count / channels, channels)
+    }
+
+    private static func requireChannels(_ channels: Int, mean: [Float], variance: [Float], gamma: Tensor?, beta: Tensor?,
+                                        operation: String) throws {
+        guard mean.count == channels, variance.count == channels else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "mean \(mean.count) and variance \(variance.count) values for \(channels) channels")
+        }
+        if let gamma { try gamma.requireShape([channels], operation: operation, role: "gamma") }
+        if let beta { try beta.requireShape([channels], operation: operation, role: "beta") }
     }
 }

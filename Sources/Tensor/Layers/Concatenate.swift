@@ -55,3 +55,23 @@ public struct Concatenate: Sendable {
         return output
     }
 }
+
+extension Concatenate {
+    /// The gradient with respect to `inputs[index]`: its slice of `outputGradient` along the axis.
+    public func backward(outputGradient: Tensor, inputs: [Tensor], input index: Int, into inputGradient: Tensor) throws {
+        try outputGradient.requireShape(outputShape(for: inputs), operation: "concatenate backward", role: "output gradient")
+        guard inputs.indices.contains(index) else {
+            throw TensorError.invalidArgument(operation: "concatenate backward", detail: "input \(index) of \(inputs.count)")
+        }
+        try inputGradient.requireShape(inputs[index].shape, operation: "concatenate backward", role: "input gradient")
+        try outputGradient.requireDistinct(from: inputGradient, operation: "concatenate backward", role: "output gradient")
+        let axis = try resolvedAxis(rank: outputGradient.rank)
+        let outer = outputGradient.shape[..<axis].reduce(1, *)
+        let outputChunk = outputGradient.shape[axis...].reduce(1, *)
+        let column = inputs[..<index].reduce(0) { $0 + $1.shape[axis...].reduce(1, *) }
+        let chunk = inputGradient.shape[axis...].reduce(1, *)
+        for block in 0..<outer {
+            (inputGradient.pointer + block * chunk).update(from: outputGradient.pointer + block * outputChunk + column, count: chunk)
+        }
+    }
+}

@@ -51,3 +51,34 @@ public struct GlobalPool2D: Sendable {
         return output
     }
 }
+
+extension GlobalPool2D {
+    /// The gradient with respect to the input: average spreads `dy / (H * W)` over every pixel; max sends `dy`
+    /// to the first maximum in row-major order (TensorFlow's Max reduction gradient splits it among ties
+    /// instead; ties do not occur in real activations). `outputGradient` is `(N, C)` or `(N, 1, 1, C)` as in `forward`.
+    public func backward(input: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
+        let image = try ImageShape(input, operation: "global_pool2d backward")
+        try image.require(inputGradient, operation: "global_pool2d backward", role: "input gradient")
+        let expected = try outputShape(for: input)
+        try outputGradient.requireShape(expected, operation: "global_pool2d backward", role: "output gradient")
+        try outputGradient.requireDistinct(from: inputGradient, operation: "global_pool2d backward", role: "output gradient")
+        let channels = image.channels, pixels = image.height * image.width
+        for n in 0..<image.batch {
+            let gradient = outputGradient.pointer + n * channels
+            let source = input.pointer + n * pixels * channels, target = inputGradient.pointer + n * pixels * channels
+            switch kind {
+            case .average:
+                for pixel in 0..<pixels {
+                    for c in 0..<channels { target[pixel * channels + c] = gradient[c] / Float(pixels) }
+                }
+            case .max:
+                target.update(repeating: 0, count: pixels * channels)
+                for c in 0..<channels {
+                    var best = c
+                    for pixel in 1..<pixels where source[pixel * channels + c] > source[best] { best = pixel * channels + c }
+                    target[best] = gradient[c]
+                }
+            }
+        }
+    }
+}

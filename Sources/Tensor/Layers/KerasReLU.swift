@@ -32,6 +32,29 @@ public struct KerasReLU: Sendable, Equatable {
         }
     }
 
+    /// The gradient of `forward` as TensorFlow's autodiff differentiates Keras' `relu`: with a slope, no max and
+    /// no threshold Keras calls `leaky_relu` (`x > 0 ? dy : slope * dy`); otherwise the positive part passes
+    /// where `x > threshold` (`x > 0` for the plain relu; `relu6`, Keras' op for max 6 without threshold, also
+    /// stops at `x >= 6`), the clip `maximum(minimum(y, max), 0)` passes where `0 <= y <= max`, and the negative part
+    /// `-slope * relu(threshold - x)` adds `slope * dy` where `x < threshold`. `inputGradient` may be `outputGradient`.
+    public func backward(input: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
+        try outputGradient.requireShape(input.shape, operation: "relu backward", role: "output gradient")
+        try inputGradient.requireShape(input.shape, operation: "relu backward", role: "input gradient")
+        let leaky = negativeSlope != 0 && maxValue == nil && threshold == 0
+        let relu6 = maxValue == 6 && threshold == 0
+        for i in 0..<input.count {
+            let x = input.pointer[i], dy = outputGradient.pointer[i]
+            if leaky {
+                inputGradient.pointer[i] = x > 0 ? dy : negativeSlope * dy
+                continue
+            }
+            var slope: Float = x > threshold ? 1 : 0
+            if let maxValue, x < 0 || (relu6 ? x >= maxValue : x > maxValue) { slope = 0 }
+            if negativeSlope != 0 && x < threshold { slope += negativeSlope }
+            inputGradient.pointer[i] = slope * dy
+        }
+    }
+
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let output = try Tensor(shape: input.shape)
         try forward(input, into: output)

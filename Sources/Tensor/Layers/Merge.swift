@@ -79,6 +79,72 @@ public struct Merge: Sendable {
     }
 }
 
+extension Merge {
+    /// The gradient with respect to `inputs[index]`, summed over the axes that input was broadcast along. Per
+    /// output element, as TensorFlow's gradient kernels give it: add passes `dy`, subtract `dy` and `-dy`,
+    /// average `dy / n`, multiply `dy` times the other inputs, divide `dy / b` and `dy * ((-a / b) / b)`
+    /// (RealDivGrad); maximum and minimum pass `dy` to the first extreme input in input order, because Keras folds
+    /// them left to right and TensorFlow's MaximumGrad/MinimumGrad give a tie to the left operand.
+    public func backward(inputs: [Tensor], outputGradient: Tensor, input index: Int, into inputGradient: Tensor) throws {
+        let shape = try outputShape(for: inputs)
+        guard inputs.indices.contains(index) else {
+            throw TensorError.invalidArgument(operation: "merge backward", detail: "input \(index) of \(inputs.count)")
+        }
+        try outputGradient.requireShape(shape, operation: "merge backward", role: "output gradient")
+        try inputGradient.requireShape(inputs[index].shape, operation: "merge backward", role: "input gradient")
+        try outputGradient.requireDistinct(from: inputGradient, operation: "merge backward", role: "output gradient")
+        for input in inputs { try input.requireDistinct(from: inputGradient, operation: "merge backward") }
+        inputGradient.pointer.update(repeating: 0, count: inputGradient.count)
+        let rank = shape.count
+        // Each input's element stride along each output axis (0 where it is broadcast), and an odometer.
+        let strides = inputs.map { input in
+            var running = 1
+            return (0..<rank).reversed().map { axis in
+                let dimension = Merge.alignedDimension(input.shape, rank: rank, axis: axis)
+                defer { running *= dimension }
+                return dimension == 1 ? 0 : running
+            }.reversed() as [Int]
+        }
+        var offsets = [Int](repeating: 0, count: inputs.count), position = [Int](repeating: 0, count: rank)
+        let values = inputs.map { UnsafePointer($0.pointer) }
+        for element in 0..<outputGradient.count {
+            inputGradient.pointer[offsets[index]] += gradient(outputGradient.pointer[element], values, offsets, index)
+            var axis = rank - 1
+            while axis >= 0 {
+                position[axis] += 1
+                for i in inputs.indices { offsets[i] += strides[i][axis] }
+                if position[axis] < shape[axis] { break }
+                for i in inputs.indices { offsets[i] -= strides[i][axis] * shape[axis] }
+                position[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+
+    /// The gradient reaching input `index` from one output element whose inputs sit at `offsets`.
+    @inline(__always)
+    private func gradient(_ dy: Float, _ values: [UnsafePointer<Float>], _ offsets: [Int], _ index: Int) -> Float {
+        func value(_ i: Int) -> Float { values[i][offsets[i]] }
+        switch kind {
+        case .add: return dy
+        case .subtract: return index == 0 ? dy : -dy
+        case .average: return dy / Float(values.count)
+        case .multiply:
+            var product = dy
+            for i in values.indices where i != index { product *= value(i) }
+            return product
+        case .divide:
+            return index == 0 ? dy / value(1) : dy * ((-value(0) / value(1)) / value(1))
+        case .maximum, .minimum:
+            var winner = 0
+            for i in values.indices.dropFirst() where kind == .maximum ? value(i) > value(winner) : value(i) < value(winner) {
+                winner = i
+            }
+            return winner == index ? dy : 0
+        }
+    }
+}
+
 /// `output = a (op) b` with broadcasting; `output` has the broadcast shape (checked by the caller).
 private func broadcastBinary(_ a: Tensor, _ b: Tensor, into output: Tensor, _ kind: Merge.Kind) {
     let rank = output.rank

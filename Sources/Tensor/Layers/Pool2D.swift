@@ -81,6 +81,57 @@ public struct Pool2D: Sendable {
     }
 }
 
+extension Pool2D {
+    /// The gradient with respect to the input. Max: each output's gradient goes to the first maximum of its
+    /// window in row-major window order (padding never wins), as TensorFlow's CPU MaxPoolGrad routes it.
+    /// Average: each output's gradient, divided by the number of real pixels in its window as in `forward`,
+    /// goes to each of them. Overlapping windows (stride below the pool size) add up.
+    public func backward(input: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
+        let (image, geometry) = try geometry(input)
+        try ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: image.channels)
+            .require(outputGradient, operation: "pool2d backward", role: "output gradient")
+        try image.require(inputGradient, operation: "pool2d backward", role: "input gradient")
+        try outputGradient.requireDistinct(from: inputGradient, operation: "pool2d backward", role: "output gradient")
+        let channels = image.channels
+        inputGradient.pointer.update(repeating: 0, count: inputGradient.count)
+        var gradient = UnsafePointer(outputGradient.pointer)
+        for n in 0..<image.batch {
+            let imageOffset = n * image.height * image.width * channels
+            let inputImage = input.pointer + imageOffset, gradientImage = inputGradient.pointer + imageOffset
+            for outputRow in 0..<geometry.rows.output {
+                let firstRow = max(geometry.rows.inputIndex(output: outputRow, tap: 0), 0)
+                let endRow = min(geometry.rows.inputIndex(output: outputRow, tap: poolSize.0), image.height)
+                for outputColumn in 0..<geometry.columns.output {
+                    let firstColumn = max(geometry.columns.inputIndex(output: outputColumn, tap: 0), 0)
+                    let endColumn = min(geometry.columns.inputIndex(output: outputColumn, tap: poolSize.1), image.width)
+                    switch kind {
+                    case .max:
+                        for c in 0..<channels {
+                            var best = (firstRow * image.width + firstColumn) * channels + c
+                            for row in firstRow..<endRow {
+                                for column in firstColumn..<endColumn {
+                                    let index = (row * image.width + column) * channels + c
+                                    if inputImage[index] > inputImage[best] { best = index }
+                                }
+                            }
+                            gradientImage[best] += gradient[c]
+                        }
+                    case .average:
+                        let count = Float((endRow - firstRow) * (endColumn - firstColumn))
+                        for row in firstRow..<endRow {
+                            for column in firstColumn..<endColumn {
+                                let target = gradientImage + (row * image.width + column) * channels
+                                for c in 0..<channels { target[c] += gradient[c] / count }
+                            }
+                        }
+                    }
+                    gradient += channels
+                }
+            }
+        }
+    }
+}
+
 /// `accumulator[i] = combine(accumulator[i], values[i])` 16 lanes at a time, then the tail.
 @inline(__always)
 func combineVectors(_ accumulator: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int,

@@ -37,3 +37,21 @@ public struct ZeroPadding2D: Sendable {
         return output
     }
 }
+
+extension ZeroPadding2D {
+    /// The gradient with respect to the input: the output gradient cropped to the unpadded region.
+    public func backward(outputGradient: Tensor, into inputGradient: Tensor) throws {
+        let image = try ImageShape(inputGradient, operation: "zero_padding2d backward")
+        let outputWidth = image.width + left + right, outputHeight = image.height + top + bottom
+        try ImageShape(batch: image.batch, height: outputHeight, width: outputWidth, channels: image.channels)
+            .require(outputGradient, operation: "zero_padding2d backward", role: "output gradient")
+        try outputGradient.requireDistinct(from: inputGradient, operation: "zero_padding2d backward", role: "output gradient")
+        let rowLength = image.width * image.channels
+        for n in 0..<image.batch {
+            for row in 0..<image.height {
+                let source = outputGradient.pointer + ((n * outputHeight + row + top) * outputWidth + left) * image.channels
+                (inputGradient.pointer + (n * image.height + row) * rowLength).update(from: source, count: rowLength)
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+"""Reference gradients of the Keras layers the Tensor module backpropagates, by tf.GradientTape.
+
+Usage: python layer_gradients.py OUT_DIR
+
+Every case runs a real Keras 3 layer (training=True where the layer cares) on seeded inputs, takes the loss
+`sum(y * g)` for a seeded upstream gradient `g`, and records the gradients of the loss with respect to the
+inputs (and to BatchNormalization's gamma and beta). Writes OUT_DIR/layer_gradients.safetensors (tensors named
+`<case>/<tensor>`: inputs `x0, x1, ...`, `g`, input gradients `dx0, dx1, ...`, and per kind `dgamma`, `dbeta`,
+`gamma`, `beta`, `mean`, `variance`, `moving_mean`, `moving_variance`) and OUT_DIR/layer_gradients.json (per case:
+kind, attributes, tensor names).
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from safetensors.numpy import save_file  # noqa: E402
+
+out_dir = sys.argv[1]
+os.makedirs(out_dir, exist_ok=True)
+rng = np.random.default_rng(20261205)
+cases = {}
+tensors = {}
+
+
+def uniform(shape, low=-1.0, high=1.0):
+    return rng.uniform(low, high, size=shape).astype(np.float32)
+
+
+def record(case, kind, attrs, arrays):
+    cases[case] = {"kind": kind, "attrs": attrs, "tensors": sorted(arrays)}
+    for name, value in arrays.items():
+        tensors[f"{case}/{name}"] = np.ascontiguousarray(keras.ops.convert_to_numpy(value), dtype=np.float32)
+
+
+def gradients(call, inputs, variables=()):
+    """y = call(inputs), g, and d sum(y * g) / d (inputs + variables)."""
+    inputs = [tf.constant(x) for x in inputs]
+    with tf.GradientTape() as tape:
+        for x in inputs:
+            tape.watch(x)
+        y = call(inputs)
+        g = tf.constant(uniform(y.shape))
+        loss = tf.reduce_sum(y * g)
+    return y, g, tape.gradient(loss, inputs + list(variables))
+
+
+def layer_case(case, kind, attrs, layer, inputs, single=True):
+    y, g, grads = gradients(lambda xs: layer(xs[0]) if single else layer(xs), inputs)
+    arrays = {f"x{i}": x for i, x in enumerate(inputs)} | {f"dx{i}": d for i, d in enumerate(grads)}
+    record(case, kind, attrs, arrays | {"g": g})
+
+
+# --- Activations (gradient read from the output in Swift) ------------------------------------------------
+for name, layer, alpha in [("linear", keras.layers.Activation("linear"), None),
+                           ("relu", keras.layers.Activation("relu"), None),
+                           ("sigmoid", keras.layers.Activation("sigmoid"), None),
+                           ("tanh", keras.layers.Activation("tanh"), None),
+                           ("softmax", keras.layers.Activation("softmax"), None),
+                           ("elu", keras.layers.ELU(alpha=1.0), 1.0),
+                           ("elu", keras.layers.ELU(alpha=0.7), 0.7),
+                           ("leaky_relu", keras.layers.LeakyReLU(negative_slope=0.3), 0.3)]:
+    attrs = {"activation": name} | ({"alpha": alpha} if alpha is not None else {})
+    case = f"activation_{name}" + (f"_{alpha}" if alpha is not None else "")
+    layer_case(case, "activation", attrs, layer, [uniform((3, 5, 7, 11), -3, 3)])
+
+# --- Keras' general ReLU layer ----------------------------------------------------------------------------
+for index, (max_value, slope, threshold) in enumerate([(6.0, 0.0, 0.0), (4.5, 0.1, 0.5), (None, 0.2, 0.0),
+                                                       (2.0, 0.0, 0.3), (None, 0.1, 0.5), (None, 0.0, 1.0)]):
+    layer = keras.layers.ReLU(max_value=max_value, negative_slope=slope, threshold=threshold)
+    attrs = {"max_value": max_value, "negative_slope": slope, "threshold": threshold}
+    layer_case(f"relu_{index}", "keras_relu", attrs, layer, [uniform((2, 9, 8, 5), -8, 8)])
+
+
+# --- BatchNormalization -----------------------------------------------------------------------------------
+def batch_norm_case(case, shape, epsilon, scale, center, offset):
+    x = uniform(shape, -3, 3) + offset
+    layer = keras.layers.BatchNormalization(epsilon=epsilon, scale=scale, center=center)
+    layer.build(shape)
+    channels = shape[-1]
+    weights = {}
+    if scale:
+        layer.gamma.assign(uniform((channels,), 0.5, 1.5))
+        weights["gamma"] = layer.gamma
+    if center:
+        layer.beta.assign(uniform((channels,), -0.5, 0.5))
+        weights["beta"] = layer.beta
+    y, g, grads = gradients(lambda xs: layer(xs[0], training=True), [x], list(weights.values()))
+    mean, variance = tf.nn.moments(tf.constant(x), axes=list(range(len(shape) - 1)))
+    arrays = {"x0": x, "g": g, "dx0": grads[0], "mean": mean, "variance": variance}
+    for (name, value), grad in zip(weights.items(), grads[1:]):
+        arrays[name] = value
+        arrays[f"d{name}"] = grad
+    record(case, "batch_norm", {"epsilon": epsilon}, arrays)
+
+
+batch_norm_case("batch_norm_nhwc", (4, 5, 6, 7), 1e-3, True, True, 2.0)
+batch_norm_case("batch_norm_dense_resnet_epsilon", (16, 10), 1.001e-5, True, True, -1.0)
+batch_norm_case("batch_norm_no_scale_no_center", (3, 4, 4, 6), 1e-3, False, False, 0.5)
+
+# Inference mode: fixed moving statistics, dx = dy * scale.
+x = uniform((2, 3, 4, 5), -3, 3)
+layer = keras.layers.BatchNormalization(epsilon=1e-3)
+layer.build(x.shape)
+statistics = {"gamma": uniform((5,), 0.5, 1.5), "beta": uniform((5,), -0.5, 0.5),
+              "moving_mean": uniform((5,), -1, 1), "moving_variance": uniform((5,), 0.2, 2)}
+layer.set_weights([statistics[k] for k in ("gamma", "beta", "moving_mean", "moving_variance")])
+y, g, grads = gradients(lambda xs: layer(xs[0], training=False), [x])
+record("batch_norm_inference", "batch_norm_inference", {"epsilon": 1e-3}, {"x0": x, "g": g, "dx0": grads[0]} | statistics)
+
+# --- Pooling ----------------------------------------------------------------------------------------------
+for kind, layer_type in [("max", keras.layers.MaxPooling2D), ("average", keras.layers.AveragePooling2D)]:
+    for pool, strides, padding in [((3, 3), (1, 1), "same"), ((3, 3), (2, 2), "same"), ((2, 2), (2, 2), "valid"),
+                                   ((3, 3), (3, 3), "valid"), ((2, 3), (2, 1), "same"), ((3, 2), (3, 3), "same")]:
+        case = f"pool_{kind}_{pool[0]}x{pool[1]}_s{strides[0]}x{strides[1]}_{padding}"
+        attrs = {"kind": kind, "pool": list(pool), "strides": list(strides), "padding": padding}
+        layer_case(case, "pool2d", attrs, layer_type(pool, strides=strides, padding=padding), [uniform((2, 11, 13, 3))])
+# All-negative input under 'same': a padding zero must never win.
+layer_case("pool_max_3x3_s2_same_negative", "pool2d", {"kind": "max", "pool": [3, 3], "strides": [2, 2], "padding": "same"},
+           keras.layers.MaxPooling2D(3, strides=2, padding="same"), [uniform((1, 8, 9, 4), -2, -1)])
+
+for kind, layer_type in [("average", keras.layers.GlobalAveragePooling2D), ("max", keras.layers.GlobalMaxPooling2D)]:
+    for keepdims in (False, True):
+        layer_case(f"global_{kind}_keepdims_{keepdims}", "global_pool2d", {"kind": kind, "keepdims": keepdims},
+                   layer_type(keepdims=keepdims), [uniform((2, 5, 7, 4))])
+
+layer_case("zero_padding_asymmetric", "zero_padding2d", {"padding": [1, 2, 3, 0]},
+           keras.layers.ZeroPadding2D(((1, 2), (3, 0))), [uniform((2, 4, 5, 3))])
+
+# --- Merge and Concatenate --------------------------------------------------------------------------------
+for kind, layer_type in [("add", keras.layers.Add), ("subtract", keras.layers.Subtract),
+                         ("multiply", keras.layers.Multiply), ("average", keras.layers.Average),
+                         ("maximum", keras.layers.Maximum), ("minimum", keras.layers.Minimum)]:
+    # (N, H, W, C) against (N, C): Keras inserts the size-1 axes after the batch axis.
+    layer_case(f"merge_{kind}_broadcast", "merge", {"kind": kind}, layer_type(),
+               [uniform((2, 4, 5, 3)), uniform((2, 3))], single=False)
+    if kind != "subtract":
+        layer_case(f"merge_{kind}_three", "merge", {"kind": kind}, layer_type(),
+                   [uniform((2, 4, 5, 3)), uniform((2, 3)), uniform((2, 4, 5, 3))], single=False)
+layer_case("merge_divide_lambda", "merge", {"kind": "divide"}, keras.layers.Lambda(lambda x: x[0] / x[1]),
+           [uniform((2, 4, 5, 3)), uniform((2, 4, 5, 1), 0.5, 2)], single=False)
+
+layer_case("concatenate_last", "concatenate", {"axis": -1}, keras.layers.Concatenate(axis=-1),
+           [uniform((2, 3, 4, 5)), uniform((2, 3, 4, 2))], single=False)
+layer_case("concatenate_axis1", "concatenate", {"axis": 1}, keras.layers.Concatenate(axis=1),
+           [uniform((2, 3, 4, 5)), uniform((2, 1, 4, 5)), uniform((2, 2, 4, 5))], single=False)
+
+save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
+with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:
+    json.dump(cases, f, indent=1, sort_keys=True)
