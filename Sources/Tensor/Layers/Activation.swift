@@ -103,7 +103,9 @@ func transformVectors(_ values: UnsafeMutablePointer<Float>, count: Int, _ trans
 extension Activation {
     /// The gradient with respect to the activation's input, from its OUTPUT `y` (what TensorFlow's gradient
     /// kernels read): ReluGrad passes where `y > 0`, SigmoidGrad is `dy * y * (1 - y)`, TanhGrad `dy * (1 - y²)`,
-    /// EluGrad `y < 0 ? dy * (y + alpha) : dy` (`y + alpha = alpha * exp(x)`), LeakyReluGrad passes `dy` where
+    /// elu `y > 0 ? dy : dy * (y + alpha)` (`y + alpha = alpha * exp(x)`; at 0 this is `alpha * dy`, as
+    /// Keras' `where(x > 0, elu(x), alpha * elu(x))` differentiates for alpha other than 1, and `dy` for alpha 1 as
+    /// EluGrad gives it), LeakyReluGrad passes `dy` where
     /// `x > 0` (`y > 0` exactly then, for `alpha >= 0`) and `alpha * dy` elsewhere, and softmax, over the last
     /// axis, is `y * (dy - sum(dy * y))`. `inputGradient` may share memory with `outputGradient` or `output`.
     public func backward(output: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
@@ -122,7 +124,7 @@ extension Activation {
         case .tanh:
             combineGradient(y, dy, dx, count: count) { y, dy in dy * (1 - y * y) }
         case .elu(let alpha):
-            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: dy * (y + alpha), where: y .< 0) }
+            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: dy * (y + alpha), where: .!(y .> 0)) }
         case .softmax:
             guard let length = output.shape.last, length > 0 else { return }
             for row in stride(from: 0, to: count, by: length) {

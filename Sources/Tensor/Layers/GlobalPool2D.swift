@@ -53,9 +53,9 @@ public struct GlobalPool2D: Sendable {
 }
 
 extension GlobalPool2D {
-    /// The gradient with respect to the input: average spreads `dy / (H * W)` over every pixel; max sends `dy`
-    /// to the first maximum in row-major order (TensorFlow's Max reduction gradient splits it among ties
-    /// instead; ties do not occur in real activations). `outputGradient` is `(N, C)` or `(N, 1, 1, C)` as in `forward`.
+    /// The gradient with respect to the input: average spreads `dy / (H * W)` over every pixel; max splits `dy`
+    /// equally among the pixels equal to the maximum, as TensorFlow's gradient of its Max reduction does
+    /// (`indicators / count * dy`; Keras' global max pool is that reduction, not a pooling window). `outputGradient` is `(N, C)` or `(N, 1, 1, C)` as in `forward`.
     public func backward(input: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
         let image = try ImageShape(input, operation: "global_pool2d backward")
         try image.require(inputGradient, operation: "global_pool2d backward", role: "input gradient")
@@ -72,11 +72,13 @@ extension GlobalPool2D {
                     for c in 0..<channels { target[pixel * channels + c] = gradient[c] / Float(pixels) }
                 }
             case .max:
-                target.update(repeating: 0, count: pixels * channels)
                 for c in 0..<channels {
-                    var best = c
-                    for pixel in 1..<pixels where source[pixel * channels + c] > source[best] { best = pixel * channels + c }
-                    target[best] = gradient[c]
+                    var maximum = source[c], ties: Float = 0
+                    for pixel in 1..<pixels { maximum = max(maximum, source[pixel * channels + c]) }
+                    for pixel in 0..<pixels where source[pixel * channels + c] == maximum { ties += 1 }
+                    for pixel in 0..<pixels {
+                        target[pixel * channels + c] = source[pixel * channels + c] == maximum ? 1 / ties * gradient[c] : 0
+                    }
                 }
             }
         }

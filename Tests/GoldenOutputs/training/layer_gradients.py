@@ -30,6 +30,11 @@ def uniform(shape, low=-1.0, high=1.0):
     return rng.uniform(low, high, size=shape).astype(np.float32)
 
 
+def grid(shape, low, high):
+    """Multiples of 0.5 in [low, high]: exact zeros, thresholds, clip bounds and ties, where gradients branch."""
+    return (rng.integers(int(2 * low), int(2 * high) + 1, size=shape) / 2).astype(np.float32)
+
+
 def record(case, kind, attrs, arrays):
     cases[case] = {"kind": kind, "attrs": attrs, "tensors": sorted(arrays)}
     for name, value in arrays.items():
@@ -66,6 +71,8 @@ for name, layer, alpha in [("linear", keras.layers.Activation("linear"), None),
     attrs = {"activation": name} | ({"alpha": alpha} if alpha is not None else {})
     case = f"activation_{name}" + (f"_{alpha}" if alpha is not None else "")
     layer_case(case, "activation", attrs, layer, [uniform((3, 5, 7, 11), -3, 3)])
+    if name in ("relu", "elu", "leaky_relu"):
+        layer_case(case + "_grid", "activation", attrs, layer, [grid((3, 5, 7, 11), -3, 3)])
 
 # --- Keras' general ReLU layer ----------------------------------------------------------------------------
 for index, (max_value, slope, threshold) in enumerate([(6.0, 0.0, 0.0), (4.5, 0.1, 0.5), (None, 0.2, 0.0),
@@ -73,6 +80,7 @@ for index, (max_value, slope, threshold) in enumerate([(6.0, 0.0, 0.0), (4.5, 0.
     layer = keras.layers.ReLU(max_value=max_value, negative_slope=slope, threshold=threshold)
     attrs = {"max_value": max_value, "negative_slope": slope, "threshold": threshold}
     layer_case(f"relu_{index}", "keras_relu", attrs, layer, [uniform((2, 9, 8, 5), -8, 8)])
+    layer_case(f"relu_{index}_grid", "keras_relu", attrs, layer, [grid((2, 9, 8, 5), -8, 8)])
 
 
 # --- BatchNormalization -----------------------------------------------------------------------------------
@@ -122,6 +130,13 @@ for kind, layer_type in [("max", keras.layers.MaxPooling2D), ("average", keras.l
 layer_case("pool_max_3x3_s2_same_negative", "pool2d", {"kind": "max", "pool": [3, 3], "strides": [2, 2], "padding": "same"},
            keras.layers.MaxPooling2D(3, strides=2, padding="same"), [uniform((1, 8, 9, 4), -2, -1)])
 
+# Ties in every window: the gradient goes to the first maximum in window order.
+for padding in ("same", "valid"):
+    layer_case(f"pool_max_3x3_s2_{padding}_ties", "pool2d", {"kind": "max", "pool": [3, 3], "strides": [2, 2], "padding": padding},
+               keras.layers.MaxPooling2D(3, strides=2, padding=padding), [grid((2, 9, 10, 3), -1, 1)])
+layer_case("global_max_ties", "global_pool2d", {"kind": "max", "keepdims": False},
+           keras.layers.GlobalMaxPooling2D(), [grid((2, 4, 3, 5), -1, 1)])
+
 for kind, layer_type in [("average", keras.layers.GlobalAveragePooling2D), ("max", keras.layers.GlobalMaxPooling2D)]:
     for keepdims in (False, True):
         layer_case(f"global_{kind}_keepdims_{keepdims}", "global_pool2d", {"kind": kind, "keepdims": keepdims},
@@ -140,6 +155,9 @@ for kind, layer_type in [("add", keras.layers.Add), ("subtract", keras.layers.Su
     if kind != "subtract":
         layer_case(f"merge_{kind}_three", "merge", {"kind": kind}, layer_type(),
                    [uniform((2, 4, 5, 3)), uniform((2, 3)), uniform((2, 4, 5, 3))], single=False)
+for kind, layer_type in [("maximum", keras.layers.Maximum), ("minimum", keras.layers.Minimum)]:
+    layer_case(f"merge_{kind}_ties", "merge", {"kind": kind}, layer_type(),
+               [grid((2, 4, 5, 3), -1, 1), grid((2, 3), -1, 1), grid((2, 4, 5, 3), -1, 1)], single=False)
 layer_case("merge_divide_lambda", "merge", {"kind": "divide"}, keras.layers.Lambda(lambda x: x[0] / x[1]),
            [uniform((2, 4, 5, 3)), uniform((2, 4, 5, 1), 0.5, 2)], single=False)
 
