@@ -94,7 +94,15 @@ extension Merge {
         try inputGradient.requireShape(inputs[index].shape, operation: "merge backward", role: "input gradient")
         try outputGradient.requireDistinct(from: inputGradient, operation: "merge backward", role: "output gradient")
         for input in inputs { try input.requireDistinct(from: inputGradient, operation: "merge backward") }
-        inputGradient.pointer.update(repeating: 0, count: inputGradient.count)
+        let values = inputs.map { UnsafePointer($0.pointer) }, dy = outputGradient.pointer, dx = inputGradient.pointer
+        if inputs.allSatisfy({ $0.shape == shape }) {
+            // No broadcasting (the residual add): every input sits at the output's own index, nothing to sum.
+            for element in 0..<outputGradient.count {
+                dx[element] = gradient(dy[element], inputs: values.count, index) { values[$0][element] }
+            }
+            return
+        }
+        dx.update(repeating: 0, count: inputGradient.count)
         let rank = shape.count
         // Each input's element stride along each output axis (0 where it is broadcast), and an odometer.
         let strides = inputs.map { input in
@@ -106,9 +114,8 @@ extension Merge {
             }.reversed() as [Int]
         }
         var offsets = [Int](repeating: 0, count: inputs.count), position = [Int](repeating: 0, count: rank)
-        let values = inputs.map { UnsafePointer($0.pointer) }
         for element in 0..<outputGradient.count {
-            inputGradient.pointer[offsets[index]] += gradient(outputGradient.pointer[element], values, offsets, index)
+            dx[offsets[index]] += gradient(dy[element], inputs: values.count, index) { values[$0][offsets[$0]] }
             var axis = rank - 1
             while axis >= 0 {
                 position[axis] += 1
@@ -121,23 +128,22 @@ extension Merge {
         }
     }
 
-    /// The gradient reaching input `index` from one output element whose inputs sit at `offsets`.
+    /// The gradient reaching input `index` of `count` from one output element whose input values `value` reads.
     @inline(__always)
-    private func gradient(_ dy: Float, _ values: [UnsafePointer<Float>], _ offsets: [Int], _ index: Int) -> Float {
-        func value(_ i: Int) -> Float { values[i][offsets[i]] }
+    private func gradient(_ dy: Float, inputs count: Int, _ index: Int, _ value: (Int) -> Float) -> Float {
         switch kind {
         case .add: return dy
         case .subtract: return index == 0 ? dy : -dy
-        case .average: return dy / Float(values.count)
+        case .average: return dy / Float(count)
         case .multiply:
             var product = dy
-            for i in values.indices where i != index { product *= value(i) }
+            for i in 0..<count where i != index { product *= value(i) }
             return product
         case .divide:
             return index == 0 ? dy / value(1) : dy * ((-value(0) / value(1)) / value(1))
         case .maximum, .minimum:
             var winner = 0
-            for i in values.indices.dropFirst() where kind == .maximum ? value(i) > value(winner) : value(i) < value(winner) {
+            for i in 1..<count where kind == .maximum ? value(i) > value(winner) : value(i) < value(winner) {
                 winner = i
             }
             return winner == index ? dy : 0

@@ -152,6 +152,8 @@ for kind, layer_type in [("add", keras.layers.Add), ("subtract", keras.layers.Su
     # (N, H, W, C) against (N, C): Keras inserts the size-1 axes after the batch axis.
     layer_case(f"merge_{kind}_broadcast", "merge", {"kind": kind}, layer_type(),
                [uniform((2, 4, 5, 3)), uniform((2, 3))], single=False)
+    layer_case(f"merge_{kind}_same_shape", "merge", {"kind": kind}, layer_type(),
+               [uniform((2, 4, 5, 3)), uniform((2, 4, 5, 3))], single=False)
     if kind != "subtract":
         layer_case(f"merge_{kind}_three", "merge", {"kind": kind}, layer_type(),
                    [uniform((2, 4, 5, 3)), uniform((2, 3)), uniform((2, 4, 5, 3))], single=False)
@@ -160,6 +162,9 @@ for kind, layer_type in [("maximum", keras.layers.Maximum), ("minimum", keras.la
                [grid((2, 4, 5, 3), -1, 1), grid((2, 3), -1, 1), grid((2, 4, 5, 3), -1, 1)], single=False)
 layer_case("merge_divide_lambda", "merge", {"kind": "divide"}, keras.layers.Lambda(lambda x: x[0] / x[1]),
            [uniform((2, 4, 5, 3)), uniform((2, 4, 5, 1), 0.5, 2)], single=False)
+
+layer_case("merge_divide_lambda_same_shape", "merge", {"kind": "divide"}, keras.layers.Lambda(lambda x: x[0] / x[1]),
+           [uniform((2, 4, 5, 3)), uniform((2, 4, 5, 3), 0.5, 2)], single=False)
 
 layer_case("concatenate_last", "concatenate", {"axis": -1}, keras.layers.Concatenate(axis=-1),
            [uniform((2, 3, 4, 5)), uniform((2, 3, 4, 2))], single=False)
