@@ -95,16 +95,22 @@ extension BatchNorm {
     public static func batchStatistics(_ input: Tensor) throws -> (mean: [Float], variance: [Float]) {
         let (rows, channels) = try rowsAndChannels(input, operation: "batch_norm statistics")
         var sum = [Double](repeating: 0, count: channels), squares = sum
-        for row in 0..<rows {
-            let x = input.pointer + row * channels
-            for c in 0..<channels { sum[c] += Double(x[c]) }
+        sum.withUnsafeMutableBufferPointer { sum in
+            for row in 0..<rows {
+                let x = input.pointer + row * channels
+                for c in 0..<channels { sum[c] += Double(x[c]) }
+            }
         }
         let mean = sum.map { Float($0 / Double(rows)) }
-        for row in 0..<rows {
-            let x = input.pointer + row * channels
-            for c in 0..<channels {
-                let centred = Double(x[c] - mean[c])
-                squares[c] += centred * centred
+        mean.withUnsafeBufferPointer { mean in
+            squares.withUnsafeMutableBufferPointer { squares in
+                for row in 0..<rows {
+                    let x = input.pointer + row * channels
+                    for c in 0..<channels {
+                        let centred = Double(x[c] - mean[c])  // float32 difference, as TF's squared_difference
+                        squares[c] += centred * centred
+                    }
+                }
             }
         }
         return (mean, squares.map { Float($0 / Double(rows)) })
@@ -137,11 +143,19 @@ extension BatchNorm {
         try betaGradient?.requireShape([channels], operation: operation, role: "beta gradient")
         let rstd = variance.map { 1 / sqrtf($0 + epsilon) }
         var sumGradient = [Double](repeating: 0, count: channels), sumGradientXhat = sumGradient
-        for row in 0..<rows {
-            let x = input.pointer + row * channels, dy = outputGradient.pointer + row * channels
-            for c in 0..<channels {
-                sumGradient[c] += Double(dy[c])
-                sumGradientXhat[c] += Double(dy[c] * ((x[c] - mean[c]) * rstd[c]))
+        mean.withUnsafeBufferPointer { mean in
+            rstd.withUnsafeBufferPointer { rstd in
+                sumGradient.withUnsafeMutableBufferPointer { sumGradient in
+                    sumGradientXhat.withUnsafeMutableBufferPointer { sumGradientXhat in
+                        for row in 0..<rows {
+                            let x = input.pointer + row * channels, dy = outputGradient.pointer + row * channels
+                            for c in 0..<channels {
+                                sumGradient[c] += Double(dy[c])
+                                sumGradientXhat[c] += Double(dy[c] * ((x[c] - mean[c]) * rstd[c]))
+                            }
+                        }
+                    }
+                }
             }
         }
         for c in 0..<channels {
@@ -152,19 +166,25 @@ extension BatchNorm {
         let count = Float(rows)
         let dbeta = sumGradient.map { Float($0) }, dgamma = sumGradientXhat.map { Float($0) }
         let factor = (0..<channels).map { c in (gamma?.pointer[c] ?? 1) * rstd[c] / count }
-        for row in 0..<rows {
-            let x = input.pointer + row * channels, dy = outputGradient.pointer + row * channels
-            let dx = inputGradient.pointer + row * channels
-            for c in 0..<channels {
-                let xhat = (x[c] - mean[c]) * rstd[c]
-                dx[c] = factor[c] * (count * dy[c] - dbeta[c] - xhat * dgamma[c])
+        // One buffer of the five per-channel coefficients, so the loop indexes no arrays.
+        let coefficients = mean + rstd + factor + dbeta + dgamma
+        coefficients.withUnsafeBufferPointer { coefficients in
+            let mean = coefficients.baseAddress!, rstd = mean + channels, factor = rstd + channels
+            let dbeta = factor + channels, dgamma = dbeta + channels
+            for row in 0..<rows {
+                let x = input.pointer + row * channels, dy = outputGradient.pointer + row * channels
+                let dx = inputGradient.pointer + row * channels
+                for c in 0..<channels {
+                    let xhat = (x[c] - mean[c]) * rstd[c]
+                    dx[c] = factor[c] * (count * dy[c] - dbeta[c] - xhat * dgamma[c])
+                }
             }
         }
     }
 
     /// `scale = rsqrt(variance + epsilon) * gamma` and `shift = beta - mean * scale`, as in `init`.
     static func coefficients(mean: [Float], variance: [Float], gamma: Tensor?, beta: Tensor?,
-                                     epsilon: Float) -> (scale: [Float], shift: [Float]) {
+                             epsilon: Float) -> (scale: [Float], shift: [Float]) {
         let scale = (0..<mean.count).map { c in 1 / sqrtf(variance[c] + epsilon) * (gamma?.pointer[c] ?? 1) }
         let shift = (0..<mean.count).map { c in (beta?.pointer[c] ?? 0) - mean[c] * scale[c] }
         return (scale, shift)
