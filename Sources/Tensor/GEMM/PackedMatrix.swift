@@ -94,3 +94,29 @@ public struct PackedMatrix: Sendable {
         return matrix
     }
 }
+
+extension PackedMatrix {
+    /// A `rows` x `columns` view of `storage` (packed order, zero-padded past `columns`), for a caller that
+    /// repacks different operands of at most the storage's size into the same memory.
+    init(rows: Int, columns: Int, storage: TensorStorage) {
+        precondition((columns + GemmTile.columns - 1) / GemmTile.columns * rows * GemmTile.columns <= storage.capacity,
+                     "packed view exceeds its storage")
+        self.rows = rows
+        self.columns = columns
+        self.storage = storage
+    }
+
+    /// Writes `count` values of row `row` from column `column` on, crossing panel boundaries as needed;
+    /// a nil `source` writes zeros (a padded im2col tap).
+    @inline(__always)
+    func setRow(_ row: Int, column: Int, count: Int, from source: UnsafePointer<Float>?) {
+        var column = column, done = 0
+        while done < count {
+            let run = min(count &- done, GemmTile.columns &- column % GemmTile.columns)
+            let target = element(row: row, column: column)
+            if let source { target.update(from: source + done, count: run) } else { target.update(repeating: 0, count: run) }
+            done &+= run
+            column &+= run
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// The backward pass of `Conv2D` (docs/keras-numerics.md §1 for the forward): gradients with respect to the
+/// input, the kernel and the bias, given dz, the gradient of the pre-activation output. Both run on the
+/// forward's GEMM: the input gradient as a transposed convolution (`InputGradientOperand`), the kernel
+/// gradient as `im2col(x)^T dz` (`WeightGradientGEMM`).
+extension Conv2D {
+    /// dL/dx `(N, H, W, in)` from dz `(N, outH, outW, out)` and the HWIO `kernel`. Overwrites `inputGradient`.
+    public func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws {
+        let (image, geometry) = try gradientGeometry(input: inputGradient, outputGradient: outputGradient, role: "input gradient")
+        try kernel.requireShape([kernelHeight, kernelWidth, inputChannels, outputChannels], operation: "conv2d backward", role: "kernel")
+        try outputGradient.requireDistinct(from: inputGradient, operation: "conv2d backward", role: "output gradient")
+        // W^T per tap: row (tap, o), column c holds W[tap, c, o].
+        let transposed = PackedMatrix(zeroRows: kernelHeight * kernelWidth * outputChannels, columns: inputChannels)
+        kernel.withValues { weights in
+            for tap in 0..<(kernelHeight * kernelWidth) {
+                for c in 0..<inputChannels {
+                    let source = weights.baseAddress! + (tap * inputChannels + c) * outputChannels
+                    for o in 0..<outputChannels { transposed.element(row: tap * outputChannels + o, column: c).pointee = source[o] }
+                }
+            }
+        }
+        let operand = InputGradientOperand(outputGradient: outputGradient.pointer, image: image, geometry: geometry,
+                                           outputChannels: outputChannels)
+        withExtendedLifetime(outputGradient.storage) {
+            gemm(operand, transposed, output: inputGradient.pointer, outputStride: inputChannels, epilogue: GemmEpilogue(),
+                 workspace: workspace)
+        }
+    }
+
+    /// dL/dW (HWIO, the kernel's shape) and dL/db (`out`, the sum of dz over batch and pixels) from the
+    /// forward's `input` and dz. Overwrites both; `biasGradient` nil skips the bias.
+    public func weightGradient(input: Tensor, outputGradient: Tensor, kernelGradient: Tensor, biasGradient: Tensor?,
+                               workspace: Workspace) throws {
+        let (image, geometry) = try gradientGeometry(input: input, outputGradient: outputGradient, role: "input")
+        try kernelGradient.requireShape([kernelHeight, kernelWidth, inputChannels, outputChannels], operation: "conv2d backward",
+                                        role: "kernel gradient")
+        if let biasGradient { try biasGradient.requireShape([outputChannels], operation: "conv2d backward", role: "bias gradient") }
+        for source in [input, outputGradient] {
+            try source.requireDistinct(from: kernelGradient, operation: "conv2d backward")
+            if let biasGradient { try source.requireDistinct(from: biasGradient, operation: "conv2d backward") }
+        }
+        // The forward's implicit im2col rows, copied into the packed right operand tap by tap.
+        let convolution = ConvolutionOperand(input: input.pointer, image: image, geometry: geometry)
+        let channels = inputChannels, kernelWidth = kernelWidth, taps = kernelHeight * kernelWidth
+        let product = WeightGradientGEMM(rows: convolution.rows, depth: convolution.depth, outputs: outputChannels)
+        withExtendedLifetime((input.storage, outputGradient.storage)) {
+            product.run(outputGradient: outputGradient.pointer, kernelGradient: kernelGradient.pointer,
+                        biasGradient: biasGradient?.pointer, workspace: workspace) { range, packed, packedRow in
+                var row = packedRow
+                convolution.forEachPixel(range) { n, outputRow, outputColumn in
+                    for tap in 0..<taps {
+                        let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: kernelWidth)
+                        packed.setRow(row, column: tap &* channels, count: channels,
+                                      from: convolution.pixel(n, outputRow, outputColumn, tapRow: tapRow, tapColumn: tapColumn))
+                    }
+                    row &+= 1
+                }
+            }
+        }
+    }
+
+    /// The input's image shape and window geometry, after checking that `outputGradient` has the output's shape.
+    private func gradientGeometry(input: Tensor, outputGradient: Tensor, role: String) throws -> (ImageShape, WindowGeometry) {
+        let image = try ImageShape(input, operation: "conv2d backward")
+        guard image.channels == inputChannels else {
+            throw TensorError.shapeMismatch(operation: "conv2d backward", detail: "\(role) \(input.shape) must have \(inputChannels) channels")
+        }
+        let geometry = try WindowGeometry(operation: "conv2d backward", input: image, kernel: (kernelHeight, kernelWidth),
+                                          strides: strides, dilation: dilation, padding: padding)
+        try ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
+            .require(outputGradient, operation: "conv2d backward", role: "output gradient")
+        return (image, geometry)
+    }
+}

@@ -1,0 +1,74 @@
+/// The left GEMM operand of a convolution's input gradient, `dx = col2im(dz W^T)` computed without the
+/// scatter: row `m` is input pixel (n, ih, iw), and K walks the kernel taps (i, j) with the output channels
+/// fastest. Input pixel (ih, iw) received tap (i, j) from output pixel (oh, ow) when
+/// `oh * stride + i * dilation - padBefore == ih` (and the same for columns), so its row at that tap is
+/// dz's channel vector at (oh, ow), read in place; taps that no output pixel sent (strides skip them, or
+/// they fall outside the output) read as zeros. Multiplied by the kernel packed as `(kh*kw*out, in)`
+/// (`W^T` per tap), each input pixel sums exactly the products that reached it: the transposed
+/// convolution, for any stride, dilation and TF padding.
+struct InputGradientOperand: GemmLeftOperand, @unchecked Sendable {
+    let outputGradient: UnsafePointer<Float>
+    /// The convolution's input (whose gradient this computes).
+    let image: ImageShape
+    let geometry: WindowGeometry
+    let outputChannels: Int
+    /// Output channels per depth block: a tap's channels split into equal chunks of at most `maxDepth`.
+    let chunkLength: Int
+    let chunksPerTap: Int
+
+    init(outputGradient: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, outputChannels: Int) {
+        self.outputGradient = outputGradient
+        self.image = image
+        self.geometry = geometry
+        self.outputChannels = outputChannels
+        chunksPerTap = (outputChannels + GemmTile.maxDepth - 1) / GemmTile.maxDepth
+        chunkLength = (outputChannels + chunksPerTap - 1) / chunksPerTap
+    }
+
+    var rows: Int { image.pixels }
+    var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
+    var depth: Int { taps &* outputChannels }
+    var depthBlockCount: Int { taps &* chunksPerTap }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
+        let (tap, chunk) = index.quotientAndRemainder(dividingBy: chunksPerTap)
+        let first = chunk &* chunkLength
+        return (tap &* outputChannels &+ first, min(chunkLength, outputChannels &- first))
+    }
+
+    func scratchCount(blockRows: Int) -> Int { 0 }
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
+
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let (tap, chunk) = block.quotientAndRemainder(dividingBy: chunksPerTap)
+        let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: geometry.columns.kernel)
+        let channelOffset = chunk &* chunkLength
+        let (imageIndex, pixelIndex) = rows.lowerBound.quotientAndRemainder(dividingBy: image.height &* image.width)
+        var (n, (inputRow, inputColumn)) = (imageIndex, pixelIndex.quotientAndRemainder(dividingBy: image.width))
+        for r in 0..<rows.count {
+            if let row = Self.source(geometry.rows, input: inputRow, tap: tapRow),
+               let column = Self.source(geometry.columns, input: inputColumn, tap: tapColumn) {
+                let pixel: Int = (n &* geometry.rows.output &+ row) &* geometry.columns.output &+ column
+                table[r] = outputGradient + (pixel &* outputChannels &+ channelOffset)
+            } else {
+                table[r] = zeros
+            }
+            inputColumn &+= 1
+            if inputColumn == image.width {
+                inputColumn = 0
+                inputRow &+= 1
+                if inputRow == image.height { inputRow = 0; n &+= 1 }
+            }
+        }
+    }
+
+    /// The output position whose window put tap `tap` on input position `input`, or nil if there is none.
+    @inline(__always)
+    static func source(_ axis: WindowAxis, input: Int, tap: Int) -> Int? {
+        let offset = input &+ axis.padBefore &- tap &* axis.dilation
+        guard offset >= 0 else { return nil }
+        let (output, remainder) = offset.quotientAndRemainder(dividingBy: axis.stride)
+        return remainder == 0 && output < axis.output ? output : nil
+    }
+}

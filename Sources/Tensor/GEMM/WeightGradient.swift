@@ -1,0 +1,69 @@
+/// The weight gradient of a layer that is a matrix product `z = A W` (Dense: A = x; Conv2D: A = im2col(x)):
+/// `dW = A^T dz`, with A `(M, K)` and dz `(M, N)`. M is the number of pixels in the batch (802,816 for VGG's
+/// first block at batch 16), so neither A^T nor A is ever materialised whole. The GEMM computes the
+/// transpose, `dW^T (N, K) = dz^T (N, M) x A (M, K)`: dz^T is a plain row-major left operand, and A is
+/// packed as the GEMM's right operand straight from its source rows (`packRows`), a chunk of M at a time.
+/// Chunks accumulate through the epilogue's residual, ping-ponging between two `(N, K)` buffers, so
+/// nothing is re-read for the sum; the result is transposed into the `(K, N)` kernel layout at the end.
+struct WeightGradientGEMM {
+    /// M, K, N.
+    let rows: Int, depth: Int, outputs: Int
+    /// Packed A rows per chunk: about 32 MB of packed operand, a whole number of GEMM depth blocks.
+    var chunkRows: Int {
+        let budget = (8 << 20) / roundUp(depth, to: GemmTile.columns)
+        return min(rows, max(GemmTile.maxDepth, budget / GemmTile.maxDepth * GemmTile.maxDepth))
+    }
+
+    /// - Parameters:
+    ///   - outputGradient: dz, `(M, N)` row-major.
+    ///   - packRows: writes A's rows `range` into `packed` from its row `packedRow` on (all K columns, zeros
+    ///     included: the memory is reused between chunks). Called from worker threads on disjoint ranges.
+    ///   - kernelGradient: dW, `(K, N)` row-major, overwritten.
+    ///   - biasGradient: the column sums of dz (`N`), overwritten, or nil.
+    func run(outputGradient: UnsafePointer<Float>, kernelGradient: UnsafeMutablePointer<Float>,
+             biasGradient: UnsafeMutablePointer<Float>?, workspace: Workspace,
+             packRows: @Sendable (_ range: Range<Int>, _ packed: PackedMatrix, _ packedRow: Int) -> Void) {
+        let chunk = chunkRows
+        let packedStorage = TensorStorage(capacity: roundUp(depth, to: GemmTile.columns) * chunk)
+        let transposedStorage = TensorStorage(capacity: outputs * chunk)
+        let transposed = SendablePointer(transposedStorage.base)
+        let sums = [TensorStorage(capacity: outputs * depth), TensorStorage(capacity: outputs * depth)]
+        let dz = SendablePointer(UnsafeMutablePointer(mutating: outputGradient))
+        // Only raw pointers into these buffers are used below: keep the buffers alive until the end.
+        defer { withExtendedLifetime((packedStorage, transposedStorage, sums)) {} }
+        let workers = Parallelism.workers
+        var current = 0
+        for (index, first) in stride(from: 0, to: rows, by: chunk).enumerated() {
+            let count = min(chunk, rows - first)
+            let packed = PackedMatrix(rows: count, columns: depth, storage: packedStorage)
+            // Packing and transposing are memory-bound, but at 64 output channels they cost a third of the
+            // GEMM's time on one thread, so the chunk's rows are split between the workers too.
+            let tasks = min(count, 4 * workers), perTask = (count + tasks - 1) / tasks
+            runTasks(tasks, workers: workers) { _, task in
+                let range = (first + task * perTask)..<min(first + (task + 1) * perTask, first + count)
+                guard !range.isEmpty else { return }
+                packRows(range, packed, range.lowerBound - first)
+                for m in range {
+                    let source = dz.pointer + m &* outputs, column = m &- first
+                    for n in 0..<outputs { transposed.pointer[n &* count &+ column] = source[n] }
+                }
+            }
+            let previous = index == 0 ? nil : UnsafePointer(sums[current].base)
+            current = 1 - current
+            gemm(MatrixOperand(base: transposed.pointer, rows: outputs, depth: count, stride: count), packed,
+                 output: sums[current].base, outputStride: depth,
+                 epilogue: GemmEpilogue(residual: previous, residualStride: depth), workspace: workspace)
+        }
+        let total = sums[current].base
+        for k in 0..<depth {
+            for n in 0..<outputs { kernelGradient[k &* outputs &+ n] = total[n &* depth &+ k] }
+        }
+        if let biasGradient {
+            biasGradient.update(repeating: 0, count: outputs)
+            for m in 0..<rows {
+                let row = outputGradient + m &* outputs
+                for n in 0..<outputs { biasGradient[n] += row[n] }
+            }
+        }
+    }
+}
