@@ -8,7 +8,7 @@
 #
 # (activations.py is in the hash because gradients.py imports its odd-size clone.) The narrow checkpoints come
 # from scripts/golden.sh (generated first when missing), the tiny ones are the committed fixtures. The set is
-# generated on first use (about 60 MB, under a minute on 2 cores) with $ZOO_PYTHON when set, else the
+# generated on first use (about 60 MB, 50 s on 2 cores, 90 s next to a Swift build) with $ZOO_PYTHON when set, else the
 # Python from scripts/python-env.sh, and reused while the four files are unchanged. A directory is complete
 # only when its `.complete` marker (written last by gradients.py) says mode "full"; anything else is
 # regenerated. Older golden-gradients-* sets in the cache are removed after a successful generation unless

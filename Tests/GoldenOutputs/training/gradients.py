@@ -232,11 +232,14 @@ def set_trainable(keras, model, spec):
         for layer in leaf_layers(keras, model):
             layer.trainable = spec["unfreeze"](layer.name)
     elif spec["model"].startswith("tiny_"):
-        model.trainable = True
-        for layer in model.layers:
-            layer.trainable = True
-        for layer in leaf_layers(keras, model):
-            layer.trainable = True
+        def unfreeze_all(m):            # a layer frozen in the checkpoint keeps its flag under model.trainable = True
+            m.trainable = True
+            for layer in m.layers:
+                if isinstance(layer, keras.Model):
+                    unfreeze_all(layer)
+                else:
+                    layer.trainable = True
+        unfreeze_all(model)
 
 
 def make_batch(np, spec, k, in_shape, out_shape):
