@@ -25,11 +25,13 @@ test: deps
 	                 tail -n 2 .build/make-test-build.log; } && \
 	{ ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	  ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
-	  ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" || \
+	  ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
+	  ZOO_GOLDEN_GRADIENTS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-gradients.sh | tail -n1)" || \
 	  { wait $$build; exit 1; }; } && \
-	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS && \
+	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS ZOO_GOLDEN_GRADIENTS && \
 	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
 	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
+	echo "golden gradients: $$ZOO_GOLDEN_GRADIENTS" && \
 	finish_build && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
 

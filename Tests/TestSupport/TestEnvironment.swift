@@ -42,6 +42,26 @@ public enum TestEnvironment {
         return url
     }
 
+    /// The directory of TensorFlow's gradients and Keras' training steps (`ZOO_GOLDEN_GRADIENTS`, written by
+    /// Tests/GoldenOutputs/training/gradients.py): `<case>/case.json`, `<case>/reference.safetensors` and
+    /// `cases.json`, a complete set made in mode "full" in which every listed reference exists.
+    public static func goldenGradients() throws -> URL {
+        let path = try environment("ZOO_GOLDEN_GRADIENTS",
+                                   fix: "run `make test`, or `export ZOO_GOLDEN_GRADIENTS=$(scripts/golden-gradients.sh | tail -n1)`")
+        let url = URL(fileURLWithPath: path)
+        try requireFullSet(url, index: "cases.json", generator: "scripts/golden-gradients.sh")
+        struct Entry: Decodable { let path: String }
+        let cases = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: url.appendingPathComponent("cases.json")))
+        for entry in cases {
+            let reference = url.appendingPathComponent(entry.path)
+            let description = reference.deletingLastPathComponent().appendingPathComponent("case.json")
+            for file in [reference, description] where !FileManager.default.fileExists(atPath: file.path) {
+                throw Missing(description: "\(file.path) is missing: delete \(url.path) and rerun scripts/golden-gradients.sh")
+            }
+        }
+        return url
+    }
+
     /// `directory/.complete` says mode "full" and its `entries` equal the number of entries in `index`.
     private static func requireFullSet(_ directory: URL, index: String, generator: String) throws {
         struct Marker: Decodable { let mode: String; let entries: Int? }
