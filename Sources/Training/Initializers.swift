@@ -58,8 +58,9 @@ public enum Initializer: Equatable, Sendable {
         }
         let variance = scale / max(1, fan)
         switch distribution {
-        case "truncated_normal": return .truncatedNormal(mean: 0, stddev: Float(variance.squareRoot() / 0.87962566103423978))
-        case "untruncated_normal", "normal": return .normal(mean: 0, stddev: Float(variance.squareRoot()))
+        // Keras 2's "normal" is the truncated normal, with the same correction (renamed in tf-keras and Keras 3).
+        case "truncated_normal", "normal": return .truncatedNormal(mean: 0, stddev: Float(variance.squareRoot() / 0.87962566103423978))
+        case "untruncated_normal": return .normal(mean: 0, stddev: Float(variance.squareRoot()))
         case "uniform": return .uniform(min: -Float((3 * variance).squareRoot()), max: Float((3 * variance).squareRoot()))
         default: throw OptimizerError("VarianceScaling distribution '\(distribution)' is not truncated_normal, untruncated_normal or uniform")
         }

@@ -15,11 +15,11 @@ public struct BinaryCrossentropy: Loss {
 
     public func rowLosses(output: Tensor, target: LossTarget, losses: UnsafeMutableBufferPointer<Float>, gradient: Tensor?) throws {
         let classes = output.shape.last ?? 0, rows = losses.count
-        guard classes > 0, rows * classes == output.count, case .dense = target else {
-            throw TensorError.shapeMismatch(operation: "binary_crossentropy", detail: "needs a dense target and \(rows) rows of output \(output.shape)")
+        guard classes > 0, rows * classes == output.count else {
+            throw TensorError.shapeMismatch(operation: "binary_crossentropy", detail: "\(rows) rows for output \(output.shape)")
         }
-        let (dense, _) = try target.checked(rows: rows, classes: classes, output: output, operation: "binary_crossentropy")
-        let x = output.pointer, t = dense!, scale = 1 / Float(classes)
+        let target = try target.dense(matching: output, operation: "binary_crossentropy")
+        let x = output.pointer, t = target.pointer, scale = 1 / Float(classes)
         for row in 0..<rows {
             var sum: Float = 0
             for i in row * classes..<(row + 1) * classes {

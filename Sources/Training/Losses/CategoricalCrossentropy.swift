@@ -30,17 +30,19 @@ public struct CategoricalCrossentropy: Loss {
         guard classes > 0, rows * classes == output.count else {
             throw TensorError.shapeMismatch(operation: "categorical_crossentropy", detail: "\(rows) rows for output \(output.shape)")
         }
-        let (dense, labels) = try target.checked(rows: rows, classes: classes, output: output, operation: "categorical_crossentropy")
+        let labels = try target.labels(rows: rows, classes: classes, operation: "categorical_crossentropy")
+        let dense = labels == nil ? try target.dense(matching: output, operation: "categorical_crossentropy") : nil
         var t = [Float](repeating: 0, count: classes), g = t
         for row in 0..<rows {
             let x = UnsafeBufferPointer(start: output.pointer + row * classes, count: classes)
-            if let dense {
-                for j in 0..<classes { t[j] = dense[row * classes + j] }
+            for j in 0..<classes { t[j] = dense.map { $0.pointer[row * classes + j] } ?? (j == labels?[row] ? 1 : 0) }
+            if fromLogits {
+                losses[row] = Self.logits(x, t, &g)
             } else if let labels {
-                for j in 0..<classes { t[j] = j == labels[row] ? 1 : 0 }
+                losses[row] = Self.sparseProbabilities(x, labels[row], &g)
+            } else {
+                losses[row] = Self.probabilities(x, t, &g)
             }
-            losses[row] = fromLogits ? Self.logits(x, t, &g)
-                : labels != nil ? Self.sparseProbabilities(x, labels![row], &g) : Self.probabilities(x, t, &g)
             if let gradient {
                 for j in 0..<classes { gradient.pointer[row * classes + j] = g[j] }
             }

@@ -27,7 +27,7 @@ extension Loss {
     /// `sampleWeights`: one per row of the output, or one per sample of the first axis (each spread over its rows).
     public func callAsFunction(_ output: Tensor, _ target: LossTarget, sampleWeights: [Float]? = nil,
                                gradient: Tensor? = nil) throws -> Float {
-        guard let classes = output.shape.last, classes > 0, output.shape.count >= 1 else {
+        guard let classes = output.shape.last, classes > 0 else {
             throw TensorError.shapeMismatch(operation: "loss", detail: "output \(output.shape) has no class axis")
         }
         if let gradient, gradient.shape != output.shape {
@@ -88,20 +88,20 @@ public enum ClassWeights {
 let lossEpsilon: Float = 1e-7
 
 extension LossTarget {
-    /// Validates the target against an output of `rows` x `classes`, returning the dense values or the labels.
-    func checked(rows: Int, classes: Int, output: Tensor, operation: String) throws -> (dense: UnsafePointer<Float>?, labels: [Int]?) {
-        switch self {
-        case .dense(let tensor):
-            guard tensor.shape == output.shape else {
-                throw TensorError.shapeMismatch(operation: operation, detail: "target \(tensor.shape) for output \(output.shape)")
-            }
-            return (UnsafePointer(tensor.pointer), nil)
-        case .sparse(let labels):
-            guard labels.count == rows, labels.allSatisfy({ (0..<classes).contains($0) }) else {
-                throw TensorError.shapeMismatch(operation: operation,
-                                                detail: "\(labels.count) labels in 0..<\(classes) for \(rows) rows of output \(output.shape)")
-            }
-            return (nil, labels)
+    /// The dense target, which must have `output`'s shape.
+    func dense(matching output: Tensor, operation: String) throws -> Tensor {
+        guard case .dense(let tensor) = self, tensor.shape == output.shape else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "needs a dense target of the output's shape \(output.shape)")
         }
+        return tensor
+    }
+
+    /// The labels of a sparse target, one in 0..<classes per row; nil for a dense target.
+    func labels(rows: Int, classes: Int, operation: String) throws -> [Int]? {
+        guard case .sparse(let labels) = self else { return nil }
+        guard labels.count == rows, labels.allSatisfy({ (0..<classes).contains($0) }) else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "\(labels.count) labels in 0..<\(classes) for \(rows) rows")
+        }
+        return labels
     }
 }
