@@ -6,8 +6,9 @@ import Training
 /// Zoo's losses against Keras 3 (TensorFlow backend, GradientTape): the mean loss and dL/d(output) for a batch of
 /// six rows with two saturated far beyond Keras' epsilon, where clipping decides both.
 @Suite struct LossKerasTests {
-    /// float32 sums of six rows and logs: a few ulps of the largest value.
-    static let tolerance: Float = 2e-6
+    /// Measured: every loss value and every from-logits gradient equal Keras' bit for bit; the gradients on
+    /// probabilities within 1.8e-7 of the largest (TensorFlow's division and clip order differ in the last bit).
+    static let tolerance: Float = 1e-6
 
     /// Case name, loss, target, output tensor, whether class weights apply.
     static func setup(_ name: String, _ reference: KerasLossReference) throws -> (any Loss, LossTarget, Tensor, [Float]?) {

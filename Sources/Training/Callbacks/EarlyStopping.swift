@@ -11,8 +11,8 @@ import Tensor
 ///
 /// The subtle parts, as Keras 3 has them: `best` starts empty at every train begin (the baseline is only the
 /// second test above, not the first reference); the best weights are restored at train END whenever
-/// `restore_best_weights` is set and any were recorded, whether or not training stopped early (tf-keras /
-/// Keras 2 restored only when it stopped, at the stopping epoch); and the epoch-0 guard means training never stops
+/// `restore_best_weights` is set and any were recorded, whether or not training stopped early (tf-keras 2.21
+/// does the same; the Keras 2.2 era restored only when it stopped, at the stopping epoch); and the epoch-0 guard means training never stops
 /// after the first epoch.
 public final class EarlyStopping: Callback {
     public let monitor: Monitor
