@@ -127,19 +127,24 @@ public struct InitializerRandom: Sendable {
 }
 
 extension ParameterStore {
-    /// Re-initialises every parameter of `graph`'s layers in place as Keras builds a fresh layer: from the layer's
-    /// `<weight>_initializer` attribute (`kernel_initializer`, `bias_initializer`, `gamma_initializer`,
-    /// `moving_mean_initializer`, ...). Parameters are drawn in the store's order (graph order, Keras' weight order
-    /// per layer), each from one `seed`-ed stream, so a seed reproduces the whole model. A weight without an
-    /// initialiser attribute is an error: guessing Keras' default would hide a graph that lost its attributes.
+    /// Re-initialises every parameter of `graph`'s layers in place as Keras builds a fresh layer. Parameters are
+    /// drawn in the store's order (graph order, Keras' weight order per layer), all from one `seed`-ed stream, so
+    /// a seed reproduces the whole model.
     public func initialize(graph: ModelGraph, seed: UInt64) throws {
-        let layers = Dictionary(graph.layers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var random = InitializerRandom(seed: seed)
-        for parameter in parameters {
-            guard let attribute = layers[parameter.layer]?.attributes["\(parameter.weight.name)_initializer"] else {
-                throw OptimizerError("'\(parameter.name)' has no \(parameter.weight.name)_initializer attribute")
-            }
-            try Initializer(attribute, shape: parameter.weight.shape).fill(parameter.value, random: &random)
+        for parameter in parameters { try initialize(parameter.name, graph: graph, random: &random) }
+    }
+
+    /// Re-initialises one parameter (`<layer>/<weight>`) in place from its layer's `<weight>_initializer` attribute
+    /// (`kernel_initializer`, `bias_initializer`, `gamma_initializer`, `moving_mean_initializer`, ...), e.g. a new
+    /// head on a converted model. A weight without that attribute is an error: guessing Keras' default would hide
+    /// a graph that lost its attributes.
+    public func initialize(_ name: String, graph: ModelGraph, random: inout InitializerRandom) throws {
+        guard let parameter = self[name] else { throw OptimizerError("no parameter '\(name)' to initialise") }
+        guard let attribute = graph.layers.first(where: { $0.name == parameter.layer })?
+            .attributes["\(parameter.weight.name)_initializer"] else {
+            throw OptimizerError("'\(name)' has no \(parameter.weight.name)_initializer attribute")
         }
+        try Initializer(attribute, shape: parameter.weight.shape).fill(parameter.value, random: &random)
     }
 }

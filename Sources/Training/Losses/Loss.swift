@@ -27,8 +27,8 @@ extension Loss {
     /// `sampleWeights`: one per row of the output, or one per sample of the first axis (each spread over its rows).
     public func callAsFunction(_ output: Tensor, _ target: LossTarget, sampleWeights: [Float]? = nil,
                                gradient: Tensor? = nil) throws -> Float {
-        guard let classes = output.shape.last, classes > 0 else {
-            throw TensorError.shapeMismatch(operation: "loss", detail: "output \(output.shape) has no class axis")
+        guard let classes = output.shape.last, classes > 0, output.count > 0 else {
+            throw TensorError.shapeMismatch(operation: "loss", detail: "output \(output.shape) has no rows or no class axis")
         }
         if let gradient, gradient.shape != output.shape {
             throw TensorError.shapeMismatch(operation: "loss", detail: "gradient \(gradient.shape) for output \(output.shape)")
