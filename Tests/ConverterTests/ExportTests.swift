@@ -55,11 +55,14 @@ private func checkWithKeras(_ cases: [(keras: String, zoo: String, unchanged: Bo
     try checkWithKeras(cases, in: scratch)
 }
 
-@Test(arguments: ["narrow_tb_attention_vgg16", "narrow_melanoma_resnet50"])
-func kerasLoadsTheExportOfANotebookModel(model: String) throws {
+/// A nested keras.applications VGG16 under an attention head, and a ResNet50 (from the golden cache).
+@Test func kerasLoadsTheExportOfNotebookModels() throws {
     let scratch = try ScratchDirectory()
-    let keras = try TestEnvironment.golden().appendingPathComponent("\(model)/k3.keras").path
-    try checkWithKeras([(keras, try converted(keras, model, in: scratch), true)], in: scratch)
+    let cases = try ["narrow_tb_attention_vgg16", "narrow_melanoma_resnet50"].map { model in
+        let keras = try TestEnvironment.golden().appendingPathComponent("\(model)/k3.keras").path
+        return (keras: keras, zoo: try converted(keras, model, in: scratch), unchanged: true)
+    }
+    try checkWithKeras(cases, in: scratch)
 }
 
 @Test func anUnwritableDestinationLeavesNothing() throws {
