@@ -8,6 +8,7 @@ static inline hid_t zoo_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t zoo_h5s_all(void) { return H5S_ALL; }
 static inline hid_t zoo_h5e_default(void) { return H5E_DEFAULT; }
 static inline unsigned zoo_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned zoo_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hid_t zoo_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t zoo_h5t_native_ushort(void) { return H5T_NATIVE_USHORT; }
 static inline hid_t zoo_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
