@@ -20,7 +20,7 @@ parameters have requires_grad=False, so autograd records nothing for it: the `to
 Keras gets from a GradientTape that watches only trainable variables. The unfrozen block and the head
 are in train mode (batch statistics, dropout).
 
-PyTorch has no torchvision here (python/requirements-bench.txt says why), so the networks are defined
+PyTorch has no torchvision here (python/requirements-torch.txt says why), so the networks are defined
 below, as keras.applications builds them: VGG is torchvision's VGG without its classifier; ResNet50 is
 the v1 layout of keras.applications (stride 2 in the first 1x1 convolution of a stage, convolutions with
 biases, BatchNormalization epsilon 1.001e-5), not torchvision's v1.5, so both do the same arithmetic.
