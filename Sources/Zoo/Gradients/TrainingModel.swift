@@ -1,0 +1,368 @@
+import Foundation
+import Converter
+import Tensor
+
+/// What a frozen BatchNormalization (`trainable=False`) does while the model trains.
+public enum FrozenBatchNorm: String, Sendable, CaseIterable {
+    /// Keras 2.2, which the notebooks ran: batch statistics in training, moving statistics not updated
+    /// (docs/keras-numerics.md §9.1).
+    case keras2
+    /// TF2 and Keras 3: inference mode, with the moving statistics.
+    case tf2
+}
+
+/// The gradients of one backward pass: by parameter name (`<layer>/<weight>`, trainable parameters only) and,
+/// per graph input, dL/d(input) when it was asked for.
+public struct ModelGradients {
+    public let parameters: [String: Tensor]
+    public let inputs: [Tensor?]
+}
+
+/// A model that trains: the graph run layer by layer in training mode over a `ParameterStore`, keeping what
+/// the backward pass reads, then the backward pass from dL/d(outputs) to the trainable parameters.
+///
+/// Each layer's forward and backward use the `Tensor` kernels side by side (a convolution's input gradient
+/// next to its forward). Gradients flow only where they are needed: a value needs one when a trainable
+/// parameter lies at or above it, or when input gradients were asked for; below the lowest trainable layer
+/// nothing is computed.
+public final class TrainingModel {
+    public let graph: ModelGraph
+    public let parameters: ParameterStore
+    public let frozenBatchNorm: FrozenBatchNorm
+    /// nil: dropout is off (the identity), as in the parity references.
+    public let dropoutSeed: UInt64?
+    public let inputGradients: Bool
+
+    private let layers: [Layer]
+    private var kernels: [String: LayerKernel] = [:]
+    private let workspace = Workspace()
+    /// Whether each layer's output needs dL/d(output).
+    private let needsGradient: Set<String>
+    /// Layers with a weight the store lets train: Keras' `layer.trainable` as the store has it (set it there
+    /// before building the model), which decides a BatchNormalization's mode.
+    private let trainableLayers: Set<String>
+    /// The last training forward pass: every layer's output, the batch statistics and dropout masks used.
+    private var values: [String: Tensor] = [:]
+    private var batchStatistics: [String: (mean: [Float], variance: [Float])] = [:]
+    private var masks: [String: DropoutMask] = [:]
+    /// Outputs made by a convolution or dense layer with a softmax: their kernels without it, so the logits are
+    /// kept (Keras 3 trains a softmax head on its logits: docs/keras-numerics.md §9.3). A softmax Activation
+    /// layer's logits are its input.
+    private var logitKernels: [String: LayerKernel] = [:]
+    private var logits: [String: Tensor] = [:]
+    private var dropoutCalls: UInt64 = 0
+    /// Keras 2.2's zero-debiased moving averages: the biased accumulators and their step (§9.1).
+    private var debiasing: [String: (mean: [Float], variance: [Float], step: Int)] = [:]
+
+    public init(graph: ModelGraph, parameters: ParameterStore, frozenBatchNorm: FrozenBatchNorm = .tf2,
+                dropoutSeed: UInt64? = nil, inputGradients: Bool = false) throws {
+        self.graph = graph
+        self.parameters = parameters
+        self.frozenBatchNorm = frozenBatchNorm
+        self.dropoutSeed = dropoutSeed
+        self.inputGradients = inputGradients
+        layers = try StepPlanner.topologicalOrder(graph)
+        // A layer whose only weights are moving statistics (a BatchNormalization without center and scale)
+        // has no trainable parameter; its graph flag is Keras' `trainable`.
+        let trainable = Set(parameters.trainableParameters.map(\.layer)).union(graph.layers.filter { layer in
+            layer.trainable && !layer.weights.isEmpty && layer.weights.allSatisfy(\.isMovingStatistic)
+        }.map(\.name))
+        var needs = Set<String>()
+        for layer in layers {
+            let fromInput = layer.op == .input && inputGradients
+            if trainable.contains(layer.name) || fromInput || layer.inputs.contains(where: needs.contains) { needs.insert(layer.name) }
+        }
+        needsGradient = needs
+        trainableLayers = trainable
+        try parametersChanged()
+    }
+
+    /// Rebuilds the kernels from the parameter store (after an optimizer step or a moving-average update).
+    public func parametersChanged() throws {
+        let compiler = LayerCompiler(weights: parameters, winograd: false)
+        for layer in layers {
+            kernels[layer.name] = try compiler.compile(StepPlan(layers: [layer], inputs: layer.inputs))
+            if graph.outputs.contains(layer.name), layer.op == .conv2d || layer.op == .dense,
+               layer.attributes["activation"]?.stringValue == "softmax" {
+                var linear = layer
+                linear.attributes["activation"] = .string("linear")
+                logitKernels[layer.name] = try compiler.compile(StepPlan(layers: [linear], inputs: layer.inputs))
+            }
+        }
+    }
+
+    /// The outputs for a batch. In training mode the values the backward pass reads are kept, BatchNormalization
+    /// layers that train (and, under `keras2`, frozen ones) normalise by the batch's statistics, trainable ones
+    /// update their moving statistics as Keras does, and dropout (when seeded) draws a fresh mask.
+    public func forward(_ inputs: [Tensor], training: Bool) throws -> [Tensor] {
+        guard inputs.count == graph.inputs.count else {
+            throw ModelError("the model takes \(graph.inputs.count) input(s), got \(inputs.count)")
+        }
+        values = [:]; batchStatistics = [:]; masks = [:]; logits = [:]
+        var movingChanged = false
+        for layer in layers {
+            let operands = layer.inputs.map { values[$0]! }
+            do {
+                values[layer.name] = try forward(layer, operands, inputs: inputs, training: training, movingChanged: &movingChanged)
+            } catch let error as ModelError {
+                throw error
+            } catch {
+                throw ModelError.layer(layer.name, layer.op.rawValue, "\(error)")
+            }
+        }
+        if movingChanged { try parametersChanged() }
+        return graph.outputs.map { values[$0]! }
+    }
+
+    private func forward(_ layer: Layer, _ operands: [Tensor], inputs: [Tensor], training: Bool, movingChanged: inout Bool) throws -> Tensor {
+        let kernel = kernels[layer.name]!
+        switch layer.op {
+        case .input:
+            return inputs[graph.inputs.firstIndex(of: layer.name)!]
+        case .batchNorm where training && usesBatchStatistics(layer):
+            let statistics = try BatchNorm.batchStatistics(operands[0])
+            batchStatistics[layer.name] = statistics
+            let output = try Tensor(shape: operands[0].shape)
+            try BatchNorm.normalize(operands[0], mean: statistics.mean, variance: statistics.variance,
+                                    gamma: parameters["\(layer.name)/gamma"]?.value, beta: parameters["\(layer.name)/beta"]?.value,
+                                    epsilon: try epsilon(of: layer), into: output)
+            if trainableLayers.contains(layer.name) {
+                try updateMovingStatistics(layer, statistics, samples: operands[0].count / statistics.mean.count, rank: operands[0].rank)
+                movingChanged = true
+            }
+            return output
+        case .dropout where training && dropoutSeed != nil:
+            let rate = Float(layer.attributes["rate"]?.doubleValue ?? 0)
+            guard rate > 0 else { return operands[0] }
+            dropoutCalls += 1
+            let mask = try DropoutMask(shape: operands[0].shape, rate: rate, seed: dropoutSeed! &+ dropoutCalls &* 0x9E37_79B9_7F4A_7C15)
+            masks[layer.name] = mask
+            let output = try Tensor(shape: operands[0].shape)
+            try mask.apply(operands[0], into: output)
+            return output
+        case .activation where training && graph.outputs.contains(layer.name) && layer.attributes["activation"]?.stringValue == "softmax":
+            logits[layer.name] = operands[0]
+            let output = try Tensor(shape: operands[0].shape)
+            try Activation.softmax.forward(operands[0], into: output)
+            return output
+        case .conv2d where logitKernels[layer.name] != nil, .dense where logitKernels[layer.name] != nil:
+            let logits = try Tensor(shape: kernel.outputShape(for: operands))
+            try logitKernels[layer.name]!.forward(operands, residual: nil, into: logits, workspace: workspace)
+            self.logits[layer.name] = logits
+            let output = try Tensor(shape: logits.shape)
+            try Activation.softmax.forward(logits, into: output)
+            return output
+        default:
+            if kernel.isView { return try kernel.view(of: operands[0]) }
+            let output = try Tensor(shape: kernel.outputShape(for: operands))
+            try kernel.forward(operands, residual: nil, into: output, workspace: workspace)
+            return output
+        }
+    }
+
+    /// Trainable BatchNormalization always trains on batch statistics; a frozen one only under Keras 2.2.
+    private func usesBatchStatistics(_ layer: Layer) -> Bool {
+        trainableLayers.contains(layer.name) || frozenBatchNorm == .keras2
+    }
+
+    private func epsilon(of layer: Layer) throws -> Float {
+        guard let epsilon = layer.attributes["epsilon"]?.doubleValue else {
+            throw ModelError.layer(layer.name, "batch_norm", "missing attribute 'epsilon'")
+        }
+        return Float(epsilon)
+    }
+
+    /// Keras 3: `moving = moving * momentum + batch * (1 - momentum)` with the biased batch variance.
+    /// Keras 2.2 (docs/keras-numerics.md §9.1): the variance is Bessel-corrected, twice on the fused 4-D path
+    /// (`n/(n-1)` by TensorFlow's fused kernel, then `n/(n-(1+epsilon))` by Keras), once otherwise, and the
+    /// moving averages are zero-debiased: `biased = m * biased + (1-m) * value`, `moving = biased / (1 - m^t)`.
+    private func updateMovingStatistics(_ layer: Layer, _ statistics: (mean: [Float], variance: [Float]), samples: Int, rank: Int) throws {
+        guard let mean = parameters["\(layer.name)/moving_mean"]?.value,
+              let variance = parameters["\(layer.name)/moving_variance"]?.value else {
+            throw ModelError.layer(layer.name, "batch_norm", "no moving statistics in the parameter store")
+        }
+        let momentum = Float(layer.attributes["momentum"]?.doubleValue ?? TrainingAttributes.defaultMomentum)
+        switch frozenBatchNorm {
+        case .tf2:
+            for c in statistics.mean.indices {
+                mean.pointer[c] = mean.pointer[c] * momentum + statistics.mean[c] * (1 - momentum)
+                variance.pointer[c] = variance.pointer[c] * momentum + statistics.variance[c] * (1 - momentum)
+            }
+        case .keras2:
+            let n = Float(samples), epsilon = try epsilon(of: layer)
+            let correction = (rank == 4 ? n / (n - 1) : 1) * n / (n - (1 + epsilon))
+            let channels = statistics.mean.count
+            var state = debiasing[layer.name] ?? ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels), 0)
+            state.step += 1
+            let debias = 1 - Float(pow(Double(momentum), Double(state.step)))
+            for c in 0..<channels {
+                state.mean[c] -= (state.mean[c] - statistics.mean[c]) * (1 - momentum)
+                state.variance[c] -= (state.variance[c] - statistics.variance[c] * correction) * (1 - momentum)
+                mean.pointer[c] = state.mean[c] / debias
+                variance.pointer[c] = state.variance[c] / debias
+            }
+            debiasing[layer.name] = state
+        }
+    }
+
+    /// The logits of the last training forward pass's outputs: the softmax's input for an output made by a
+    /// convolution, dense or Activation layer with a softmax, nil for any other output.
+    public var outputLogits: [Tensor?] { graph.outputs.map { logits[$0] } }
+
+    /// dL/d(parameters) (and of the inputs, when asked for at construction) from the gradients of the outputs,
+    /// for the last `forward(_, training: true)`. With `ofLogits`, an output that has logits (`outputLogits`)
+    /// takes its gradient with respect to them, fed past the softmax, as Keras 3 trains a softmax head.
+    public func backward(_ outputGradients: [Tensor], ofLogits: Bool = false) throws -> ModelGradients {
+        guard !values.isEmpty else { throw ModelError("backward needs a forward pass first") }
+        guard outputGradients.count == graph.outputs.count else {
+            throw ModelError("\(outputGradients.count) output gradients for \(graph.outputs.count) outputs")
+        }
+        var gradients: [String: Tensor] = [:]
+        for (name, gradient) in zip(graph.outputs, outputGradients) {
+            guard gradient.shape == values[name]!.shape else {
+                throw ModelError("the gradient of output '\(name)' is \(gradient.shape), the output is \(values[name]!.shape)")
+            }
+            try accumulate(gradient, into: name, &gradients)
+        }
+        var parameterGradients: [String: Tensor] = [:]
+        for layer in layers.reversed() {
+            guard let gradient = gradients[layer.name], layer.op != .input else { continue }
+            do {
+                try backward(layer, gradient, pastSoftmax: ofLogits && logits[layer.name] != nil, &gradients, &parameterGradients)
+            } catch let error as ModelError {
+                throw error
+            } catch {
+                throw ModelError.layer(layer.name, layer.op.rawValue, "backward: \(error)")
+            }
+        }
+        let inputs = graph.inputs.map { inputGradients ? gradients[$0] : nil }
+        return ModelGradients(parameters: parameterGradients, inputs: inputs)
+    }
+
+    private func accumulate(_ gradient: Tensor, into value: String, _ gradients: inout [String: Tensor]) throws {
+        if let existing = gradients[value] {
+            let sum = try existing.copied()
+            try sum.add(gradient)
+            gradients[value] = sum
+        } else {
+            gradients[value] = gradient
+        }
+    }
+
+    /// One layer's backward pass: the gradients of its trainable weights, and of its inputs that need one.
+    private func backward(_ layer: Layer, _ outputGradient: Tensor, pastSoftmax: Bool, _ gradients: inout [String: Tensor],
+                          _ parameterGradients: inout [String: Tensor]) throws {
+        let kernel = kernels[layer.name]!
+        let inputs = layer.inputs.map { values[$0]! }
+        let output = values[layer.name]!
+        let wanted = layer.inputs.map { needsGradient.contains($0) }
+        func trainable(_ weight: String) -> Tensor? {
+            guard let parameter = parameters["\(layer.name)/\(weight)"], parameter.trainable else { return nil }
+            return parameter.value
+        }
+        func parameterGradient(_ weight: String) throws -> Tensor? {
+            guard let value = trainable(weight) else { return nil }
+            let gradient = try Tensor(shape: value.shape)
+            parameterGradients["\(layer.name)/\(weight)"] = gradient
+            return gradient
+        }
+        func inputGradient(_ index: Int) throws -> Tensor? {
+            wanted[index] ? try Tensor(shape: inputs[index].shape) : nil
+        }
+        var results = [Tensor?](repeating: nil, count: inputs.count)
+
+        switch kernel {
+        case .conv2d(let convolution):
+            let preActivation = pastSoftmax ? outputGradient : try Tensor(shape: output.shape)
+            if !pastSoftmax { try convolution.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
+            if let kernelGradient = try parameterGradient("kernel") {
+                try convolution.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
+                                               biasGradient: try parameterGradient("bias"), workspace: workspace)
+            }
+            if let inputGradient = try inputGradient(0) {
+                try convolution.inputGradient(preActivation, kernel: parameters["\(layer.name)/kernel"]!.value,
+                                              into: inputGradient, workspace: workspace)
+                results[0] = inputGradient
+            }
+        case .dense(let dense):
+            let preActivation = pastSoftmax ? outputGradient : try Tensor(shape: output.shape)
+            if !pastSoftmax { try dense.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
+            if let kernelGradient = try parameterGradient("kernel") {
+                try dense.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
+                                         biasGradient: try parameterGradient("bias"), workspace: workspace)
+            }
+            if let inputGradient = try inputGradient(0) {
+                try dense.inputGradient(preActivation, kernel: parameters["\(layer.name)/kernel"]!.value,
+                                        into: inputGradient, workspace: workspace)
+                results[0] = inputGradient
+            }
+        case .batchNorm(let norm):
+            if let statistics = batchStatistics[layer.name] {
+                let inputGradient = try inputGradient(0)
+                try BatchNorm.batchBackward(input: inputs[0], outputGradient: outputGradient, mean: statistics.mean,
+                                            variance: statistics.variance, gamma: parameters["\(layer.name)/gamma"]?.value,
+                                            epsilon: try epsilon(of: layer), inputGradient: inputGradient,
+                                            gammaGradient: try parameterGradient("gamma"), betaGradient: try parameterGradient("beta"))
+                results[0] = inputGradient
+            } else if let inputGradient = try inputGradient(0) {
+                try norm.inputGradient(outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .pool(let pool):
+            if let inputGradient = try inputGradient(0) {
+                try pool.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .globalPool(let pool):
+            if let inputGradient = try inputGradient(0) {
+                try pool.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .zeroPad(let pad):
+            if let inputGradient = try inputGradient(0) {
+                try pad.backward(outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .merge(let merge):
+            for index in inputs.indices {
+                if let inputGradient = try inputGradient(index) {
+                    try merge.backward(inputs: inputs, outputGradient: outputGradient, input: index, into: inputGradient)
+                    results[index] = inputGradient
+                }
+            }
+        case .concatenate(let concatenate):
+            for index in inputs.indices {
+                if let inputGradient = try inputGradient(index) {
+                    try concatenate.backward(outputGradient: outputGradient, inputs: inputs, input: index, into: inputGradient)
+                    results[index] = inputGradient
+                }
+            }
+        case .activation where pastSoftmax:
+            if wanted[0] { results[0] = outputGradient }
+        case .activation(let activation):
+            if let inputGradient = try inputGradient(0) {
+                try activation.backward(output: output, outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .relu(let relu):
+            if let inputGradient = try inputGradient(0) {
+                try relu.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .flatten:
+            if wanted[0] { results[0] = try outputGradient.reshaped(inputs[0].shape) }
+        case .identity:
+            if let mask = masks[layer.name], let inputGradient = try inputGradient(0) {
+                try mask.apply(outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            } else if wanted[0] {
+                results[0] = outputGradient
+            }
+        case .input:
+            break
+        }
+        for (index, result) in results.enumerated() {
+            if let result { try accumulate(result, into: layer.inputs[index], &gradients) }
+        }
+    }
+}
