@@ -270,32 +270,26 @@ public final class TrainingModel {
             wanted[index] ? try Tensor(shape: inputs[index].shape) : nil
         }
         var results = [Tensor?](repeating: nil, count: inputs.count)
+        /// A convolution or dense layer: back through its activation (unless the gradient is already of the
+        /// logits), then its kernel and bias gradients and its input gradient.
+        func weighted(_ layerKernel: some WeightedLayer) throws -> Tensor? {
+            let preActivation = pastSoftmax ? outputGradient : try Tensor(shape: output.shape)
+            if !pastSoftmax { try layerKernel.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
+            if let kernelGradient = try parameterGradient("kernel") {
+                try layerKernel.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
+                                               biasGradient: try parameterGradient("bias"), workspace: workspace)
+            }
+            guard let inputGradient = try inputGradient(0) else { return nil }
+            try layerKernel.inputGradient(preActivation, kernel: parameters["\(layer.name)/kernel"]!.value,
+                                          into: inputGradient, workspace: workspace)
+            return inputGradient
+        }
 
         switch kernel {
         case .conv2d(let convolution):
-            let preActivation = pastSoftmax ? outputGradient : try Tensor(shape: output.shape)
-            if !pastSoftmax { try convolution.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
-            if let kernelGradient = try parameterGradient("kernel") {
-                try convolution.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
-                                               biasGradient: try parameterGradient("bias"), workspace: workspace)
-            }
-            if let inputGradient = try inputGradient(0) {
-                try convolution.inputGradient(preActivation, kernel: parameters["\(layer.name)/kernel"]!.value,
-                                              into: inputGradient, workspace: workspace)
-                results[0] = inputGradient
-            }
+            results[0] = try weighted(convolution)
         case .dense(let dense):
-            let preActivation = pastSoftmax ? outputGradient : try Tensor(shape: output.shape)
-            if !pastSoftmax { try dense.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
-            if let kernelGradient = try parameterGradient("kernel") {
-                try dense.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
-                                         biasGradient: try parameterGradient("bias"), workspace: workspace)
-            }
-            if let inputGradient = try inputGradient(0) {
-                try dense.inputGradient(preActivation, kernel: parameters["\(layer.name)/kernel"]!.value,
-                                        into: inputGradient, workspace: workspace)
-                results[0] = inputGradient
-            }
+            results[0] = try weighted(dense)
         case .batchNorm(let norm):
             if let statistics = batchStatistics[layer.name] {
                 let inputGradient = try inputGradient(0)
@@ -366,3 +360,13 @@ public final class TrainingModel {
         }
     }
 }
+
+/// Convolution and dense share one backward pass: activation, then the kernel's two gradients.
+protocol WeightedLayer {
+    var activation: Activation { get }
+    func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws
+    func weightGradient(input: Tensor, outputGradient: Tensor, kernelGradient: Tensor, biasGradient: Tensor?, workspace: Workspace) throws
+}
+
+extension Conv2D: WeightedLayer {}
+extension Dense: WeightedLayer {}
