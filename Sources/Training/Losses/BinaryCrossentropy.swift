@@ -8,34 +8,19 @@ import Tensor
 ///   sigmoid(x) - t. Keras 3 takes this path for a sigmoid head inside `fit` (the logits cached on the sigmoid's
 ///   output), exactly as for softmax (`CategoricalCrossentropy`): give it the sigmoid's input.
 /// - probabilities: c = clip(p, 1e-7, 1 - 1e-7), -(t log c + (1 - t) log(1 - c)), zero gradient where clipped.
-public struct BinaryCrossentropy: Loss {
+public struct BinaryCrossentropy: ElementwiseLoss {
     public let fromLogits: Bool
+    public let name = "binary_crossentropy"
 
     public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
 
-    public func rowLosses(output: Tensor, target: LossTarget, losses: UnsafeMutableBufferPointer<Float>, gradient: Tensor?) throws {
-        let classes = output.shape.last ?? 0, rows = losses.count
-        guard classes > 0, rows * classes == output.count else {
-            throw TensorError.shapeMismatch(operation: "binary_crossentropy", detail: "\(rows) rows for output \(output.shape)")
+    /// One element: the loss and its derivative with respect to the output.
+    public func element(output x: Float, target t: Float) -> (loss: Float, gradient: Float) {
+        if fromLogits {
+            return (max(x, 0) - x * t + log1p(exp(-abs(x))), 1 / (1 + exp(-x)) - t)
         }
-        let target = try target.dense(matching: output, operation: "binary_crossentropy")
-        let x = output.pointer, t = target.pointer, scale = 1 / Float(classes)
-        for row in 0..<rows {
-            var sum: Float = 0
-            for i in row * classes..<(row + 1) * classes {
-                let loss: Float, g: Float
-                if fromLogits {
-                    loss = max(x[i], 0) - x[i] * t[i] + log1p(exp(-abs(x[i])))
-                    g = 1 / (1 + exp(-x[i])) - t[i]
-                } else {
-                    let c = min(max(x[i], lossEpsilon), 1 - lossEpsilon)
-                    loss = -(t[i] * log(c) + (1 - t[i]) * log(1 - c))
-                    g = x[i] < lossEpsilon || x[i] > 1 - lossEpsilon ? 0 : -t[i] / c + (1 - t[i]) / (1 - c)
-                }
-                sum += loss
-                gradient?.pointer[i] = g * scale
-            }
-            losses[row] = sum * scale
-        }
+        let c = min(max(x, lossEpsilon), 1 - lossEpsilon)
+        let gradient = x < lossEpsilon || x > 1 - lossEpsilon ? 0 : -t / c + (1 - t) / (1 - c)
+        return (-(t * log(c) + (1 - t) * log(1 - c)), gradient)
     }
 }

@@ -105,3 +105,32 @@ extension LossTarget {
         return labels
     }
 }
+
+/// A loss that is the mean over the last axis of one term per element (binary cross-entropy, squared error):
+/// the row loop, the shape check and the 1/classes scaling are shared; each loss writes only its term.
+public protocol ElementwiseLoss: Loss {
+    /// Keras' name, for messages.
+    var name: String { get }
+    /// One element's loss and its derivative with respect to the output element.
+    func element(output: Float, target: Float) -> (loss: Float, gradient: Float)
+}
+
+extension ElementwiseLoss {
+    public func rowLosses(output: Tensor, target: LossTarget, losses: UnsafeMutableBufferPointer<Float>, gradient: Tensor?) throws {
+        let classes = output.shape.last ?? 0, rows = losses.count
+        guard classes > 0, rows * classes == output.count else {
+            throw TensorError.shapeMismatch(operation: name, detail: "\(rows) rows for output \(output.shape)")
+        }
+        let target = try target.dense(matching: output, operation: name)
+        let x = output.pointer, t = target.pointer, scale = 1 / Float(classes)
+        for row in 0..<rows {
+            var sum: Float = 0
+            for i in row * classes..<(row + 1) * classes {
+                let (loss, g) = element(output: x[i], target: t[i])
+                sum += loss
+                gradient?.pointer[i] = g * scale
+            }
+            losses[row] = sum * scale
+        }
+    }
+}

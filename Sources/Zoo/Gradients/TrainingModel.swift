@@ -74,13 +74,18 @@ public final class TrainingModel {
         }
         needsGradient = needs
         trainableLayers = trainable
-        try parametersChanged()
+        try compile(layers)
     }
 
-    /// Rebuilds the kernels from the parameter store (after an optimizer step or a moving-average update).
+    /// Rebuilds the trainable layers' kernels from the parameter store, after an optimizer step. Only their
+    /// weights (and trainable BatchNormalizations' moving statistics) ever change: a frozen base is packed once.
     public func parametersChanged() throws {
+        try compile(layers.filter { trainableLayers.contains($0.name) })
+    }
+
+    private func compile(_ changed: [Layer]) throws {
         let compiler = LayerCompiler(weights: parameters, winograd: false)
-        for layer in layers {
+        for layer in changed {
             kernels[layer.name] = try compiler.compile(StepPlan(layers: [layer], inputs: layer.inputs))
             if graph.outputs.contains(layer.name), layer.op == .conv2d || layer.op == .dense,
                layer.attributes["activation"]?.stringValue == "softmax" {
@@ -99,7 +104,7 @@ public final class TrainingModel {
             throw ModelError("the model takes \(graph.inputs.count) input(s), got \(inputs.count)")
         }
         values = [:]; batchStatistics = [:]; masks = [:]; logits = [:]
-        var movingChanged = false
+        var movingChanged: [Layer] = []
         for layer in layers {
             let operands = layer.inputs.map { values[$0]! }
             do {
@@ -110,11 +115,11 @@ public final class TrainingModel {
                 throw ModelError.layer(layer.name, layer.op.rawValue, "\(error)")
             }
         }
-        if movingChanged { try parametersChanged() }
+        try compile(movingChanged)   // their inference kernels read the moving statistics
         return graph.outputs.map { values[$0]! }
     }
 
-    private func forward(_ layer: Layer, _ operands: [Tensor], inputs: [Tensor], training: Bool, movingChanged: inout Bool) throws -> Tensor {
+    private func forward(_ layer: Layer, _ operands: [Tensor], inputs: [Tensor], training: Bool, movingChanged: inout [Layer]) throws -> Tensor {
         let kernel = kernels[layer.name]!
         switch layer.op {
         case .input:
@@ -128,7 +133,7 @@ public final class TrainingModel {
                                     epsilon: try epsilon(of: layer), into: output)
             if trainableLayers.contains(layer.name) {
                 try updateMovingStatistics(layer, statistics, samples: operands[0].count / statistics.mean.count, rank: operands[0].rank)
-                movingChanged = true
+                movingChanged.append(layer)
             }
             return output
         case .dropout where training && dropoutSeed != nil:
