@@ -25,6 +25,10 @@ public struct ModelGradients {
 /// next to its forward). Gradients flow only where they are needed: a value needs one when a trainable
 /// parameter lies at or above it, or when input gradients were asked for; below the lowest trainable layer
 /// nothing is computed.
+///
+/// The frozen base (the layers below every trainable one that train exactly as they infer) runs as one fused
+/// inference `Model`: BatchNormalization folded, Winograd, values in a planned arena, and only the values the
+/// layers above it read are kept. Elsewhere a value is kept only when a backward pass will read it.
 public final class TrainingModel {
     public let graph: ModelGraph
     public let parameters: ParameterStore
@@ -33,7 +37,15 @@ public final class TrainingModel {
     public let dropoutSeed: UInt64?
     public let inputGradients: Bool
 
+    /// The layers run one by one in training mode: all but the frozen base.
     private let layers: [Layer]
+    /// The frozen base as a fused model, and the values it hands to `layers` (its outputs, in order).
+    private let frozenBase: (model: Model, outputs: [String])?
+    /// The layers that run as the fused frozen base, in the graph's order (empty when none does).
+    public let frozenBaseLayers: [String]
+    /// Each value computed layer by layer that no backward pass reads, with the position in `layers` of its last
+    /// reader: it is released there.
+    private let releasedAfter: [String: Int]
     private var kernels: [String: LayerKernel] = [:]
     private let workspace = Workspace()
     /// Whether each layer's output needs dL/d(output).
@@ -61,20 +73,58 @@ public final class TrainingModel {
         self.frozenBatchNorm = frozenBatchNorm
         self.dropoutSeed = dropoutSeed
         self.inputGradients = inputGradients
-        layers = try StepPlanner.topologicalOrder(graph)
+        let ordered = try StepPlanner.topologicalOrder(graph)
         // A layer whose only weights are moving statistics (a BatchNormalization without center and scale)
         // has no trainable parameter; its graph flag is Keras' `trainable`.
         let trainable = Set(parameters.trainableParameters.map(\.layer)).union(graph.layers.filter { layer in
             layer.trainable && !layer.weights.isEmpty && layer.weights.allSatisfy(\.isMovingStatistic)
         }.map(\.name))
         var needs = Set<String>()
-        for layer in layers {
+        for layer in ordered {
             let fromInput = layer.op == .input && inputGradients
             if trainable.contains(layer.name) || fromInput || layer.inputs.contains(where: needs.contains) { needs.insert(layer.name) }
         }
         needsGradient = needs
         trainableLayers = trainable
+
+        let base = TrainingModel.frozenBase(ordered, graph: graph, needsGradient: needs, frozenBatchNorm: frozenBatchNorm,
+                                            dropout: dropoutSeed != nil)
+        let running = ordered.filter { !base.contains($0.name) }
+        frozenBaseLayers = ordered.map(\.name).filter(base.contains)
+        let handed = Set(running.flatMap(\.inputs)).intersection(base)
+        if handed.isEmpty {
+            frozenBase = nil
+        } else {
+            let outputs = ordered.map(\.name).filter(handed.contains)
+            let subgraph = ModelGraph(name: "\(graph.name) frozen base", layers: ordered.filter { $0.op == .input || base.contains($0.name) },
+                                      inputs: graph.inputs, outputs: outputs)
+            frozenBase = (try Model(graph: subgraph, weights: parameters, mode: .fused), outputs)
+        }
+        layers = running
+        // The backward pass reads a layer's inputs and output when the layer needs a gradient; outputs are returned.
+        let read = Set(running.filter { needs.contains($0.name) }.flatMap { $0.inputs + [$0.name] } + graph.outputs)
+        var lastReader: [String: Int] = [:]
+        for (position, layer) in running.enumerated() { for input in layer.inputs { lastReader[input] = position } }
+        releasedAfter = lastReader.filter { !read.contains($0.key) }
         try compile(layers)
+    }
+
+    /// The layers that run as a fused inference model: not needing a gradient, not an output, reading only graph
+    /// inputs and each other, and computing in training what they compute in inference (a BatchNormalization only
+    /// when frozen ones infer, `tf2`; a dropout only when it is off).
+    private static func frozenBase(_ layers: [Layer], graph: ModelGraph, needsGradient: Set<String>, frozenBatchNorm: FrozenBatchNorm,
+                                   dropout: Bool) -> Set<String> {
+        var base = Set<String>()
+        for layer in layers where layer.op != .input && !needsGradient.contains(layer.name) && !graph.outputs.contains(layer.name) {
+            let infers: Bool
+            switch layer.op {
+            case .batchNorm: infers = frozenBatchNorm == .tf2
+            case .dropout: infers = !dropout || (layer.attributes["rate"]?.doubleValue ?? 0) == 0
+            default: infers = true
+            }
+            if infers && layer.inputs.allSatisfy({ base.contains($0) || graph.inputs.contains($0) }) { base.insert(layer.name) }
+        }
+        return base
     }
 
     /// Rebuilds the trainable layers' kernels from the parameter store, after an optimizer step. Only their
@@ -104,8 +154,12 @@ public final class TrainingModel {
             throw ModelError("the model takes \(graph.inputs.count) input(s), got \(inputs.count)")
         }
         values = [:]; batchStatistics = [:]; masks = [:]; logits = [:]
+        if let frozenBase {
+            // Views into the base's arena, valid until the next forward pass: as long as the backward pass needs them.
+            for (name, value) in zip(frozenBase.outputs, try frozenBase.model.run(inputs)) { values[name] = value }
+        }
         var movingChanged: [Layer] = []
-        for layer in layers {
+        for (position, layer) in layers.enumerated() {
             let operands = layer.inputs.map { values[$0]! }
             do {
                 values[layer.name] = try forward(layer, operands, inputs: inputs, training: training, movingChanged: &movingChanged)
@@ -114,6 +168,7 @@ public final class TrainingModel {
             } catch {
                 throw ModelError.layer(layer.name, layer.op.rawValue, "\(error)")
             }
+            for input in layer.inputs where releasedAfter[input] == position { values[input] = nil }
         }
         try compile(movingChanged)   // their inference kernels read the moving statistics
         return graph.outputs.map { values[$0]! }
