@@ -64,10 +64,18 @@ let package = Package(
         // Benchmarks/data_pipeline.sh builds and runs it in release mode.
         .executableTarget(name: "DataBench", dependencies: ["Bench"], path: "Benchmarks/DataBench"),
         // Benchmarks/latency.sh builds and runs it in release mode: a converted model's batch latency.
+        // Shared by the Swift runners: raw float32 files and the process's resident memory.
+        .target(name: "BenchmarkSupport", dependencies: ["Tensor"], path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(name: "ModelBench", dependencies: [
-            "Converter", "Zoo", "Tensor",
+            "Converter", "Zoo", "Tensor", "BenchmarkSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/ModelBench"),
+        // Benchmarks/training.sh builds and runs it in release mode: one training step of a notebook model.
+        .executableTarget(name: "TrainBench", dependencies: [
+            "Converter", "Zoo", "Tensor", "Training", "BenchmarkSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Benchmarks/TrainBench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),

@@ -8,6 +8,7 @@
 //
 //   ModelBench MODEL.safetensors --input IMAGES.f32 --batch 1 --warmup 5 --runs 50 --threads 2 [--output OUT.f32] [--logits]
 import ArgumentParser
+import BenchmarkSupport
 import Converter
 import Foundation
 import Tensor
@@ -83,8 +84,4 @@ struct ModelBench: ParsableCommand {
         let peak_rss_during_load_bytes: Int
         let peak_rss_bytes: Int
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -4,11 +4,11 @@ import Converter
 /// small trained head. Layer names are the ones Keras generates for the notebooks' code.
 public enum SeedModels {
     /// VGG16-TB and VGG19-TB: the base nested as one layer, then BatchNormalization, global
-    /// average pooling and a LeakyReLU dense head, for 512x512 chest X-rays.
-    public static func tuberculosisVGG(base: String, blocks: [Int]) throws -> ModelGraph {
+    /// average pooling and a LeakyReLU dense head, for 512x512 chest X-rays (another `size` for benchmarks).
+    public static func tuberculosisVGG(base: String, blocks: [Int], size: Int = 512) throws -> ModelGraph {
         var b = GraphBuilder(name: "model")
-        let input = try b.input("input_1", shape: [512, 512, 3])
-        var vgg = try VGG.graph(name: base, blocks: blocks, includeTop: false, inputShape: [512, 512, 3])
+        let input = try b.input("input_1", shape: [size, size, 3])
+        var vgg = try VGG.graph(name: base, blocks: blocks, includeTop: false, inputShape: [size, size, 3])
         vgg.freeze()                                    // base_model.trainable = False: only the head trains
         var x = try b.nest(vgg, as: base, input: input)
         x = try b.batchNorm("BatchNormalization", x)
@@ -48,11 +48,11 @@ public enum SeedModels {
     }
 
     /// ResNet50-Melanoma (the notebook's final version): the head joined to the base in one flat graph.
-    public static func melanomaResNet50() throws -> ModelGraph {
-        var base = try ResNet50.graph(includeTop: false, inputShape: [224, 224, 3])
+    public static func melanomaResNet50(size: Int = 224) throws -> ModelGraph {
+        var base = try ResNet50.graph(includeTop: false, inputShape: [size, size, 3])
         base.freeze()                                   // for layer in resnet50.layers: layer.trainable = False
         var b = GraphBuilder(name: "model")
-        let input = try b.input("input_1", shape: [224, 224, 3])
+        let input = try b.input("input_1", shape: [size, size, 3])
         // The notebook builds Model(resnet50.input, outputs): one flat graph, no nested model.
         var x = try b.inline(base, input: input)
         x = try b.batchNorm("batch_normalization", x)

@@ -3,13 +3,13 @@ import Tensor
 
 /// Tensors as raw little-endian float32 files: what the Python driver writes with `ndarray.tofile` and
 /// reads with `np.fromfile`, so no format library is needed on either side.
-enum RawFloats {
-    struct SizeMismatch: Error, CustomStringConvertible {
-        let description: String
+public enum RawFloats {
+    public struct SizeMismatch: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// The first `shape.reduce(1, *)` floats of `path` (the file may hold more images than one batch).
-    static func read(_ path: String, shape: [Int]) throws -> Tensor {
+    public static func read(_ path: String, shape: [Int]) throws -> Tensor {
         let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         let tensor = try Tensor(shape: shape)
         let bytes = tensor.count * MemoryLayout<Float>.stride
@@ -20,7 +20,7 @@ enum RawFloats {
         return tensor
     }
 
-    static func write(_ tensor: Tensor, to path: String) throws {
+    public static func write(_ tensor: Tensor, to path: String) throws {
         let data = Data(bytes: tensor.pointer, count: tensor.count * MemoryLayout<Float>.stride)
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
