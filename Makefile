@@ -35,8 +35,9 @@ test: deps
 	finish_build && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
 
-# The main job. Until the fine-tuning suite (Bench) lands: conversion, input pipeline and inference latency.
-bench: convert-bench data-bench latency-bench
+# The main job. Until the fine-tuning suite (Bench) lands: conversion, input pipeline, inference latency and
+# the training step.
+bench: convert-bench data-bench latency-bench training-bench
 
 # Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
 convert-bench: build
@@ -56,9 +57,8 @@ latency-bench: build
 	ZOO_PYTHON=$$ZOO_PYTHON ZOO_GOLDEN=$$ZOO_GOLDEN Benchmarks/latency.sh
 
 # One training step at batch 16, 224x224 of VGG16, VGG19 and ResNet50 with the notebooks' heads, frozen base
-# and last block unfrozen, in Keras/TF and PyTorch, same batch, one run (Benchmarks/training.sh). Not part
-# of `bench` yet: Zoo's runner joins it first.
-training-bench:
+# and last block unfrozen, in Zoo, Keras/TF and PyTorch, same batch, one run (Benchmarks/training.sh).
+training-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/training.sh
 
 clean:

@@ -6,9 +6,8 @@ import PackageDescription
 
 // The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
 // target, so SIMD16 `addProduct` becomes AVX-512 FMA instead of one `fmaf` call per lane (100x slower).
-// Portable fallback (any x86-64 with AVX2+FMA): replace it with `-march=x86-64-v3`; the 6x32 SIMD16 tile then
-// spills (measured at about 40% of the speed: its 24 accumulators need more than AVX2's 16 registers)
-// until a SIMD8 tile is added for that target.
+// Portable fallback (any x86-64 with AVX2+FMA): replace it with `-march=x86-64-v3`. The GEMM picks its register
+// tile at run time (Sources/Tensor/GEMM/VectorWidth.swift): SIMD16 with AVX-512, SIMD8 halves without it.
 // `-Ounchecked` (release only) drops the bounds/overflow traps left in kernel index math; public entry
 // points validate shapes before any kernel runs.
 let tensorCPUFlags: [SwiftSetting] = [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One training step (forward, loss, backward, Adam update) of the notebook models, VGG16, VGG19 and
-# ResNet50 with their seed heads, at batch 16 and 224x224, in Keras on TensorFlow and PyTorch (and Zoo,
-# once its runner joins: see below): the same fixed batch for all, 2 threads each, two modes (frozen base;
+# ResNet50 with their seed heads, at batch 16 and 224x224, in Zoo (Benchmarks/TrainBench), Keras on TensorFlow
+# and PyTorch: the same fixed batch for all, 2 threads each, two modes (frozen base;
 # last block unfrozen), every framework x model x mode in a process of its own so peak memory is its own.
 # Prints a Markdown table (median and p90 step time, peak memory, ratio to the fastest peer, the CPU and
 # its vector extensions) and writes Benchmarks/results/training-<cpu>.{md,csv,json}. Progress on stderr.
@@ -18,7 +18,7 @@ if [[ -z "${ZOO_PYTHON:-}" ]]; then
     exit 1
 fi
 
-models=vgg16,vgg19,resnet50 modes=frozen,last-block frameworks=keras,torch
+models=vgg16,vgg19,resnet50 modes=frozen,last-block frameworks=zoo,keras,torch
 steps=20 warmup=3 batch=16 size=224 threads=2 out=Benchmarks/results
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -42,6 +42,13 @@ trap 'rm -rf "$work"' EXIT
 data="$work/batch-$batch-$size.npy"
 export TF_CPP_MIN_LOG_LEVEL=3
 "$ZOO_PYTHON" Benchmarks/peers/train_step.py --make-data "$data" --batch "$batch" --size "$size"
+# Zoo reads the same batch as raw float32 (no .npy parser in Swift).
+raw="$work/batch-$batch-$size.f32"
+"$ZOO_PYTHON" -c 'import sys, numpy; numpy.load(sys.argv[1]).tofile(sys.argv[2])' "$data" "$raw"
+if [[ ",$frameworks," == *,zoo,* ]]; then
+    swift build -c release --product TrainBench >&2
+    trainbench="$(swift build -c release --show-bin-path)/TrainBench"
+fi
 echo "training.sh: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | xargs), AVX-512: $(grep -q -o -w avx512f /proc/cpuinfo && echo yes || echo no)" >&2
 
 measure() {  # framework model mode: one process, one record in $work
@@ -51,15 +58,8 @@ measure() {  # framework model mode: one process, one record in $work
             "$ZOO_PYTHON" Benchmarks/peers/train_step.py --framework "$1" --model "$2" --mode "$3" --batch "$batch" \
                 --size "$size" --steps "$steps" --warmup "$warmup" --threads "$threads" --data "$data" --out "$record" ;;
         zoo)
-            # ---- Zoo joins here ---------------------------------------------------------------------------
-            # The Swift runner TrainBench (the lead's) writes $record in the schema at the top of
-            # Benchmarks/peers/train_report.py, from the same $data, e.g.
-            #   swift build -c release --product TrainBench >&2
-            #   "$(swift build -c release --show-bin-path)/TrainBench" --model "$2" --mode "$3" --batch "$batch" \
-            #       --size "$size" --steps "$steps" --warmup "$warmup" --threads "$threads" --data "$data" --out "$record"
-            # then add zoo to the default --frameworks above.
-            # ---------------------------------------------------------------------------------------------------
-            echo "training.sh: Zoo's runner (TrainBench) is not wired in yet" >&2; return 1 ;;
+            "$trainbench" --model "$2" --mode "$3" --batch "$batch" --size "$size" --steps "$steps" --warmup "$warmup" \
+                --threads "$threads" --data "$raw" --data-name "$data" --out "$record" ;;
         *) echo "training.sh: unknown framework $1 (keras, torch, zoo)" >&2; return 1 ;;
     esac
 }
