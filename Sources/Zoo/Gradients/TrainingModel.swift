@@ -50,6 +50,8 @@ public final class TrainingModel {
     private let workspace = Workspace()
     /// Whether each layer's output needs dL/d(output).
     private let needsGradient: Set<String>
+    /// Output shapes without the batch axis at the graph's declared input sizes: they choose convolution algorithms.
+    private let shapes: [String: [Int?]]
     /// Layers with a weight the store lets train: Keras' `layer.trainable` as the store has it (set it there
     /// before building the model), which decides a BatchNormalization's mode.
     private let trainableLayers: Set<String>
@@ -86,6 +88,7 @@ public final class TrainingModel {
         }
         needsGradient = needs
         trainableLayers = trainable
+        shapes = try StepPlanner.staticShapes(ordered)
 
         let base = TrainingModel.frozenBase(ordered, graph: graph, needsGradient: needs, frozenBatchNorm: frozenBatchNorm,
                                             dropout: dropoutSeed != nil)
@@ -133,10 +136,12 @@ public final class TrainingModel {
         try compile(layers.filter { trainableLayers.contains($0.name) })
     }
 
+    /// Convolutions forward by Winograd where it pays at the graph's declared sizes, as in the fused model (their
+    /// backward passes read the parameters, not the transformed kernels).
     private func compile(_ changed: [Layer]) throws {
-        let compiler = LayerCompiler(weights: parameters, winograd: false)
+        let compiler = LayerCompiler(weights: parameters, winograd: true)
         for layer in changed {
-            kernels[layer.name] = try compiler.compile(StepPlan(layers: [layer], inputs: layer.inputs))
+            kernels[layer.name] = try compiler.compile(StepPlan(layers: [layer], inputs: layer.inputs, headShape: shapes[layer.name]))
             if graph.outputs.contains(layer.name), layer.op == .conv2d || layer.op == .dense,
                layer.attributes["activation"]?.stringValue == "softmax" {
                 var linear = layer
