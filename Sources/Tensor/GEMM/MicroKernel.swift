@@ -30,78 +30,8 @@ func multiplyTile(depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: 
 @inline(never)
 private func multiplyWideTile(depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
                               output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish?) {
-    let a0 = rows[0]
-    let a1 = rows[1]
-    let a2 = rows[2]
-    let a3 = rows[3]
-    let a4 = rows[4]
-    let a5 = rows[5]
-    let out0 = output
-    let out1 = output + 1 &* outputStride
-    let out2 = output + 2 &* outputStride
-    let out3 = output + 3 &* outputStride
-    let out4 = output + 4 &* outputStride
-    let out5 = output + 5 &* outputStride
-    var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: SIMD16<Float>
-    if accumulate {
-        c00 = load16(out0); c01 = load16(out0 + 16)
-        c10 = load16(out1); c11 = load16(out1 + 16)
-        c20 = load16(out2); c21 = load16(out2 + 16)
-        c30 = load16(out3); c31 = load16(out3 + 16)
-        c40 = load16(out4); c41 = load16(out4 + 16)
-        c50 = load16(out5); c51 = load16(out5 + 16)
-    } else {
-        c00 = .zero; c01 = .zero
-        c10 = .zero; c11 = .zero
-        c20 = .zero; c21 = .zero
-        c30 = .zero; c31 = .zero
-        c40 = .zero; c41 = .zero
-        c50 = .zero; c51 = .zero
-    }
-    var b = panel
-    for k in 0..<depth {
-        let b0 = load16(b), b1 = load16(b + 16)
-        let s0 = SIMD16<Float>(repeating: a0[k]); c00.addProduct(s0, b0); c01.addProduct(s0, b1)
-        let s1 = SIMD16<Float>(repeating: a1[k]); c10.addProduct(s1, b0); c11.addProduct(s1, b1)
-        let s2 = SIMD16<Float>(repeating: a2[k]); c20.addProduct(s2, b0); c21.addProduct(s2, b1)
-        let s3 = SIMD16<Float>(repeating: a3[k]); c30.addProduct(s3, b0); c31.addProduct(s3, b1)
-        let s4 = SIMD16<Float>(repeating: a4[k]); c40.addProduct(s4, b0); c41.addProduct(s4, b1)
-        let s5 = SIMD16<Float>(repeating: a5[k]); c50.addProduct(s5, b0); c51.addProduct(s5, b1)
-        b += GemmTile.columns
-    }
-    if let finish {
-        if let bias = finish.bias {
-            let bias0 = load16(bias), bias1 = load16(bias + 16)
-            c00 += bias0; c01 += bias1
-            c10 += bias0; c11 += bias1
-            c20 += bias0; c21 += bias1
-            c30 += bias0; c31 += bias1
-            c40 += bias0; c41 += bias1
-            c50 += bias0; c51 += bias1
-        }
-        if let residual = finish.residual {
-            let residual0 = residual; c00 += load16(residual0); c01 += load16(residual0 + 16)
-            let residual1 = residual + 1 &* finish.residualStride; c10 += load16(residual1); c11 += load16(residual1 + 16)
-            let residual2 = residual + 2 &* finish.residualStride; c20 += load16(residual2); c21 += load16(residual2 + 16)
-            let residual3 = residual + 3 &* finish.residualStride; c30 += load16(residual3); c31 += load16(residual3 + 16)
-            let residual4 = residual + 4 &* finish.residualStride; c40 += load16(residual4); c41 += load16(residual4 + 16)
-            let residual5 = residual + 5 &* finish.residualStride; c50 += load16(residual5); c51 += load16(residual5 + 16)
-        }
-        if finish.rectify {
-            c00 = c00.replacing(with: 0, where: c00 .< 0); c01 = c01.replacing(with: 0, where: c01 .< 0)
-            c10 = c10.replacing(with: 0, where: c10 .< 0); c11 = c11.replacing(with: 0, where: c11 .< 0)
-            c20 = c20.replacing(with: 0, where: c20 .< 0); c21 = c21.replacing(with: 0, where: c21 .< 0)
-            c30 = c30.replacing(with: 0, where: c30 .< 0); c31 = c31.replacing(with: 0, where: c31 .< 0)
-            c40 = c40.replacing(with: 0, where: c40 .< 0); c41 = c41.replacing(with: 0, where: c41 .< 0)
-            c50 = c50.replacing(with: 0, where: c50 .< 0); c51 = c51.replacing(with: 0, where: c51 .< 0)
-        }
-    }
-    store16(c00, out0); store16(c01, out0 + 16)
-    store16(c10, out1); store16(c11, out1 + 16)
-    store16(c20, out2); store16(c21, out2 + 16)
-    store16(c30, out3); store16(c31, out3 + 16)
-    store16(c40, out4); store16(c41, out4 + 16)
-    store16(c50, out5); store16(c51, out5 + 16)
+    multiplyTile(SIMD16<Float>.self, depth: depth, rows: rows, panel: panel, output: output, outputStride: outputStride,
+                 accumulate: accumulate, finish: finish)
 }
 
 /// Columns `0..<16` of a 6 x 32 tile (offset `panel`, `output` and `finish` for the other half) in twelve
@@ -109,6 +39,22 @@ private func multiplyWideTile(depth: Int, rows: UnsafePointer<UnsafePointer<Floa
 @inline(never)
 private func multiplyHalfTile(depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
                               output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish?) {
+    multiplyTile(SIMD8<Float>.self, depth: depth, rows: rows, panel: panel, output: output, outputStride: outputStride,
+                 accumulate: accumulate, finish: finish)
+}
+
+/// 6 rows x two vectors of `V` columns, inlined into each width's entry point so each is specialised with its
+/// accumulators in registers.
+@inline(__always)
+private func multiplyTile<V: SIMD>(_: V.Type, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
+                                   output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool,
+                                   finish: TileFinish?) where V.Scalar == Float {
+    let w = V.scalarCount
+    @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+    @inline(__always) func load(_ pointer: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+    @inline(__always) func store(_ value: V, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: V.self)
+    }
     let a0 = rows[0]
     let a1 = rows[1]
     let a2 = rows[2]
@@ -121,14 +67,14 @@ private func multiplyHalfTile(depth: Int, rows: UnsafePointer<UnsafePointer<Floa
     let out3 = output + 3 &* outputStride
     let out4 = output + 4 &* outputStride
     let out5 = output + 5 &* outputStride
-    var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: SIMD8<Float>
+    var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: V
     if accumulate {
-        c00 = load8(out0); c01 = load8(out0 + 8)
-        c10 = load8(out1); c11 = load8(out1 + 8)
-        c20 = load8(out2); c21 = load8(out2 + 8)
-        c30 = load8(out3); c31 = load8(out3 + 8)
-        c40 = load8(out4); c41 = load8(out4 + 8)
-        c50 = load8(out5); c51 = load8(out5 + 8)
+        c00 = load(out0); c01 = load(out0 + w)
+        c10 = load(out1); c11 = load(out1 + w)
+        c20 = load(out2); c21 = load(out2 + w)
+        c30 = load(out3); c31 = load(out3 + w)
+        c40 = load(out4); c41 = load(out4 + w)
+        c50 = load(out5); c51 = load(out5 + w)
     } else {
         c00 = .zero; c01 = .zero
         c10 = .zero; c11 = .zero
@@ -139,18 +85,18 @@ private func multiplyHalfTile(depth: Int, rows: UnsafePointer<UnsafePointer<Floa
     }
     var b = panel
     for k in 0..<depth {
-        let b0 = load8(b), b1 = load8(b + 8)
-        let s0 = SIMD8<Float>(repeating: a0[k]); c00.addProduct(s0, b0); c01.addProduct(s0, b1)
-        let s1 = SIMD8<Float>(repeating: a1[k]); c10.addProduct(s1, b0); c11.addProduct(s1, b1)
-        let s2 = SIMD8<Float>(repeating: a2[k]); c20.addProduct(s2, b0); c21.addProduct(s2, b1)
-        let s3 = SIMD8<Float>(repeating: a3[k]); c30.addProduct(s3, b0); c31.addProduct(s3, b1)
-        let s4 = SIMD8<Float>(repeating: a4[k]); c40.addProduct(s4, b0); c41.addProduct(s4, b1)
-        let s5 = SIMD8<Float>(repeating: a5[k]); c50.addProduct(s5, b0); c51.addProduct(s5, b1)
+        let b0 = load(b), b1 = load(b + w)
+        let s0 = V(repeating: a0[k]); c00.addProduct(s0, b0); c01.addProduct(s0, b1)
+        let s1 = V(repeating: a1[k]); c10.addProduct(s1, b0); c11.addProduct(s1, b1)
+        let s2 = V(repeating: a2[k]); c20.addProduct(s2, b0); c21.addProduct(s2, b1)
+        let s3 = V(repeating: a3[k]); c30.addProduct(s3, b0); c31.addProduct(s3, b1)
+        let s4 = V(repeating: a4[k]); c40.addProduct(s4, b0); c41.addProduct(s4, b1)
+        let s5 = V(repeating: a5[k]); c50.addProduct(s5, b0); c51.addProduct(s5, b1)
         b += GemmTile.columns
     }
     if let finish {
         if let bias = finish.bias {
-            let bias0 = load8(bias), bias1 = load8(bias + 8)
+            let bias0 = load(bias), bias1 = load(bias + w)
             c00 += bias0; c01 += bias1
             c10 += bias0; c11 += bias1
             c20 += bias0; c21 += bias1
@@ -159,12 +105,12 @@ private func multiplyHalfTile(depth: Int, rows: UnsafePointer<UnsafePointer<Floa
             c50 += bias0; c51 += bias1
         }
         if let residual = finish.residual {
-            let residual0 = residual; c00 += load8(residual0); c01 += load8(residual0 + 8)
-            let residual1 = residual + 1 &* finish.residualStride; c10 += load8(residual1); c11 += load8(residual1 + 8)
-            let residual2 = residual + 2 &* finish.residualStride; c20 += load8(residual2); c21 += load8(residual2 + 8)
-            let residual3 = residual + 3 &* finish.residualStride; c30 += load8(residual3); c31 += load8(residual3 + 8)
-            let residual4 = residual + 4 &* finish.residualStride; c40 += load8(residual4); c41 += load8(residual4 + 8)
-            let residual5 = residual + 5 &* finish.residualStride; c50 += load8(residual5); c51 += load8(residual5 + 8)
+            let residual0 = residual; c00 += load(residual0); c01 += load(residual0 + w)
+            let residual1 = residual + 1 &* finish.residualStride; c10 += load(residual1); c11 += load(residual1 + w)
+            let residual2 = residual + 2 &* finish.residualStride; c20 += load(residual2); c21 += load(residual2 + w)
+            let residual3 = residual + 3 &* finish.residualStride; c30 += load(residual3); c31 += load(residual3 + w)
+            let residual4 = residual + 4 &* finish.residualStride; c40 += load(residual4); c41 += load(residual4 + w)
+            let residual5 = residual + 5 &* finish.residualStride; c50 += load(residual5); c51 += load(residual5 + w)
         }
         if finish.rectify {
             c00 = c00.replacing(with: 0, where: c00 .< 0); c01 = c01.replacing(with: 0, where: c01 .< 0)
@@ -175,12 +121,12 @@ private func multiplyHalfTile(depth: Int, rows: UnsafePointer<UnsafePointer<Floa
             c50 = c50.replacing(with: 0, where: c50 .< 0); c51 = c51.replacing(with: 0, where: c51 .< 0)
         }
     }
-    store8(c00, out0); store8(c01, out0 + 8)
-    store8(c10, out1); store8(c11, out1 + 8)
-    store8(c20, out2); store8(c21, out2 + 8)
-    store8(c30, out3); store8(c31, out3 + 8)
-    store8(c40, out4); store8(c41, out4 + 8)
-    store8(c50, out5); store8(c51, out5 + 8)
+    store(c00, out0); store(c01, out0 + w)
+    store(c10, out1); store(c11, out1 + w)
+    store(c20, out2); store(c21, out2 + w)
+    store(c30, out3); store(c31, out3 + w)
+    store(c40, out4); store(c41, out4 + w)
+    store(c50, out5); store(c51, out5 + w)
 }
 
 /// The epilogue of a full register tile, applied by `multiplyTile` in registers: bias, residual, then ReLU.
@@ -211,14 +157,3 @@ struct TileFinish {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
 }
 
-@inline(__always) func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always) func load8(_ pointer: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always) func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
-}
