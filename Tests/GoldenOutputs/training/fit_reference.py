@@ -15,9 +15,14 @@ softmax Dense head with an L2 regulariser), saves it as OUT_DIR/initial.keras, t
 - `min_delta=10` makes every epoch after the first a plateau, so the learning rate halves after epochs 1 and 2
   and epoch 3 trains at the halved rate.
 
-Writes OUT_DIR/fit.safetensors (`train/<i>/input|labels`, `validation/<i>/input|labels`, `final/<layer>/<weight>`,
-every weight after fit, moving statistics included) and OUT_DIR/fit.json (the History: per-epoch loss, accuracy,
-val_loss, val_accuracy, learning_rate; the fit arguments; Adam's settings).
+Then the same model from the same initial weights and batches with
+`EarlyStopping(monitor="val_loss", min_delta=10, patience=1, restore_best_weights=True)` over up to 5 epochs: it
+stops after epoch 2 and puts epoch 1's weights back.
+
+Writes OUT_DIR/fit.safetensors (`train/<i>/input|labels`, `validation/<i>/input|labels`, `final/<layer>/<weight>`
+and `stopped/<layer>/<weight>`: every weight after each fit, moving statistics included) and OUT_DIR/fit.json (each
+run's History: per-epoch loss, accuracy, val_loss, val_accuracy and, with ReduceLROnPlateau, learning_rate; the fit
+arguments).
 """
 import json
 import os
@@ -36,6 +41,8 @@ VALIDATION_BATCHES = [4, 4, 2]
 STEPS_PER_EPOCH, EPOCHS, VALIDATION_STEPS = 3, 3, 2
 LEARNING_RATE = 0.01
 PLATEAU = {"monitor": "val_loss", "factor": 0.5, "patience": 1, "min_delta": 10.0}
+STOPPING = {"monitor": "val_loss", "min_delta": 10.0, "patience": 1, "restore_best_weights": True}
+STOPPING_EPOCHS = 5
 
 
 def build():
@@ -78,29 +85,37 @@ def main():
     train, validation = batches(rng, TRAIN_BATCHES), batches(rng, VALIDATION_BATCHES)
 
     model = build()
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="categorical_crossentropy", metrics=["accuracy"])
     model.save(os.path.join(out, "initial.keras"))
 
-    def generator():
-        while True:
-            yield from train
+    def run(callback, epochs):
+        """A fit from the initial weights, with a fresh generator and a fresh optimizer."""
+        model = keras.models.load_model(os.path.join(out, "initial.keras"))
+        model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="categorical_crossentropy", metrics=["accuracy"])
 
-    history = model.fit(generator(), steps_per_epoch=STEPS_PER_EPOCH, epochs=EPOCHS, validation_data=Validation(validation),
-                        validation_steps=VALIDATION_STEPS, shuffle=False, verbose=0,
-                        callbacks=[keras.callbacks.ReduceLROnPlateau(**PLATEAU)])
+        def generator():
+            while True:
+                yield from train
+
+        history = model.fit(generator(), steps_per_epoch=STEPS_PER_EPOCH, epochs=epochs, validation_data=Validation(validation),
+                            validation_steps=VALIDATION_STEPS, shuffle=False, verbose=0, callbacks=[callback])
+        return model, {key: [float(v) for v in values] for key, values in history.history.items()}
+
+    model, history = run(keras.callbacks.ReduceLROnPlateau(**PLATEAU), EPOCHS)
+    stopped, stopped_history = run(keras.callbacks.EarlyStopping(**STOPPING), STOPPING_EPOCHS)
 
     tensors = {}
     for i, (x, y) in enumerate(train):
         tensors[f"train/{i}/input"], tensors[f"train/{i}/labels"] = x, y
     for i, (x, y) in enumerate(validation):
         tensors[f"validation/{i}/input"], tensors[f"validation/{i}/labels"] = x, y
-    for layer in model.layers:
-        for weight in layer.weights:
-            tensors[f"final/{layer.name}/{weight.name}"] = np.asarray(weight.numpy(), np.float32)
+    for prefix, fitted in (("final", model), ("stopped", stopped)):
+        for layer in fitted.layers:
+            for weight in layer.weights:
+                tensors[f"{prefix}/{layer.name}/{weight.name}"] = np.asarray(weight.numpy(), np.float32)
     save_file(tensors, os.path.join(out, "fit.safetensors"))
 
     listing = {
-        "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+        "history": history, "stopped_history": stopped_history, "stopping": STOPPING, "stopping_epochs": STOPPING_EPOCHS,
         "train_batches": len(train), "validation_batches": len(validation),
         "steps_per_epoch": STEPS_PER_EPOCH, "epochs": EPOCHS, "validation_steps": VALIDATION_STEPS,
         "learning_rate": LEARNING_RATE, "plateau": PLATEAU,
