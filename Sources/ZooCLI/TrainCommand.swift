@@ -74,7 +74,7 @@ struct TrainCommand: ParsableCommand {
                                  expectedNames: training.dataset.classNames, badImages: badImages)
             }
             let skipped = training.skipped + (validation?.skipped ?? [])
-            for (path, problem) in skipped { FileHandle.standardError.write(Data("skipped: \(path): \(problem)\n".utf8)) }
+            for image in skipped { FileHandle.standardError.write(Data("skipped: \(image.file): \(image.problem)\n".utf8)) }
 
             let preprocessing = try Model.preprocessing(in: file)
             let size = ImageLoader.Size(width: inputShape[1], height: inputShape[0])

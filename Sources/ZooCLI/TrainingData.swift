@@ -16,8 +16,9 @@ struct TrainingData {
 
     let dataset: Dataset
     let split: Split
-    /// Images that failed to decode and were left out (`--bad-images skip`), with the reason.
-    let skipped: [(path: String, problem: String)]
+    /// Images that failed to decode and were left out (`--bad-images skip`): relative to the folder, the file
+    /// itself, and the reason.
+    let skipped: [(path: String, file: String, problem: String)]
 
     /// Reads `directory` as class folders (Keras' `flow_from_directory` order: sorted names) and checks that it
     /// has exactly `classes` of them, named as `expectedNames` when given (the training set's, for validation),
@@ -37,18 +38,15 @@ struct TrainingData {
         for (label, count) in split.classCounts(classCount: names.count).enumerated() where count == 0 {
             throw CommandFailure("\(dataset.root.appendingPathComponent(names[label]).path): empty class folder (no \(DatasetReader.kerasExtensions.joined(separator: "/")) images)")
         }
-        let decoder = ImageDecoder()
-        var kept: [LabeledImage] = [], skipped: [(String, String)] = []
-        for image in split.images {
-            do {
-                _ = try decoder.decode(file: dataset.url(of: image))
-                kept.append(image)
-            } catch {
-                guard badImages == .skip else {
-                    throw CommandFailure("\(error) (an image that does not decode; --bad-images skip leaves such files out)")
-                }
-                skipped.append((image.path, "\(error)"))
+        let problems = try Self.undecodable(split.images, in: dataset)
+        var kept: [LabeledImage] = [], skipped: [(String, String, String)] = []
+        for (image, problem) in zip(split.images, problems) {
+            guard let problem else { kept.append(image); continue }
+            let file = dataset.url(of: image).path
+            guard badImages == .skip else {
+                throw CommandFailure("\(file): \(problem) (an image that does not decode; --bad-images skip leaves such files out)")
             }
+            skipped.append((image.path, file, problem))
         }
         guard !kept.isEmpty else { throw CommandFailure("\(directory): no image decodes") }
         for (label, count) in Split(name: split.name, images: kept).classCounts(classCount: names.count).enumerated() where count == 0 {
@@ -56,6 +54,25 @@ struct TrainingData {
         }
         self.split = Split(name: split.name, images: kept)
         self.skipped = skipped
+    }
+
+    /// Every image decoded once, on all cores: for each, why it does not decode (the problem, without the file
+    /// name), or nil. Keras would only find
+    /// out when a batch reached the file, mid-run.
+    static func undecodable(_ images: [LabeledImage], in dataset: Dataset) throws -> [String?] {
+        let decoder = ImageDecoder()
+        let progress = ProgressReporter("checking \((dataset.root.path as NSString).lastPathComponent) images", total: images.count)
+        return try ParallelMap.map(images.indices) { index in
+            defer { progress.advance() }
+            do {
+                _ = try decoder.decode(file: dataset.url(of: images[index]))
+                return nil
+            } catch let error as DataError {
+                return error.problem
+            } catch {
+                return "\(error)"
+            }
+        }
     }
 
     /// Batches of `config` from the checked images, resized to the model's input size.
