@@ -12,8 +12,8 @@ softmax Dense head with an L2 regulariser), saves it as OUT_DIR/initial.keras, t
   is not an epoch (3 steps): epoch 2 starts mid-pass, and batches of different sizes weigh the loss mean;
 - the validation data is a `PyDataset` of 3 fixed batches (what `flow_from_directory` is in Keras 3): Keras
   restarts it for every evaluation and takes its first `validation_steps`;
-- `min_delta=10` makes every epoch after the first a plateau, so the learning rate halves after epochs 1 and 2
-  and epoch 3 trains at the halved rate.
+- `min_delta=10` makes every epoch after the first a plateau, so the learning rate halves at the end of the
+  second and the third epoch, and the third trains at the halved rate.
 
 Then the same model from the same initial weights and batches with
 `EarlyStopping(monitor="val_loss", min_delta=10, patience=1, restore_best_weights=True)` over up to 5 epochs: it
