@@ -84,7 +84,7 @@ public final class Fit {
     public func run(training: some TrainingBatches, validation: (() throws -> any TrainingBatches)?,
                     settings: Settings) throws -> [[String: Double]] {
         guard settings.epochs > 0, settings.stepsPerEpoch > 0, validation == nil || settings.validationSteps > 0 else {
-            throw OptimizerError("fit needs epochs, steps per epoch and validation steps above 0 (got \(settings))")
+            throw FitError("fit needs epochs, steps per epoch and, with validation, validation steps of at least 1 (got \(settings))")
         }
         var training = training
         var history: [[String: Double]] = []
@@ -145,4 +145,10 @@ public final class Fit {
         }
         return metrics
     }
+}
+
+/// A fit that cannot start as asked.
+public struct FitError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
