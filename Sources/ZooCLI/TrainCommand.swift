@@ -11,12 +11,12 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a converted model on class folders of images, as Keras' model.fit would (docs/training.md).",
         discussion: """
-        The images of --data (one folder per class, sorted names = class indices, as flow_from_directory) are
-        resized to the model's input and preprocessed as its metadata says. Categorical cross-entropy, accuracy,
-        the layers' regularisers; an epoch is --steps-per-epoch batches (default: one pass) of an endless,
-        reshuffled stream. Everything is checked before the first step: layers Zoo cannot train, classes against
-        the output units, empty class folders, images that do not decode, the output folder.
-        """
+            The images of --data (one folder per class, sorted names = class indices, as flow_from_directory) are \
+            resized to the model's input and preprocessed as its metadata says. Categorical cross-entropy, accuracy, \
+            the layers' regularisers; an epoch is --steps-per-epoch batches (default: one pass) of an endless, \
+            reshuffled stream. Everything is checked before the first step: layers Zoo cannot train, classes against \
+            the output units, empty class folders, images that do not decode, the output folder.
+            """
     )
 
     enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable { case adam, sgd, rmsprop }
