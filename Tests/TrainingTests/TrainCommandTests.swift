@@ -4,10 +4,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `zoo train` as a user runs it, on the tiny Sequential fixture (12x12 RGB in, 3 softmax units out; converted
-/// once) and small synthetic PNG class folders: a run that writes a model, a history and its provenance, then
-/// each bad input of issue #9 §6, which must fail before training (or at the step that diverged) with one line
-/// naming the file, layer or place, a non-zero exit, and no output file left behind.
+/// `zoo train` as a user runs it, on the tiny Sequential fixture (12x12 RGB in, 3 softmax units out; converted in
+/// each test's scratch folder) and small synthetic PNG class folders: a run that writes a model, a history and its
+/// provenance; a run against Keras' own fit over `flow_from_directory` on the same folders; then each bad input of
+/// issue #9 §6, which must fail before training (or at the step that diverged) with one line naming the file,
+/// layer or place, a non-zero exit, and no output file left behind.
 @Suite(.serialized) struct TrainCommandTests {
     /// A scratch folder with the converted fixture in it.
     final class Scratch {
@@ -86,6 +87,51 @@ import TestSupport
             let after = try trained.floats(of: try #require(trained.tensor(named: name)))
             let frozen = name.hasPrefix("conv2d/") || name.hasPrefix("batch_normalization/")
             #expect((before == after) == frozen, "\(name): frozen below conv2d_1, trained from it")
+        }
+    }
+
+    /// `zoo train` end to end against Keras 3 fitting the same model on the same folders
+    /// (training/train_reference.py: `flow_from_directory` with `rescale=1/255`, nearest resizing from 16x16 to 8x8,
+    /// no augmentation, no shuffling, a trainable BatchNormalization and L2 regularisers): the CSV history and the
+    /// written weights, within FitKerasTests' tolerances.
+    @Test func matchesKerasFitOnTheSameFolders() throws {
+        let scratch = try Scratch()
+        let data = try scratch.dataset("train", classes: Self.threeClasses)
+        let validation = try scratch.dataset("val", classes: ["cat": 2, "dog": 2, "fox": 2])
+        let keras = scratch.directory.appendingPathComponent("keras")
+        let reference = try TestEnvironment.runPython("training/train_reference.py", [data, validation, keras.path])
+        try #require(reference.status == 0, "train_reference.py failed (status \(reference.status)):\n\(reference.stderr.suffix(2000))")
+        struct Listing: Decodable { let history: [String: [Double]]; let batch_size: Int; let epochs: Int }
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(contentsOf: keras.appendingPathComponent("train.json")))
+
+        let model = scratch.path("initial.safetensors"), output = scratch.path("trained.safetensors"), history = scratch.path("history.csv")
+        let zoo = try TestEnvironment.zooBinary()
+        let conversion = try TestEnvironment.run(zoo, ["convert", keras.appendingPathComponent("initial.keras").path, "-o", model,
+                                                       "--preprocess", "rescale:0.00392156862745098", "--quiet"])
+        try #require(conversion.status == 0, "\(conversion.stderr)")
+        let result = try TestEnvironment.run(zoo, ["train", model, "--data", data, "--val", validation, "--epochs", "\(listing.epochs)",
+                                                   "--batch-size", "\(listing.batch_size)", "--no-shuffle", "--no-augment",
+                                                   "--history", history, "-o", output])
+        try #require(result.status == 0, "\(result.stderr)")
+
+        let rows = try String(contentsOfFile: history, encoding: .utf8).split(separator: "\r\n").map { $0.split(separator: ",").map(String.init) }
+        let header = try #require(rows.first)
+        for (key, expected) in listing.history.sorted(by: { $0.key < $1.key }) {
+            let column = try #require(header.firstIndex(of: key), "no \(key) in the history")
+            for (epoch, reference) in expected.enumerated() {
+                let actual = try #require(Double(rows[epoch + 1][column]))
+                if key.hasSuffix("loss") {
+                    #expect(abs(actual - reference) / abs(reference) <= FitKerasTests.lossTolerance, "epoch \(epoch) \(key): \(actual), Keras \(reference)")
+                } else {
+                    #expect(Float(actual) == Float(reference), "epoch \(epoch) \(key): \(actual), Keras \(reference)")
+                }
+            }
+        }
+        let trained = try SafetensorsFile(path: output), expected = try SafetensorsFile(path: keras.appendingPathComponent("train.safetensors").path)
+        for tensor in trained.tensors {
+            let reference = try #require(expected.tensor(named: "final/\(tensor.name)"), "Keras has no \(tensor.name)")
+            let error = GradientParityTests.error(try trained.floats(of: tensor), try expected.floats(of: reference))
+            #expect(error <= FitKerasTests.weightTolerance, "\(tensor.name) after zoo train: normalised error \(error)")
         }
     }
 
