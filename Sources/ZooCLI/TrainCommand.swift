@@ -66,7 +66,11 @@ struct TrainCommand: ParsableCommand {
             let fit = try Fit(model: trainingModel, optimizer: makeOptimizer(), callbacks: [progress] + (logger.map { [$0] } ?? []))
             fit.progress = progress.report
 
-            let classes = try trainingModel.forward([Tensor(shape: [1] + inputShape)], training: false)[0].shape.last ?? 0
+            let outputShape = try trainingModel.forward([Tensor(shape: [1] + inputShape)], training: false)[0].shape
+            guard outputShape.count == 2, outputShape[1] > 1 else {
+                throw CommandFailure("\(model): the output '\(graph.outputs[0])' is \(outputShape.dropFirst()) per image, not a vector of class scores; zoo train fits a softmax classifier")
+            }
+            let classes = outputShape[1]
             let training = try TrainingData(data, option: "--data", classes: classes, outputName: graph.outputs[0],
                                             expectedNames: nil, badImages: badImages)
             let validation = try val.map {
