@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
-// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench, Zoo; Training -> Zoo, Tensor
+// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench, Zoo, Training; Training -> Zoo, Tensor
 // (never Bench); Zoo -> Converter, Tensor; Bench -> Tensor. Converter and Tensor depend on no module of ours.
 import PackageDescription
 
@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "ZooCLI", dependencies: [
-            "Converter", "Zoo", "Bench", "Tensor",
+            "Converter", "Zoo", "Bench", "Tensor", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -81,7 +81,8 @@ let package = Package(
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Zoo", "Converter", "Tensor", "TestSupport"]),
+        // Bench only for the `zoo train` tests' images; the Training module itself never imports it.
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Zoo", "Converter", "Tensor", "Bench", "TestSupport"]),
         // The benchmark runners' own parts that a wrong result would silently skew (the ONNX exporter).
         .testTarget(name: "BenchmarkTests", dependencies: ["TestSupport"]),
 

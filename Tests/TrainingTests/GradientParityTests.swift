@@ -81,32 +81,31 @@ import Zoo
             #expect(!model.frozenBaseLayers.isEmpty, "\(name): the frozen base should run fused")
         }
 
-        /// One forward and backward pass on the batch `prefix` names, with the case's loss and regulariser.
+        /// One forward and backward pass on the batch `prefix` names, with the case's loss and regulariser, through
+        /// the step the fit loop takes.
+        let regularization = config.regularized ? try Regularization(graph: graph) : nil
         func backwardPass(_ prefix: String) throws -> ModelGradients {
-            let output = try #require(try model.forward([tensor("\(prefix)input")], training: true).first)
-            let outputGradient = try Tensor(shape: output.shape)
+            let input = try tensor("\(prefix)input")
             let labels = config.loss == "dot" ? nil : try tensor("\(prefix)labels")
-            var ofLogits = false
+            let objective: StepObjective
             switch config.loss {
             case "categorical_crossentropy", "sparse_categorical_crossentropy":
-                // Keras 3 takes a softmax head's loss from its logits (docs/keras-numerics.md §9.3).
-                let logits = try #require(model.outputLogits[0], "\(name): the output is not a softmax layer")
                 let target: LossTarget = config.loss == "categorical_crossentropy" ? .dense(labels!) : .sparse(labels!.toArray().map { Int($0) })
                 let weights = config.class_weight.map { classWeight in
                     ClassWeights.sampleWeights(target, classWeight: Dictionary(uniqueKeysWithValues: classWeight.map { (Int($0.key)!, Float($0.value)) }))
                 }
-                _ = try CategoricalCrossentropy(fromLogits: true)(logits, target, sampleWeights: weights, gradient: outputGradient)
-                ofLogits = true
+                objective = .categoricalCrossentropy(target, sampleWeights: weights)
             case "binary_crossentropy":
-                _ = try BinaryCrossentropy()(output, .dense(labels!), gradient: outputGradient)
+                objective = .loss(BinaryCrossentropy(), .dense(labels!), sampleWeights: nil)
             case "dot":
-                try outputGradient.copy(from: tensor("output_gradient"))
+                objective = .outputGradient(try tensor("output_gradient"))
             default:
                 throw TestEnvironment.Missing(description: "\(name): loss '\(config.loss)' is not wired into this test")
             }
-            let gradients = try model.backward([outputGradient], ofLogits: ofLogits)
-            if config.regularized { try Regularization(graph: graph).addGradients(store, to: gradients.parameters) }
-            return gradients
+            let result = try model.lossAndGradients(input, objective: objective, regularization: regularization)
+            // Keras 3 takes a softmax head's loss from its logits (docs/keras-numerics.md §9.3).
+            if case .categoricalCrossentropy = objective { #expect(result.ofLogits, "\(name): the output is not a softmax layer") }
+            return result.gradients
         }
 
         let gradients = try backwardPass("")
@@ -137,8 +136,7 @@ import Zoo
         // (measured: Keras 2.2's debiased moving means 1e-3 apart after step 3 in tiny_bn_keras2): one step only.
         let comparedSteps = config.zero_gradients.isEmpty ? config.steps : 1
         for step in 1...comparedSteps {
-            try adam.apply(step == 1 ? gradients.parameters : backwardPass("batch/\(step)/").parameters, to: store)
-            try model.parametersChanged()
+            try adam.apply(step == 1 ? gradients : backwardPass("batch/\(step)/"), to: model)
             // Normalised by the weight's scale before or after the step: a moving mean of float32 noise (a batch
             // normalisation's input that an earlier one centred exactly) is not a scale.
             for parameter in store.parameters where !config.zero_gradients.contains(parameter.name) {

@@ -49,7 +49,8 @@ public final class ProgressReporter: @unchecked Sendable {
         return "\(label): \(done)/\(total)\(units) (\(percent)%) \(String(format: "%.1f", rate))\(units)/s, ETA \(eta)"
     }
 
-    static func clock(_ seconds: Double) -> String {
+    /// `m:ss`, or `h:mm:ss` from an hour: how progress lines show durations.
+    public static func clock(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         return whole >= 3600
             ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60)

@@ -1,0 +1,40 @@
+import Converter
+import Foundation
+import Zoo
+
+/// Writes trained weights as a Zoo file: every parameter of the store (moving statistics included) in the
+/// source file's order, the source's metadata as it was (graph, preprocessing, conversion provenance), and a
+/// `training` entry saying where the weights came from. The writer builds the file under a temporary name and
+/// renames it into place only when complete, so a failed write leaves nothing at `path`.
+enum TrainedModelWriter {
+    /// `provenance`: the run's recipe, written as the `training` metadata (JSON).
+    static func write(_ parameters: ParameterStore, source: SafetensorsFile, to path: String, provenance: [String: Any]) throws {
+        var metadata = source.metadata
+        metadata["data_sha256"] = nil   // the writer computes the new data's
+        let json = try JSONSerialization.data(withJSONObject: provenance, options: [.sortedKeys, .withoutEscapingSlashes])
+        metadata["training"] = String(decoding: json, as: UTF8.self)
+        var writer = try SafetensorsWriter(path: path, tensors: parameters.parameters.map { ($0.name, $0.value.shape) },
+                                           dtype: .f32, metadata: metadata)
+        for parameter in parameters.parameters {
+            try parameter.value.withValues { try writer.append($0) }
+        }
+        try writer.finish()
+    }
+
+    /// Fails now, before any training, when `path`'s folder does not exist or cannot be written to.
+    static func checkWritable(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = folder.isEmpty ? "." : folder
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure("\(path): cannot write the trained model: the folder \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw CommandFailure("\(path): cannot write the trained model: the folder \(directory) is not writable")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw CommandFailure("\(path): cannot write the trained model: it is a folder")
+        }
+    }
+}
