@@ -16,6 +16,11 @@ public enum FrozenBatchNorm: String, Sendable, CaseIterable {
 public struct ModelGradients {
     public let parameters: [String: Tensor]
     public let inputs: [Tensor?]
+
+    public init(parameters: [String: Tensor], inputs: [Tensor?]) {
+        self.parameters = parameters
+        self.inputs = inputs
+    }
 }
 
 /// A model that trains: the graph run layer by layer in training mode over a `ParameterStore`, keeping what
@@ -205,7 +210,7 @@ public final class TrainingModel {
             let output = try Tensor(shape: operands[0].shape)
             try mask.apply(operands[0], into: output)
             return output
-        case .activation where training && graph.outputs.contains(layer.name) && layer.attributes["activation"]?.stringValue == "softmax":
+        case .activation where graph.outputs.contains(layer.name) && layer.attributes["activation"]?.stringValue == "softmax":
             logits[layer.name] = operands[0]
             let output = try Tensor(shape: operands[0].shape)
             try Activation.softmax.forward(operands[0], into: output)
@@ -270,7 +275,7 @@ public final class TrainingModel {
         }
     }
 
-    /// The logits of the last training forward pass's outputs: the softmax's input for an output made by a
+    /// The logits of the last forward pass's outputs (training or not): the softmax's input for an output made by a
     /// convolution, dense or Activation layer with a softmax, nil for any other output.
     public var outputLogits: [Tensor?] { graph.outputs.map { logits[$0] } }
 
