@@ -82,9 +82,12 @@ public struct ParityReport {
         return lines.joined(separator: "\n")
     }
 
-    private static func row(_ cells: [String]) -> String {
-        let widths = [28, 16, 11, 16, 11, 10]
-        return "  " + cells.enumerated().map { index, cell in
+    private static func row(_ cells: [String]) -> String { row(cells, widths: [28, 16, 11, 16, 11, 10]) }
+
+    /// A terminal table row: each cell padded to its column's width (a longer cell pushes the rest right), the
+    /// cells past the widths given left as they are. Shared with the gradient table.
+    static func row(_ cells: [String], widths: [Int]) -> String {
+        "  " + cells.enumerated().map { index, cell in
             index < widths.count ? cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) : cell
         }.joined(separator: " ")
     }
@@ -97,5 +100,6 @@ public struct ParityReport {
         return value == 0 ? "0" : String(format: "%.3e", value)
     }
 
-    private static func cosine(_ value: Double) -> String { value.isNaN ? "n/a" : String(format: "%.9f", value) }
+    /// A cosine similarity to nine decimals: a wrong layer is often still 0.99999.
+    static func cosine(_ value: Double) -> String { value.isNaN ? "n/a" : String(format: "%.9f", value) }
 }
