@@ -41,6 +41,8 @@ public final class TrainingModel {
     /// nil: dropout is off (the identity), as in the parity references.
     public let dropoutSeed: UInt64?
     public let inputGradients: Bool
+    /// A deliberate backward-pass bug (`zoo verify --gradients` tests); nil in normal use.
+    public let backwardFault: BackwardFault?
 
     /// The layers run one by one in training mode: all but the frozen base.
     private let layers: [Layer]
@@ -74,12 +76,13 @@ public final class TrainingModel {
     private var debiasing: [String: (mean: [Float], variance: [Float], step: Int)] = [:]
 
     public init(graph: ModelGraph, parameters: ParameterStore, frozenBatchNorm: FrozenBatchNorm = .tf2,
-                dropoutSeed: UInt64? = nil, inputGradients: Bool = false) throws {
+                dropoutSeed: UInt64? = nil, inputGradients: Bool = false, backwardFault: BackwardFault? = nil) throws {
         self.graph = graph
         self.parameters = parameters
         self.frozenBatchNorm = frozenBatchNorm
         self.dropoutSeed = dropoutSeed
         self.inputGradients = inputGradients
+        self.backwardFault = backwardFault
         let ordered = try StepPlanner.topologicalOrder(graph)
         // A layer whose only weights are moving statistics (a BatchNormalization without center and scale)
         // has no trainable parameter; its graph flag is Keras' `trainable`.
@@ -350,7 +353,8 @@ public final class TrainingModel {
                                                biasGradient: try parameterGradient("bias"), workspace: workspace)
             }
             guard let inputGradient = try inputGradient(0) else { return nil }
-            try layerKernel.inputGradient(preActivation, kernel: parameters["\(layer.name)/kernel"]!.value,
+            let weights = parameters["\(layer.name)/kernel"]!.value
+            try layerKernel.inputGradient(preActivation, kernel: backwardFault?.inputGradientKernel(weights, of: layer) ?? weights,
                                           into: inputGradient, workspace: workspace)
             return inputGradient
         }
@@ -364,7 +368,8 @@ public final class TrainingModel {
             if let statistics = batchStatistics[layer.name] {
                 let inputGradient = try inputGradient(0)
                 try BatchNorm.batchBackward(input: inputs[0], outputGradient: outputGradient, mean: statistics.mean,
-                                            variance: statistics.variance, gamma: parameters["\(layer.name)/gamma"]?.value,
+                                            variance: backwardFault?.batchBackwardVariance(statistics.variance, of: inputs[0]) ?? statistics.variance,
+                                            gamma: parameters["\(layer.name)/gamma"]?.value,
                                             epsilon: try epsilon(of: layer), inputGradient: inputGradient,
                                             gammaGradient: try parameterGradient("gamma"), betaGradient: try parameterGradient("beta"))
                 results[0] = inputGradient
