@@ -5,24 +5,35 @@ import Zoo
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Compare a converted model with Keras, layer by layer, on golden activations.",
+        abstract: "Compare a converted model with Keras layer by layer on golden activations, or its gradients with TensorFlow's.",
         discussion: """
         Runs every golden input and prints, per layer: shape, max |Δ|, max |Δ| / max |ref|, mean |Δ|, cosine
         similarity, pass or fail. A layer fails when its normalised error exceeds the tolerance; the first
         failing layer is the first whose inputs pass and whose output fails. The argmax of the final output
         must equal Keras' on every input. Exits non-zero on any failure.
+
+        With --gradients, --golden is a golden gradient case instead (its reference.safetensors, or the case
+        directory holding it): TensorFlow's gradients of the model's training loss on one batch, written by
+        Tests/GoldenOutputs/training/gradients.py (scripts/golden-gradients.sh makes the reference set). The model
+        runs the case's training step (its trainable layers, loss, BatchNormalization semantics) and every
+        trainable weight's gradient and the input gradient are compared, in backward order: the first failing
+        one is where a wrong backward pass first shows. ZOO_BACKWARD_FAULT injects a deliberate one.
         """
     )
 
     @Argument(help: "The converted .safetensors model.") var model: String
-    @Option(help: "Golden activations written by Keras (activations.safetensors).") var golden: String
-    @Option(help: "Write the report here as Markdown, with a .svg plot and a .csv table beside it.") var report: String?
+    @Option(help: "Golden activations written by Keras (activations.safetensors); with --gradients, a golden gradient case.")
+    var golden: String
+    @Flag(help: "Verify the backward pass against TensorFlow's gradients instead of the forward pass.") var gradients = false
+    @Option(help: "Write the report here as Markdown, with a .svg plot (not for --gradients) and a .csv table beside it.")
+    var report: String?
     @Option(help: "Normalised error tolerance (default: 1e-4 for F32 weights, looser for F16/BF16; the report says why).")
     var tolerance: Double?
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
     @Option(help: "Only these cases, comma-separated (default: all in the golden file).") var cases: String?
 
     func run() throws {
+        if gradients { return try verifyGradients() }
         let check: ParityCheck
         let header: [(String, String)]
         do {
@@ -48,21 +59,23 @@ struct VerifyCommand: ParsableCommand {
         }
         let parity = ParityReport(check: check, header: header)
         print(parity.text)
-        if let report { try write(parity, to: report) }
+        if let report {
+            let base = (report as NSString).deletingPathExtension
+            let plot = base + ".svg"
+            try Self.write([(plot, ParityPlot.svg(parity.check, title: "Parity of \((model as NSString).lastPathComponent) with Keras")),
+                            (base + ".csv", parity.csv), (report, parity.markdown(plotFile: (plot as NSString).lastPathComponent))],
+                           report: report)
+        }
         guard check.passed else { throw CommandFailure(parity.verdict) }
     }
 
-    /// The report, its plot and its table, each written to a temporary file and renamed into place.
-    private func write(_ parity: ParityReport, to path: String) throws {
-        let base = (path as NSString).deletingPathExtension
-        let plot = base + ".svg", table = base + ".csv"
+    /// The report's files, each written to a temporary file and renamed into place, in order: the Markdown
+    /// report last, so it never names a file that is not there yet.
+    static func write(_ files: [(path: String, text: String)], report: String) throws {
         do {
-            try Data(ParityPlot.svg(parity.check, title: "Parity of \((model as NSString).lastPathComponent) with Keras").utf8)
-                .write(to: URL(fileURLWithPath: plot), options: .atomic)
-            try Data(parity.csv.utf8).write(to: URL(fileURLWithPath: table), options: .atomic)
-            try Data(parity.markdown(plotFile: (plot as NSString).lastPathComponent).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            for file in files { try Data(file.text.utf8).write(to: URL(fileURLWithPath: file.path), options: .atomic) }
         } catch {
-            throw CommandFailure("\(path): cannot write the report: \(error.localizedDescription)")
+            throw CommandFailure("\(report): cannot write the report: \(error.localizedDescription)")
         }
     }
 }
