@@ -14,7 +14,8 @@ struct VerifyCommand: ParsableCommand {
 
         With --gradients, --golden is a golden gradient case instead (its reference.safetensors, or the case
         directory holding it): TensorFlow's gradients of the model's training loss on one batch, written by
-        Tests/GoldenOutputs/training/gradients.py (scripts/golden-gradients.sh makes the reference set). The model
+        Tests/GoldenOutputs/training/gradients.py (scripts/golden-gradients.sh makes the reference set;
+        gradient_case.py beside it, --model MODEL.keras --out DIR, makes one for your own model). The model
         runs the case's training step (its trainable layers, loss, BatchNormalization semantics) and every
         trainable weight's gradient and the input gradient are compared, in backward order: the first failing
         one is where a wrong backward pass first shows. ZOO_BACKWARD_FAULT injects a deliberate one.
