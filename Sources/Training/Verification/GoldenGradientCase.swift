@@ -74,22 +74,35 @@ public struct GoldenGradientCase {
         return tensor
     }
 
-    /// dL/d(output) of the case's loss for `model`'s last training forward pass, whose output is `output`, and
-    /// whether it is with respect to the logits: Keras 3 takes a softmax head's cross-entropy from its logits
-    /// (docs/keras-numerics.md §9.3), so that gradient is fed past the softmax.
-    public func outputGradient(of model: TrainingModel, output: Tensor) throws -> (gradient: Tensor, ofLogits: Bool) {
+    /// One training forward and backward pass of `model` (built with the case's trainable layers and semantics)
+    /// on one of the case's batches, with its loss and, where the case has them, its regularisers: for the gradient
+    /// batch (`input`, `labels`) the gradients TensorFlow's tape took; `batch` k reads `batch/<k>/input` and
+    /// `batch/<k>/labels`, the batch of the k-th training step.
+    public func gradients(of model: TrainingModel, batch: Int? = nil) throws -> ModelGradients {
+        let prefix = batch.map { "batch/\($0)/" } ?? ""
+        let output = try model.forward([required(prefix + "input")], training: true)[0]
+        let (outputGradient, ofLogits) = try outputGradient(of: model, output: output, labels: prefix + "labels")
+        let gradients = try model.backward([outputGradient], ofLogits: ofLogits)
+        if configuration.regularized { try Regularization(graph: model.graph).addGradients(model.parameters, to: gradients.parameters) }
+        return gradients
+    }
+
+    /// dL/d(output) of the case's loss for `model`'s last training forward pass, whose output is `output`, against
+    /// the tensor `labels`; and whether it is with respect to the logits: Keras 3 takes a softmax head's
+    /// cross-entropy from its logits (docs/keras-numerics.md §9.3), so that gradient is fed past the softmax.
+    private func outputGradient(of model: TrainingModel, output: Tensor, labels key: String) throws -> (gradient: Tensor, ofLogits: Bool) {
         let gradient = try Tensor(shape: output.shape)
         switch configuration.loss {
         case "categorical_crossentropy", "sparse_categorical_crossentropy":
             guard let logits = model.outputLogits.first ?? nil else {
                 throw ModelError("\(file.path): the model's output is not a softmax layer, which the case's \(configuration.loss) needs")
             }
-            let labels = try required("labels")
+            let labels = try required(key)
             let target: LossTarget = configuration.loss == "categorical_crossentropy" ? .dense(labels) : .sparse(labels.toArray().map { Int($0) })
             let weights = try configuration.classWeight.map { classWeight in
                 var byClass: [Int: Float] = [:]
-                for (key, weight) in classWeight {
-                    guard let label = Int(key) else { throw ModelError("\(file.path): class_weight key '\(key)' is not a class index") }
+                for (name, weight) in classWeight {
+                    guard let label = Int(name) else { throw ModelError("\(file.path): class_weight key '\(name)' is not a class index") }
                     byClass[label] = Float(weight)
                 }
                 return ClassWeights.sampleWeights(target, classWeight: byClass)
@@ -97,7 +110,7 @@ public struct GoldenGradientCase {
             _ = try CategoricalCrossentropy(fromLogits: true)(logits, target, sampleWeights: weights, gradient: gradient)
             return (gradient, true)
         case "binary_crossentropy":
-            _ = try BinaryCrossentropy()(output, .dense(required("labels")), gradient: gradient)
+            _ = try BinaryCrossentropy()(output, .dense(required(key)), gradient: gradient)
             return (gradient, false)
         case "dot":
             try gradient.copy(from: required("output_gradient"))

@@ -23,10 +23,7 @@ extension GoldenGradientCase {
         }
         let model = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: nil,
                                       inputGradients: true, backwardFault: fault)
-        let output = try model.forward([required("input")], training: true)[0]
-        let (outputGradient, ofLogits) = try outputGradient(of: model, output: output)
-        let gradients = try model.backward([outputGradient], ofLogits: ofLogits)
-        if configuration.regularized { try Regularization(graph: graph).addGradients(store, to: gradients.parameters) }
+        let gradients = try gradients(of: model)
         var reference: [String: Tensor] = [:]
         for parameter in store.trainableParameters { reference[parameter.name] = try tensor("gradient/\(parameter.name)") }
         return try GradientParityCheck.compare(graph: graph, parameters: store, gradients: gradients, reference: reference,
