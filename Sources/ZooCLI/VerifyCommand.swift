@@ -26,7 +26,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Golden activations written by Keras (activations.safetensors); with --gradients, a golden gradient case.")
     var golden: String
     @Flag(help: "Verify the backward pass against TensorFlow's gradients instead of the forward pass.") var gradients = false
-    @Option(help: "Write the report here as Markdown, with a .svg plot (not for --gradients) and a .csv table beside it.")
+    @Option(help: "Write the report here as Markdown, with a .svg plot and a .csv table beside it.")
     var report: String?
     @Option(help: "Normalised error tolerance (default: 1e-4 for F32 weights, looser for F16/BF16; the report says why).")
     var tolerance: Double?

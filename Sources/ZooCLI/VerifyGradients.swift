@@ -43,7 +43,11 @@ extension VerifyCommand {
         let parity = GradientParityReport(check: check, header: header)
         print(parity.text)
         if let report {
-            try Self.write([((report as NSString).deletingPathExtension + ".csv", parity.csv), (report, parity.markdown)], report: report)
+            let base = (report as NSString).deletingPathExtension
+            let plot = base + ".svg"
+            try Self.write([(plot, ParityPlot.svg(check, title: "Gradients of \((model as NSString).lastPathComponent) against TensorFlow")),
+                            (base + ".csv", parity.csv), (report, parity.markdown(plotFile: (plot as NSString).lastPathComponent))],
+                           report: report)
         }
         guard check.passed else { throw CommandFailure(parity.verdict) }
     }

@@ -30,7 +30,10 @@ import TestSupport
         #expect(markdown.contains("| 1 | predictions | kernel |"))
         let csv = try String(contentsOfFile: directory.appendingPathComponent("gradients.csv").path, encoding: .utf8)
         #expect(csv.hasPrefix("order,layer,weight,shape,max_abs_error"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 3, "model, report, table; no temporary files")
+        #expect(markdown.contains("![normalised error of each gradient in backward order](gradients.svg)"))
+        let svg = try String(contentsOfFile: directory.appendingPathComponent("gradients.svg").path, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.contains("backward order"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 4, "model, report, plot, table; no temporary files")
     }
 
     /// tiny_vgg is a chain: block5_conv3 is the highest 3x3 convolution, so its wrong input gradient is the

@@ -33,11 +33,12 @@ public struct GradientParityReport {
         return lines.joined(separator: "\n")
     }
 
-    public var markdown: String {
+    public func markdown(plotFile: String?) -> String {
         var lines = ["# Gradient parity report", ""]
         lines += header.map { "- **\($0.0)**: \($0.1)" }
-        lines += ["- **result**: \(verdict)", "",
-                  "Gradients in backward order (the output layer first, as the gradient flows; the input gradient last).", "",
+        lines += ["- **result**: \(verdict)", ""]
+        if let plotFile { lines += ["![normalised error of each gradient in backward order](\(plotFile))", ""] }
+        lines += ["Gradients in backward order (the output layer first, as the gradient flows; the input gradient last).", "",
                   "| # | layer | weight | shape | max abs error | max abs error / max abs ref | mean abs error | cosine | result |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for (index, row) in check.rows.enumerated() {
