@@ -28,7 +28,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Verify the backward pass against TensorFlow's gradients instead of the forward pass.") var gradients = false
     @Option(help: "Write the report here as Markdown, with a .svg plot and a .csv table beside it.")
     var report: String?
-    @Option(help: "Normalised error tolerance (default: 1e-4 for F32 weights, looser for F16/BF16; the report says why).")
+    @Option(help: "Normalised error tolerance (default: 1e-4 for F32 weights, looser for F16/BF16, 1e-4 for gradients; the report says why).")
     var tolerance: Double?
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
     @Option(help: "Only these cases, comma-separated (default: all in the golden file).") var cases: String?

@@ -77,6 +77,25 @@ import TestSupport
                 "\(result.stderr)")
     }
 
+    /// A case for a model of one's own, made by gradient_case.py (TensorFlow; about 15 s): only two layers
+    /// trainable and a sparse loss, so that nothing of the reference set's cases is reused.
+    @Test func aCaseForYourOwnModelIsMadeAndVerified() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let own = directory.appendingPathComponent("mine.keras")
+        try FileManager.default.copyItem(at: TestEnvironment.fixtures.appendingPathComponent("tiny_merges/k3.keras"), to: own)
+        let made = try TestEnvironment.runPython("training/gradient_case.py", ["--model", own.path, "--out", directory.path,
+                                                                              "--trainable", "predictions,branch_a",
+                                                                              "--loss", "sparse_categorical_crossentropy"])
+        try #require(made.status == 0, "gradient_case.py: \(made.stderr)")
+        let result = try TestEnvironment.run(TestEnvironment.zooBinary(), ["verify", convert(own.path, into: directory), "--golden",
+                                                                           directory.appendingPathComponent("mine").path, "--gradients"])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("case mine, Keras model mine") && result.stdout.contains("loss sparse_categorical_crossentropy"))
+        let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("  layer ") }
+        #expect(rows.map { $0.split(separator: " ")[0] } == ["predictions", "predictions", "branch_a", "branch_a", "input_1"], "\(rows)")
+    }
+
     @Test func badInputsFailWithOneLine() throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
