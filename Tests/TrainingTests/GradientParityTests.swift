@@ -32,11 +32,9 @@ import Zoo
         let checkpoint_root: String
         let checkpoint: String
         let loss: String
-        let class_weight: [String: Double]?
         let frozen_bn: String
         let trainable: [String]
         let zero_gradients: [String]
-        let regularized: Bool
         let steps: Int
         let optimizer: Optimizer
         struct Optimizer: Decodable { let learning_rate: Double; let beta_1: Double; let beta_2: Double; let epsilon: Double }
@@ -81,34 +79,17 @@ import Zoo
             #expect(!model.frozenBaseLayers.isEmpty, "\(name): the frozen base should run fused")
         }
 
-        /// One forward and backward pass on the batch `prefix` names, with the case's loss and regulariser, through
-        /// the step the fit loop takes.
-        let regularization = config.regularized ? try Regularization(graph: graph) : nil
-        func backwardPass(_ prefix: String) throws -> ModelGradients {
-            let input = try tensor("\(prefix)input")
-            let labels = config.loss == "dot" ? nil : try tensor("\(prefix)labels")
-            let objective: StepObjective
-            switch config.loss {
-            case "categorical_crossentropy", "sparse_categorical_crossentropy":
-                let target: LossTarget = config.loss == "categorical_crossentropy" ? .dense(labels!) : .sparse(labels!.toArray().map { Int($0) })
-                let weights = config.class_weight.map { classWeight in
-                    ClassWeights.sampleWeights(target, classWeight: Dictionary(uniqueKeysWithValues: classWeight.map { (Int($0.key)!, Float($0.value)) }))
-                }
-                objective = .categoricalCrossentropy(target, sampleWeights: weights)
-            case "binary_crossentropy":
-                objective = .loss(BinaryCrossentropy(), .dense(labels!), sampleWeights: nil)
-            case "dot":
-                objective = .outputGradient(try tensor("output_gradient"))
-            default:
-                throw TestEnvironment.Missing(description: "\(name): loss '\(config.loss)' is not wired into this test")
-            }
-            let result = try model.lossAndGradients(input, objective: objective, regularization: regularization)
+        let golden = try GoldenGradientCase(path: directory.path)
+        /// One forward and backward pass on the case's batch `batch` (nil: the gradient batch), with the case's loss,
+        /// class weights and regulariser, through the step the fit loop takes (GoldenGradientCase).
+        func backwardPass(_ batch: Int?) throws -> ModelGradients {
+            let result = try golden.gradients(of: model, batch: batch)
             // Keras 3 takes a softmax head's loss from its logits (docs/keras-numerics.md §9.3).
-            if case .categoricalCrossentropy = objective { #expect(result.ofLogits, "\(name): the output is not a softmax layer") }
+            if config.loss.hasSuffix("categorical_crossentropy") { #expect(result.ofLogits, "\(name): the output is not a softmax layer") }
             return result.gradients
         }
 
-        let gradients = try backwardPass("")
+        let gradients = try backwardPass(nil)
 
         let tolerance = Self.measuredTolerance[name] ?? Self.tolerance
         let largest = try store.trainableParameters.map { try tensor("gradient/\($0.name)").toArray().map(abs).max() ?? 0 }.max() ?? 0
@@ -136,7 +117,7 @@ import Zoo
         // (measured: Keras 2.2's debiased moving means 1e-3 apart after step 3 in tiny_bn_keras2): one step only.
         let comparedSteps = config.zero_gradients.isEmpty ? config.steps : 1
         for step in 1...comparedSteps {
-            try adam.apply(step == 1 ? gradients : backwardPass("batch/\(step)/"), to: model)
+            try adam.apply(step == 1 ? gradients : backwardPass(step), to: model)
             // Normalised by the weight's scale before or after the step: a moving mean of float32 noise (a batch
             // normalisation's input that an earlier one centred exactly) is not a scale.
             for parameter in store.parameters where !config.zero_gradients.contains(parameter.name) {

@@ -10,8 +10,8 @@ import Zoo
 /// case.json beside it also holds): loss, class weights, BatchNormalization semantics, trainable layers.
 ///
 /// It lives in Training, not beside the forward golden files in Zoo, because turning its labels into
-/// dL/d(output) takes the case's loss (and its class weights and regularisers), which are Training's: only
-/// the "dot" cases carry dL/d(output) itself.
+/// dL/d(output) takes the case's loss (and its class weights and regularisers) and the training step, which are
+/// Training's: only the "dot" cases carry dL/d(output) itself.
 public struct GoldenGradientCase {
     /// The parts of case.json the check reads.
     public struct Configuration: Decodable, Sendable {
@@ -74,29 +74,21 @@ public struct GoldenGradientCase {
         return tensor
     }
 
-    /// One training forward and backward pass of `model` (built with the case's trainable layers and semantics)
-    /// on one of the case's batches, with its loss and, where the case has them, its regularisers: for the gradient
-    /// batch (`input`, `labels`) the gradients TensorFlow's tape took; `batch` k reads `batch/<k>/input` and
-    /// `batch/<k>/labels`, the batch of the k-th training step.
-    public func gradients(of model: TrainingModel, batch: Int? = nil) throws -> ModelGradients {
+    /// One training step of `model` (built with the case's trainable layers and semantics) up to the gradients, on
+    /// one of the case's batches, with its loss and, where the case has them, its regularisers: the step the fit loop
+    /// takes (`TrainingModel.lossAndGradients`). For the gradient batch (`input`, `labels`, nil) these are the
+    /// gradients TensorFlow's tape took; `batch` k reads `batch/<k>/input` and `batch/<k>/labels`, the k-th step's.
+    public func gradients(of model: TrainingModel, batch: Int? = nil) throws -> StepResult {
         let prefix = batch.map { "batch/\($0)/" } ?? ""
-        let output = try model.forward([required(prefix + "input")], training: true)[0]
-        let (outputGradient, ofLogits) = try outputGradient(of: model, output: output, labels: prefix + "labels")
-        let gradients = try model.backward([outputGradient], ofLogits: ofLogits)
-        if configuration.regularized { try Regularization(graph: model.graph).addGradients(model.parameters, to: gradients.parameters) }
-        return gradients
+        return try model.lossAndGradients(required(prefix + "input"), objective: objective(labels: prefix + "labels"),
+                                          regularization: configuration.regularized ? Regularization(graph: model.graph) : nil)
     }
 
-    /// dL/d(output) of the case's loss for `model`'s last training forward pass, whose output is `output`, against
-    /// the tensor `labels`; and whether it is with respect to the logits: Keras 3 takes a softmax head's
-    /// cross-entropy from its logits (docs/keras-numerics.md §9.3), so that gradient is fed past the softmax.
-    private func outputGradient(of model: TrainingModel, output: Tensor, labels key: String) throws -> (gradient: Tensor, ofLogits: Bool) {
-        let gradient = try Tensor(shape: output.shape)
+    /// What the case differentiates: its loss against the tensor `labels` (with its class weights), or the fixed
+    /// dL/d(output) of a "dot" case.
+    private func objective(labels key: String) throws -> StepObjective {
         switch configuration.loss {
         case "categorical_crossentropy", "sparse_categorical_crossentropy":
-            guard let logits = model.outputLogits.first ?? nil else {
-                throw ModelError("\(file.path): the model's output is not a softmax layer, which the case's \(configuration.loss) needs")
-            }
             let labels = try required(key)
             let target: LossTarget = configuration.loss == "categorical_crossentropy" ? .dense(labels) : .sparse(labels.toArray().map { Int($0) })
             let weights = try configuration.classWeight.map { classWeight in
@@ -107,14 +99,11 @@ public struct GoldenGradientCase {
                 }
                 return ClassWeights.sampleWeights(target, classWeight: byClass)
             }
-            _ = try CategoricalCrossentropy(fromLogits: true)(logits, target, sampleWeights: weights, gradient: gradient)
-            return (gradient, true)
+            return .categoricalCrossentropy(target, sampleWeights: weights)
         case "binary_crossentropy":
-            _ = try BinaryCrossentropy()(output, .dense(required(key)), gradient: gradient)
-            return (gradient, false)
+            return .loss(BinaryCrossentropy(), .dense(try required(key)), sampleWeights: nil)
         case "dot":
-            try gradient.copy(from: required("output_gradient"))
-            return (gradient, false)
+            return .outputGradient(try required("output_gradient"))
         default:
             throw ModelError("\(file.path): loss '\(configuration.loss)' is not one Zoo computes")
         }
