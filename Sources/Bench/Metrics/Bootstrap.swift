@@ -14,7 +14,7 @@ public struct Bootstrap: Codable, Sendable, Equatable {
 
     public init(replicates: Int = 2000, seed: UInt64 = 2019, level: Double = 0.95) throws {
         guard replicates >= 2 else { throw MetricsError.invalidInput("a bootstrap needs at least 2 replicates, not \(replicates)") }
-        try validate(level: level)
+        try validateConfidenceLevel(level)
         self.replicates = replicates
         self.seed = seed
         self.level = level

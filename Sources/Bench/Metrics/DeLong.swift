@@ -47,11 +47,11 @@ public struct DeLong: Sendable {
             + Self.sampleCovariance(negativePlacements[a], negativePlacements[b]) / Double(negativePlacements[a].count)
     }
 
-    /// The normal interval AUC ± z sqrt(Var) of model `model`, clipped to [0, 1]: the interval pROC's
-    /// `ci.auc(method = "delong")` gives, the one most papers cite. (The logit-scale interval covers better
-    /// near 1 but is undefined at AUC = 1 and not what readers compare against.)
+    /// The plain normal interval AUC ± z sqrt(Var) of model `model`, clipped to [0, 1]: the interval pROC's
+    /// `ci.auc(method = "delong")` reports, so the numbers compare with the papers that cite it. (The logit-scale
+    /// interval covers better near 1 but is undefined at AUC = 1, where DeLong's variance is 0 anyway.)
     public func interval(model: Int = 0, level: Double = 0.95) throws -> Interval {
-        try validate(level: level)
+        try validateConfidenceLevel(level)
         let halfWidth = Distributions.normalCritical(level: level) * covariance(model, model).squareRoot()
         let area = areas[model]
         return Interval(lower: max(0, area - halfWidth), upper: min(1, area + halfWidth), level: level, method: .deLong)

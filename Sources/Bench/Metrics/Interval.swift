@@ -26,6 +26,6 @@ public struct Interval: Codable, Sendable, Equatable {
 }
 
 /// Checks a confidence level before any quantile is taken from it.
-func validate(level: Double) throws {
+func validateConfidenceLevel(_ level: Double) throws {
     guard level > 0, level < 1 else { throw MetricsError.invalidInput("confidence level \(level) is not in (0, 1)") }
 }

@@ -3,8 +3,9 @@
 /// discordant image goes either way with probability 1/2.
 ///
 /// Both p-values are given. `reportedPValue` is the exact one while b + c < 25, where the chi-squared
-/// approximation is poor, and the continuity-corrected chi-squared from 25 on, where the two agree and the
-/// chi-squared is what the literature quotes (the rule of thumb of Rosner's Fundamentals of Biostatistics).
+/// approximation to Binomial(b + c, 1/2) is poor, and the continuity-corrected chi-squared from 25 on, where
+/// the two agree closely and the chi-squared is what most published comparisons quote (a common rule of thumb;
+/// the exact p-value stays in the summary for anyone who prefers it throughout).
 public struct McNemarTest: Codable, Sendable, Equatable {
     public enum Reported: String, Codable, Sendable { case exactBinomial, chiSquaredCorrected }
 

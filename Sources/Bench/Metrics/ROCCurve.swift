@@ -1,11 +1,11 @@
-/// The receiver operating characteristic: one point per distinct score, from (0, 0) at threshold +infinity
-/// to (1, 1), as scikit-learn's `roc_curve(drop_intermediate=False)` returns it (every point is kept for
+/// The receiver operating characteristic: (0, 0), then one point per distinct score up to (1, 1), as scikit-learn's `roc_curve(drop_intermediate=False)` returns it (every point is kept for
 /// plots; dropping collinear ones would not change the area).
 public struct ROCCurve: Codable, Sendable, Equatable {
     public let falsePositiveRates: [Double]
     public let truePositiveRates: [Double]
-    /// Decreasing; the first is +infinity (nothing called positive). JSON cannot hold infinity, so the
-    /// report writer should encode with a non-conforming float strategy or drop the first point.
+    /// Decreasing; one fewer than the points: thresholds[k] gives point k + 1. The first point, (0, 0), is
+    /// "nothing called positive", which scikit-learn gives the threshold +infinity; it is left out here so
+    /// the curve encodes as plain JSON.
     public let thresholds: [Double]
 
     /// Throws unless both classes are present (each rate divides by one class's count).
@@ -14,7 +14,7 @@ public struct ROCCurve: Codable, Sendable, Equatable {
         let counts = ThresholdCounts(predictions)
         falsePositiveRates = [0] + counts.falsePositives.map { Double($0) / Double(counts.negatives) }
         truePositiveRates = [0] + counts.truePositives.map { Double($0) / Double(counts.positives) }
-        thresholds = [.infinity] + counts.thresholds
+        thresholds = counts.thresholds
     }
 
     /// The area under the curve by the trapezoid rule (scikit-learn's `auc`, which `roc_auc_score` uses):

@@ -1,5 +1,5 @@
-/// Everything a results table reports for one run on one test set, with 95% (or `level`) intervals:
-/// the Codable summary the report writer serialises. Names say the metric and the interval's owner.
+/// Everything a results table reports for one run on one test set, every interval at the bootstrap's level
+/// (normally 0.95): the Codable summary the report writer serialises. Names say the metric and the interval's owner.
 ///
 /// Intervals: Wilson for the proportions (accuracy, sensitivity, specificity, precision), DeLong for the
 /// ROC AUC, the percentile bootstrap over images for the metrics without a closed-form variance

@@ -9,7 +9,7 @@ public struct RunStatistics: Codable, Sendable, Equatable {
     public let meanInterval: Interval
 
     public init(_ values: [Double], level: Double = 0.95) throws {
-        try validate(level: level)
+        try validateConfidenceLevel(level)
         guard values.count >= 2 else {
             throw MetricsError.undefined(metric: "standard deviation across runs", reason: "\(values.count) run(s); it needs at least 2")
         }

@@ -5,7 +5,7 @@ extension Interval {
     /// Unlike the Wald interval p̂ ± z sqrt(p̂(1 - p̂)/n) it keeps its coverage near 0 and 1 (a sensitivity of
     /// 0.98 on 100 images) and never leaves [0, 1]. scipy's `binomtest(k, n).proportion_ci(method='wilson')`.
     public static func wilson(successes: Int, trials: Int, level: Double = 0.95) throws -> Interval {
-        try validate(level: level)
+        try validateConfidenceLevel(level)
         guard trials > 0 else { throw MetricsError.undefined(metric: "Wilson interval", reason: "no trials") }
         guard (0...trials).contains(successes) else {
             throw MetricsError.invalidInput("\(successes) successes out of \(trials) trials")

@@ -121,6 +121,7 @@ def case_reference(case):
     out["average_precision"], out["average_precision_refusal"] = unless_refused(metrics.average_precision_score, y, s)
     if both:
         fpr, tpr, thresholds = metrics.roc_curve(y, s, drop_intermediate=False)
+        # The first threshold is +inf (the (0, 0) point), which Zoo leaves out and JSON cannot hold.
         out["roc"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thresholds[1:].tolist()}
     if y.max() == 1:
         precision, recall, thresholds = metrics.precision_recall_curve(y, s)
