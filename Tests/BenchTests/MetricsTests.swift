@@ -31,7 +31,7 @@ import Testing
         } catch { return false }
     }
 
-    @Test(arguments: ["n1000", "ties", "n60", "tiny", "tied_everywhere", "all_positive", "all_negative", "rare_positives", "pair", "perfect"])
+    @Test(arguments: MetricsReference.cases.cases.map(\.name))
     func curvesAndAreasMatchScikitLearn(name: String) throws {
         let (testCase, expected) = try Self.lookup(name)
         let test = try testCase.test()
@@ -59,7 +59,7 @@ import Testing
 
     /// Thresholds chosen on validation equal the reference's choice exactly; applied unchanged to test, every
     /// count and rate equals scikit-learn's at that threshold.
-    @Test(arguments: ["n1000", "ties", "n60", "tiny", "tied_everywhere", "all_positive", "all_negative", "rare_positives", "pair", "perfect"])
+    @Test(arguments: MetricsReference.cases.cases.map(\.name))
     func thresholdsChosenOnValidationApplyToTest(name: String) throws {
         let (testCase, expected) = try Self.lookup(name)
         let validation = try testCase.validation(), test = try testCase.test()
@@ -90,7 +90,7 @@ import Testing
 
     /// Sun and Xu's midrank algorithm against DeLong's placement values computed pair by pair: each AUC, the
     /// 2 x 2 covariance, and the paired test's z and p.
-    @Test(arguments: ["n1000", "ties", "n60", "tiny", "tied_everywhere", "all_positive", "rare_positives", "pair", "perfect"])
+    @Test(arguments: MetricsReference.cases.cases.map(\.name))
     func deLongMatchesPlacementValuesPairByPair(name: String) throws {
         let (testCase, expected) = try Self.lookup(name)
         let first = try testCase.test(), second = try testCase.secondTest()
@@ -128,7 +128,7 @@ import Testing
     }
 
     /// The percentile interval over Zoo's own replicates, each replicate's metric recomputed by scikit-learn.
-    @Test(arguments: ["n1000", "ties", "rare_positives"])
+    @Test(arguments: MetricsReference.cases.cases.filter { $0.bootstrap_indices != nil }.map(\.name))
     func bootstrapMatchesScikitLearnOnTheSameReplicates(name: String) throws {
         let (testCase, expected) = try Self.lookup(name)
         let reference = try #require(expected.bootstrap)
@@ -173,6 +173,17 @@ import Testing
         #expect(try JSONDecoder().decode(RunMetrics.self, from: json) == run)
         // The curves for plots encode as plain JSON too (no infinite threshold).
         #expect(try JSONDecoder().decode(ROCCurve.self, from: JSONEncoder().encode(ROCCurve(test))) == (try ROCCurve(test)))
+    }
+
+    /// A one-class test set has no summary: the error names the metric and says why.
+    @Test func oneClassTestSetHasNoSummary() throws {
+        let (testCase, _) = try Self.lookup("all_positive")
+        do {
+            _ = try RunMetrics(try testCase.test(), threshold: .fixed, bootstrap: MetricsReference.bootstrap)
+            Issue.record("a summary of a one-class test set")
+        } catch let error as MetricsError {
+            #expect("\(error)".contains("only one class (30 positive, 0 negative)"), "\(error)")
+        }
     }
 
     @Test func wilsonMatchesScipy() throws {

@@ -39,6 +39,7 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     /// Evaluates test predictions at a threshold chosen beforehand (normally `Threshold.choose(_:on:)` on
     /// validation). Throws `MetricsError.undefined` unless the test set holds at least two images of each class.
     public init(_ test: BinaryPredictions, threshold: Threshold, bootstrap: Bootstrap) throws {
+        try test.requireBothClasses(for: "run summary")  // the root cause, before any metric fails on it
         let matrix = ConfusionMatrix(test, threshold: threshold)
         let deLong = try DeLong([test])
         let level = bootstrap.level

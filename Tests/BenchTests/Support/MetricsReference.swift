@@ -86,11 +86,14 @@ struct MetricsReference: Sendable {
     /// The bootstrap whose replicates the reference recomputes (few replicates: the reference runs sklearn on each).
     static let bootstrap = try! Bootstrap(replicates: 100, seed: 7, level: 0.95)
 
-    let specification: Specification
+    /// The cases, made without Python, so the tests can take their names as arguments.
+    static let cases = makeSpecification()
+
+    var specification: Specification { Self.cases }
     let values: Values
 
     private init() throws {
-        specification = Self.makeSpecification()
+        let specification = Self.cases
         let directory = try References.temporaryDirectory("metrics")
         try JSONEncoder().encode(specification).write(to: directory.appendingPathComponent("cases.json"))
         try References.run("bench/metrics_reference.py", in: directory)
