@@ -175,6 +175,28 @@ import Testing
         #expect(try JSONDecoder().decode(ROCCurve.self, from: JSONEncoder().encode(ROCCurve(test))) == (try ROCCurve(test)))
     }
 
+    /// The summaries across runs and between models are their checked parts, assembled under explicit names.
+    @Test func summariesAcrossRunsAndBetweenModelsAssembleTheirParts() throws {
+        let runs = try ["n1000", "ties", "n60"].map { name in
+            let (testCase, _) = try Self.lookup(name)
+            return try RunMetrics(try testCase.test(), threshold: .fixed, bootstrap: MetricsReference.bootstrap)
+        }
+        let summary = try RunsSummary(runs)
+        #expect(summary.runs == 3)
+        #expect(summary.rocAUC == (try RunStatistics(runs.map(\.rocAUC))))
+        #expect(summary.averagePrecision.values == runs.map(\.averagePrecision) && summary.f1.values == runs.map(\.f1))
+        #expect(Self.isUndefined { try RunsSummary([runs[0]]) })
+
+        let (testCase, expected) = try Self.lookup("n1000")
+        let comparison = try ModelComparison(try testCase.test(), threshold: .fixed, try testCase.secondTest(), threshold: .fixed)
+        let deLong = try #require(expected.delong)
+        #expect(Self.close(comparison.rocAUC.z, try #require(deLong.z), relative: 1e-9))
+        #expect(Self.close(comparison.mcNemar.exactPValue, expected.mcnemar.exact_p, relative: 1e-10))
+        #expect(comparison.mcNemar.reported == .chiSquaredCorrected, "n = 1000 has over 25 discordant images")
+        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(comparison)) as? [String: [String: Any]])
+        #expect(object["rocAUC"]?["rocAUCDifference"] != nil && object["mcNemar"]?["reportedPValue"] != nil)
+    }
+
     /// A one-class test set has no summary: the error names the metric and says why.
     @Test func oneClassTestSetHasNoSummary() throws {
         let (testCase, _) = try Self.lookup("all_positive")
