@@ -70,8 +70,8 @@ log "installing pinned packages from python/requirements.txt and requirements-be
 
 log "checking the environment"
 "$py" - >&2 <<'PY' || die "installed environment failed the import check"
-import h5py, numpy, safetensors.numpy, onnx, onnxruntime, importlib.metadata as md
-for p in ("tensorflow", "keras", "tf_keras", "h5py", "numpy", "safetensors", "onnx", "onnxruntime"):
+import h5py, numpy, safetensors.numpy, onnx, onnxruntime, sklearn.metrics, importlib.metadata as md
+for p in ("tensorflow", "keras", "tf_keras", "h5py", "numpy", "safetensors", "onnx", "onnxruntime", "scikit-learn"):
     print(f"  {p} {md.version(p)}")
 PY
 

@@ -31,11 +31,16 @@ enum References {
 
     private static func generate(_ script: String) throws -> URL {
         let directory = try temporaryDirectory("reference")
+        try run(script, in: directory)
+        return directory
+    }
+
+    /// Runs `script DIRECTORY`: a script that reads its inputs from the directory as well as writing there.
+    static func run(_ script: String, in directory: URL) throws {
         let result = try TestEnvironment.runPython(script, [directory.path])
         guard result.status == 0 else {
             throw ScriptFailed(description: "\(script) failed (status \(result.status)):\n\(result.stderr.suffix(2000))")
         }
-        return directory
     }
 
     static func json<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T {
