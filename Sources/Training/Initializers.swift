@@ -96,30 +96,21 @@ public enum Initializer: Equatable, Sendable {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", 2014): the stream Zoo's
-/// initialisers draw from. Uniforms take the top 24 bits (every float32 in [0, 1) on a 2^-24 grid); normals are
-/// Box-Muller pairs, computed in Double.
+/// The stream Zoo's initialisers draw from: Tensor's `SplitMix64`. Uniforms take the top 24 bits (every float32
+/// in [0, 1) on a 2^-24 grid); normals are Box-Muller pairs, computed in Double.
 public struct InitializerRandom: Sendable {
-    private var state: UInt64
+    private var source: SplitMix64
     private var spare: Float?
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
     /// Uniform in [0, 1).
-    public mutating func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+    public mutating func uniform() -> Float { source.unitFloat() }
 
     /// Standard normal.
     public mutating func normal() -> Float {
         if let value = spare { spare = nil; return value }
-        let u1 = (Double(next() >> 11) + 1) * 0x1p-53, u2 = Double(next() >> 11) * 0x1p-53
+        let u1 = source.unitDouble() + 0x1p-53, u2 = source.unitDouble()  // u1 in (0, 1]: log(u1) is finite
         let radius = (-2 * log(u1)).squareRoot()
         spare = Float(radius * sin(2 * .pi * u2))
         return Float(radius * cos(2 * .pi * u2))

@@ -6,27 +6,24 @@ struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
     let input: UnsafePointer<Float>
     let image: ImageShape
     let geometry: WindowGeometry
-    /// Input channels per depth block: a tap's channels split into equal chunks of at most `maxDepth`.
-    let chunkLength: Int
-    let chunksPerTap: Int
+    /// Depth blocks: chunks of each tap's input channels.
+    let chunks: TapChunks
 
     init(input: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry) {
         self.input = input
         self.image = image
         self.geometry = geometry
-        chunksPerTap = (image.channels + GemmTile.maxDepth - 1) / GemmTile.maxDepth
-        chunkLength = (image.channels + chunksPerTap - 1) / chunksPerTap
+        chunks = TapChunks(channels: image.channels)
     }
 
     var rows: Int { image.batch &* geometry.rows.output &* geometry.columns.output }
     var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
     var depth: Int { taps &* image.channels }
-    var depthBlockCount: Int { taps &* chunksPerTap }
+    var depthBlockCount: Int { chunks.blockCount(taps: taps) }
 
     func depthBlock(_ index: Int) -> (start: Int, count: Int) {
-        let (tap, chunk) = index.quotientAndRemainder(dividingBy: chunksPerTap)
-        let first = chunk &* chunkLength
-        return (tap &* image.channels &+ first, min(chunkLength, image.channels &- first))
+        let block = chunks.block(index)
+        return (block.start, block.count)
     }
 
     func scratchCount(blockRows: Int) -> Int { 0 }
@@ -34,9 +31,8 @@ struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
 
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
-        let (tap, chunk) = block.quotientAndRemainder(dividingBy: chunksPerTap)
+        let (tap, channelOffset, _, _) = chunks.block(block)
         let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: geometry.columns.kernel)
-        let channelOffset = chunk &* chunkLength
         var r = 0
         forEachPixel(rows) { imageIndex, outputRow, outputColumn in
             table[r] = pixel(imageIndex, outputRow, outputColumn, tapRow: tapRow, tapColumn: tapColumn).map { $0 + channelOffset } ?? zeros
@@ -44,21 +40,10 @@ struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
         }
     }
 
-    /// Calls `body(n, oh, ow)` for the output pixels of `rows` in order, decoding only the first index.
+    /// Calls `body(n, oh, ow)` for the output pixels of `rows` in order.
     @inline(__always)
     func forEachPixel(_ rows: Range<Int>, _ body: (Int, Int, Int) -> Void) {
-        let outputHeight = geometry.rows.output, outputWidth = geometry.columns.output
-        let (imageIndex, pixelIndex) = rows.lowerBound.quotientAndRemainder(dividingBy: outputHeight &* outputWidth)
-        var (n, (outputRow, outputColumn)) = (imageIndex, pixelIndex.quotientAndRemainder(dividingBy: outputWidth))
-        for _ in rows {
-            body(n, outputRow, outputColumn)
-            outputColumn &+= 1
-            if outputColumn == outputWidth {
-                outputColumn = 0
-                outputRow &+= 1
-                if outputRow == outputHeight { outputRow = 0; n &+= 1 }
-            }
-        }
+        walkPixels(rows, height: geometry.rows.output, width: geometry.columns.output, body)
     }
 
     /// The channel vector that output pixel (n, oh, ow) reads at kernel tap (i, j), or nil in the padding.

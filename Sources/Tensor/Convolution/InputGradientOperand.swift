@@ -12,28 +12,25 @@ struct InputGradientOperand: GemmLeftOperand, @unchecked Sendable {
     let image: ImageShape
     let geometry: WindowGeometry
     let outputChannels: Int
-    /// Output channels per depth block: a tap's channels split into equal chunks of at most `maxDepth`.
-    let chunkLength: Int
-    let chunksPerTap: Int
+    /// Depth blocks: chunks of each tap's output channels.
+    let chunks: TapChunks
 
     init(outputGradient: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, outputChannels: Int) {
         self.outputGradient = outputGradient
         self.image = image
         self.geometry = geometry
         self.outputChannels = outputChannels
-        chunksPerTap = (outputChannels + GemmTile.maxDepth - 1) / GemmTile.maxDepth
-        chunkLength = (outputChannels + chunksPerTap - 1) / chunksPerTap
+        chunks = TapChunks(channels: outputChannels)
     }
 
     var rows: Int { image.pixels }
     var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
     var depth: Int { taps &* outputChannels }
-    var depthBlockCount: Int { taps &* chunksPerTap }
+    var depthBlockCount: Int { chunks.blockCount(taps: taps) }
 
     func depthBlock(_ index: Int) -> (start: Int, count: Int) {
-        let (tap, chunk) = index.quotientAndRemainder(dividingBy: chunksPerTap)
-        let first = chunk &* chunkLength
-        return (tap &* outputChannels &+ first, min(chunkLength, outputChannels &- first))
+        let block = chunks.block(index)
+        return (block.start, block.count)
     }
 
     func scratchCount(blockRows: Int) -> Int { 0 }
@@ -41,12 +38,10 @@ struct InputGradientOperand: GemmLeftOperand, @unchecked Sendable {
 
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
-        let (tap, chunk) = block.quotientAndRemainder(dividingBy: chunksPerTap)
+        let (tap, channelOffset, _, _) = chunks.block(block)
         let (tapRow, tapColumn) = tap.quotientAndRemainder(dividingBy: geometry.columns.kernel)
-        let channelOffset = chunk &* chunkLength
-        let (imageIndex, pixelIndex) = rows.lowerBound.quotientAndRemainder(dividingBy: image.height &* image.width)
-        var (n, (inputRow, inputColumn)) = (imageIndex, pixelIndex.quotientAndRemainder(dividingBy: image.width))
-        for r in 0..<rows.count {
+        var r = 0
+        walkPixels(rows, height: image.height, width: image.width) { n, inputRow, inputColumn in
             if let row = Self.source(geometry.rows, input: inputRow, tap: tapRow),
                let column = Self.source(geometry.columns, input: inputColumn, tap: tapColumn) {
                 let pixel: Int = (n &* geometry.rows.output &+ row) &* geometry.columns.output &+ column
@@ -54,12 +49,7 @@ struct InputGradientOperand: GemmLeftOperand, @unchecked Sendable {
             } else {
                 table[r] = zeros
             }
-            inputColumn &+= 1
-            if inputColumn == image.width {
-                inputColumn = 0
-                inputRow &+= 1
-                if inputRow == image.height { inputRow = 0; n &+= 1 }
-            }
+            r &+= 1
         }
     }
 

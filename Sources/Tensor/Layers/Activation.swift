@@ -116,15 +116,15 @@ extension Activation {
         case .linear:
             if dx != dy { dx.update(from: dy, count: count) }
         case .relu:
-            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: 0, where: .!(y .> 0)) }
+            combineVectors(y, dy, into: dx, count: count) { y, dy in dy.replacing(with: 0, where: .!(y .> 0)) }
         case .leakyRelu(let alpha):
-            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: dy * alpha, where: .!(y .> 0)) }
+            combineVectors(y, dy, into: dx, count: count) { y, dy in dy.replacing(with: dy * alpha, where: .!(y .> 0)) }
         case .sigmoid:
-            combineGradient(y, dy, dx, count: count) { y, dy in dy * y * (1 - y) }
+            combineVectors(y, dy, into: dx, count: count) { y, dy in dy * y * (1 - y) }
         case .tanh:
-            combineGradient(y, dy, dx, count: count) { y, dy in dy * (1 - y * y) }
+            combineVectors(y, dy, into: dx, count: count) { y, dy in dy * (1 - y * y) }
         case .elu(let alpha):
-            combineGradient(y, dy, dx, count: count) { y, dy in dy.replacing(with: dy * (y + alpha), where: .!(y .> 0)) }
+            combineVectors(y, dy, into: dx, count: count) { y, dy in dy.replacing(with: dy * (y + alpha), where: .!(y .> 0)) }
         case .softmax:
             guard let length = output.shape.last, length > 0 else { return }
             for row in stride(from: 0, to: count, by: length) {
@@ -133,20 +133,5 @@ extension Activation {
                 for i in row..<(row + length) { dx[i] = y[i] * (dy[i] - dot) }
             }
         }
-    }
-}
-
-/// `dx[i] = gradient(y[i], dy[i])` 16 lanes at a time, then the tail; `dx` may be `y` or `dy`.
-@inline(__always)
-private func combineGradient(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int,
-                             _ gradient: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
-    var i = 0
-    while i &+ 16 <= count {
-        store16(gradient(load16(y + i), load16(dy + i)), dx + i)
-        i &+= 16
-    }
-    while i < count {
-        dx[i] = gradient(SIMD16(repeating: y[i]), SIMD16(repeating: dy[i]))[0]
-        i &+= 1
     }
 }

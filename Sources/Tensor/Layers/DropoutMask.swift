@@ -17,10 +17,9 @@ public struct DropoutMask: Sendable {
         }
         values = try Tensor(shape: shape)
         let scale = 1 / (1 - rate)
-        var state = seed
+        var random = SplitMix64(seed: seed)
         for i in 0..<values.count {
-            let uniform = Float(DropoutMask.splitMix64(&state) >> 40) * 0x1p-24
-            values.pointer[i] = uniform >= rate ? scale : 0
+            values.pointer[i] = random.unitFloat() >= rate ? scale : 0
         }
     }
 
@@ -28,16 +27,6 @@ public struct DropoutMask: Sendable {
     public func apply(_ input: Tensor, into output: Tensor) throws {
         try input.requireShape(values.shape, operation: "dropout", role: "input")
         try output.requireShape(values.shape, operation: "dropout")
-        if output.pointer != input.pointer { output.pointer.update(from: input.pointer, count: input.count) }
-        combineVectors(output.pointer, values.pointer, count: output.count) { $0 * $1 }
-    }
-
-    /// The next SplitMix64 output.
-    private static func splitMix64(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        combineVectors(input.pointer, values.pointer, into: output.pointer, count: output.count) { $0 * $1 }
     }
 }

@@ -43,15 +43,12 @@ public struct Pool2D: Sendable {
         for n in 0..<image.batch {
             let inputImage = input.pointer + n * image.height * image.width * channels
             for outputRow in 0..<geometry.rows.output {
-                // The window clipped to the image: padding contributes nothing.
-                let firstRow = max(geometry.rows.inputIndex(output: outputRow, tap: 0), 0)
-                let endRow = min(geometry.rows.inputIndex(output: outputRow, tap: poolSize.0), image.height)
+                let rows = window(geometry.rows, output: outputRow, size: poolSize.0, extent: image.height)
                 for outputColumn in 0..<geometry.columns.output {
-                    let firstColumn = max(geometry.columns.inputIndex(output: outputColumn, tap: 0), 0)
-                    let endColumn = min(geometry.columns.inputIndex(output: outputColumn, tap: poolSize.1), image.width)
+                    let columns = window(geometry.columns, output: outputColumn, size: poolSize.1, extent: image.width)
                     var first = true
-                    for row in firstRow..<endRow {
-                        for column in firstColumn..<endColumn {
+                    for row in rows {
+                        for column in columns {
                             let pixel = inputImage + (row * image.width + column) * channels
                             if first {
                                 target.update(from: pixel, count: channels)
@@ -65,7 +62,7 @@ public struct Pool2D: Sendable {
                         }
                     }
                     if kind == .average {
-                        let count = Float((endRow - firstRow) * (endColumn - firstColumn))
+                        let count = Float(rows.count * columns.count)
                         for c in 0..<channels { target[c] /= count }
                     }
                     target += channels
@@ -99,17 +96,15 @@ extension Pool2D {
             let imageOffset = n * image.height * image.width * channels
             let inputImage = input.pointer + imageOffset, gradientImage = inputGradient.pointer + imageOffset
             for outputRow in 0..<geometry.rows.output {
-                let firstRow = max(geometry.rows.inputIndex(output: outputRow, tap: 0), 0)
-                let endRow = min(geometry.rows.inputIndex(output: outputRow, tap: poolSize.0), image.height)
+                let rows = window(geometry.rows, output: outputRow, size: poolSize.0, extent: image.height)
                 for outputColumn in 0..<geometry.columns.output {
-                    let firstColumn = max(geometry.columns.inputIndex(output: outputColumn, tap: 0), 0)
-                    let endColumn = min(geometry.columns.inputIndex(output: outputColumn, tap: poolSize.1), image.width)
+                    let columns = window(geometry.columns, output: outputColumn, size: poolSize.1, extent: image.width)
                     switch kind {
                     case .max:
                         for c in 0..<channels {
-                            var best = (firstRow * image.width + firstColumn) * channels + c
-                            for row in firstRow..<endRow {
-                                for column in firstColumn..<endColumn {
+                            var best = (rows.lowerBound * image.width + columns.lowerBound) * channels + c
+                            for row in rows {
+                                for column in columns {
                                     let index = (row * image.width + column) * channels + c
                                     if inputImage[index] > inputImage[best] { best = index }
                                 }
@@ -117,9 +112,9 @@ extension Pool2D {
                             gradientImage[best] += gradient[c]
                         }
                     case .average:
-                        let count = Float((endRow - firstRow) * (endColumn - firstColumn))
-                        for row in firstRow..<endRow {
-                            for column in firstColumn..<endColumn {
+                        let count = Float(rows.count * columns.count)
+                        for row in rows {
+                            for column in columns {
                                 let target = gradientImage + (row * image.width + column) * channels
                                 for c in 0..<channels { target[c] += gradient[c] / count }
                             }
@@ -132,17 +127,10 @@ extension Pool2D {
     }
 }
 
-/// `accumulator[i] = combine(accumulator[i], values[i])` 16 lanes at a time, then the tail.
+/// The input rows (or columns) under output position `output`'s window of `size` on `axis`, clipped to the
+/// image's `extent`: padding contributes nothing, to a maximum or to an average's count.
 @inline(__always)
-func combineVectors(_ accumulator: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int,
-                    _ combine: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
-    var i = 0
-    while i &+ 16 <= count {
-        store16(combine(load16(accumulator + i), load16(values + i)), accumulator + i)
-        i &+= 16
-    }
-    while i < count {
-        accumulator[i] = combine(SIMD16(repeating: accumulator[i]), SIMD16(repeating: values[i]))[0]
-        i &+= 1
-    }
+private func window(_ axis: WindowAxis, output: Int, size: Int, extent: Int) -> Range<Int> {
+    let first = max(axis.inputIndex(output: output, tap: 0), 0)
+    return first..<max(first, min(axis.inputIndex(output: output, tap: size), extent))
 }

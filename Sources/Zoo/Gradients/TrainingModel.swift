@@ -3,7 +3,7 @@ import Converter
 import Tensor
 
 /// What a frozen BatchNormalization (`trainable=False`) does while the model trains.
-public enum FrozenBatchNorm: String, Sendable, CaseIterable {
+public enum FrozenBatchNorm: String, Sendable, CaseIterable, Codable {
     /// Keras 2.2, which the notebooks ran: batch statistics in training, moving statistics not updated
     /// (docs/keras-numerics.md §9.1).
     case keras2
@@ -71,7 +71,8 @@ public final class TrainingModel {
     /// layer's logits are its input.
     private var logitKernels: [String: LayerKernel] = [:]
     private var logits: [String: Tensor] = [:]
-    private var dropoutCalls: UInt64 = 0
+    /// Each dropout mask's seed: the next draw of the stream `dropoutSeed` starts.
+    private var dropoutSeeds: SplitMix64?
     /// Keras 2.2's zero-debiased moving averages: the biased accumulators and their step (§9.1).
     private var debiasing: [String: (mean: [Float], variance: [Float], step: Int)] = [:]
 
@@ -83,6 +84,7 @@ public final class TrainingModel {
         self.dropoutSeed = dropoutSeed
         self.inputGradients = inputGradients
         self.backwardFault = backwardFault
+        dropoutSeeds = dropoutSeed.map(SplitMix64.init)
         let ordered = try StepPlanner.topologicalOrder(graph)
         // A layer whose only weights are moving statistics (a BatchNormalization without center and scale)
         // has no trainable parameter; its graph flag is Keras' `trainable`.
@@ -97,6 +99,9 @@ public final class TrainingModel {
         needsGradient = needs
         trainableLayers = trainable
         shapes = try StepPlanner.staticShapes(ordered)
+        if dropoutSeed != nil, let (layer, reason) = TrainingModel.untrainableNoise(in: ordered) {
+            throw ModelError.layer(layer.name, layer.op.rawValue, reason)
+        }
 
         let base = TrainingModel.frozenBase(ordered, graph: graph, needsGradient: needs, frozenBatchNorm: frozenBatchNorm,
                                             dropout: dropoutSeed != nil)
@@ -207,8 +212,7 @@ public final class TrainingModel {
         case .dropout where training && dropoutSeed != nil:
             let rate = Float(layer.attributes["rate"]?.doubleValue ?? 0)
             guard rate > 0 else { return operands[0] }
-            dropoutCalls += 1
-            let mask = try DropoutMask(shape: operands[0].shape, rate: rate, seed: dropoutSeed! &+ dropoutCalls &* 0x9E37_79B9_7F4A_7C15)
+            let mask = try DropoutMask(shape: operands[0].shape, rate: rate, seed: dropoutSeeds!.next())
             masks[layer.name] = mask
             let output = try Tensor(shape: operands[0].shape)
             try mask.apply(operands[0], into: output)
@@ -231,6 +235,23 @@ public final class TrainingModel {
             try kernel.forward(operands, residual: nil, into: output, workspace: workspace)
             return output
         }
+    }
+
+    /// The first noise layer Zoo cannot train as Keras does, and why. The graph keeps Keras' noise layers as
+    /// `dropout` with a `kind`, which inference runs as the identity; training draws only plain inverted dropout over
+    /// the whole input, so anything else is refused rather than trained with the wrong noise (or none). Anywhere
+    /// in the graph counts: Keras applies a noise layer in training whether or not anything trains near it.
+    private static func untrainableNoise(in layers: [Layer]) -> (layer: Layer, reason: String)? {
+        for layer in layers where layer.op == .dropout {
+            let kind = layer.attributes["kind"]?.stringValue ?? "dropout"
+            if kind != "dropout" {
+                return (layer, "\(kind) has no training pass in Zoo (only Dropout's inverted mask does)")
+            }
+            if layer.attributes["noise_shape"] != nil {
+                return (layer, "dropout with a noise_shape has no training pass in Zoo (the mask covers the whole input)")
+            }
+        }
+        return nil
     }
 
     /// Trainable BatchNormalization always trains on batch statistics; a frozen one only under Keras 2.2.
@@ -281,6 +302,9 @@ public final class TrainingModel {
     /// The logits of the last forward pass's outputs (training or not): the softmax's input for an output made by a
     /// convolution, dense or Activation layer with a softmax, nil for any other output.
     public var outputLogits: [Tensor?] { graph.outputs.map { logits[$0] } }
+
+    /// Each output's shape without the batch axis at the graph's declared input sizes (nil where only a run knows).
+    public var outputShapes: [[Int?]] { graph.outputs.map { shapes[$0] ?? [] } }
 
     /// dL/d(parameters) (and of the inputs, when asked for at construction) from the gradients of the outputs,
     /// for the last `forward(_, training: true)`. With `ofLogits`, an output that has logits (`outputLogits`)
