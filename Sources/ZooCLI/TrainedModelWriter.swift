@@ -9,8 +9,7 @@ import Zoo
 enum TrainedModelWriter {
     /// `provenance`: the run's recipe, written as the `training` metadata (JSON).
     static func write(_ parameters: ParameterStore, source: SafetensorsFile, to path: String, provenance: [String: Any]) throws {
-        var metadata = source.metadata
-        metadata["data_sha256"] = nil   // the writer computes the new data's
+        var metadata = source.metadataToCarry
         let json = try JSONSerialization.data(withJSONObject: provenance, options: [.sortedKeys, .withoutEscapingSlashes])
         metadata["training"] = String(decoding: json, as: UTF8.self)
         var writer = try SafetensorsWriter(path: path, tensors: parameters.parameters.map { ($0.name, $0.value.shape) },

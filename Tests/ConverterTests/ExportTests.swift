@@ -18,7 +18,7 @@ private func perturbed(_ zoo: String, by offset: Float, in scratch: ScratchDirec
     let file = try SafetensorsFile(path: zoo)
     let output = scratch.file("tuned-" + (zoo as NSString).lastPathComponent)
     try writeSafetensors(output, try file.tensors.map { ($0.name, $0.shape, try file.floats(of: $0).map { $0 + offset }) },
-                         dtype: .f32, metadata: file.metadata.filter { $0.key != "data_sha256" })   // the writer's own
+                         dtype: .f32, metadata: file.metadataToCarry)
     return output
 }
 

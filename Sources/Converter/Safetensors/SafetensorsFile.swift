@@ -126,6 +126,19 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
     }
 
+    /// The metadata a file rewritten from this one carries over: all of it but `data_sha256`, which the writer
+    /// computes for the data it writes (and refuses to be given).
+    public var metadataToCarry: [String: String] {
+        metadata.filter { $0.key != SafetensorsFormat.dataHashKey }
+    }
+
+    /// The precisions the tensors are stored in, in `StorageDType`'s order (a dtype Zoo does not read is left out:
+    /// reading that tensor fails with its name).
+    public var storageDTypes: [StorageDType] {
+        let stored = Set(tensors.map(\.dtype))
+        return StorageDType.allCases.filter { stored.contains($0.rawValue) }
+    }
+
     /// Hashes the whole data buffer and compares it with `data_sha256` from the metadata.
     public func verifyDataHash() -> HashVerification {
         guard let expected = metadata[SafetensorsFormat.dataHashKey] else { return .absent }

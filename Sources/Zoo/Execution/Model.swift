@@ -57,10 +57,8 @@ public final class Model {
     /// Any graph (a registry architecture, a file's own graph, or one rewritten from them) with the weights and
     /// the recorded preprocessing of `file`.
     public convenience init(graph: ModelGraph, file: SafetensorsFile, mode: Mode = .fused) throws {
-        // A tensor stored in another type fails with its name when the graph reads it (`WeightSource`).
-        let dtypes = Set(file.tensors.compactMap { StorageDType(rawValue: $0.dtype) })
         try self.init(graph: graph, weights: file, mode: mode, preprocessing: Model.preprocessing(in: file),
-                      weightDTypes: StorageDType.allCases.filter(dtypes.contains))
+                      weightDTypes: file.storageDTypes)
     }
 
     /// The preprocessing a converted file records (`none` when it records none).
