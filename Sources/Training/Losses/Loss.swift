@@ -1,4 +1,5 @@
 import Tensor
+import Zoo
 
 /// What a loss compares the model's output with.
 public enum LossTarget {
@@ -73,13 +74,7 @@ public enum ClassWeights {
     static func labels(_ target: LossTarget) -> [Int] {
         switch target {
         case .sparse(let labels): return labels
-        case .dense(let tensor):
-            let classes = tensor.shape.last ?? 1, values = tensor.toArray()
-            return (0..<(tensor.count / classes)).map { row in
-                var best = 0
-                for j in 1..<max(classes, 1) where values[row * classes + j] > values[row * classes + best] { best = j }
-                return best
-            }
+        case .dense(let tensor): return tensor.rowArgmax()
         }
     }
 }

@@ -95,13 +95,7 @@ public struct ParityCheck: Sendable {
     /// activations, so it is judged by its per-layer error alone.
     private static func argmaxAgreement(output: String, zoo: Tensor, keras: Tensor) -> [ArgmaxAgreement] {
         guard zoo.rank == 2, zoo.shape == keras.shape, let batch = zoo.shape.first, batch > 0 else { return [] }
-        let length = zoo.count / batch
-        func argmax(_ tensor: Tensor, _ item: Int) -> Int {
-            let values = tensor.pointer + item * length
-            var best = 0
-            for i in 1..<max(length, 1) where values[i] > values[best] { best = i }
-            return best
-        }
-        return (0..<batch).map { ArgmaxAgreement(output: output, item: $0, zoo: argmax(zoo, $0), keras: argmax(keras, $0)) }
+        let predicted = zoo.rowArgmax(), expected = keras.rowArgmax()
+        return (0..<batch).map { ArgmaxAgreement(output: output, item: $0, zoo: predicted[$0], keras: expected[$0]) }
     }
 }
