@@ -32,7 +32,7 @@ import Zoo
         let checkpoint_root: String
         let checkpoint: String
         let loss: String
-        let frozen_bn: String
+        let frozen_bn: FrozenBatchNorm
         let trainable: [String]
         let zero_gradients: [String]
         let steps: Int
@@ -70,20 +70,19 @@ import Zoo
         let file = try SafetensorsFile(path: converted)
         let graph = try Model.graph(in: file)
         let store = try ParameterStore(graph: graph, weights: file)
-        for layer in graph.layers where !layer.weights.isEmpty {
-            try store.setTrainable(config.trainable.contains(layer.name), layer: layer.name)
-        }
-        let model = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: try #require(FrozenBatchNorm(rawValue: config.frozen_bn)),
+        store.setTrainableLayers(config.trainable)
+        let model = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: config.frozen_bn,
                                       dropoutSeed: nil, inputGradients: inputGradients)
         if !inputGradients && Self.fusedBase.contains(name) {
             #expect(!model.frozenBaseLayers.isEmpty, "\(name): the frozen base should run fused")
         }
 
         let golden = try GoldenGradientCase(path: directory.path)
+        let regularization = try golden.regularization(of: graph)
         /// One forward and backward pass on the case's batch `batch` (nil: the gradient batch), with the case's loss,
         /// class weights and regulariser, through the step the fit loop takes (GoldenGradientCase).
         func backwardPass(_ batch: Int?) throws -> ModelGradients {
-            let result = try golden.gradients(of: model, batch: batch)
+            let result = try golden.gradients(of: model, batch: batch, regularization: regularization)
             // Keras 3 takes a softmax head's loss from its logits (docs/keras-numerics.md §9.3).
             if config.loss.hasSuffix("categorical_crossentropy") { #expect(result.ofLogits, "\(name): the output is not a softmax layer") }
             return result.gradients

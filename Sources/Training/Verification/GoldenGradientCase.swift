@@ -20,7 +20,7 @@ public struct GoldenGradientCase {
         /// (the sum of output times `output_gradient`, whose gradient is `output_gradient`).
         public let loss: String
         public let classWeight: [String: Double]?
-        public let frozenBatchNorm: String
+        public let frozenBatchNorm: FrozenBatchNorm
         /// The layers that train; every other layer with weights is frozen.
         public let trainable: [String]
         /// Parameters whose reference gradient is float32 noise (gradients.py, `ZERO_GRADIENT`).
@@ -55,18 +55,10 @@ public struct GoldenGradientCase {
         } catch {
             throw ModelError("\(reference): the 'case' metadata is not a gradient case: \(error)")
         }
-        guard FrozenBatchNorm(rawValue: configuration.frozenBatchNorm) != nil else {
-            throw ModelError("\(reference): unknown BatchNormalization semantics '\(configuration.frozenBatchNorm)'")
-        }
     }
-
-    public var frozenBatchNorm: FrozenBatchNorm { FrozenBatchNorm(rawValue: configuration.frozenBatchNorm)! }
 
     /// The named tensor, nil when the file has none.
-    public func tensor(_ name: String) throws -> Tensor? {
-        guard let info = file.tensor(named: name) else { return nil }
-        return try file.tensor(named: name, shape: info.shape)
-    }
+    public func tensor(_ name: String) throws -> Tensor? { try file.tensorIfPresent(named: name) }
 
     /// The named tensor, which the file must have.
     public func required(_ name: String) throws -> Tensor {
@@ -74,14 +66,21 @@ public struct GoldenGradientCase {
         return tensor
     }
 
+    /// The regularisers of `graph` when the case's loss includes them, nil when it does not: built once for
+    /// every step taken on the case.
+    public func regularization(of graph: ModelGraph) throws -> Regularization? {
+        configuration.regularized ? try Regularization(graph: graph) : nil
+    }
+
     /// One training step of `model` (built with the case's trainable layers and semantics) up to the gradients, on
     /// one of the case's batches, with its loss and, where the case has them, its regularisers: the step the fit loop
     /// takes (`TrainingModel.lossAndGradients`). For the gradient batch (`input`, `labels`, nil) these are the
     /// gradients TensorFlow's tape took; `batch` k reads `batch/<k>/input` and `batch/<k>/labels`, the k-th step's.
-    public func gradients(of model: TrainingModel, batch: Int? = nil) throws -> StepResult {
+    /// `regularization`: `regularization(of: model.graph)`.
+    public func gradients(of model: TrainingModel, batch: Int? = nil, regularization: Regularization?) throws -> StepResult {
         let prefix = batch.map { "batch/\($0)/" } ?? ""
         return try model.lossAndGradients(required(prefix + "input"), objective: objective(labels: prefix + "labels"),
-                                          regularization: configuration.regularized ? Regularization(graph: model.graph) : nil)
+                                          regularization: regularization)
     }
 
     /// What the case differentiates: its loss against the tensor `labels` (with its class weights), or the fixed

@@ -15,12 +15,10 @@ extension GoldenGradientCase {
         for name in configuration.trainable where !layers.contains(name) {
             throw ModelError("\(file.path): trainable layer '\(name)' is not in the model (was the golden case made from another model?)")
         }
-        for layer in graph.layers where !layer.weights.isEmpty {
-            try store.setTrainable(configuration.trainable.contains(layer.name), layer: layer.name)
-        }
-        let model = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: nil,
+        store.setTrainableLayers(configuration.trainable)
+        let model = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: configuration.frozenBatchNorm, dropoutSeed: nil,
                                       inputGradients: true, backwardFault: fault)
-        let gradients = try gradients(of: model).gradients
+        let gradients = try gradients(of: model, regularization: regularization(of: graph)).gradients
         var reference: [String: Tensor] = [:]
         for parameter in store.trainableParameters { reference[parameter.name] = try tensor("gradient/\(parameter.name)") }
         return try GradientParityCheck.compare(graph: graph, parameters: store, gradients: gradients, reference: reference,

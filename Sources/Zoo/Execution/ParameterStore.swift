@@ -60,6 +60,24 @@ public final class ParameterStore: WeightSource {
         }
     }
 
+    /// Keras' `layer.trainable` set on every layer with weights: true for the layers named in `layers`, false for
+    /// the rest (moving statistics excepted, as in `setTrainable`). A name without weights here changes nothing.
+    public func setTrainableLayers(_ layers: some Sequence<String>) {
+        let training = Set(layers)
+        for index in parameters.indices where !parameters[index].weight.isMovingStatistic {
+            parameters[index].trainable = training.contains(parameters[index].layer)
+        }
+    }
+
+    /// The layers of `graph` whose weights training changes: those with a trainable parameter, and a layer whose
+    /// only weights are moving statistics (a BatchNormalization without center and scale) when the graph marks
+    /// it trainable, as Keras' `layer.trainable` decides whether its statistics move.
+    public func layersThatTrain(in graph: ModelGraph) -> Set<String> {
+        Set(trainableParameters.map(\.layer)).union(graph.layers.filter { layer in
+            layer.trainable && !layer.weights.isEmpty && layer.weights.allSatisfy(\.isMovingStatistic)
+        }.map(\.name))
+    }
+
     // MARK: WeightSource
 
     /// A copy: kernels may keep what they are given, and must not see a later optimizer step until they are rebuilt.

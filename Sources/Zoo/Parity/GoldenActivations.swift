@@ -23,13 +23,17 @@ public struct GoldenActivations {
     /// The Keras checkpoint the activations came from (for example `vgg16/k3.keras`).
     public var checkpoint: String? { file.metadata["checkpoint"] }
 
-    public func input(_ name: String) throws -> Tensor { try tensor("inputs/\(name)")! }
+    public func input(_ name: String) throws -> Tensor { try file.tensorIfPresent(named: "inputs/\(name)")! }
 
     /// Keras' output of `layer` for the case, nil when the file has none.
-    public func output(of layer: String, case name: String) throws -> Tensor? { try tensor("\(layer)/\(name)") }
+    public func output(of layer: String, case name: String) throws -> Tensor? { try file.tensorIfPresent(named: "\(layer)/\(name)") }
+}
 
-    private func tensor(_ name: String) throws -> Tensor? {
-        guard let info = file.tensor(named: name) else { return nil }
-        return try file.tensor(named: name, shape: info.shape)
+extension SafetensorsFile {
+    /// The named tensor at its stored shape, nil when the file has none: how golden files (activations,
+    /// gradient cases) are read, where a missing tensor means "no reference for this".
+    public func tensorIfPresent(named name: String) throws -> Tensor? {
+        guard let info = tensor(named: name) else { return nil }
+        return try tensor(named: name, shape: info.shape)
     }
 }
