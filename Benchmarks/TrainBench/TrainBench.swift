@@ -72,10 +72,10 @@ struct TrainBench: ParsableCommand {
             let gradient = try Tensor(shape: logits.shape)
             let loss = try CategoricalCrossentropy(fromLogits: true)(logits, .dense(labels), gradient: gradient)
             let gradients = try training.backward([gradient], ofLogits: true)
-            try regularization.addGradients(store, to: gradients.parameters)
+            let penalty = try regularization.addGradients(store, to: gradients.parameters)
             try adam.apply(gradients.parameters, to: store)
             try training.parametersChanged()
-            return loss + regularization.penalty(store)
+            return loss + penalty
         }
 
         var losses: [Float] = [], times: [Double] = []

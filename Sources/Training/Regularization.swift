@@ -32,19 +32,28 @@ public struct Regularizer: Equatable, Sendable {
             absolute += abs(x)
             square += x * x
         }
-        return (l1 != 0 ? l1 * absolute : 0) + (l2 != 0 ? l2 * square : 0)
+        return penalty(absolute: absolute, square: square)
     }
 
-    /// `gradient += d penalty / d weight`.
-    public func addGradient(of weight: Tensor, to gradient: Tensor) throws {
+    /// `gradient += d penalty / d weight`, in the same pass over the weight as its loss term, which it returns
+    /// (summed in the same order as `penalty`, so the two agree to the bit).
+    public func addGradient(of weight: Tensor, to gradient: Tensor) throws -> Float {
         guard gradient.shape == weight.shape else {
             throw TensorError.shapeMismatch(operation: "regularizer", detail: "gradient \(gradient.shape) for weight \(weight.shape)")
         }
         let w = weight.pointer, g = gradient.pointer
+        var absolute: Float = 0, square: Float = 0
         for i in 0..<weight.count {
+            absolute += abs(w[i])
+            square += w[i] * w[i]
             let sign: Float = w[i] > 0 ? 1 : w[i] < 0 ? -1 : 0
             g[i] += l1 * sign + 2 * l2 * w[i]
         }
+        return penalty(absolute: absolute, square: square)
+    }
+
+    private func penalty(absolute: Float, square: Float) -> Float {
+        (l1 != 0 ? l1 * absolute : 0) + (l2 != 0 ? l2 * square : 0)
     }
 }
 
@@ -72,14 +81,17 @@ public struct Regularization {
         }
     }
 
-    /// Adds each regularised trainable parameter's penalty gradient to its entry in `gradients` (which must exist).
-    public func addGradients(_ store: ParameterStore, to gradients: [String: Tensor]) throws {
+    /// Adds each regularised trainable parameter's penalty gradient to its entry in `gradients` (which must exist);
+    /// returns the penalty, `penalty(store)` from the same pass over the weights.
+    public func addGradients(_ store: ParameterStore, to gradients: [String: Tensor]) throws -> Float {
+        var penalty: Float = 0
         for parameter in store.trainableParameters {
             guard let regularizer = regularizers[parameter.name] else { continue }
             guard let gradient = gradients[parameter.name] else {
                 throw OptimizerError("regularised parameter '\(parameter.name)' has no gradient")
             }
-            try regularizer.addGradient(of: parameter.value, to: gradient)
+            penalty += try regularizer.addGradient(of: parameter.value, to: gradient)
         }
+        return penalty
     }
 }

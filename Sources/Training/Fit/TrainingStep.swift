@@ -36,12 +36,8 @@ extension TrainingModel {
         let output = try forward([input], training: true)[0]
         let (loss, outputGradient, ofLogits) = try Self.loss(objective, output: output, logits: outputLogits[0])
         let gradients = try backward([outputGradient], ofLogits: ofLogits)
-        var total = loss
-        if let regularization {
-            try regularization.addGradients(parameters, to: gradients.parameters)
-            total = loss.map { $0 + regularization.penalty(parameters) }
-        }
-        return StepResult(loss: total, output: output, ofLogits: ofLogits, gradients: gradients)
+        let penalty = try regularization?.addGradients(parameters, to: gradients.parameters) ?? 0
+        return StepResult(loss: loss.map { $0 + penalty }, output: output, ofLogits: ofLogits, gradients: gradients)
     }
 
     /// The objective's loss and dL/d(output), or of the logits when `logits` are given for a cross-entropy.
@@ -69,12 +65,13 @@ extension TrainingModel {
     }
 
     /// Keras' `test_step` loss for a batch: the forward pass in inference mode, the objective's loss plus the
-    /// regularisation penalty (Keras adds `model.losses` in evaluation too).
-    public func evaluate(_ input: Tensor, target: LossTarget, sampleWeights: [Float]?, regularization: Regularization?) throws -> (loss: Float, output: Tensor) {
+    /// regularisation `penalty` (Keras adds `model.losses` in evaluation too; the weights do not change during
+    /// an evaluation, so the caller computes it once for all its batches).
+    public func evaluate(_ input: Tensor, target: LossTarget, sampleWeights: [Float]?, penalty: Float) throws -> (loss: Float, output: Tensor) {
         let output = try forward([input], training: false)[0]
         let (loss, _) = try Self.categoricalCrossentropy(target, sampleWeights: sampleWeights, output: output,
                                                          logits: outputLogits[0], gradient: false)
-        return (loss + (regularization?.penalty(parameters) ?? 0), output)
+        return (loss + penalty, output)
     }
 }
 
