@@ -2,33 +2,34 @@ import Bench
 import Foundation
 import Training
 
-/// `zoo train`'s lines on standard error: a progress line after training batches (at most twice a second, and at
-/// each epoch's last batch), and one line per epoch with its logs as the callbacks saw them.
+/// `zoo train`'s lines on standard error: a progress line after training batches (Bench's `ProgressReporter`:
+/// at most twice a second and at each epoch's last batch, with the epoch's running loss and accuracy), and one
+/// line per epoch with its logs as the callbacks saw them.
 final class TrainingProgress: Callback {
-    private let write: (String) -> Void
     private let epochs: Int
-    private var lastPrinted = Date.distantPast
+    private let steps: Int
+    private var epoch: ProgressReporter?
 
-    init(epochs: Int, write: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+    /// `steps`: training batches per epoch.
+    init(epochs: Int, steps: Int) {
         self.epochs = epochs
-        self.write = write
+        self.steps = steps
     }
 
-    /// For `Fit.progress`.
-    func report(_ progress: Fit.Progress) {
-        let now = Date()
-        guard progress.step == progress.steps || now.timeIntervalSince(lastPrinted) >= 0.5 else { return }
-        lastPrinted = now
-        write("epoch \(progress.epoch)/\(progress.epochs) step \(progress.step)/\(progress.steps): "
-              + "loss \(Self.number(progress.loss)) acc \(Self.number(progress.accuracy)), "
-              + String(format: "%.1f images/s, ETA ", progress.imagesPerSecond)
-              + (progress.secondsLeft.isFinite ? ProgressReporter.clock(progress.secondsLeft) : "?"))
+    func epochBegin(_ epoch: Int, control: TrainingControl) throws {
+        self.epoch = ProgressReporter("epoch \(epoch + 1)/\(epochs)", total: steps, unit: "steps")
+    }
+
+    func trainBatchEnd(_ batch: Int, logs: [String: Double], control: TrainingControl) throws {
+        epoch?.advance(detail: Self.describe(logs, keys: ["loss", "accuracy"]))
     }
 
     func epochEnd(_ epoch: Int, logs: inout [String: Double], control: TrainingControl) throws {
-        let order = ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]
-        write("epoch \(epoch + 1)/\(epochs): " + order.compactMap { key in logs[key].map { "\(key) \(Self.number($0))" } }.joined(separator: ", "))
+        FileHandle.standardError.write(Data("epoch \(epoch + 1)/\(epochs): \(Self.describe(logs))\n".utf8))
     }
 
-    static func number(_ value: Double) -> String { String(format: "%.4g", value) }
+    /// `loss 0.6931, accuracy 0.5, ...`: the logs named in `keys` that are there, in that order.
+    static func describe(_ logs: [String: Double], keys: [String] = ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]) -> String {
+        keys.compactMap { key in logs[key].map { "\(key) \(String(format: "%.4g", $0))" } }.joined(separator: ", ")
+    }
 }

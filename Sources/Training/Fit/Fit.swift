@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 import Zoo
 
@@ -36,27 +35,10 @@ public final class Fit {
         }
     }
 
-    /// Where a run stands after a training batch, for a progress line.
-    public struct Progress: Sendable {
-        public let epoch: Int
-        public let epochs: Int
-        /// The batch of the epoch just done, from 1.
-        public let step: Int
-        public let steps: Int
-        /// The epoch's running means.
-        public let loss: Double
-        public let accuracy: Double
-        public let imagesPerSecond: Double
-        /// The training steps left in the run at the pace so far (validation not counted).
-        public let secondsLeft: Double
-    }
-
     public let model: TrainingModel
     public let optimizer: any Optimizer
     public let regularization: Regularization
     public let callbacks: [any Callback]
-    /// Called after every training batch.
-    public var progress: ((Progress) -> Void)?
 
     public init(model: TrainingModel, optimizer: any Optimizer, callbacks: [any Callback] = []) throws {
         self.model = model
@@ -66,11 +48,16 @@ public final class Fit {
     }
 
     /// What callbacks may do to this run: the optimizer's learning rate, and the model's weights by parameter name.
+    /// A snapshot holds only what training can change, every weight of the layers that train (their moving
+    /// statistics included): a frozen base is never copied.
     public lazy var control = TrainingControl(
         learningRate: { [optimizer] in optimizer.learningRate },
         setLearningRate: { [optimizer] in optimizer.learningRate = $0 },
         snapshotWeights: { [model] in
-            Dictionary(uniqueKeysWithValues: try model.parameters.parameters.map { ($0.name, try $0.value.copied()) })
+            let training = model.parameters.layersThatTrain(in: model.graph)
+            return Dictionary(uniqueKeysWithValues: try model.parameters.parameters.filter { training.contains($0.layer) }.map {
+                ($0.name, try $0.value.copied())
+            })
         },
         restoreWeights: { [model] weights in
             for (name, value) in weights {
@@ -88,7 +75,6 @@ public final class Fit {
         }
         var training = training
         var history: [[String: Double]] = []
-        let start = Date()
         var stepsDone = 0
         control.stopTraining = false
         for callback in callbacks { try callback.trainBegin(control: control) }
@@ -96,7 +82,6 @@ public final class Fit {
             for callback in callbacks { try callback.epochBegin(epoch, control: control) }
             let learningRate = optimizer.learningRate
             var metrics = FitMetrics()
-            let epochStart = Date()
             for batchIndex in 0..<settings.stepsPerEpoch {
                 let batch = try training.next()
                 stepsDone += 1
@@ -110,13 +95,6 @@ public final class Fit {
                 if let problem = NonFiniteDiagnosis.gradientProblem(result.gradients, graph: model.graph) { throw stop(problem) }
                 try optimizer.apply(result.gradients, to: model)
                 metrics.update(loss: loss, output: result.output, target: batch.target)
-
-                let now = Date()
-                let secondsPerStep = now.timeIntervalSince(start) / Double(stepsDone)
-                progress?(Progress(epoch: epoch + 1, epochs: settings.epochs, step: batchIndex + 1, steps: settings.stepsPerEpoch,
-                                   loss: metrics.loss, accuracy: metrics.accuracy,
-                                   imagesPerSecond: Double(metrics.sampleCount) / max(now.timeIntervalSince(epochStart), 1e-9),
-                                   secondsLeft: secondsPerStep * Double(settings.epochs * settings.stepsPerEpoch - stepsDone)))
                 for callback in callbacks { try callback.trainBatchEnd(batchIndex, logs: metrics.logs(), control: control) }
                 if control.stopTraining { break }
             }
@@ -137,10 +115,11 @@ public final class Fit {
     public func evaluate(_ batches: any TrainingBatches, steps: Int) throws -> FitMetrics {
         var batches = batches
         var metrics = FitMetrics()
+        let penalty = regularization.penalty(model.parameters)
         for _ in 0..<steps {
             let batch = try batches.next()
             let (loss, output) = try model.evaluate(batch.inputs, target: batch.target, sampleWeights: batch.sampleWeights,
-                                                    regularization: regularization)
+                                                    penalty: penalty)
             metrics.update(loss: loss, output: output, target: batch.target)
         }
         return metrics

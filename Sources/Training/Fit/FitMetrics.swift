@@ -26,7 +26,6 @@ public struct FitMetrics {
 
     public var loss: Double { samples > 0 ? lossSum / Double(samples) : .nan }
     public var accuracy: Double { samples > 0 ? Double(correct) / Double(samples) : .nan }
-    public var sampleCount: Int { samples }
 
     /// The logs Keras writes: `loss`, `accuracy`, each name prefixed (`val_`) for an evaluation inside fit.
     public func logs(prefix: String = "") -> [String: Double] {
