@@ -22,7 +22,8 @@ struct TrainingData {
 
     /// Reads `directory` as class folders (Keras' `flow_from_directory` order: sorted names) and checks that it
     /// has exactly `classes` of them, named as `expectedNames` when given (the training set's, for validation),
-    /// none empty; then decodes every image once.
+    /// none empty; then decodes every image once (an image that does not decode is skipped or fatal now, not
+    /// found by a batch mid-run).
     init(_ directory: String, option: String, classes: Int, outputName: String, expectedNames: [String]?, badImages: BadImages) throws {
         dataset = try DatasetReader.read(URL(fileURLWithPath: directory), layout: .classFolders)
         guard dataset.splits.count == 1, let split = dataset.splits.first else {
@@ -38,7 +39,8 @@ struct TrainingData {
         for (label, count) in split.classCounts(classCount: names.count).enumerated() where count == 0 {
             throw CommandFailure("\(dataset.root.appendingPathComponent(names[label]).path): empty class folder (no \(DatasetReader.kerasExtensions.joined(separator: "/")) images)")
         }
-        let problems = try Self.undecodable(split.images, in: dataset)
+        let problems = try DatasetDescription.examine(split.images, of: dataset, hashing: false, progress: ProgressReporter(
+            "checking \((dataset.root.path as NSString).lastPathComponent) images", total: split.images.count)).map(\.problem)
         var kept: [LabeledImage] = [], skipped: [(String, String, String)] = []
         for (image, problem) in zip(split.images, problems) {
             guard let problem else { kept.append(image); continue }
@@ -54,25 +56,6 @@ struct TrainingData {
         }
         self.split = Split(name: split.name, images: kept)
         self.skipped = skipped
-    }
-
-    /// Every image decoded once, on all cores: for each, why it does not decode (the problem, without the file
-    /// name), or nil. Keras would only find
-    /// out when a batch reached the file, mid-run.
-    static func undecodable(_ images: [LabeledImage], in dataset: Dataset) throws -> [String?] {
-        let decoder = ImageDecoder()
-        let progress = ProgressReporter("checking \((dataset.root.path as NSString).lastPathComponent) images", total: images.count)
-        return try ParallelMap.map(images.indices) { index in
-            defer { progress.advance() }
-            do {
-                _ = try decoder.decode(file: dataset.url(of: images[index]))
-                return nil
-            } catch let error as DataError {
-                return error.problem
-            } catch {
-                return "\(error)"
-            }
-        }
     }
 
     /// Batches of `config` from the checked images, resized to the model's input size.

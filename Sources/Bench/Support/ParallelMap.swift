@@ -2,8 +2,8 @@ import Foundation
 
 /// Runs independent work items on all cores and returns their results in order. The first error
 /// (by item order) is rethrown after all items finish.
-public enum ParallelMap {
-    public static func map<Result: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> Result) throws -> [Result] {
+enum ParallelMap {
+    static func map<Result: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> Result) throws -> [Result] {
         let results = ResultSlots<Result>(count: indices.count)
         DispatchQueue.concurrentPerform(iterations: indices.count) { offset in
             results.store(Swift.Result { try body(indices.lowerBound + offset) }, at: offset)

@@ -37,28 +37,39 @@ public struct DatasetDescription: Sendable, Codable {
     public let duplicates: [Duplicate]
     public let ignored: [String]
 
+    /// What reading and decoding one image found: its bytes' SHA-256 (empty when not hashed or unreadable), its
+    /// header, or why it does not decode.
+    public struct ImageFacts: Sendable {
+        public let sha256: String
+        public let info: ImageInfo?
+        public let problem: String?
+    }
+
+    /// Reads and fully decodes every image of `images` once, on all cores, hashing its bytes when asked: what
+    /// `describe` reports and what `zoo train` checks up front (Keras would only find a bad file when a batch
+    /// reached it, mid-run). A file that cannot be read or decoded is a problem, not an error.
+    public static func examine(_ images: [LabeledImage], of dataset: Dataset, hashing: Bool, decoder: ImageDecoder = ImageDecoder(),
+                               progress: ProgressReporter? = nil) throws -> [ImageFacts] {
+        try ParallelMap.map(images.indices) { index in
+            defer { progress?.advance() }
+            let url = dataset.url(of: images[index])
+            guard let bytes = try? ImageDecoder.read(url) else {
+                return ImageFacts(sha256: "", info: nil, problem: "cannot read the file")
+            }
+            let hash = hashing ? ContentHash.sha256Hex(of: bytes) : ""
+            do {
+                return ImageFacts(sha256: hash, info: try decoder.decode(bytes, file: url.path).info, problem: nil)
+            } catch let error as DataError {
+                return ImageFacts(sha256: hash, info: nil, problem: error.problem)
+            }
+        }
+    }
+
     /// Decodes and hashes every image of `dataset` on all cores.
     public static func describe(_ dataset: Dataset, decoder: ImageDecoder = ImageDecoder(),
                                 progress: ProgressReporter? = nil) throws -> DatasetDescription {
         let entries = dataset.splits.flatMap { split in split.images.map { (split: split.name, image: $0) } }
-        struct Facts: Sendable {
-            let sha256: String
-            let info: ImageInfo?
-            let problem: String?
-        }
-        let facts = try ParallelMap.map(entries.indices) { index -> Facts in
-            defer { progress?.advance() }
-            let url = dataset.url(of: entries[index].image)
-            guard let bytes = try? ImageDecoder.read(url) else {
-                return Facts(sha256: "", info: nil, problem: "cannot read the file")
-            }
-            let hash = ContentHash.sha256Hex(of: bytes)
-            do {
-                return Facts(sha256: hash, info: try decoder.decode(bytes, file: url.path).info, problem: nil)
-            } catch let error as DataError {
-                return Facts(sha256: hash, info: nil, problem: error.problem)
-            }
-        }
+        let facts = try examine(entries.map(\.image), of: dataset, hashing: true, decoder: decoder, progress: progress)
         var sizes: [String: Int] = [:], storage: [String: Int] = [:], copies: [String: [(split: String, path: String)]] = [:]
         var bad: [BadFile] = []
         for (entry, fact) in zip(entries, facts) {
