@@ -1,4 +1,5 @@
 import ArgumentParser
+import Converter
 import Foundation
 import Zoo
 
@@ -35,39 +36,61 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         if gradients { return try verifyGradients() }
-        let check: ParityCheck
-        let header: [(String, String)]
-        do {
+        let parity = try Self.failing { () -> ParityReport in
             let loading = try ModelLoading(model, architecture: arch, mode: .layerByLayer)
             let loaded = loading.model
             let goldenFile = try GoldenActivations(path: golden)
-            let limit = tolerance ?? ParityTolerance.defaultValue(forWeights: loaded.weightDTypes)
-            guard limit > 0, limit.isFinite else { throw CommandFailure("--tolerance must be a positive number, not \(limit)") }
-            header = [
-                ("model", "\(model) (graph '\(loaded.graph.name)'\(arch.map { ", architecture \($0)" } ?? ""), \(loaded.graph.layers.count) layers)"),
+            let limit = try checkedTolerance(default: ParityTolerance.defaultValue(forWeights: loaded.weightDTypes))
+            let header = [
+                modelLine(loaded.graph),
                 ("weights", loaded.weightDTypes.isEmpty ? "in memory" : loaded.weightDTypes.map(\.rawValue).joined(separator: "+")),
                 ("golden", "\(golden) (Keras checkpoint \(goldenFile.checkpoint ?? "unknown"))"),
                 ("tolerance", "\(ParityReport.number(limit)) normalised per layer" + (tolerance == nil ? " (\(ParityTolerance.justification(forWeights: loaded.weightDTypes)))" : " (given)")),
                 ("engine", "layer by layer" + (loading.fault.map { ", FAULT INJECTED: \($0.rawValue)" } ?? "")),
             ]
-            check = try ParityCheck.run(loaded, against: goldenFile, tolerance: limit,
-                                        cases: cases.map { $0.split(separator: ",").map(String.init) },
-                                        uncompared: loading.faultLayers)
+            return ParityReport(check: try ParityCheck.run(loaded, against: goldenFile, tolerance: limit,
+                                                           cases: cases.map { $0.split(separator: ",").map(String.init) },
+                                                           uncompared: loading.faultLayers),
+                                header: header)
+        }
+        try emit(parity, plotTitle: "Parity of \((model as NSString).lastPathComponent) with Keras")
+    }
+
+    /// Runs the setup and the check, any error but a `CommandFailure` turned into one (one line, no usage).
+    static func failing<Report>(_ body: () throws -> Report) throws -> Report {
+        do {
+            return try body()
         } catch let error as CommandFailure {
             throw error
         } catch {
             throw CommandFailure(error)
         }
-        let parity = ParityReport(check: check, header: header)
+    }
+
+    /// --tolerance, or `fallback` without it; either must be a positive number.
+    func checkedTolerance(default fallback: Double) throws -> Double {
+        let limit = tolerance ?? fallback
+        guard limit > 0, limit.isFinite else { throw CommandFailure("--tolerance must be a positive number, not \(limit)") }
+        return limit
+    }
+
+    /// The header's first line: the file, the graph run and its size.
+    func modelLine(_ graph: ModelGraph) -> (String, String) {
+        ("model", "\(model) (graph '\(graph.name)'\(arch.map { ", architecture \($0)" } ?? ""), \(graph.layers.count) layers)")
+    }
+
+    /// Prints the check's table; with --report, writes the plot, the CSV and the Markdown beside each other; fails
+    /// with the verdict unless the check passed.
+    func emit(_ parity: some ParityReporting, plotTitle: String) throws {
         print(parity.text)
         if let report {
             let base = (report as NSString).deletingPathExtension
             let plot = base + ".svg"
-            try Self.write([(plot, ParityPlot.svg(parity.check, title: "Parity of \((model as NSString).lastPathComponent) with Keras")),
-                            (base + ".csv", parity.csv), (report, parity.markdown(plotFile: (plot as NSString).lastPathComponent))],
+            try Self.write([(plot, parity.svg(title: plotTitle)), (base + ".csv", parity.csv),
+                            (report, parity.markdown(plotFile: (plot as NSString).lastPathComponent))],
                            report: report)
         }
-        guard check.passed else { throw CommandFailure(parity.verdict) }
+        guard parity.passed else { throw CommandFailure(parity.verdict) }
     }
 
     /// The report's files, each written to a temporary file and renamed into place, in order: the Markdown
