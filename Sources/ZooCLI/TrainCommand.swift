@@ -2,7 +2,6 @@ import ArgumentParser
 import Bench
 import Converter
 import Foundation
-import Tensor
 import Training
 import Zoo
 
@@ -48,29 +47,29 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var wroteHistory = false
+        let logger = history.map { CSVLogger(url: URL(fileURLWithPath: $0)) }
         do {
             try TrainedModelWriter.checkWritable(output)
             let file = try SafetensorsFile(path: model)
+            // Hashed from now, while the rest runs: the provenance names the file that was read.
+            let sourceDigest = BackgroundDigest(path: model)
             let graph = try Model.graph(in: file)
-            if let (layer, reason) = TrainingSupport.unsupportedLayer(in: graph) {
-                throw CommandFailure("\(model): layer '\(layer.name)': \(reason); zoo train cannot train this model")
-            }
             let inputShape = try Self.imageInput(of: graph, file: model)
             let store = try ParameterStore(graph: graph, weights: file)
             if let trainableFrom { try store.trainFrom(trainableFrom, in: graph) }
             guard store.trainableCount > 0 else { throw CommandFailure("\(model): no layer is trainable; name one with --trainable-from") }
-            let trainingModel = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: bnFrozen, dropoutSeed: seed)
-            let progress = TrainingProgress(epochs: epochs)
-            let logger = history.map { CSVLogger(url: URL(fileURLWithPath: $0)) }
-            let fit = try Fit(model: trainingModel, optimizer: makeOptimizer(), callbacks: [progress] + (logger.map { [$0] } ?? []))
-            fit.progress = progress.report
-
-            let outputShape = try trainingModel.forward([Tensor(shape: [1] + inputShape)], training: false)[0].shape
-            guard outputShape.count == 2, outputShape[1] > 1 else {
-                throw CommandFailure("\(model): the output '\(graph.outputs[0])' is \(outputShape.dropFirst()) per image, not a vector of class scores; zoo train fits a softmax classifier")
+            let trainingModel: TrainingModel
+            do {
+                trainingModel = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: bnFrozen, dropoutSeed: seed)
+            } catch {
+                throw CommandFailure("\(model): \(error); zoo train cannot train this model")
             }
-            let classes = outputShape[1]
+
+            let outputShape = trainingModel.outputShapes[0]
+            guard outputShape.count == 1, let classes = outputShape[0], classes > 1 else {
+                let perImage = "[" + outputShape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "]"
+                throw CommandFailure("\(model): the output '\(graph.outputs[0])' is \(perImage) per image, not a vector of class scores; zoo train fits a softmax classifier")
+            }
             let training = try TrainingData(data, option: "--data", classes: classes, outputName: graph.outputs[0],
                                             expectedNames: nil, badImages: badImages)
             let validation = try val.map {
@@ -85,18 +84,26 @@ struct TrainCommand: ParsableCommand {
             let stream = try training.stream(size: size, config: BatchConfig(
                 batchSize: batchSize, shuffle: !noShuffle, seed: seed, augmentation: noAugment ? nil : .tuberculosisNotebooks,
                 preprocessing: preprocessing))
-            let validationConfig = BatchConfig(batchSize: batchSize, shuffle: false, seed: seed, preprocessing: preprocessing)
+            // Every evaluation takes one unshuffled pass, so one stream continued from pass to pass gives each
+            // evaluation the batches a restarted one would (Keras restarts its validation generator).
+            let validationStream = try validation.map {
+                try $0.stream(size: size, config: BatchConfig(batchSize: batchSize, shuffle: false, seed: seed, preprocessing: preprocessing))
+            }
             let settings = Fit.Settings(epochs: epochs, stepsPerEpoch: stepsPerEpoch ?? stream.stream.batchesPerPass,
-                                        validationSteps: validation.map { ($0.split.images.count + batchSize - 1) / batchSize } ?? 0)
-            wroteHistory = history != nil
-            let logs = try fit.run(training: stream, validation: validation.map { data in { try data.stream(size: size, config: validationConfig) } },
-                                   settings: settings)
+                                        validationSteps: validationStream?.stream.batchesPerPass ?? 0)
+            let optimizer = makeOptimizer()
+            let learningRate = optimizer.learningRate
+            let fit = try Fit(model: trainingModel, optimizer: optimizer,
+                              callbacks: [TrainingProgress(epochs: epochs, steps: settings.stepsPerEpoch)] + (logger.map { [$0] } ?? []))
+            let logs = try fit.run(training: stream, validation: validationStream.map { batches in { () -> any TrainingBatches in batches } }, settings: settings)
 
-            try TrainedModelWriter.write(store, source: file, to: output, provenance: try provenance(
-                settings: settings, trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: training.dataset.classNames))
+            try TrainedModelWriter.write(store, source: file, to: output, provenance: provenance(
+                settings: settings, learningRate: learningRate, sourceSHA256: try sourceDigest.value(),
+                trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: training.dataset.classNames))
             print(summary(logs, settings: settings, images: training.split.images.count, skipped: skipped.count))
         } catch {
-            if wroteHistory, let history { try? FileManager.default.removeItem(atPath: history) }
+            // A log this run wrote is incomplete; one it has not touched yet is someone else's.
+            if let logger, logger.hasWritten { try? FileManager.default.removeItem(at: logger.url) }
             if let failure = error as? CommandFailure { throw failure }
             throw CommandFailure(error)
         }
@@ -121,10 +128,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The `training` metadata: where the weights came from and how, enough to repeat the run.
-    func provenance(settings: Fit.Settings, trained: [String], skipped: [String], classes: [String]) throws -> [String: Any] {
+    func provenance(settings: Fit.Settings, learningRate: Float, sourceSHA256: String, trained: [String], skipped: [String],
+                    classes: [String]) -> [String: Any] {
         var recipe: [String: Any] = [
             "data": data, "epochs": epochs, "batch_size": batchSize, "steps_per_epoch": settings.stepsPerEpoch,
-            "optimizer": optimizer.rawValue, "learning_rate": Double(makeOptimizer().learningRate), "bn_frozen": bnFrozen.rawValue,
+            "optimizer": optimizer.rawValue, "learning_rate": Double(learningRate), "bn_frozen": bnFrozen.rawValue,
             "shuffle": !noShuffle, "augment": !noAugment, "bad_images": badImages.rawValue,
             "loss": "categorical_crossentropy", "classes": classes,
         ]
@@ -132,7 +140,7 @@ struct TrainCommand: ParsableCommand {
         if let trainableFrom { recipe["trainable_from"] = trainableFrom }
         return [
             "source_file": (model as NSString).lastPathComponent,
-            "source_sha256": try sha256Hex(ofFileAt: model),
+            "source_sha256": sourceSHA256,
             "recipe": recipe,
             "seed": seed,
             "trained_parameters": trained,
@@ -142,10 +150,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func summary(_ logs: [[String: Double]], settings: Fit.Settings, images: Int, skipped: Int) -> String {
-        let last = logs.last ?? [:]
-        let metrics = ["loss", "accuracy", "val_loss", "val_accuracy"].compactMap { key in
-            last[key].map { "\(key) \(TrainingProgress.number($0))" }
-        }.joined(separator: ", ")
+        let metrics = TrainingProgress.describe(logs.last ?? [:], keys: ["loss", "accuracy", "val_loss", "val_accuracy"])
         var lines = ["\(output): trained \(logs.count) epoch(s) of \(settings.stepsPerEpoch) steps on \(images) images"
                      + (skipped > 0 ? " (\(skipped) unreadable skipped)" : "") + "; final \(metrics)"]
         if let history { lines.append("history: \(history)") }

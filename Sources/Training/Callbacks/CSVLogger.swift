@@ -14,6 +14,8 @@ public final class CSVLogger: Callback {
     public let append: Bool
     private var text = ""
     private var keys: [String]?
+    /// Whether this run has written the log yet: until then a file at `url` is not this run's.
+    public private(set) var hasWritten = false
 
     public init(url: URL, separator: String = ",", append: Bool = false) {
         self.url = url
@@ -24,6 +26,7 @@ public final class CSVLogger: Callback {
     public func trainBegin(control: TrainingControl) throws {
         text = append ? ((try? String(contentsOf: url, encoding: .utf8)) ?? "") : ""
         keys = nil
+        hasWritten = false
     }
 
     public func epochEnd(_ epoch: Int, logs: inout [String: Double], control: TrainingControl) throws {
@@ -40,5 +43,6 @@ public final class CSVLogger: Callback {
         let row = [String(epoch)] + columns.map { logs[$0].map { $0.description } ?? "NA" }
         text += row.joined(separator: separator) + "\r\n"
         try Data(text.utf8).write(to: url, options: .atomic)
+        hasWritten = true
     }
 }
