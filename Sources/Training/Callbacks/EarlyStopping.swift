@@ -3,9 +3,9 @@ import Tensor
 /// Keras 3's `EarlyStopping` (`keras/src/callbacks/early_stopping.py`), step for step. Per epoch, from
 /// `start_from_epoch` on and when the monitored value is logged:
 ///
-///     if restore_best_weights and no best weights yet: best_weights = weights now; best_epoch = epoch
+///     if restore_best_weights and no best weights yet: best_weights = weights now
 ///     wait += 1
-///     if improvement over best: best = current; best_epoch = epoch; best_weights = weights (if restoring)
+///     if improvement over best: best = current; best_weights = weights (if restoring)
 ///         wait = 0 only if there is no baseline or current also improves on it; done
 ///     if wait >= patience and epoch > 0: stop
 ///
@@ -21,10 +21,7 @@ public final class EarlyStopping: Callback {
     public let restoreBestWeights: Bool
     public let startFromEpoch: Int
     public private(set) var wait = 0
-    /// The epoch training stopped after; 0 if it did not (Keras' convention).
-    public private(set) var stoppedEpoch = 0
     public private(set) var best: Double?
-    public private(set) var bestEpoch = 0
     private var bestWeights: [String: Tensor]?
 
     /// Keras' defaults.
@@ -39,28 +36,23 @@ public final class EarlyStopping: Callback {
 
     public func trainBegin(control: TrainingControl) throws {
         wait = 0
-        stoppedEpoch = 0
         best = nil
         bestWeights = nil
-        bestEpoch = 0
     }
 
     public func epochEnd(_ epoch: Int, logs: inout [String: Double], control: TrainingControl) throws {
         guard let current = logs[monitor.name], epoch >= startFromEpoch else { return }
         if restoreBestWeights && bestWeights == nil {
             bestWeights = try control.snapshotWeights()
-            bestEpoch = epoch
         }
         wait += 1
         if monitor.isImprovement(current, over: best) {
             best = current
-            bestEpoch = epoch
             if restoreBestWeights { bestWeights = try control.snapshotWeights() }
             if baseline == nil || monitor.isImprovement(current, over: baseline) { wait = 0 }
             return
         }
         if wait >= patience && epoch > 0 {
-            stoppedEpoch = epoch
             control.stopTraining = true
         }
     }

@@ -12,9 +12,6 @@ public struct TrainingBatch {
         self.target = target
         self.sampleWeights = sampleWeights
     }
-
-    /// The number of samples: the input's first axis, what Keras weighs a batch's loss by.
-    public var count: Int { inputs.shape.first ?? 0 }
 }
 
 /// Where the fit loop's batches come from, as Keras' fit sees a Python generator: an endless stream, consumed
