@@ -31,8 +31,9 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Compute threads.") var threads: Int = 2
     @Option(help: "Seed of the initial weights and the dropout masks.") var seed: UInt64 = 2019
 
-    /// The first layer name of each base's last block (Keras' names, as train_step.py unfreezes them).
-    static let lastBlock = ["vgg16": "block5_", "vgg19": "block5_", "resnet50": "conv5_block3_"]
+    /// The first layer of each base's last block (Keras' names): it and every layer after it train, as
+    /// train_step.py unfreezes the layers of that block below the head.
+    static let lastBlock = ["vgg16": "block5_conv1", "vgg19": "block5_conv1", "resnet50": "conv5_block3_1_conv"]
 
     func validate() throws {
         guard Self.lastBlock[model] != nil else { throw ValidationError("--model must be vgg16, vgg19 or resnet50") }
@@ -54,28 +55,18 @@ struct TrainBench: ParsableCommand {
         let graph = try Self.graph(model, size: size)
         let store = try ParameterStore(graph: graph, weights: Zeros())
         try store.initialize(graph: graph, seed: seed)
-        if mode == "last-block" {
-            for layer in graph.layers where layer.name.hasPrefix(Self.lastBlock[model]!) && !layer.weights.isEmpty {
-                try store.setTrainable(true, layer: layer.name)
-            }
-        }
+        if mode == "last-block" { try store.trainFrom(Self.lastBlock[model]!, in: graph) }
         let training = try TrainingModel(graph: graph, parameters: store, frozenBatchNorm: .tf2, dropoutSeed: seed)
         let regularization = try Regularization(graph: graph)
         let adam = Adam()
         let labels = try Tensor(shape: [batch, 2], values: (0..<batch).flatMap { $0 % 2 == 0 ? [Float(1), 0] : [0, 1] })
 
-        /// One step, as Keras' `train_on_batch`: the loss of the logits (Keras 3 trains a softmax head on them)
-        /// plus the L2 penalty, the gradients, one Adam update, the trainable kernels rebuilt.
+        /// One step, as Keras' `train_on_batch` (the fit loop's step): loss and gradients, one Adam update.
         func step() throws -> Float {
-            _ = try training.forward([images], training: true)
-            let logits = training.outputLogits[0]!
-            let gradient = try Tensor(shape: logits.shape)
-            let loss = try CategoricalCrossentropy(fromLogits: true)(logits, .dense(labels), gradient: gradient)
-            let gradients = try training.backward([gradient], ofLogits: true)
-            let penalty = try regularization.addGradients(store, to: gradients.parameters)
-            try adam.apply(gradients.parameters, to: store)
-            try training.parametersChanged()
-            return loss + penalty
+            let result = try training.lossAndGradients(images, objective: .categoricalCrossentropy(.dense(labels), sampleWeights: nil),
+                                                       regularization: regularization)
+            try adam.apply(result.gradients, to: training)
+            return result.loss!
         }
 
         var losses: [Float] = [], times: [Double] = []

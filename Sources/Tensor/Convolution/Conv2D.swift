@@ -106,12 +106,13 @@ public struct Conv2D: Sendable {
         self.bias = bias
     }
 
-    private func geometry(_ input: Tensor) throws -> (ImageShape, WindowGeometry) {
-        let image = try ImageShape(input, operation: "conv2d")
+    /// The image shape of `input` (the `role` of `operation`, for messages) and the window geometry over it.
+    func geometry(_ input: Tensor, operation: String = "conv2d", role: String = "input") throws -> (ImageShape, WindowGeometry) {
+        let image = try ImageShape(input, operation: operation)
         guard image.channels == inputChannels else {
-            throw TensorError.shapeMismatch(operation: "conv2d", detail: "input has \(image.channels) channels, kernel expects \(inputChannels)")
+            throw TensorError.shapeMismatch(operation: operation, detail: "\(role) has \(image.channels) channels, kernel expects \(inputChannels)")
         }
-        let geometry = try WindowGeometry(operation: "conv2d", input: image, kernel: (kernelHeight, kernelWidth),
+        let geometry = try WindowGeometry(operation: operation, input: image, kernel: (kernelHeight, kernelWidth),
                                           strides: strides, dilation: dilation, padding: padding)
         return (image, geometry)
     }

@@ -60,12 +60,7 @@ extension Conv2D {
 
     /// The input's image shape and window geometry, after checking that `outputGradient` has the output's shape.
     private func gradientGeometry(input: Tensor, outputGradient: Tensor, role: String) throws -> (ImageShape, WindowGeometry) {
-        let image = try ImageShape(input, operation: "conv2d backward")
-        guard image.channels == inputChannels else {
-            throw TensorError.shapeMismatch(operation: "conv2d backward", detail: "\(role) \(input.shape) must have \(inputChannels) channels")
-        }
-        let geometry = try WindowGeometry(operation: "conv2d backward", input: image, kernel: (kernelHeight, kernelWidth),
-                                          strides: strides, dilation: dilation, padding: padding)
+        let (image, geometry) = try geometry(input, operation: "conv2d backward", role: role)
         try ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
             .require(outputGradient, operation: "conv2d backward", role: "output gradient")
         return (image, geometry)

@@ -19,10 +19,10 @@ func multiplyTile(depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: 
         multiplyWideTile(depth: depth, rows: rows, panel: panel, output: output, outputStride: outputStride,
                          accumulate: accumulate, finish: finish)
     } else {
-        for half in [0, 16] {
-            multiplyHalfTile(depth: depth, rows: rows, panel: panel + half, output: output + half, outputStride: outputStride,
-                             accumulate: accumulate, finish: finish.map { $0.shifted(by: half) })
-        }
+        multiplyHalfTile(depth: depth, rows: rows, panel: panel, output: output, outputStride: outputStride,
+                         accumulate: accumulate, finish: finish)
+        multiplyHalfTile(depth: depth, rows: rows, panel: panel + 16, output: output + 16, outputStride: outputStride,
+                         accumulate: accumulate, finish: finish?.shifted(by: 16))
     }
 }
 

@@ -54,6 +54,8 @@ public final class TrainingModel {
     /// reader: it is released there.
     private let releasedAfter: [String: Int]
     private var kernels: [String: LayerKernel] = [:]
+    /// Layers whose kernels predate their current weights (`kernel(for:)` rebuilds them on use).
+    private var stale = Set<String>()
     private let workspace = Workspace()
     /// Whether each layer's output needs dL/d(output).
     private let needsGradient: Set<String>
@@ -86,11 +88,7 @@ public final class TrainingModel {
         self.backwardFault = backwardFault
         dropoutSeeds = dropoutSeed.map(SplitMix64.init)
         let ordered = try StepPlanner.topologicalOrder(graph)
-        // A layer whose only weights are moving statistics (a BatchNormalization without center and scale)
-        // has no trainable parameter; its graph flag is Keras' `trainable`.
-        let trainable = Set(parameters.trainableParameters.map(\.layer)).union(graph.layers.filter { layer in
-            layer.trainable && !layer.weights.isEmpty && layer.weights.allSatisfy(\.isMovingStatistic)
-        }.map(\.name))
+        let trainable = parameters.layersThatTrain(in: graph)
         var needs = Set<String>()
         for layer in ordered {
             let fromInput = layer.op == .input && inputGradients
@@ -146,7 +144,14 @@ public final class TrainingModel {
     /// Rebuilds the trainable layers' kernels from the parameter store, after an optimizer step. Only their
     /// weights (and trainable BatchNormalizations' moving statistics) ever change: a frozen base is packed once.
     public func parametersChanged() throws {
-        try compile(layers.filter { trainableLayers.contains($0.name) })
+        stale.formUnion(trainableLayers)
+    }
+
+    /// `layer`'s kernel, rebuilt first if its weights or moving statistics changed since it was built. Lazily, as
+    /// a trainable BatchNormalization's inference kernel is read only outside training.
+    private func kernel(for layer: Layer) throws -> LayerKernel {
+        if stale.remove(layer.name) != nil { try compile([layer]) }
+        return kernels[layer.name]!
     }
 
     /// Convolutions forward by Winograd where it pays at the graph's declared sizes, as in the fused model (their
@@ -176,11 +181,10 @@ public final class TrainingModel {
             // Views into the base's arena, valid until the next forward pass: as long as the backward pass needs them.
             for (name, value) in zip(frozenBase.outputs, try frozenBase.model.run(inputs)) { values[name] = value }
         }
-        var movingChanged: [Layer] = []
         for (position, layer) in layers.enumerated() {
             let operands = layer.inputs.map { values[$0]! }
             do {
-                values[layer.name] = try forward(layer, operands, inputs: inputs, training: training, movingChanged: &movingChanged)
+                values[layer.name] = try forward(layer, operands, inputs: inputs, training: training)
             } catch let error as ModelError {
                 throw error
             } catch {
@@ -188,12 +192,10 @@ public final class TrainingModel {
             }
             for input in layer.inputs where releasedAfter[input] == position { values[input] = nil }
         }
-        try compile(movingChanged)   // their inference kernels read the moving statistics
         return graph.outputs.map { values[$0]! }
     }
 
-    private func forward(_ layer: Layer, _ operands: [Tensor], inputs: [Tensor], training: Bool, movingChanged: inout [Layer]) throws -> Tensor {
-        let kernel = kernels[layer.name]!
+    private func forward(_ layer: Layer, _ operands: [Tensor], inputs: [Tensor], training: Bool) throws -> Tensor {
         switch layer.op {
         case .input:
             return inputs[graph.inputs.firstIndex(of: layer.name)!]
@@ -206,7 +208,7 @@ public final class TrainingModel {
                                     epsilon: try epsilon(of: layer), into: output)
             if trainableLayers.contains(layer.name) {
                 try updateMovingStatistics(layer, statistics, samples: operands[0].count / statistics.mean.count, rank: operands[0].rank)
-                movingChanged.append(layer)
+                stale.insert(layer.name)   // its inference kernel reads the moving statistics
             }
             return output
         case .dropout where training && dropoutSeed != nil:
@@ -223,13 +225,14 @@ public final class TrainingModel {
             try Activation.softmax.forward(operands[0], into: output)
             return output
         case .conv2d where logitKernels[layer.name] != nil, .dense where logitKernels[layer.name] != nil:
-            let logits = try Tensor(shape: kernel.outputShape(for: operands))
+            let logits = try Tensor(shape: kernel(for: layer).outputShape(for: operands))
             try logitKernels[layer.name]!.forward(operands, residual: nil, into: logits, workspace: workspace)
             self.logits[layer.name] = logits
             let output = try Tensor(shape: logits.shape)
             try Activation.softmax.forward(logits, into: output)
             return output
         default:
+            let kernel = try kernel(for: layer)
             if kernel.isView { return try kernel.view(of: operands[0]) }
             let output = try Tensor(shape: kernel.outputShape(for: operands))
             try kernel.forward(operands, residual: nil, into: output, workspace: workspace)
@@ -370,8 +373,10 @@ public final class TrainingModel {
         /// A convolution or dense layer: back through its activation (unless the gradient is already of the
         /// logits), then its kernel and bias gradients and its input gradient.
         func weighted(_ layerKernel: some WeightedLayer) throws -> Tensor? {
-            let preActivation = pastSoftmax ? outputGradient : try Tensor(shape: output.shape)
-            if !pastSoftmax { try layerKernel.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
+            // Linear (every convolution a BatchNormalization follows) passes the gradient through as it is.
+            let through = pastSoftmax || layerKernel.activation == .linear
+            let preActivation = through ? outputGradient : try Tensor(shape: output.shape)
+            if !through { try layerKernel.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
             if let kernelGradient = try parameterGradient("kernel") {
                 try layerKernel.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
                                                biasGradient: try parameterGradient("bias"), workspace: workspace)
