@@ -11,5 +11,6 @@ import TestSupport
         let cases = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: directory.appendingPathComponent("cases.json")))
         #expect(Set(cases.map(\.frozen_bn)) == ["tf2", "keras2"])
         #expect(Set(cases.map(\.case)).count == cases.count)
+        #expect(Set(cases.map(\.case)) == Set(GradientParityTests.cases), "a generated case is not tested, or a tested one not generated")
     }
 }
