@@ -102,23 +102,27 @@ import Zoo
                 expected["learning_rate"] = Array(repeating: Double(Float(listing.learning_rate)), count: history.count)
             }
             #expect(Set(history.first?.keys ?? [:].keys) == Set(expected.keys), "\(run): the logs Keras writes")
-            for (key, values) in expected.sorted(by: { $0.key < $1.key }) {
-                for (epoch, (actual, reference)) in zip(history.map { $0[key] ?? .nan }, values).enumerated() {
-                    if key.hasSuffix("loss") {
-                        #expect(abs(actual - reference) / abs(reference) <= FitKerasTests.lossTolerance,
-                                "\(run): epoch \(epoch) \(key): \(actual), Keras \(reference)")
-                    } else {
-                        // Accuracies are counts over samples, learning rates float32 values: both exact (to float32).
-                        #expect(Float(actual) == Float(reference), "\(run): epoch \(epoch) \(key): \(actual), Keras \(reference)")
-                    }
-                }
-            }
+            FitKerasTests.compareHistory(history, with: expected, run: run)
         }
 
         func compareWeights(_ model: TrainingModel, prefix: String) throws {
             for parameter in model.parameters.parameters {
                 let error = GradientParityTests.error(parameter.value.toArray(), try tensor("\(prefix)/\(parameter.name)").toArray())
                 #expect(error <= FitKerasTests.weightTolerance, "\(prefix): \(parameter.name): normalised error \(error)")
+            }
+        }
+    }
+
+    /// Each epoch's logged value of every key Keras logged: losses within `lossTolerance` (relative), accuracies
+    /// (counts over samples) and learning rates (float32 values) exact to float32.
+    static func compareHistory(_ history: [[String: Double]], with expected: [String: [Double]], run: String) {
+        for (key, values) in expected.sorted(by: { $0.key < $1.key }) {
+            for (epoch, (actual, reference)) in zip(history.map { $0[key] ?? .nan }, values).enumerated() {
+                if key.hasSuffix("loss") {
+                    #expect(abs(actual - reference) / abs(reference) <= lossTolerance, "\(run): epoch \(epoch) \(key): \(actual), Keras \(reference)")
+                } else {
+                    #expect(Float(actual) == Float(reference), "\(run): epoch \(epoch) \(key): \(actual), Keras \(reference)")
+                }
             }
         }
     }
