@@ -317,16 +317,16 @@ public final class TrainingModel {
         guard outputGradients.count == graph.outputs.count else {
             throw ModelError("\(outputGradients.count) output gradients for \(graph.outputs.count) outputs")
         }
-        var gradients: [String: Tensor] = [:]
+        var gradients = ValueGradients()
         for (name, gradient) in zip(graph.outputs, outputGradients) {
             guard gradient.shape == values[name]!.shape else {
                 throw ModelError("the gradient of output '\(name)' is \(gradient.shape), the output is \(values[name]!.shape)")
             }
-            try accumulate(gradient, into: name, &gradients)
+            try gradients.add(gradient, to: name, owned: false)   // the caller's: never summed into
         }
         var parameterGradients: [String: Tensor] = [:]
         for layer in layers.reversed() {
-            guard let gradient = gradients[layer.name], layer.op != .input else { continue }
+            guard let gradient = gradients.tensors[layer.name], layer.op != .input else { continue }
             do {
                 try backward(layer, gradient, pastSoftmax: ofLogits && logits[layer.name] != nil, &gradients, &parameterGradients)
             } catch let error as ModelError {
@@ -335,22 +335,38 @@ public final class TrainingModel {
                 throw ModelError.layer(layer.name, layer.op.rawValue, "backward: \(error)")
             }
         }
-        let inputs = graph.inputs.map { inputGradients ? gradients[$0] : nil }
+        let inputs = graph.inputs.map { inputGradients ? gradients.tensors[$0] : nil }
         return ModelGradients(parameters: parameterGradients, inputs: inputs)
     }
 
-    private func accumulate(_ gradient: Tensor, into value: String, _ gradients: inout [String: Tensor]) throws {
-        if let existing = gradients[value] {
-            let sum = try existing.copied()
-            try sum.add(gradient)
-            gradients[value] = sum
-        } else {
-            gradients[value] = gradient
+    /// dL/d(value) for the values the backward pass has reached, summed where a value feeds several layers. A sum
+    /// goes into the first gradient's own memory when the pass owns it (a tensor one of its layers allocated, or
+    /// handed on whole by a layer whose gradient it was); the caller's output gradients are copied first.
+    private struct ValueGradients {
+        private(set) var tensors: [String: Tensor] = [:]
+        private var owned = Set<String>()
+
+        mutating func add(_ gradient: Tensor, to value: String, owned isOwned: Bool) throws {
+            guard let existing = tensors[value] else {
+                tensors[value] = gradient
+                if isOwned { owned.insert(value) }
+                return
+            }
+            if owned.contains(value) {
+                try existing.add(gradient)
+            } else {
+                let sum = try existing.copied()
+                try sum.add(gradient)
+                tensors[value] = sum
+                owned.insert(value)
+            }
         }
+
+        func owns(_ value: String) -> Bool { owned.contains(value) }
     }
 
     /// One layer's backward pass: the gradients of its trainable weights, and of its inputs that need one.
-    private func backward(_ layer: Layer, _ outputGradient: Tensor, pastSoftmax: Bool, _ gradients: inout [String: Tensor],
+    private func backward(_ layer: Layer, _ outputGradient: Tensor, pastSoftmax: Bool, _ gradients: inout ValueGradients,
                           _ parameterGradients: inout [String: Tensor]) throws {
         let kernel = kernels[layer.name]!
         let inputs = layer.inputs.map { values[$0]! }
@@ -459,8 +475,12 @@ public final class TrainingModel {
         case .input:
             break
         }
+        // A result is this layer's own allocation, or its output gradient handed on whole (a pass-through or a view
+        // of it, to one input): then it is owned as that gradient was, which no layer reads after this one.
         for (index, result) in results.enumerated() {
-            if let result { try accumulate(result, into: layer.inputs[index], &gradients) }
+            guard let result else { continue }
+            let handedOn = result.pointer == outputGradient.pointer
+            try gradients.add(result, to: layer.inputs[index], owned: !handedOn || gradients.owns(layer.name))
         }
     }
 }
