@@ -146,6 +146,15 @@ public enum TestEnvironment {
         return try run(python(), [path] + arguments, environment: ["TF_CPP_MIN_LOG_LEVEL": "3"])
     }
 
+    /// Runs a reference script from Tests/GoldenOutputs as `script DIRECTORY extra...`, for scripts that write
+    /// their references into a directory; a failing script throws with the tail of its stderr.
+    public static func generateReference(_ script: String, into directory: URL, _ extra: [String] = []) throws {
+        let result = try runPython(script, [directory.path] + extra)
+        guard result.status == 0 else {
+            throw Missing(description: "\(script) failed (status \(result.status)):\n\(result.stderr.suffix(3000))")
+        }
+    }
+
     private static func environment(_ name: String, fix: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw Missing(description: "\(name) is not set: \(fix)")
