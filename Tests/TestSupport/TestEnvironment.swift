@@ -155,6 +155,21 @@ public enum TestEnvironment {
         }
     }
 
+    /// The Keras checkpoint a golden gradient case (`<case>/case.json`, written by training/gradients.py or
+    /// gradient_case.py) was made from: its `checkpoint` under the root its `checkpoint_root` names, the committed
+    /// fixtures, the full golden set, or the gradient set itself.
+    public static func checkpoint(ofGradientCase directory: URL) throws -> URL {
+        struct Case: Decodable { let checkpoint_root: String; let checkpoint: String }
+        let origin = try JSONDecoder().decode(Case.self, from: Data(contentsOf: directory.appendingPathComponent("case.json")))
+        let root: URL = switch origin.checkpoint_root {
+        case "fixtures": fixtures
+        case "golden": try golden()
+        case "gradients": try goldenGradients()
+        default: throw Missing(description: "\(directory.path)/case.json: unknown checkpoint_root '\(origin.checkpoint_root)'")
+        }
+        return root.appendingPathComponent(origin.checkpoint)
+    }
+
     private static func environment(_ name: String, fix: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw Missing(description: "\(name) is not set: \(fix)")
