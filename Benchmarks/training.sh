@@ -41,10 +41,9 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 data="$work/batch-$batch-$size.npy"
 export TF_CPP_MIN_LOG_LEVEL=3
-"$ZOO_PYTHON" Benchmarks/peers/train_step.py --make-data "$data" --batch "$batch" --size "$size"
 # Zoo reads the same batch as raw float32 (no .npy parser in Swift).
 raw="$work/batch-$batch-$size.f32"
-"$ZOO_PYTHON" -c 'import sys, numpy; numpy.load(sys.argv[1]).tofile(sys.argv[2])' "$data" "$raw"
+"$ZOO_PYTHON" Benchmarks/peers/train_step.py --make-data "$data" --raw "$raw" --batch "$batch" --size "$size"
 if [[ ",$frameworks," == *,zoo,* ]]; then
     swift build -c release --product TrainBench >&2
     trainbench="$(swift build -c release --show-bin-path)/TrainBench"

@@ -20,19 +20,8 @@ die() { echo "golden-activations.sh: error: $*" >&2; exit 1; }
 log() { echo "golden-activations.sh: $*" >&2; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-act="$root/Tests/GoldenOutputs/activations.py"
-gen="$root/Tests/GoldenOutputs/generate.py"
-req="$root/python/requirements.txt"
-for f in "$act" "$gen" "$req"; do
-  [ -f "$f" ] || die "missing $f"
-done
-
-hash="$(cat "$act" "$gen" "$req" | sha256sum | cut -c1-12)" || die "sha256sum failed"
 . "$root/scripts/cached-set.sh"
-cached_set_begin golden-activations "$hash"
-resolve_python
-# The checkpoints (golden.sh resolves the same python through ZOO_PYTHON).
-golden="$(ZOO_PYTHON="$py" "$root/scripts/golden.sh" | tail -n 1)" || die "scripts/golden.sh failed"
-[ -f "$golden/manifest.json" ] || die "scripts/golden.sh printed '$golden', which has no manifest.json"
-require_free_gb 4 "the golden activations"
-cached_set_generate "the golden activations" "$py" "$act" --golden "$golden" --out "$dir"
+cached_set_over_golden golden-activations 4 "the golden activations" \
+  "$root/Tests/GoldenOutputs/activations.py" \
+  "$root/Tests/GoldenOutputs/generate.py" \
+  "$root/python/requirements.txt"

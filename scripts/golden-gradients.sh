@@ -19,20 +19,9 @@ die() { echo "golden-gradients.sh: error: $*" >&2; exit 1; }
 log() { echo "golden-gradients.sh: $*" >&2; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-grad="$root/Tests/GoldenOutputs/training/gradients.py"
-act="$root/Tests/GoldenOutputs/activations.py"
-gen="$root/Tests/GoldenOutputs/generate.py"
-req="$root/python/requirements.txt"
-for f in "$grad" "$act" "$gen" "$req"; do
-  [ -f "$f" ] || die "missing $f"
-done
-
-hash="$(cat "$grad" "$act" "$gen" "$req" | sha256sum | cut -c1-12)" || die "sha256sum failed"
 . "$root/scripts/cached-set.sh"
-cached_set_begin golden-gradients "$hash"
-resolve_python
-# The checkpoints (golden.sh resolves the same python through ZOO_PYTHON).
-golden="$(ZOO_PYTHON="$py" "$root/scripts/golden.sh" | tail -n 1)" || die "scripts/golden.sh failed"
-[ -f "$golden/manifest.json" ] || die "scripts/golden.sh printed '$golden', which has no manifest.json"
-require_free_gb 1 "the golden gradients"
-cached_set_generate "the golden gradients" "$py" "$grad" --golden "$golden" --out "$dir"
+cached_set_over_golden golden-gradients 1 "the golden gradients" \
+  "$root/Tests/GoldenOutputs/training/gradients.py" \
+  "$root/Tests/GoldenOutputs/activations.py" \
+  "$root/Tests/GoldenOutputs/generate.py" \
+  "$root/python/requirements.txt"

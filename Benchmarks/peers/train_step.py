@@ -3,7 +3,7 @@ Benchmarks/training.sh. Writes one record in the schema that train_report.py doc
 
     python train_step.py --framework keras|torch --model vgg16|vgg19|resnet50 --mode frozen|last-block
                          --data FILE.npy --out JSON [--batch 16 --size 224 --steps 20 --warmup 3 --threads 2]
-    python train_step.py --make-data FILE.npy [--batch 16 --size 224]
+    python train_step.py --make-data FILE.npy [--raw FILE.f32] [--batch 16 --size 224]
 
 The model is the base (random weights drawn from --seed, nothing downloaded) with the seed head of the
 notebooks (docs/notebooks.md): VGG16/VGG19 carry the tuberculosis head (BatchNormalization, GAP,
@@ -44,6 +44,7 @@ import time
 
 import numpy as np
 
+from latency import load_average
 from peer_timing import resident_bytes
 
 MODELS = ("vgg16", "vgg19", "resnet50")
@@ -55,10 +56,14 @@ KERAS_LAST_BLOCK = {"vgg16": "block5_", "vgg19": "block5_", "resnet50": "conv5_b
 ADAM = {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}
 
 
-def make_data(path, batch, size):
-    """`batch` seeded RGB images in 0..255, caffe-preprocessed (BGR, ImageNet means subtracted), NHWC float32."""
+def make_data(path, raw, batch, size):
+    """`batch` seeded RGB images in 0..255, caffe-preprocessed (BGR, ImageNet means subtracted), NHWC float32, as
+    .npy at `path` and, when `raw` is given, as raw float32 there too (Zoo's TrainBench has no .npy parser)."""
     rgb = np.random.default_rng(224).uniform(0, 255, (batch, size, size, 3))
-    np.save(path, (rgb[..., ::-1] - CAFFE_MEANS_BGR).astype(np.float32))
+    images = (rgb[..., ::-1] - CAFFE_MEANS_BGR).astype(np.float32)
+    np.save(path, images)
+    if raw:
+        images.tofile(raw)
 
 
 def labels(batch):
@@ -212,14 +217,10 @@ def torch_step(name, mode, images, targets, seed):
 FRAMEWORKS = {"keras": (keras_setup, keras_step), "torch": (torch_setup, torch_step)}
 
 
-def load_average():
-    with open("/proc/loadavg") as f:
-        return float(f.read().split()[0])
-
-
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--make-data", metavar="FILE.npy", help="write the fixed batch and exit")
+    parser.add_argument("--raw", metavar="FILE.f32", help="with --make-data: also write the batch as raw float32")
     parser.add_argument("--framework", choices=FRAMEWORKS)
     parser.add_argument("--model", choices=MODELS)
     parser.add_argument("--mode", choices=MODES)
@@ -234,6 +235,8 @@ def arguments():
     options = parser.parse_args()
     if min(options.batch, options.size, options.steps, options.warmup, options.threads) < 1:
         parser.error("--batch, --size, --steps, --warmup and --threads must be at least 1")
+    if options.raw and not options.make_data:
+        parser.error("--raw goes with --make-data")
     if not options.make_data and None in (options.framework, options.model, options.mode, options.data, options.out):
         parser.error("--framework, --model, --mode, --data and --out are required (or --make-data FILE)")
     return options
@@ -242,7 +245,7 @@ def arguments():
 def main():
     options = arguments()
     if options.make_data:
-        make_data(options.make_data, options.batch, options.size)
+        make_data(options.make_data, options.raw, options.batch, options.size)
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ["OMP_NUM_THREADS"] = str(options.threads)
@@ -255,7 +258,7 @@ def main():
               "batch": options.batch, "size": options.size, "steps": options.steps, "warmup": options.warmup,
               "threads": options.threads, "seed": options.seed, "data": os.path.abspath(options.data),
               "data_sha256": hashlib.sha256(images.tobytes()).hexdigest()[:16],
-              "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_average_1min_before": load_average()}
+              "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_average_1min_before": load_average()[0]}
     record.update(setup(options.threads))
     record["rss_before_model_bytes"] = resident_bytes()
     step, counts, details = build(options.model, options.mode, images, labels(options.batch), options.seed)
@@ -272,7 +275,7 @@ def main():
     record.update({"times_ms": milliseconds, "median_ms": float(np.median(milliseconds)),
                    "p90_ms": float(np.percentile(milliseconds, 90)), "losses": losses,
                    "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                   "load_average_1min_after": load_average()})
+                   "load_average_1min_after": load_average()[0]})
     temporary = f"{options.out}.{os.getpid()}.tmp"
     with open(temporary, "w") as f:
         json.dump(record, f, indent=1)

@@ -134,11 +134,7 @@ import Testing
         let reference = try #require(expected.bootstrap)
         let test = try testCase.test()
         let threshold = try Threshold.choose(.maxF1, on: try testCase.validation())
-        let results = try MetricsReference.bootstrap.intervals(of: [
-            { try ConfusionMatrix($0, threshold: threshold).balancedAccuracy() },
-            { ConfusionMatrix($0, threshold: threshold).f1 },
-            { try PrecisionRecallCurve($0).averagePrecision },
-        ], on: test)
+        let results = try MetricsReference.bootstrap.intervals(of: RunMetrics.bootstrapped(at: threshold), on: test)
         for (result, key) in zip(results, ["balanced_accuracy", "f1", "average_precision"]) {
             let bounds = try #require(reference.intervals[key])
             #expect(Self.close([result.interval.lower, result.interval.upper], bounds), "\(name) \(key): \(result.interval), reference \(bounds)")

@@ -6,11 +6,11 @@ import Tensor
         for testCase in try KernelGoldens.cases("activation") {
             let x = try testCase.input("x")
             let output = try Tensor(shape: x.shape)
-            try activation(of: testCase).forward(x, into: output)
+            try testCase.activation().forward(x, into: output)
             expectMatches(output, testCase.expected, testCase.name)
             // In place (output aliasing input) gives the same values.
             let copy = try Tensor(shape: x.shape, values: x.toArray())
-            try activation(of: testCase).forward(copy, into: copy)
+            try testCase.activation().forward(copy, into: copy)
             expectMatches(copy, testCase.expected, "\(testCase.name) in place")
         }
     }

@@ -8,13 +8,13 @@ import Tensor
     private func convolution(_ testCase: KernelCase, activation override: Activation? = nil,
                              algorithm: Conv2D.Algorithm = .gemm) throws -> Conv2D {
         try Conv2D(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"],
-                   strides: testCase.integers("strides"), padding: testCase.padding(),
-                   dilation: testCase.integers("dilation"), activation: override ?? activation(of: testCase), algorithm: algorithm)
+                   strides: testCase.pair("strides"), padding: testCase.padding(),
+                   dilation: testCase.pair("dilation"), activation: override ?? testCase.activation(), algorithm: algorithm)
     }
 
     private func isWinogradEligible(_ testCase: KernelCase) throws -> Bool {
         let kernel = try testCase.input("kernel").shape
-        let strides = try testCase.integers("strides"), dilation = try testCase.integers("dilation")
+        let strides = try testCase.pair("strides"), dilation = try testCase.pair("dilation")
         return kernel[0] == 3 && kernel[1] == 3 && strides == (1, 1) && dilation == (1, 1)
     }
 

@@ -5,7 +5,7 @@ import Tensor
     @Test func matchesKerasDense() throws {
         let workspace = Workspace()
         for testCase in try KernelGoldens.cases("dense") {
-            let dense = try Dense(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"], activation: activation(of: testCase))
+            let dense = try Dense(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"], activation: testCase.activation())
             expectMatches(try dense(testCase.input("x"), workspace: workspace), testCase.expected, testCase.name)
         }
     }

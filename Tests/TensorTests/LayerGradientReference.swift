@@ -4,14 +4,13 @@ import Tensor
 
 /// One case written by Tests/GoldenOutputs/training/layer_gradients.py: a Keras layer's inputs `x0, x1, ...`,
 /// the upstream gradient `g` of the loss `sum(y * g)`, and TensorFlow's gradients `dx0, dx1, ...` (plus the
-/// layer's parameters and their gradients).
-struct LayerGradientCase: Sendable, CustomStringConvertible {
+/// layer's parameters and their gradients: `kernel`/`dkernel`, `bias`/`dbias` of Conv2D and Dense, `gamma`/`dgamma`
+/// and `beta`/`dbeta` of BatchNormalization).
+struct LayerGradientCase: ReferenceCase, Sendable {
     let name: String
     let kind: String
     let attributes: [String: JSONValue]
     let tensors: [String: Tensor]
-
-    var description: String { name }
 
     func tensor(_ key: String) throws -> Tensor {
         guard let tensor = tensors[key] else { throw GoldenError("\(name) has no tensor '\(key)'") }
@@ -20,29 +19,6 @@ struct LayerGradientCase: Sendable, CustomStringConvertible {
 
     /// `x0, x1, ...` in order.
     var inputs: [Tensor] { (0..<tensors.count).compactMap { tensors["x\($0)"] } }
-
-    func number(_ key: String) -> Float? {
-        if case .number(let value)? = attributes[key] { return Float(value) }
-        return nil
-    }
-
-    func string(_ key: String) throws -> String {
-        guard case .string(let value)? = attributes[key] else { throw GoldenError("\(name): no string '\(key)'") }
-        return value
-    }
-
-    func integers(_ key: String) throws -> [Int] {
-        guard case .array(let values)? = attributes[key] else { throw GoldenError("\(name): no array '\(key)'") }
-        return try values.map { value in
-            guard case .number(let number) = value else { throw GoldenError("\(name): '\(key)' holds a non-number") }
-            return Int(number)
-        }
-    }
-
-    func flag(_ key: String) throws -> Bool {
-        guard case .bool(let value)? = attributes[key] else { throw GoldenError("\(name): no flag '\(key)'") }
-        return value
-    }
 }
 
 /// The reference cases, generated once per test process by the pinned Python into a temporary directory and
@@ -67,10 +43,7 @@ enum LayerGradientReference {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("zoo-layer-gradients-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try TestEnvironment.runPython("training/layer_gradients.py", [directory.path])
-        guard result.status == 0 else {
-            throw GoldenError("layer_gradients.py failed (\(result.status)):\n\(result.stderr.suffix(3000))")
-        }
+        try TestEnvironment.generateReference("training/layer_gradients.py", into: directory)
         let manifest = try JSONDecoder().decode([String: Entry].self,
                                                 from: Data(contentsOf: directory.appendingPathComponent("layer_gradients.json")))
         let file = try readSafetensors(directory.appendingPathComponent("layer_gradients.safetensors"))

@@ -8,18 +8,13 @@ import Tensor
     /// Expects `actual` within `tolerance` of the reference and prints the measured normalised error.
     private func check(_ actual: Tensor, _ expected: Tensor, _ label: String, tolerance: Float = 1e-5,
                        sourceLocation: SourceLocation = #_sourceLocation) {
-        print("layer gradient \(label): normalised error \(normalisedError(actual, expected))")
-        expectMatches(actual, expected, label, tolerance: tolerance, sourceLocation: sourceLocation)
+        let error = expectMatches(actual, expected, label, tolerance: tolerance, sourceLocation: sourceLocation)
+        print("layer gradient \(label): normalised error \(error)")
     }
 
     @Test func activations() throws {
         for testCase in try LayerGradientReference.cases("activation") {
-            let name = try testCase.string("activation")
-            let activation: Activation = switch (name, testCase.number("alpha")) {
-            case ("elu", let alpha?): .elu(alpha: alpha)
-            case ("leaky_relu", let alpha?): .leakyRelu(alpha: alpha)
-            default: try Activation(kerasName: name)
-            }
+            let activation = try testCase.activation()
             let x = try testCase.tensor("x0"), g = try testCase.tensor("g")
             let y = try Tensor(shape: x.shape), dx = try Tensor(shape: x.shape)
             try activation.forward(x, into: y)
@@ -92,10 +87,8 @@ import Tensor
 
     @Test func pooling() throws {
         for testCase in try LayerGradientReference.cases("pool2d") {
-            let pool = try testCase.integers("pool"), strides = try testCase.integers("strides")
-            guard let padding = Padding(rawValue: try testCase.string("padding")) else { throw GoldenError("\(testCase): padding") }
-            let pool2D = try Pool2D(try testCase.string("kind") == "max" ? .max : .average, poolSize: (pool[0], pool[1]),
-                                    strides: (strides[0], strides[1]), padding: padding)
+            let pool2D = try Pool2D(try testCase.string("kind") == "max" ? .max : .average, poolSize: testCase.pair("pool"),
+                                    strides: testCase.pair("strides"), padding: testCase.padding())
             let x = try testCase.tensor("x0"), dx = try Tensor(shape: x.shape)
             try pool2D.backward(input: x, outputGradient: testCase.tensor("g"), into: dx)
             check(dx, try testCase.tensor("dx0"), "\(testCase) dx")

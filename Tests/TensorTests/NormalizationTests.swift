@@ -20,12 +20,12 @@ import Tensor
         let testCase = try KernelGoldens.cases("conv_batch_norm")[0]
         let padding = try testCase.padding()
         let kernel = try testCase.input("kernel"), bias = try testCase.input("bias")
-        let conv = try Conv2D(kernel: kernel, bias: bias, strides: testCase.integers("strides"), padding: padding)
+        let conv = try Conv2D(kernel: kernel, bias: bias, strides: testCase.pair("strides"), padding: padding)
         let bn = try batchNorm(testCase)
         let x = try testCase.input("x")
         expectMatches(try bn(conv(x)), testCase.expected, "conv then BN")
         let foldedKernel = try kernel.withValues { try Conv2D.Kernel(hwio: $0, shape: kernel.shape, outputScale: bn.scale, algorithm: .gemm) }
-        let folded = try Conv2D(kernel: foldedKernel, bias: bn.foldedBias(bias), strides: testCase.integers("strides"), padding: padding)
+        let folded = try Conv2D(kernel: foldedKernel, bias: bn.foldedBias(bias), strides: testCase.pair("strides"), padding: padding)
         expectMatches(try folded(x), testCase.expected, "BN folded into the conv")
     }
 

@@ -5,7 +5,7 @@ import Tensor
     @Test func matchesKerasPooling() throws {
         for testCase in try KernelGoldens.cases("pool2d") {
             let kind: Pool2D.Kind = try testCase.string("kind") == "max" ? .max : .average
-            let pool = try Pool2D(kind, poolSize: testCase.integers("pool"), strides: testCase.integers("strides"),
+            let pool = try Pool2D(kind, poolSize: testCase.pair("pool"), strides: testCase.pair("strides"),
                                   padding: testCase.padding())
             expectMatches(try pool(testCase.input("x")), testCase.expected, testCase.name)
         }

@@ -146,6 +146,30 @@ public enum TestEnvironment {
         return try run(python(), [path] + arguments, environment: ["TF_CPP_MIN_LOG_LEVEL": "3"])
     }
 
+    /// Runs a reference script from Tests/GoldenOutputs as `script DIRECTORY extra...`, for scripts that write
+    /// their references into a directory; a failing script throws with the tail of its stderr.
+    public static func generateReference(_ script: String, into directory: URL, _ extra: [String] = []) throws {
+        let result = try runPython(script, [directory.path] + extra)
+        guard result.status == 0 else {
+            throw Missing(description: "\(script) failed (status \(result.status)):\n\(result.stderr.suffix(3000))")
+        }
+    }
+
+    /// The Keras checkpoint a golden gradient case (`<case>/case.json`, written by training/gradients.py or
+    /// gradient_case.py) was made from: its `checkpoint` under the root its `checkpoint_root` names, the committed
+    /// fixtures, the full golden set, or the gradient set itself.
+    public static func checkpoint(ofGradientCase directory: URL) throws -> URL {
+        struct Case: Decodable { let checkpoint_root: String; let checkpoint: String }
+        let origin = try JSONDecoder().decode(Case.self, from: Data(contentsOf: directory.appendingPathComponent("case.json")))
+        let root: URL = switch origin.checkpoint_root {
+        case "fixtures": fixtures
+        case "golden": try golden()
+        case "gradients": try goldenGradients()
+        default: throw Missing(description: "\(directory.path)/case.json: unknown checkpoint_root '\(origin.checkpoint_root)'")
+        }
+        return root.appendingPathComponent(origin.checkpoint)
+    }
+
     private static func environment(_ name: String, fix: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw Missing(description: "\(name) is not set: \(fix)")

@@ -12,7 +12,8 @@ import TestSupport
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let report = directory.appendingPathComponent("gradients.md").path
-        let result = try verify("tiny_bn", arguments: ["--report", report], in: directory)
+        let (model, golden) = try caseModel("tiny_bn", into: directory)
+        let result = try verify(model, golden: golden, arguments: ["--report", report])
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("golden: ") && $0.contains("case tiny_bn, Keras model tiny_bn") })
@@ -88,8 +89,7 @@ import TestSupport
                                                                               "--trainable", "predictions,branch_a",
                                                                               "--loss", "sparse_categorical_crossentropy"])
         try #require(made.status == 0, "gradient_case.py: \(made.stderr)")
-        let result = try TestEnvironment.run(TestEnvironment.zooBinary(), ["verify", convert(own.path, into: directory), "--golden",
-                                                                           directory.appendingPathComponent("mine").path, "--gradients"])
+        let result = try verify(convert(own.path, into: directory), golden: directory.appendingPathComponent("mine"))
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("case mine, Keras model mine") && result.stdout.contains("loss sparse_categorical_crossentropy"))
         let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("  layer ") }
@@ -115,26 +115,28 @@ import TestSupport
         }
     }
 
-    /// `zoo verify` of the case's model, converted from the Keras 3 file it was made from, against the case's
-    /// directory, with the backward fault `fault` if any.
-    private func verify(_ name: String, fault: String? = nil, arguments: [String] = [], in directory: URL? = nil) throws -> TestEnvironment.Result {
-        let scratch = try directory ?? Converting.temporaryDirectory()
-        defer { if directory == nil { try? FileManager.default.removeItem(at: scratch) } }
+    /// The case's directory in the golden gradients, and its model converted into `directory` from the Keras file
+    /// the case was made from.
+    private func caseModel(_ name: String, into directory: URL) throws -> (model: String, golden: URL) {
         let golden = try TestEnvironment.goldenGradients().appendingPathComponent(name)
-        struct Case: Decodable { let checkpoint_root: String; let checkpoint: String }
-        let origin = try JSONDecoder().decode(Case.self, from: Data(contentsOf: golden.appendingPathComponent("case.json")))
-        let root = origin.checkpoint_root == "fixtures" ? TestEnvironment.fixtures : try TestEnvironment.golden()
-        return try TestEnvironment.run(TestEnvironment.zooBinary(),
-                                       ["verify", convert(root.appendingPathComponent(origin.checkpoint).path, into: scratch),
-                                        "--golden", golden.path, "--gradients"] + arguments,
-                                       environment: fault.map { ["ZOO_BACKWARD_FAULT": $0] } ?? [:])
+        return (try convert(TestEnvironment.checkpoint(ofGradientCase: golden).path, into: directory), golden)
     }
 
-    /// The case verified without the fault (it must pass, so the fault is what fails it) and with it (failing).
+    /// `zoo verify --gradients` of a converted model against a case's directory, with the backward fault `fault` if any.
+    private func verify(_ model: String, golden: URL, fault: String? = nil, arguments: [String] = []) throws -> TestEnvironment.Result {
+        try TestEnvironment.run(TestEnvironment.zooBinary(), ["verify", model, "--golden", golden.path, "--gradients"] + arguments,
+                                environment: fault.map { ["ZOO_BACKWARD_FAULT": $0] } ?? [:])
+    }
+
+    /// The case verified without the fault (it must pass, so the fault is what fails it) and with it (failing),
+    /// both on one conversion of its model.
     private func verifyWithFault(_ name: String, _ fault: String) throws -> TestEnvironment.Result {
-        let clean = try verify(name)
+        let scratch = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let (model, golden) = try caseModel(name, into: scratch)
+        let clean = try verify(model, golden: golden)
         #expect(clean.status == 0, "\(name) without a fault: \(clean.stderr)")
-        let result = try verify(name, fault: fault)
+        let result = try verify(model, golden: golden, fault: fault)
         #expect(result.status != 0, "\(name) with \(fault): \(result.stdout)")
         return result
     }

@@ -22,6 +22,11 @@ public struct BinaryPredictions: Sendable, Equatable {
         if let index = labels.firstIndex(where: { $0 != 0 && $0 != 1 }) {
             throw MetricsError.invalidInput("label \(index) is \(labels[index]), not 0 or 1")
         }
+        self.init(validated: scores, labels: labels)
+    }
+
+    /// Scores and labels already checked (a subset of validated predictions).
+    private init(validated scores: [Double], labels: [Int]) {
         self.scores = scores
         self.labels = labels
         positives = labels.reduce(0, +)
@@ -38,8 +43,8 @@ public struct BinaryPredictions: Sendable, Equatable {
     }
 
     /// The images at `indices` (repeats allowed), as a bootstrap resample draws them.
-    func subset(_ indices: [Int]) throws -> BinaryPredictions {
-        try BinaryPredictions(scores: indices.map { scores[$0] }, labels: indices.map { labels[$0] })
+    func subset(_ indices: [Int]) -> BinaryPredictions {
+        BinaryPredictions(validated: indices.map { scores[$0] }, labels: indices.map { labels[$0] })
     }
 
     /// Throws unless both classes are present: AUC, DeLong and the curves' rates divide by both counts.

@@ -32,19 +32,20 @@ public struct Bootstrap: Codable, Sendable, Equatable {
         public let skippedReplicates: Int
     }
 
-    /// The percentile interval of each metric, all computed on the same replicates (one resampling pass).
-    public func intervals(of metrics: [(BinaryPredictions) throws -> Double], on predictions: BinaryPredictions) throws -> [Result] {
-        var values = [[Double]](repeating: [], count: metrics.count)
+    /// The percentile interval of each value `metrics` returns, all on the same replicates (one resampling pass,
+    /// one call per replicate, so the metrics can share their work on a replicate).
+    public func intervals(of metrics: (BinaryPredictions) throws -> [Double], on predictions: BinaryPredictions) throws -> [Result] {
+        var replicateValues: [[Double]] = []
         for replicate in 0..<replicates {
-            let sample = try predictions.subset(resample(replicate, count: predictions.count))
+            let sample = predictions.subset(resample(replicate, count: predictions.count))
             guard sample.positives > 0, sample.negatives > 0 else { continue }
-            for (index, metric) in metrics.enumerated() { values[index].append(try metric(sample)) }
+            replicateValues.append(try metrics(sample))
         }
-        return try values.map { replicateValues in
-            guard replicateValues.count >= 2 else {
-                throw MetricsError.undefined(metric: "bootstrap interval", reason: "fewer than 2 replicates held both classes")
-            }
-            let sorted = replicateValues.sorted()
+        guard let first = replicateValues.first, replicateValues.count >= 2 else {
+            throw MetricsError.undefined(metric: "bootstrap interval", reason: "fewer than 2 replicates held both classes")
+        }
+        return first.indices.map { index in
+            let sorted = replicateValues.map { $0[index] }.sorted()
             let interval = Interval(lower: Self.quantile(sorted, (1 - level) / 2), upper: Self.quantile(sorted, (1 + level) / 2),
                                     level: level, method: .bootstrapPercentile)
             return Result(interval: interval, skippedReplicates: replicates - sorted.count)

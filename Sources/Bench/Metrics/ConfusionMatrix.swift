@@ -32,18 +32,40 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
     public var count: Int { positives + negatives }
     public var correct: Int { truePositives + trueNegatives }
 
-    public var accuracy: Double { Double(correct) / Double(count) }
+    /// A proportion of the counts, `successes` out of `trials`: its rate and its Wilson interval derive from the
+    /// same two numbers.
+    public struct Proportion: Sendable, Equatable {
+        public let successes: Int
+        public let trials: Int
+
+        public var rate: Double { Double(successes) / Double(trials) }
+
+        public func wilsonInterval(level: Double) throws -> Interval {
+            try .wilson(successes: successes, trials: trials, level: level)
+        }
+    }
+
+    /// Correct calls out of all images.
+    public var accuracyProportion: Proportion { Proportion(successes: correct, trials: count) }
+    /// True positives out of the positive images.
+    public var sensitivityProportion: Proportion { Proportion(successes: truePositives, trials: positives) }
+    /// True negatives out of the negative images.
+    public var specificityProportion: Proportion { Proportion(successes: trueNegatives, trials: negatives) }
+    /// True positives out of the images called positive.
+    public var precisionProportion: Proportion { Proportion(successes: truePositives, trials: predictedPositives) }
+
+    public var accuracy: Double { accuracyProportion.rate }
 
     /// Recall of the positive class (true positive rate). Throws without positives.
     public func sensitivity() throws -> Double {
         guard positives > 0 else { throw MetricsError.undefined(metric: "sensitivity", reason: "no positive images") }
-        return Double(truePositives) / Double(positives)
+        return sensitivityProportion.rate
     }
 
     /// Recall of the negative class (true negative rate). Throws without negatives.
     public func specificity() throws -> Double {
         guard negatives > 0 else { throw MetricsError.undefined(metric: "specificity", reason: "no negative images") }
-        return Double(trueNegatives) / Double(negatives)
+        return specificityProportion.rate
     }
 
     /// The mean of sensitivity and specificity (scikit-learn's `balanced_accuracy_score` for two classes).
@@ -54,7 +76,7 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
     /// Positive predictive value. With no image called positive it is 0, scikit-learn's `zero_division`
     /// default, so a collapsed model still gets a row in the table (its Wilson interval is then undefined).
     public var precision: Double {
-        predictedPositives == 0 ? 0 : Double(truePositives) / Double(predictedPositives)
+        predictedPositives == 0 ? 0 : precisionProportion.rate
     }
 
     /// 2TP / (2TP + FP + FN), the harmonic mean of precision and recall written so it needs no special case

@@ -50,14 +50,13 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         confusionMatrix = matrix
 
         accuracy = matrix.accuracy
-        accuracyInterval = try .wilson(successes: matrix.correct, trials: matrix.count, level: level)
+        accuracyInterval = try matrix.accuracyProportion.wilsonInterval(level: level)
         sensitivity = try matrix.sensitivity()
-        sensitivityInterval = try .wilson(successes: matrix.truePositives, trials: matrix.positives, level: level)
+        sensitivityInterval = try matrix.sensitivityProportion.wilsonInterval(level: level)
         specificity = try matrix.specificity()
-        specificityInterval = try .wilson(successes: matrix.trueNegatives, trials: matrix.negatives, level: level)
+        specificityInterval = try matrix.specificityProportion.wilsonInterval(level: level)
         precision = matrix.precision
-        precisionInterval = matrix.predictedPositives == 0
-            ? nil : try .wilson(successes: matrix.truePositives, trials: matrix.predictedPositives, level: level)
+        precisionInterval = matrix.predictedPositives == 0 ? nil : try matrix.precisionProportion.wilsonInterval(level: level)
         f1 = matrix.f1
         balancedAccuracy = try matrix.balancedAccuracy()
 
@@ -66,15 +65,20 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         rocAUCInterval = try deLong.interval(level: level)
         averagePrecision = try PrecisionRecallCurve(test).averagePrecision
 
-        let resampled = try bootstrap.intervals(of: [
-            { try ConfusionMatrix($0, threshold: threshold).balancedAccuracy() },
-            { ConfusionMatrix($0, threshold: threshold).f1 },
-            { try PrecisionRecallCurve($0).averagePrecision },
-        ], on: test)
+        let resampled = try bootstrap.intervals(of: Self.bootstrapped(at: threshold), on: test)
         balancedAccuracyInterval = resampled[0].interval
         f1Interval = resampled[1].interval
         averagePrecisionInterval = resampled[2].interval
         self.bootstrap = bootstrap
         bootstrapSkippedReplicates = resampled[0].skippedReplicates
+    }
+
+    /// The bootstrapped metrics of one replicate at `threshold`, in this order: balanced accuracy and F1 (both
+    /// from one confusion matrix), average precision.
+    static func bootstrapped(at threshold: Threshold) -> (BinaryPredictions) throws -> [Double] {
+        { sample in
+            let matrix = ConfusionMatrix(sample, threshold: threshold)
+            return [try matrix.balancedAccuracy(), matrix.f1, try PrecisionRecallCurve(sample).averagePrecision]
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Bench
 import Foundation
+import TestSupport
 
 /// The metrics test cases, made here from a seeded generator, and what scikit-learn, scipy and numpy say about
 /// them (`Tests/GoldenOutputs/bench/metrics_reference.py`, run once per test process on the cases written out).
@@ -96,12 +97,12 @@ struct MetricsReference: Sendable {
         let specification = Self.cases
         let directory = try References.temporaryDirectory("metrics")
         try JSONEncoder().encode(specification).write(to: directory.appendingPathComponent("cases.json"))
-        try References.run("bench/metrics_reference.py", in: directory)
+        try TestEnvironment.generateReference("bench/metrics_reference.py", into: directory)
         values = try References.json(Values.self, directory.appendingPathComponent("reference.json"))
     }
 
     func values(of testCase: Case) throws -> CaseValues {
-        guard let found = values.cases[testCase.name] else { throw References.ScriptFailed(description: "no reference for case \(testCase.name)") }
+        guard let found = values.cases[testCase.name] else { throw TestEnvironment.Missing(description: "metrics_reference.py wrote no reference for case \(testCase.name)") }
         return found
     }
 

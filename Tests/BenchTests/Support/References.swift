@@ -8,10 +8,6 @@ enum References {
     static let images = Result { try generate("data/image_references.py") }
     static let augmentation = Result { try generate("data/augmentation_references.py") }
 
-    struct ScriptFailed: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// A fresh directory inside this test process's scratch folder, which is removed when the
     /// process exits.
     static func temporaryDirectory(_ label: String) throws -> URL {
@@ -31,16 +27,8 @@ enum References {
 
     private static func generate(_ script: String) throws -> URL {
         let directory = try temporaryDirectory("reference")
-        try run(script, in: directory)
+        try TestEnvironment.generateReference(script, into: directory)
         return directory
-    }
-
-    /// Runs `script DIRECTORY`: a script that reads its inputs from the directory as well as writing there.
-    static func run(_ script: String, in directory: URL) throws {
-        let result = try TestEnvironment.runPython(script, [directory.path])
-        guard result.status == 0 else {
-            throw ScriptFailed(description: "\(script) failed (status \(result.status)):\n\(result.stderr.suffix(2000))")
-        }
     }
 
     static func json<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T {

@@ -4,10 +4,15 @@ Usage: python layer_gradients.py OUT_DIR
 
 Every case runs a real Keras 3 layer (training=True where the layer cares) on seeded inputs, takes the loss
 `sum(y * g)` for a seeded upstream gradient `g`, and records the gradients of the loss with respect to the
-inputs (and to BatchNormalization's gamma and beta). Writes OUT_DIR/layer_gradients.safetensors (tensors named
-`<case>/<tensor>`: inputs `x0, x1, ...`, `g`, input gradients `dx0, dx1, ...`, and per kind `dgamma`, `dbeta`,
-`gamma`, `beta`, `mean`, `variance`, `moving_mean`, `moving_variance`) and OUT_DIR/layer_gradients.json (per case:
-kind, attributes, tensor names).
+inputs (and to Conv2D's and Dense's kernel and bias, BatchNormalization's gamma and beta). Writes
+OUT_DIR/layer_gradients.safetensors (tensors named `<case>/<tensor>`: inputs `x0, x1, ...`, `g`, input gradients
+`dx0, dx1, ...`, and per kind `kernel`, `bias`, `dkernel`, `dbias`, `dgamma`, `dbeta`, `gamma`, `beta`, `mean`,
+`variance`, `moving_mean`, `moving_variance`) and OUT_DIR/layer_gradients.json (per case: kind, attributes,
+tensor names).
+
+Conv2D and Dense run with a linear activation, so `g` is the pre-activation output gradient dz. Their cases cover
+TF 'same' padding's asymmetric split (stride 2 on odd and even sizes), the 7x7 stride-2 ResNet stem, 1x1 strided
+'valid', dilation, non-square kernels, 3 and 64 input channels, and Dense over rank 2 and rank 4 inputs.
 """
 import json
 import os
@@ -170,6 +175,37 @@ layer_case("concatenate_last", "concatenate", {"axis": -1}, keras.layers.Concate
            [uniform((2, 3, 4, 5)), uniform((2, 3, 4, 2))], single=False)
 layer_case("concatenate_axis1", "concatenate", {"axis": 1}, keras.layers.Concatenate(axis=1),
            [uniform((2, 3, 4, 5)), uniform((2, 1, 4, 5)), uniform((2, 2, 4, 5))], single=False)
+
+# --- Conv2D and Dense (kernel, bias and input gradients) ---------------------------------------------------
+def weighted_case(case, kind, attrs, layer, input_shape):
+    """Seeded kernel (scaled by 1/sqrt(fan-in)) and bias on the built `layer`, then the tape over x0, kernel, bias."""
+    layer.build(input_shape)
+    scale = 1.0 / np.sqrt(np.prod(layer.kernel.shape[:-1]))
+    kernel, bias = uniform(layer.kernel.shape, -scale, scale), uniform(layer.bias.shape, -0.5, 0.5)
+    layer.set_weights([kernel, bias])
+    x = uniform(input_shape)
+    y, g, grads = gradients(lambda xs: layer(xs[0]), [x], [layer.kernel, layer.bias])
+    record(case, kind, attrs, {"x0": x, "g": g, "dx0": grads[0], "kernel": kernel, "bias": bias,
+                               "dkernel": grads[1], "dbias": grads[2]})
+
+
+def conv_case(case, input_shape, filters, kernel, strides=(1, 1), padding="same", dilation=(1, 1)):
+    layer = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation)
+    weighted_case(case, "conv2d", {"strides": list(strides), "padding": padding, "dilation": list(dilation)},
+                  layer, input_shape)
+
+
+conv_case("conv_k3_same_s1", (2, 9, 11, 64), 40, (3, 3))
+conv_case("conv_k3_same_s2_odd", (2, 13, 15, 24), 36, (3, 3), strides=(2, 2))
+conv_case("conv_k3_same_s2_even", (3, 12, 10, 16), 33, (3, 3), strides=(2, 2))
+conv_case("conv_k7_same_s2_stem", (2, 23, 21, 3), 64, (7, 7), strides=(2, 2))
+conv_case("conv_k1_valid_s1", (2, 7, 9, 64), 48, (1, 1), padding="valid")
+conv_case("conv_k1_valid_s2", (2, 9, 8, 40), 70, (1, 1), strides=(2, 2), padding="valid")
+conv_case("conv_k3_valid", (3, 10, 8, 3), 20, (3, 3), padding="valid")
+conv_case("conv_k3_same_d2", (2, 11, 12, 20), 24, (3, 3), dilation=(2, 2))
+conv_case("conv_k2x3_same", (2, 8, 9, 300), 65, (2, 3))
+weighted_case("dense_rank2", "dense", {}, keras.layers.Dense(70), (3, 300))
+weighted_case("dense_rank4", "dense", {}, keras.layers.Dense(33), (2, 3, 5, 40))
 
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:

@@ -31,10 +31,7 @@ final class KerasOptimizerReference: @unchecked Sendable {
     private init() throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }  // the safetensors file stays mapped
-        let result = try TestEnvironment.runPython("training/optimizer_reference.py", [directory.path])
-        guard result.status == 0 else {
-            throw TestEnvironment.Missing(description: "optimizer_reference.py failed (status \(result.status)):\n\(result.stderr.suffix(2000))")
-        }
+        try TestEnvironment.generateReference("training/optimizer_reference.py", into: directory)
         listing = try JSONDecoder().decode(Listing.self, from: Data(contentsOf: directory.appendingPathComponent("optimizers.json")))
         file = try SafetensorsFile(path: directory.appendingPathComponent("optimizers.safetensors").path)
     }
