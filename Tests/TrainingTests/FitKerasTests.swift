@@ -57,10 +57,7 @@ import Zoo
 
         private init() throws {
             directory = try Converting.temporaryDirectory()
-            let generation = try TestEnvironment.runPython("training/fit_reference.py", [directory.path])
-            guard generation.status == 0 else {
-                throw TestEnvironment.Missing(description: "fit_reference.py failed (status \(generation.status)):\n\(generation.stderr.suffix(2000))")
-            }
+            try TestEnvironment.generateReference("training/fit_reference.py", into: directory)
             listing = try JSONDecoder().decode(Listing.self, from: Data(contentsOf: directory.appendingPathComponent("fit.json")))
             file = try SafetensorsFile(path: directory.appendingPathComponent("fit.safetensors").path)
             let converted = directory.appendingPathComponent("initial.safetensors").path

@@ -29,8 +29,6 @@ import Zoo
                                          "narrow_melanoma_resnet50_tf2", "narrow_vgg16_block5", "narrow_resnet50_conv5_block3"]
 
     struct Case: Decodable {
-        let checkpoint_root: String
-        let checkpoint: String
         let loss: String
         let frozen_bn: FrozenBatchNorm
         let trainable: [String]
@@ -60,15 +58,10 @@ import Zoo
             try reference.floats(of: #require(reference.tensor(named: key), "\(name): no '\(key)' in the reference"))
         }
 
-        let root: URL = switch config.checkpoint_root {
-        case "fixtures": TestEnvironment.fixtures
-        case "golden": try TestEnvironment.golden()
-        default: set
-        }
         let scratch = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let converted = scratch.appendingPathComponent("model.safetensors").path
-        let conversion = try Converting.convert(root.appendingPathComponent(config.checkpoint).path, arch: nil, to: converted)
+        let conversion = try Converting.convert(TestEnvironment.checkpoint(ofGradientCase: directory).path, arch: nil, to: converted)
         try #require(conversion.status == 0, "\(name): zoo convert failed: \(conversion.stderr)")
         let file = try SafetensorsFile(path: converted)
         let graph = try Model.graph(in: file)
