@@ -2,7 +2,7 @@
 /// (n, oh, ow), and K walks the kernel taps (i, j) with the input channels fastest, matching the HWIO
 /// weight layout. Each (row, tap) is one input pixel's channel vector, read in place from the NHWC input,
 /// so nothing is copied; taps that land in the padding read as zeros.
-struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
+struct ConvolutionOperand: TapChunkedOperand, @unchecked Sendable {
     let input: UnsafePointer<Float>
     let image: ImageShape
     let geometry: WindowGeometry
@@ -17,17 +17,6 @@ struct ConvolutionOperand: GemmLeftOperand, @unchecked Sendable {
     }
 
     var rows: Int { image.batch &* geometry.rows.output &* geometry.columns.output }
-    var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
-    var depth: Int { taps &* image.channels }
-    var depthBlockCount: Int { chunks.blockCount(taps: taps) }
-
-    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
-        let block = chunks.block(index)
-        return (block.start, block.count)
-    }
-
-    func scratchCount(blockRows: Int) -> Int { 0 }
-    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
 
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>) {

@@ -6,7 +6,7 @@
 /// they fall outside the output) read as zeros. Multiplied by the kernel packed as `(kh*kw*out, in)`
 /// (`W^T` per tap), each input pixel sums exactly the products that reached it: the transposed
 /// convolution, for any stride, dilation and TF padding.
-struct InputGradientOperand: GemmLeftOperand, @unchecked Sendable {
+struct InputGradientOperand: TapChunkedOperand, @unchecked Sendable {
     let outputGradient: UnsafePointer<Float>
     /// The convolution's input (whose gradient this computes).
     let image: ImageShape
@@ -24,17 +24,6 @@ struct InputGradientOperand: GemmLeftOperand, @unchecked Sendable {
     }
 
     var rows: Int { image.pixels }
-    var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
-    var depth: Int { taps &* outputChannels }
-    var depthBlockCount: Int { chunks.blockCount(taps: taps) }
-
-    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
-        let block = chunks.block(index)
-        return (block.start, block.count)
-    }
-
-    func scratchCount(blockRows: Int) -> Int { 0 }
-    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
 
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>) {

@@ -23,6 +23,27 @@ struct TapChunks {
     }
 }
 
+/// A convolution operand read in place whose depth is the kernel taps times `chunks.channels`: the depth blocks
+/// and the (absent) scratch follow from its chunks and window geometry.
+protocol TapChunkedOperand: GemmLeftOperand {
+    var geometry: WindowGeometry { get }
+    var chunks: TapChunks { get }
+}
+
+extension TapChunkedOperand {
+    var taps: Int { geometry.rows.kernel &* geometry.columns.kernel }
+    var depth: Int { taps &* chunks.channels }
+    var depthBlockCount: Int { chunks.blockCount(taps: taps) }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
+        let block = chunks.block(index)
+        return (block.start, block.count)
+    }
+
+    func scratchCount(blockRows: Int) -> Int { 0 }
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
+}
+
 /// Calls `body(n, row, column)` for the flat pixel indices `pixels` of a batch of `height` x `width` maps, in
 /// order, dividing only for the first one.
 @inline(__always)
