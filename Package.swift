@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
-// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench, Zoo, Training; Training -> Zoo, Tensor
-// (never Bench); Zoo -> Converter, Tensor; Bench -> Tensor. Converter and Tensor depend on no module of ours.
+// Module map (dependencies point down only; docs/architecture.md): zoo -> Bench; Bench -> Training, Zoo, Converter, Tensor;
+// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor. Converter and Tensor depend on no module of ours.
 import PackageDescription
 
 // The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
@@ -45,9 +45,10 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
         // Optimizers (so far) over Zoo's ParameterStore; batches reach it through a protocol, never from Bench.
         .target(name: "Training", dependencies: ["Zoo", "Tensor"]),
-        // The data pipeline needs neither the converter (libhdf5) nor the executor: images in, tensors out.
+        // The benchmark suite: images in, tensors out (Data/), metrics (Metrics/), and above them the recipes that
+        // fine-tune Zoo's models through Training's fit loop and the reports they write.
         .target(name: "Bench", dependencies: [
-            "Tensor", "CImageCodecs",
+            "Zoo", "Training", "Converter", "Tensor", "CImageCodecs",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "ZooCLI", dependencies: [
