@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "Tensor", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Zoo", "Converter", "Training", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         // Bench only for the `zoo train` tests' images; the Training module itself never imports it.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Zoo", "Converter", "Tensor", "Bench", "TestSupport"]),
