@@ -63,15 +63,3 @@ struct TrainingData {
         StreamedBatches(stream: try BatchStream(split, of: dataset, loader: ImageLoader(targetSize: size), config: config))
     }
 }
-
-/// Bench's batch stream as the fit loop's source: images as an NHWC tensor, labels one-hot (Keras'
-/// `class_mode='categorical'`), class weights as sample weights.
-struct StreamedBatches: TrainingBatches {
-    let stream: BatchStream
-
-    mutating func next() throws -> TrainingBatch {
-        let batch = try stream.next()
-        let labels = try Tensor(shape: [batch.count, batch.classCount], values: batch.oneHotLabels)
-        return TrainingBatch(inputs: try batch.imageTensor(), target: .dense(labels), sampleWeights: batch.sampleWeights)
-    }
-}

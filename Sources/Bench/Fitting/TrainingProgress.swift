@@ -1,35 +1,34 @@
-import Bench
 import Foundation
 import Training
 
-/// `zoo train`'s lines on standard error: a progress line after training batches (Bench's `ProgressReporter`:
+/// A fit's lines on standard error (`zoo train`, `zoo bench`): a progress line after training batches (`ProgressReporter`:
 /// at most twice a second and at each epoch's last batch, with the epoch's running loss and accuracy), and one
 /// line per epoch with its logs as the callbacks saw them.
-final class TrainingProgress: Callback {
+public final class TrainingProgress: Callback {
     private let epochs: Int
     private let steps: Int
     private var epoch: ProgressReporter?
 
     /// `steps`: training batches per epoch.
-    init(epochs: Int, steps: Int) {
+    public init(epochs: Int, steps: Int) {
         self.epochs = epochs
         self.steps = steps
     }
 
-    func epochBegin(_ epoch: Int, control: TrainingControl) throws {
+    public func epochBegin(_ epoch: Int, control: TrainingControl) throws {
         self.epoch = ProgressReporter("epoch \(epoch + 1)/\(epochs)", total: steps, unit: "steps")
     }
 
-    func trainBatchEnd(_ batch: Int, logs: [String: Double], control: TrainingControl) throws {
+    public func trainBatchEnd(_ batch: Int, logs: [String: Double], control: TrainingControl) throws {
         epoch?.advance(detail: Self.describe(logs, keys: ["loss", "accuracy"]))
     }
 
-    func epochEnd(_ epoch: Int, logs: inout [String: Double], control: TrainingControl) throws {
+    public func epochEnd(_ epoch: Int, logs: inout [String: Double], control: TrainingControl) throws {
         FileHandle.standardError.write(Data("epoch \(epoch + 1)/\(epochs): \(Self.describe(logs))\n".utf8))
     }
 
     /// `loss 0.6931, accuracy 0.5, ...`: the logs named in `keys` that are there, in that order.
-    static func describe(_ logs: [String: Double], keys: [String] = ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]) -> String {
+    public static func describe(_ logs: [String: Double], keys: [String] = ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]) -> String {
         keys.compactMap { key in logs[key].map { "\(key) \(String(format: "%.4g", $0))" } }.joined(separator: ", ")
     }
 }
