@@ -13,6 +13,7 @@ struct HTMLReport: Sendable {
     body { font-family: system-ui, sans-serif; margin: 24px; color: #1a1a1a; max-width: 1800px; }
     h1 { font-size: 1.6em; margin-bottom: 0.2em; }
     h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+    .table-wrap { overflow-x: auto; }
     table { border-collapse: collapse; font-size: 0.85em; margin: 8px 0; }
     th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }
     th { background: #f3f3f3; }

@@ -24,10 +24,10 @@ struct ReportTable: Sendable {
 
     func html(id: String) -> String {
         var text = "<section id=\"\(HTML.escape(id))\">\n<h2>\(HTML.escape(title))</h2>\n<p>\(HTML.escape(caption))</p>\n"
-        text += "<table>\n<thead><tr>" + columns.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        text += "<div class=\"table-wrap\">\n<table>\n<thead><tr>" + columns.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for row in rows { text += "<tr>" + row.map { "<td>\(HTML.escape($0))</td>" }.joined() + "</tr>\n" }
         if rows.isEmpty { text += "<tr><td colspan=\"\(columns.count)\">(none)</td></tr>\n" }
-        text += "</tbody>\n</table>\n"
+        text += "</tbody>\n</table>\n</div>\n"
         if !footnotes.isEmpty {
             text += "<ol class=\"notes\">\n" + footnotes.map { "<li>\(HTML.escape($0))</li>" }.joined(separator: "\n") + "\n</ol>\n"
         }
@@ -39,8 +39,9 @@ struct ReportTable: Sendable {
         markdownText(text).replacingOccurrences(of: "|", with: "\\|")
     }
 
+    /// On one line, with `<` escaped so free text is never read as inline HTML by a Markdown renderer.
     static func markdownText(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        text.split(whereSeparator: \.isNewline).joined(separator: " ").replacingOccurrences(of: "<", with: "\\<")
     }
 }
 

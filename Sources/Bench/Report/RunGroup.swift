@@ -55,8 +55,9 @@ struct RunGroup: Sendable {
     /// Why the group has no across-run summary, or why it covers fewer runs than the group has.
     var summaryGap: String? {
         let missing = runs.count - scored.count
-        if scored.count < 2 {
-            return "\(scored.count) scored run\(scored.count == 1 ? "" : "s"): no spread across seeds (it needs 2); the single run's values are shown"
+        if scored.isEmpty { return "no run of this configuration has metrics" }
+        if scored.count == 1 {
+            return "1 scored run: no spread across seeds (it needs 2); the run's own values and 95% intervals are shown"
         }
         return missing > 0 ? "\(missing) of \(runs.count) runs have no metrics and are left out of the mean" : nil
     }

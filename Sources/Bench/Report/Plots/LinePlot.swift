@@ -26,6 +26,9 @@ struct LinePlot: Sendable {
     /// Fixed ranges (e.g. [0, 1] for rates); nil fits the data.
     var xRange: ClosedRange<Double>? = nil
     var yRange: ClosedRange<Double>? = nil
+    /// Where the legend sits: the corner the curves leave empty (bottom right for rising curves such as ROC and accuracy).
+    enum Corner: Sendable { case topRight, bottomRight, bottomLeft }
+    var legendCorner = Corner.topRight
     /// A grey dashed reference line from (x1, y1) to (x2, y2), e.g. the chance diagonal of a ROC plot.
     var reference: (Double, Double, Double, Double)? = nil
 
@@ -76,18 +79,20 @@ struct LinePlot: Sendable {
         for line in series where !line.points.isEmpty {
             svg += SVG.polyline(line.points.map { (px($0.x), py($0.y)) }, stroke: line.color, width: line.width, dashed: line.dashed)
         }
-        svg += legend(x: Self.left + plotWidth - 8, y: Self.top + 8)
+        svg += legend(plotWidth: plotWidth, plotHeight: plotHeight)
         return svg
     }
 
-    /// Top-right legend: a swatch per band and per named series.
-    private func legend(x: Double, y: Double) -> String {
+    /// A swatch per band and per named series, boxed, in `legendCorner`.
+    private func legend(plotWidth: Double, plotHeight: Double) -> String {
         var entries: [(String, String)] = bands.map { ($0.name, SVG.polygon([(0, -4), (18, -4), (18, 4), (0, 4)], fill: $0.color, opacity: 0.2)) }
         entries += series.filter { !$0.name.isEmpty }.map { ($0.name, SVG.line(0, 0, 18, 0, stroke: $0.color, width: $0.width, dashed: $0.dashed)) }
         guard !entries.isEmpty else { return "" }
         let longest = entries.map(\.0.count).max() ?? 0
         let boxWidth = 34 + Double(longest) * 6.4, boxHeight = Double(entries.count) * 16 + 8
-        var svg = "<g class=\"legend\" transform=\"translate(\(SVG.number(x - boxWidth)),\(SVG.number(y)))\">\n"
+        let x = legendCorner == .bottomLeft ? Self.left + 8 : Self.left + plotWidth - 8 - boxWidth
+        let y = legendCorner == .topRight ? Self.top + 8 : Self.top + plotHeight - 8 - boxHeight
+        var svg = "<g class=\"legend\" transform=\"translate(\(SVG.number(x)),\(SVG.number(y)))\">\n"
         svg += "<rect width=\"\(SVG.number(boxWidth))\" height=\"\(SVG.number(boxHeight))\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n"
         for (index, entry) in entries.enumerated() {
             let rowY = 12 + Double(index) * 16

@@ -58,8 +58,9 @@ struct ReportPlots: Sendable {
                     series.append(.init(name: "\(seedName(run)) validation", points: validationPoints, color: color, dashed: true))
                 }
             }
+            let isAccuracy = name == "Accuracy"
             return LinePlot(title: name, xLabel: "epoch", yLabel: name.lowercased(), series: series,
-                            yRange: name == "Accuracy" ? 0...1 : nil)
+                            yRange: isAccuracy ? 0...1 : nil, legendCorner: isAccuracy ? .bottomRight : .topRight)
         }
         return [panel("Loss", train: \.loss, validation: \.validationLoss),
                 panel("Accuracy", train: \.accuracy, validation: \.validationAccuracy)]
@@ -87,7 +88,8 @@ struct ReportPlots: Sendable {
                         yLabel: isROC ? "true positive rate (sensitivity)" : "precision",
                         series: series,
                         bands: [.init(name: "95% band", x: band.grid, lower: band.lower, upper: band.upper, color: SVG.color(0))],
-                        xRange: 0...1, yRange: 0...1, reference: isROC ? (0, 0, 1, 1) : nil)
+                        xRange: 0...1, yRange: 0...1, legendCorner: isROC ? .bottomRight : .bottomLeft,
+                        reference: isROC ? (0, 0, 1, 1) : nil)
     }
 
     private static func latencyBars(_ records: [LatencyRecord]) -> Plot {
