@@ -64,8 +64,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Why `metrics` is nil, in words for a table cell; nil when the run has metrics.
     public var missingMetricsReason: String? {
         guard metrics == nil else { return nil }
-        let positives = test.labels.filter { $0 == 1 }.count
-        return "no metrics: the test set holds \(positives) positive and \(test.labels.count - positives) negative images; "
+        let positives = test.labels.filter { $0 == 1 }.count, negatives = test.labels.count - positives
+        guard positives < 2 || negatives < 2 else { return "no metrics were recorded for this run" }
+        return "no metrics: the test set holds \(positives) positive and \(negatives) negative images; "
             + "the metrics need at least 2 of each"
     }
 }
