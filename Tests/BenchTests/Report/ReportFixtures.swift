@@ -70,8 +70,12 @@ enum ReportFixtures {
     }
 
     /// VGG16-TB by both engines over three seeds (the headline), attention-VGG16 on a test set with one class,
-    /// and a lone ResNet50-melanoma run.
-    static func runs() throws -> [RunRecord] {
+    /// and a lone ResNet50-melanoma run. Made once per test process: each run computes its bootstrap intervals.
+    static func runs() throws -> [RunRecord] { try shared.get() }
+
+    private static let shared = Result { try makeRuns() }
+
+    private static func makeRuns() throws -> [RunRecord] {
         let labels = labels()
         var runs: [RunRecord] = []
         for seed in seeds {

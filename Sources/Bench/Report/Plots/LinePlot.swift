@@ -33,7 +33,8 @@ struct LinePlot: Sendable {
     var reference: (Double, Double, Double, Double)? = nil
 
     static let width = 560.0, height = 400.0
-    private static let left = 64.0, right = 16.0, top = 36.0, bottom = 52.0
+    // Room on the left for tick labels as long as "0.00010" beside the rotated axis label.
+    private static let left = 80.0, right = 16.0, top = 36.0, bottom = 52.0
 
     /// A standalone document holding panels side by side, each `width` × `height`.
     static func document(title: String, panels: [LinePlot]) -> String {
