@@ -13,7 +13,8 @@ struct BarChart: Sendable {
 
     var svg: String {
         let groupWidth = max(120, 40 * Double(members.count) + 40)
-        let plotWidth = groupWidth * Double(max(categories.count, 1))
+        // At least 400 px, so the title and legend fit above and below a chart of one or two models.
+        let plotWidth = max(400, groupWidth * Double(max(categories.count, 1)))
         let width = Self.left + plotWidth + Self.right, plotHeight = Self.height - Self.top - Self.bottom
         let maximum = values.flatMap { $0.compactMap { $0 } }.max() ?? 1
         let ticks = Ticks(0, maximum > 0 ? maximum * 1.1 : 1)
