@@ -3,7 +3,8 @@
 # what is missing (apt-get); otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc)
+# chromium: the report test renders report.html in headless Chromium (Tests/BenchTests/Report/ReportBrowserTests.swift).
+packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,0 +1,88 @@
+/// The headline: each run of Zoo beside the Keras run of the same recipe, dataset, protocol, phase, seed and
+/// fold. When both scored the same test images (matched by name), McNemar's test on their calls and DeLong's
+/// paired test on their AUCs say whether the engines differ beyond chance on those images.
+struct EngineComparison: Sendable {
+    static let zoo = "zoo", keras = "keras"
+
+    struct Pair: Sendable {
+        let zoo: RunRecord
+        let keras: RunRecord
+    }
+
+    let pairs: [Pair]
+
+    init(_ runs: [RunRecord]) {
+        struct Key: Hashable { let recipe, dataset, protocolName, phase: String; let seed: UInt64; let fold: Int? }
+        func key(_ run: RunRecord) -> Key {
+            Key(recipe: run.recipe, dataset: run.dataset, protocolName: run.protocolName, phase: run.phase, seed: run.seed, fold: run.fold)
+        }
+        let kerasRuns = Dictionary(runs.filter { $0.engine == Self.keras }.map { (key($0), $0) }) { first, _ in first }
+        pairs = runs.filter { $0.engine == Self.zoo }
+            .compactMap { zoo in kerasRuns[key(zoo)].map { Pair(zoo: zoo, keras: $0) } }
+            .sorted { a, b in
+                let ka = RunGroup.Key(a.zoo), kb = RunGroup.Key(b.zoo)
+                return ka != kb ? ka < kb : RunGroup.runOrder(a.zoo, b.zoo)
+            }
+    }
+
+    /// Keras's scores in Zoo's image order, or why the two runs cannot be paired.
+    static func aligned(_ pair: Pair) -> Result<(BinaryPredictions, BinaryPredictions), PairingGap> {
+        let zoo = pair.zoo.test, keras = pair.keras.test
+        guard Set(zoo.images).count == zoo.images.count, Set(keras.images).count == keras.images.count,
+              Set(zoo.images) == Set(keras.images) else {
+            return .failure(PairingGap(reason: "the engines scored different test images: no paired test"))
+        }
+        let position = Dictionary(uniqueKeysWithValues: keras.images.enumerated().map { ($1, $0) })
+        let order = zoo.images.map { position[$0]! }
+        do {
+            let first = try zoo.predictions()
+            let second = try BinaryPredictions(scores: order.map { keras.scores[$0] }, labels: order.map { keras.labels[$0] })
+            guard first.labels == second.labels else {
+                return .failure(PairingGap(reason: "the engines' logs label the same images differently: no paired test"))
+            }
+            return .success((first, second))
+        } catch {
+            return .failure(PairingGap(reason: "no paired test: \(error)"))
+        }
+    }
+
+    struct PairingGap: Error { let reason: String }
+
+    var table: ReportTable {
+        var notes = FootnoteList()
+        let rows = pairs.map { pair -> [String] in
+            var cellNotes = pair.zoo.notes + pair.keras.notes.filter { !pair.zoo.notes.contains($0) }
+            var mcNemar = "—", deLong = "—"
+            switch Self.aligned(pair) {
+            case .success(let (zoo, keras)):
+                do {
+                    mcNemar = ReportFormat.pValue(try McNemarTest(zoo, threshold: pair.zoo.threshold, keras, threshold: pair.keras.threshold).reportedPValue)
+                } catch { cellNotes.append("McNemar: \(error)") }
+                do {
+                    deLong = ReportFormat.pValue(try PairedDeLongTest(zoo, keras).pValue)
+                } catch { cellNotes.append("paired DeLong: \(error)") }
+            case .failure(let gap):
+                cellNotes.append(gap.reason)
+            }
+            func accuracy(_ run: RunRecord) -> String { run.metrics.map { ReportFormat.metric($0.accuracy, $0.accuracyInterval) } ?? "—" }
+            func auc(_ run: RunRecord) -> String { run.metrics.map { ReportFormat.metric($0.rocAUC, $0.rocAUCInterval) } ?? "—" }
+            let zooSeconds = pair.zoo.timing.wallSeconds, kerasSeconds = pair.keras.timing.wallSeconds
+            return [
+                pair.zoo.recipe, pair.zoo.dataset, pair.zoo.protocolName, pair.zoo.phase,
+                "\(pair.zoo.seed)" + (pair.zoo.fold.map { " / fold \($0)" } ?? ""),
+                accuracy(pair.zoo), accuracy(pair.keras), auc(pair.zoo), auc(pair.keras),
+                ReportFormat.seconds(zooSeconds), ReportFormat.seconds(kerasSeconds),
+                zooSeconds > 0 ? ReportFormat.ratio(kerasSeconds / zooSeconds) : "—",
+                mcNemar, deLong, notes.cite(cellNotes),
+            ]
+        }
+        return ReportTable(
+            title: "Zoo vs Keras",
+            caption: "The same recipe, data, protocol and seed fine-tuned by each engine. Accuracy [Wilson 95%], ROC AUC [DeLong 95%], "
+                + "wall time of the whole run, Keras time / Zoo time (above 1: Zoo is faster). On the same test images: McNemar's test "
+                + "on the two engines' calls (exact below 25 discordant images) and DeLong's paired test on their AUCs, two-sided p.",
+            columns: ["Recipe", "Dataset", "Protocol", "Phase", "Seed", "Zoo accuracy", "Keras accuracy", "Zoo ROC AUC", "Keras ROC AUC",
+                      "Zoo time", "Keras time", "Keras/Zoo time", "McNemar p", "Paired DeLong p", "Notes"],
+            rows: rows, footnotes: notes.texts)
+    }
+}
