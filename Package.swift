@@ -80,6 +80,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ConverterTests", dependencies: ["Converter", "Zoo", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Converter", "Tensor", "TestSupport"]),
+        // Zoo, Converter and Training: recipes are checked against Zoo's notebook graphs; the feature-cache tests build
+        // a small frozen base and feed the fit loop.
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Zoo", "Converter", "Training", "Tensor", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         // Bench only for the `zoo train` tests' images; the Training module itself never imports it.
