@@ -35,7 +35,9 @@ public struct ResultsLog: Sendable {
         let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("cannot open for appending", errno) }
         defer { close(descriptor) }
-        let warning = try cutTornTail(descriptor)
+        // Runs in parallel processes may share one log: one at a time inspects the tail and appends.
+        guard flock(descriptor, LOCK_EX) == 0 else { throw failure("cannot lock", errno) }
+        let warning = try repairTail(descriptor)
         try line.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -79,8 +81,9 @@ public struct ResultsLog: Sendable {
         return Contents(records: records, warnings: warnings)
     }
 
-    /// Truncates the file after its last newline when it does not end with one.
-    private func cutTornTail(_ descriptor: Int32) throws -> String? {
+    /// When the file does not end with a newline: a last line that is a whole record gets its newline; anything
+    /// else is a torn write and is cut off.
+    private func repairTail(_ descriptor: Int32) throws -> String? {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure("cannot stat", errno) }
         guard status.st_size > 0 else { return nil }
@@ -89,6 +92,10 @@ public struct ResultsLog: Sendable {
         guard last != UInt8(ascii: "\n") else { return nil }
         let data = try Data(contentsOf: url)
         let keep = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        if (try? JSONDecoder().decode(RunRecord.self, from: data[keep...])) != nil {
+            guard write(descriptor, "\n", 1) == 1 else { throw failure("cannot end the last record's line", errno) }
+            return nil
+        }
         guard ftruncate(descriptor, off_t(keep)) == 0 else { throw failure("cannot cut off the torn last line", errno) }
         return "\(url.path): cut off an incomplete last record (\(data.count - keep) bytes) left by a run killed while writing"
     }

@@ -59,6 +59,18 @@ import TestSupport
         #expect(!dom.contains("<script"), "no script reached the page")
         #expect(dom.contains("&lt;script&gt;"), "the hostile note is shown as text")
 
+        // Self-contained: no attribute points outside the page.
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(!html.contains("src="), "the page loads an external resource")
+        #expect(html.components(separatedBy: "href=\"").dropFirst().allSatisfy { $0.hasPrefix("#") }, "a link leaves the page")
+
+        // The console check is not vacuous: this Chromium does print a page's console errors on stderr.
+        let control = directory.appendingPathComponent("control.html")
+        try Data("<!DOCTYPE html><title>control</title><script>console.error('zoo-control-error')</script>".utf8).write(to: control)
+        let controlRun = try Self.browse(chromium, profile: directory.appendingPathComponent("profile-3"), ["--dump-dom"], page: control)
+        #expect(controlRun.stderr.contains("CONSOLE") && controlRun.stderr.contains("zoo-control-error"),
+                "chromium no longer prints console messages with --enable-logging=stderr; the console check below would miss errors")
+
         for output in [shot.stderr, dump.stderr] {
             let console = output.split(separator: "\n").filter { $0.contains("CONSOLE") }
             #expect(console.isEmpty, "the page logged to the console: \(console)")

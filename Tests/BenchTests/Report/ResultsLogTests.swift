@@ -53,6 +53,19 @@ import Testing
         #expect(repaired.warnings.isEmpty)
     }
 
+    @Test func aWholeRecordMissingOnlyItsNewlineIsKept() throws {
+        let log = Self.scratchLog()
+        defer { try? FileManager.default.removeItem(at: log.url) }
+        let records = try Self.records()
+        try log.append(records[0])
+        try Self.appendRaw(String(decoding: try JSONEncoder().encode(records[1]), as: UTF8.self), to: log)
+        #expect(try log.read().records == Array(records.prefix(2)))
+        #expect(try log.append(records[2]) == nil)
+        let contents = try log.read()
+        #expect(contents.records == records)
+        #expect(contents.warnings.isEmpty)
+    }
+
     @Test func aDamagedCompleteLineIsAnErrorNamingFileAndLine() throws {
         let log = Self.scratchLog()
         defer { try? FileManager.default.removeItem(at: log.url) }
