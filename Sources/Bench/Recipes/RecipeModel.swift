@@ -19,7 +19,9 @@ public struct RecipeModel: Sendable {
     /// The head's input layer: the base's output feature map.
     public static let featuresInput = "base_features"
 
-    public init(_ recipe: Recipe) throws {
+    /// - Parameter checkingTrainableParameters: compare the model's trainable parameters with the recipe's count
+    ///   (off for a recipe resized by `quickSchedule`, whose Flatten head then has fewer).
+    public init(_ recipe: Recipe, checkingTrainableParameters: Bool = true) throws {
         self.recipe = recipe
         let size = recipe.input.size
         var base = try Self.baseGraph(recipe.base.architecture, size: size)
@@ -40,7 +42,7 @@ public struct RecipeModel: Sendable {
         full = try Self.graph(fullBuilder, appending: recipe.head, to: baseOutput, recipe: recipe.name)
 
         let trainable = full.layers.reduce(0) { $0 + $1.trainableParameterCount }
-        guard trainable == recipe.trainableParameters else {
+        guard !checkingTrainableParameters || trainable == recipe.trainableParameters else {
             throw RecipeError("\(recipe.name): the model has \(trainable) trainable parameters, the recipe says \(recipe.trainableParameters) (Keras' model.summary() of the notebook)")
         }
     }
@@ -143,5 +145,12 @@ public struct RecipeModel: Sendable {
             }
         }
         return graph
+    }
+}
+
+extension RecipeModel {
+    /// How images reach the model: decoded, resized to the recipe's square input with its interpolation.
+    public var loader: ImageLoader {
+        ImageLoader(targetSize: .init(width: recipe.input.size, height: recipe.input.size), interpolation: recipe.input.interpolation)
     }
 }

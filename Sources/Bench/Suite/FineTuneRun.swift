@@ -36,53 +36,54 @@ public struct RunOutcome: Sendable {
     public let metrics: RunMetrics?
     public let metricsProblem: String?
     public let wallSeconds: Double
+    /// Computing the frozen base's features, when the run trained on cached ones.
+    public let featureCachingSeconds: Double?
+    /// What the tables must say next to this run (a departure from the notebooks, a cache refused).
+    public let notes: [String]
 }
 
 /// One fine-tuning run of a recipe, as Keras' `model.fit` would train it: the recipe's model with the converted base
 /// and a freshly initialised head, the protocol's images through Bench's batch streams, the recipe's optimizer and
 /// callbacks; then the test images scored once, un-augmented, at a threshold fixed beforehand.
 public enum FineTuneRun {
-    public static func run(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions) throws -> RunOutcome {
+    public static func run(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
+                           featureCache: FeatureCache?) throws -> RunOutcome {
         let started = Date()
         let recipe = model.recipe
-        let file = try SafetensorsFile(path: base.file.path)
-        let store = try ParameterStore(graph: model.full, weights: HeadOverBase(head: try model.initialHeadWeights(seed: options.seed), base: file))
         // The clean protocol runs frozen BatchNormalization as TF2 and Keras 3 do (inference mode); the seed protocol
         // as the recipe says (the notebooks' Keras 2.2).
         let frozenBatchNorm = options.benchProtocol == .seed ? recipe.frozenBatchNorm : .tf2
-        let training = try TrainingModel(graph: model.full, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: options.seed)
+        var notes: [String] = []
+        var inputs: RunInputs
+        if let featureCache {
+            do {
+                inputs = try onCachedFeatures(model, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm,
+                                              cache: featureCache)
+            } catch let refusal as FeatureCacheRefusal {
+                notes.append("no feature cache: \(refusal)")
+                inputs = try endToEnd(model, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
+            }
+        } else {
+            inputs = try endToEnd(model, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
+        }
+        notes += inputs.notes
 
         let batchSize = recipe.training.batchSize
-        let loader = ImageLoader(targetSize: .init(width: recipe.input.size, height: recipe.input.size),
-                                 interpolation: recipe.input.interpolation)
-        let augmentation = try recipe.training.augmentation?.config
-        func stream(_ split: Split, shuffle: Bool, augment: Bool) throws -> StreamedBatches {
-            StreamedBatches(stream: try BatchStream(split, of: data.dataset, loader: loader, config: BatchConfig(
-                batchSize: batchSize, shuffle: shuffle, seed: options.seed, augmentation: augment ? augmentation : nil,
-                preprocessing: recipe.input.preprocessing)))
-        }
-        let trainingBatches = try stream(data.train, shuffle: true, augment: true)
-        // One validation stream continued from evaluation to evaluation: with n // bs steps it scores the notebooks'
-        // rotating window; with whole passes, every image each time.
-        let validationBatches = try stream(data.validation, shuffle: false, augment: data.augmentValidation)
         let settings = Fit.Settings(epochs: recipe.training.epochs, stepsPerEpoch: data.steps(data.train, batchSize: batchSize),
                                     validationSteps: data.steps(data.validation, batchSize: batchSize))
         var callbacks = try recipe.training.callbacks.make(for: options.benchProtocol, epochs: settings.epochs)
         callbacks.append(EpochTiming())
         if !options.quiet { callbacks.append(TrainingProgress(epochs: settings.epochs, steps: settings.stepsPerEpoch)) }
-        let fit = try Fit(model: training, optimizer: try makeOptimizer(recipe.training.optimizer), callbacks: callbacks)
-        let history = try fit.run(training: trainingBatches, validation: { validationBatches }, settings: settings)
+        let fit = try Fit(model: inputs.model, optimizer: try makeOptimizer(recipe.training.optimizer), callbacks: callbacks)
+        let validation = inputs.validation
+        let history = try fit.run(training: inputs.training, validation: { validation }, settings: settings)
 
-        let score = { (split: Split) in
-            try predictions(of: training, on: split, data: data, loader: loader, preprocessing: recipe.input.preprocessing,
-                            batchSize: batchSize)
-        }
         let threshold: Threshold
         switch options.benchProtocol {
         case .seed: threshold = .fixed
-        case .clean: threshold = try Threshold.choose(options.thresholdRule, on: try score(data.validation).predictions)
+        case .clean: threshold = try Threshold.choose(options.thresholdRule, on: try inputs.score(data.validation).predictions)
         }
-        let test = try score(data.test)
+        let test = try inputs.score(data.test)
         var metrics: RunMetrics?, problem: String?
         do {
             metrics = try RunMetrics(test.predictions, threshold: threshold, bootstrap: options.bootstrap)
@@ -90,7 +91,81 @@ public enum FineTuneRun {
             problem = "\(error)"
         }
         return RunOutcome(history: history, threshold: threshold, test: test.predictions, testImages: test.images,
-                          metrics: metrics, metricsProblem: problem, wallSeconds: Date().timeIntervalSince(started))
+                          metrics: metrics, metricsProblem: problem, wallSeconds: Date().timeIntervalSince(started),
+                          featureCachingSeconds: inputs.featureCachingSeconds, notes: notes)
+    }
+
+    /// What the fit loop trains and how the trained model scores a split.
+    struct RunInputs {
+        let model: TrainingModel
+        let training: any TrainingBatches
+        /// One stream continued from evaluation to evaluation: with n // bs steps it scores the notebooks' rotating
+        /// window; with whole passes, every image each time.
+        let validation: ContinuedBatches
+        let score: (Split) throws -> (predictions: BinaryPredictions, images: [String])
+        let featureCachingSeconds: Double?
+        let notes: [String]
+    }
+
+    /// The whole model on images, every step: the base runs fused below the head (`TrainingModel`).
+    static func endToEnd(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
+                         frozenBatchNorm: FrozenBatchNorm) throws -> RunInputs {
+        let recipe = model.recipe
+        let store = try ParameterStore(graph: model.full, weights: HeadOverBase(
+            head: try model.initialHeadWeights(seed: options.seed), base: try SafetensorsFile(path: base.file.path)))
+        let training = try TrainingModel(graph: model.full, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: options.seed)
+        let batchSize = recipe.training.batchSize
+        let loader = model.loader
+        let augmentation = try recipe.training.augmentation?.config
+        func stream(_ split: Split, shuffle: Bool, augment: Bool) throws -> StreamedBatches {
+            StreamedBatches(stream: try BatchStream(split, of: data.dataset, loader: loader, config: BatchConfig(
+                batchSize: batchSize, shuffle: shuffle, seed: options.seed, augmentation: augment ? augmentation : nil,
+                preprocessing: recipe.input.preprocessing)))
+        }
+        return RunInputs(
+            model: training, training: try stream(data.train, shuffle: true, augment: true),
+            validation: ContinuedBatches(try stream(data.validation, shuffle: false, augment: data.augmentValidation)),
+            score: { split in
+                let images = try stream(split, shuffle: false, augment: false)
+                return try predictions(of: training, batches: images, passLength: images.stream.batchesPerPass,
+                                       images: split.images, data: data)
+            },
+            featureCachingSeconds: nil, notes: [])
+    }
+
+    /// The head alone on the frozen base's features, computed once per image and view (`FeatureExtractor`).
+    static func onCachedFeatures(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
+                                 frozenBatchNorm: FrozenBatchNorm, cache: FeatureCache) throws -> RunInputs {
+        let recipe = model.recipe
+        let started = Date()
+        let file = try SafetensorsFile(path: base.file.path)
+        let extractor = try FeatureExtractor(base: try Model(graph: model.base, file: file), weightsSHA256: base.convertedSHA256,
+                                             frozenBatchNorm: frozenBatchNorm, cache: cache,
+                                             progress: options.quiet ? nil : ProgressReporter.standardError)
+        // The bank of views is the recipe's, the same for every seed, so runs share it; a seed picks among them.
+        let views = recipe.featureViews == 0 ? FeatureViews.none : try FeatureViews(
+            augmentation: try recipe.training.augmentation?.config, count: recipe.featureViews, seed: RunData.splitSeed)
+        func bank(_ split: Split, _ views: FeatureViews) throws -> FeatureBank {
+            try extractor.extract(split.images, of: data.dataset, loader: model.loader, preprocessing: recipe.input.preprocessing, views: views)
+        }
+        let train = try bank(data.train, views)
+        let banks = [data.validation.name: try bank(data.validation, .none), data.test.name: try bank(data.test, .none)]
+        let cachingSeconds = Date().timeIntervalSince(started)
+
+        let store = try ParameterStore(graph: model.head, weights: try model.initialHeadWeights(seed: options.seed))
+        let training = try TrainingModel(graph: model.head, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: options.seed)
+        let batchSize = recipe.training.batchSize
+        var notes = train.departure.map { [$0] } ?? []
+        if data.augmentValidation { notes.append("validation scored on un-augmented features (the notebooks augmented it)") }
+        return RunInputs(
+            model: training, training: try FeatureBatches.training(train, batchSize: batchSize, seed: options.seed),
+            validation: ContinuedBatches(try FeatureBatches.evaluation(banks[data.validation.name]!, batchSize: batchSize)),
+            score: { split in
+                guard let bank = banks[split.name] else { throw BenchError("no features for split '\(split.name)'") }
+                let batches = try FeatureBatches.evaluation(bank, batchSize: batchSize)
+                return try predictions(of: training, batches: batches, passLength: batches.batchesPerPass, images: split.images, data: data)
+            },
+            featureCachingSeconds: cachingSeconds, notes: notes)
     }
 
     static func makeOptimizer(_ settings: Recipe.OptimizerSettings) throws -> any Optimizer {
@@ -102,23 +177,31 @@ public enum FineTuneRun {
         }
     }
 
-    /// The positive class's probability for every image of `split`, in inference mode, un-augmented, in path order.
-    static func predictions(of model: TrainingModel, on split: Split, data: RunData, loader: ImageLoader,
-                            preprocessing: Preprocessing, batchSize: Int) throws -> (predictions: BinaryPredictions, images: [String]) {
-        let stream = try BatchStream(split, of: data.dataset, loader: loader, config: BatchConfig(
-            batchSize: batchSize, shuffle: false, seed: 0, preprocessing: preprocessing))
-        var scores: [Double] = [], labels: [Int] = [], images: [String] = []
-        for _ in 0..<stream.batchesPerPass {
-            let batch = try stream.next()
-            let probabilities = try model.forward([try batch.imageTensor()], training: false)[0].toArray()
-            for index in 0..<batch.count {
-                scores.append(Double(probabilities[index * batch.classCount + data.positiveClass]))
-                labels.append(batch.labels[index] == data.positiveClass ? 1 : 0)
-            }
-            images += batch.paths
+    /// The positive class's probability for every image of one pass of `batches` (unshuffled, un-augmented), in
+    /// inference mode.
+    static func predictions(of model: TrainingModel, batches: some TrainingBatches, passLength: Int, images: [LabeledImage],
+                            data: RunData) throws -> (predictions: BinaryPredictions, images: [String]) {
+        var batches = batches
+        var scores: [Double] = []
+        for _ in 0..<passLength {
+            let batch = try batches.next()
+            let probabilities = try model.forward([batch.inputs], training: false)[0]
+            let classes = probabilities.shape[1]
+            scores += probabilities.toArray().enumerated().compactMap { $0.offset % classes == data.positiveClass ? Double($0.element) : nil }
         }
-        return (try BinaryPredictions(scores: scores, labels: labels), images)
+        let labels = images.map { $0.label == data.positiveClass ? 1 : 0 }
+        return (try BinaryPredictions(scores: scores, labels: labels), images.map(\.path))
     }
+}
+
+/// A validation source the fit loop restarts at every evaluation, continuing where the last one stopped instead,
+/// as the notebooks' Keras 2.2 `fit_generator` did with `validation_steps = n // bs`.
+final class ContinuedBatches: TrainingBatches {
+    private var batches: any TrainingBatches
+
+    init(_ batches: any TrainingBatches) { self.batches = batches }
+
+    func next() throws -> TrainingBatch { try batches.next() }
 }
 
 /// The head's fresh weights over the converted base file: a recipe's full model reads each weight from whichever

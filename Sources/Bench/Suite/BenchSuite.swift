@@ -1,0 +1,191 @@
+import Converter
+import Foundation
+import Zoo
+
+/// `zoo bench`: every recipe on its dataset, under each protocol and seed, fine-tuned, scored and timed; one line of
+/// `results.jsonl` per run as it finishes, then the tables, plots and report from all of them (docs/bench.md).
+public struct BenchSuite {
+    public struct Settings: Sendable {
+        public var recipes: [Recipe]
+        /// Real datasets by kind; a kind without one uses a synthetic set written under `out/data`.
+        public var data: [Recipe.DatasetKind: URL]
+        public var protocols: [BenchProtocol]
+        public var seeds: [UInt64]
+        /// Short schedules at a small input size: proves the pipeline end to end in minutes.
+        public var quick: Bool
+        public var out: URL
+        /// The reference generator's checkpoints and activations (`scripts/golden.sh`, `scripts/golden-activations.sh`):
+        /// the bases' weights where Keras' cache has no ImageNet file, and their parity references.
+        public var references: URL?
+        public var activations: URL?
+        public var featureCache: FeatureCache?
+        /// Skip the runs `results.jsonl` already holds (same recipe digest, protocol, seed).
+        public var resume: Bool
+        public var quiet: Bool
+        /// Images per synthetic dataset.
+        public var syntheticImages: Int
+        public var thresholdRule: ThresholdRule
+
+        public init(recipes: [Recipe], data: [Recipe.DatasetKind: URL] = [:], protocols: [BenchProtocol] = BenchProtocol.allCases,
+                    seeds: [UInt64] = [2019], quick: Bool = false, out: URL, references: URL? = nil, activations: URL? = nil,
+                    featureCache: FeatureCache? = nil, resume: Bool = false, quiet: Bool = false, syntheticImages: Int = 80,
+                    thresholdRule: ThresholdRule = .maxF1) {
+            self.recipes = recipes
+            self.data = data
+            self.protocols = protocols
+            self.seeds = seeds
+            self.quick = quick
+            self.out = out
+            self.references = references
+            self.activations = activations
+            self.featureCache = featureCache
+            self.resume = resume
+            self.quiet = quiet
+            self.syntheticImages = syntheticImages
+            self.thresholdRule = thresholdRule
+        }
+    }
+
+    public let settings: Settings
+    let log: (String) -> Void
+
+    public init(_ settings: Settings, log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        self.settings = settings
+        self.log = log
+    }
+
+    /// Runs what is not done yet and writes the report; returns the files written.
+    @discardableResult
+    public func run() throws -> [URL] {
+        try FileManager.default.createDirectory(at: settings.out, withIntermediateDirectories: true)
+        let results = ResultsLog(url: settings.out.appendingPathComponent("results.jsonl"))
+        var done = settings.resume ? try results.read().records : []
+        if !settings.resume, FileManager.default.fileExists(atPath: results.url.path) {
+            throw BenchError("\(results.url.path) exists: pass --resume to continue those runs, or another --out")
+        }
+        let machine = Machine.current
+        var bases: [String: BaseWeights] = [:]
+        var datasets: [Recipe.DatasetKind: (dataset: Dataset, source: String)] = [:]
+        var latency: [LatencyRecord] = []
+
+        for original in settings.recipes {
+            _ = try RecipeModel(original)             // the notebook's trainable parameters, at the notebook's size
+            let recipe = settings.quick ? original.quickSchedule : original
+            let model = try RecipeModel(recipe, checkingTrainableParameters: !settings.quick)
+            let recipeDigest = try recipe.digest
+            let architecture = recipe.base.architecture
+            if bases[architecture] == nil {
+                log("\(recipe.name): preparing the \(architecture) base")
+                let source = try BaseWeights.source(for: architecture, publishedFile: nil, references: settings.references)
+                bases[architecture] = try BaseWeights.prepare(source, architecture: architecture, graph: model.base,
+                                                              directory: settings.out.appendingPathComponent("weights"),
+                                                              activations: settings.activations)
+                log("\(architecture) base: \(bases[architecture]!.parityVerdict)")
+            }
+            let base = bases[architecture]!
+            if datasets[recipe.dataset] == nil { datasets[recipe.dataset] = try dataset(recipe.dataset) }
+            let (dataset, datasetSource) = datasets[recipe.dataset]!
+
+            for benchProtocol in settings.protocols {
+                let data = try RunData(benchProtocol, dataset: dataset, kind: recipe.dataset)
+                let manifestDigest = try Self.digest(of: data)
+                for seed in settings.seeds {
+                    if done.contains(where: { $0.provenance.recipeSHA256 == recipeDigest && $0.protocolName == benchProtocol.rawValue && $0.seed == seed && $0.engine == "zoo" }) {
+                        log("\(recipe.name) \(benchProtocol.rawValue) seed \(seed): already in results.jsonl, skipped")
+                        continue
+                    }
+                    log("\(recipe.name) on \(recipe.dataset.rawValue) (\(datasetSource)), \(benchProtocol.rawValue) protocol, seed \(seed)")
+                    let outcome = try FineTuneRun.run(model, base: base, data: data, options: RunOptions(
+                        benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
+                        bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet),
+                                                      featureCache: settings.featureCache)
+                    let record = RunRecord(
+                        recipe: recipe.name, model: Self.modelName(recipe), dataset: recipe.dataset.rawValue, datasetSource: datasetSource,
+                        protocolName: benchProtocol.rawValue, seed: seed, engine: "zoo", phase: "head",
+                        evaluationSet: data.evaluationSet,
+                        notes: [base.note, settings.quick ? "quick schedule: \(recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)" : nil].compactMap { $0 }
+                            + data.notes + outcome.notes,
+                        provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: base.convertedSHA256,
+                                               parityVerdict: base.parityVerdict, datasetManifestDigest: manifestDigest,
+                                               recipeSHA256: recipeDigest, zooVersion: Conversion.converterVersion,
+                                               zooCommit: machine.commit, cpuModel: machine.cpuModel, vectorExtensions: machine.vectorExtensions),
+                        threshold: outcome.threshold,
+                        test: TestPredictions(images: outcome.testImages, labels: outcome.test.labels, scores: outcome.test.scores),
+                        metrics: outcome.metrics, history: Self.epochs(outcome.history),
+                        timing: RunTiming(wallSeconds: outcome.wallSeconds, featureCachingSeconds: outcome.featureCachingSeconds,
+                                          meanEpochSeconds: outcome.history.compactMap { $0["seconds"] }.mean,
+                                          featureCache: outcome.featureCachingSeconds != nil))
+                    if let warning = try results.append(record) { log(warning) }
+                    done.append(record)
+                    log("\(recipe.name) seed \(seed): " + (outcome.metrics.map {
+                        String(format: "test accuracy %.3f, AUC %.3f (%d images), %.0f s", $0.accuracy, $0.rocAUC, $0.images, outcome.wallSeconds)
+                    } ?? (outcome.metricsProblem ?? "no metrics")))
+                }
+            }
+            if !latency.contains(where: { $0.model == Self.modelName(recipe) && $0.inputSize == recipe.input.size }) {
+                log("\(recipe.name): timing \(architecture) at \(recipe.input.size)x\(recipe.input.size)")
+                latency.append(try LatencyProbe(repeats: settings.quick ? 3 : 10).measure(
+                    model, base: base, machine: machine, unfreezeFrom: original.fineTune?.trainableFrom,
+                    runs: done.filter { $0.recipe == recipe.name }))
+            }
+        }
+
+        let contents = try results.read()
+        let report = BenchReport(runs: contents.records, latency: latency, context: ReportContext(
+            generatedBy: "\(Conversion.converterVersion) (\(machine.commit)) on \(machine.cpuModel) [\(machine.vectorExtensions.joined(separator: ", "))]",
+            bandBootstrap: try Bootstrap(replicates: settings.quick ? 200 : 1000, seed: 2019), warnings: contents.warnings))
+        return try report.write(to: settings.out)
+    }
+
+    /// The dataset of `kind`: the one given, or a synthetic one written once under `out/data`.
+    func dataset(_ kind: Recipe.DatasetKind) throws -> (Dataset, String) {
+        if let root = settings.data[kind] { return (try DatasetReader.read(root), root.path) }
+        let count = settings.syntheticImages
+        let root = settings.out.appendingPathComponent("data/synthetic-\(kind.rawValue)-\(count)")
+        if !FileManager.default.fileExists(atPath: root.path) {
+            log("writing a synthetic \(kind.rawValue) set of \(count) images to \(root.path)")
+            let partial = root.deletingLastPathComponent().appendingPathComponent(".\(root.lastPathComponent).partial")
+            try? FileManager.default.removeItem(at: partial)
+            try SyntheticDatasetWriter.write(kind == .tb ? .tb : .melanoma, to: partial, count: count, seed: 2019)
+            try FileManager.default.moveItem(at: partial, to: root)
+        }
+        return (try DatasetReader.read(root), "synthetic (\(count) images, zoo data synth --seed 2019)")
+    }
+
+    /// One digest for the three splits' manifests (image paths, labels and content hashes).
+    static func digest(of data: RunData) throws -> String {
+        let digests = try [data.train, data.validation, data.test].map { try Manifest.make($0, of: data.dataset).digest }
+        return ContentHash.sha256Hex(of: Data(digests.joined(separator: "\n").utf8))
+    }
+
+    static func modelName(_ recipe: Recipe) -> String {
+        switch recipe.name {
+        case let name where name.hasPrefix("attention-"): "Attention-VGG16"
+        default: ["vgg16": "VGG16", "vgg19": "VGG19", "resnet50": "ResNet50"][recipe.base.architecture] ?? recipe.base.architecture
+        }
+    }
+
+    static func epochs(_ history: [[String: Double]]) -> [EpochRecord] {
+        history.enumerated().map { index, logs in
+            EpochRecord(epoch: index + 1, loss: logs["loss"] ?? .nan, accuracy: logs["accuracy"] ?? .nan,
+                        validationLoss: logs["val_loss"], validationAccuracy: logs["val_accuracy"],
+                        learningRate: logs["learning_rate"] ?? .nan, seconds: logs["seconds"] ?? .nan)
+        }
+    }
+}
+
+extension Recipe {
+    /// `zoo bench --quick`: the same recipe at 96x96, two epochs, one augmented view, no fine-tuning phase.
+    public var quickSchedule: Recipe {
+        var recipe = self
+        recipe.input.size = min(input.size, 96)
+        recipe.training.epochs = min(training.epochs, 2)
+        recipe.featureViews = min(featureViews, 1)
+        recipe.fineTune = nil
+        return recipe
+    }
+}
+
+extension Array where Element == Double {
+    var mean: Double { isEmpty ? .nan : reduce(0, +) / Double(count) }
+}
