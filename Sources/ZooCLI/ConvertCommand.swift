@@ -71,7 +71,8 @@ struct ConvertCommand: ParsableCommand {
         let lines = tensors.map { layer, weight in
             "  \(layer): \(weight.place) (\(weight.shape.map(String.init).joined(separator: ", ")))"
         }
-        return (["left out \(tensors.count) tensors of \(groups.count) layers" + (lines.isEmpty ? "" : ":")] + lines).joined(separator: "\n")
+        let headline = "left out \(tensors.count) tensor\(tensors.count == 1 ? "" : "s") of \(groups.count) layer\(groups.count == 1 ? "" : "s")"
+        return ([headline + (lines.isEmpty ? "" : ":")] + lines).joined(separator: "\n")
     }
 
     static func defaultOutput(for input: String) -> String {

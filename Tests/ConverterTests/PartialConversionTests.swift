@@ -31,9 +31,9 @@ import TestSupport
         let result = try convert(directory, file, arch: directory.appendingPathComponent("backbone.keras").path, to: converted, partial: true)
         try #require(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(": 8 tensors,"), "\(result.stdout)")
-        #expect(result.stdout.contains("left out 2 tensors of 1 layers:\n  head: \(head)/vars/0 (6, 3)\n  head: \(head)/vars/1 (3)"),
+        #expect(result.stdout.contains("left out 2 tensors of 1 layer:\n  head: \(head)/vars/0 (6, 3)\n  head: \(head)/vars/1 (3)"),
                 "\(result.stdout)")
-        let failures = try Converting.check(pairs: [(converted, directory.appendingPathComponent("backbone.keras").path, "f32")], in: output)
+        let failures = try Converting.check(pairs: [(converted, directory.appendingPathComponent("backbone.safetensors").path, "f32")], in: output)
         #expect(failures.isEmpty, "\(failures)")
 
         let whole = try convert(directory, file, arch: directory.appendingPathComponent("backbone.keras").path, to: converted, partial: false)
@@ -41,7 +41,8 @@ import TestSupport
     }
 
     /// The real case: VGG16's convolutional base out of a fine-tuned subclassed model (VGG16 notop as its `backbone`
-    /// attribute, a Dense head), as `keras.applications.VGG16(include_top=False)` holds it after Keras saved it.
+    /// attribute, a Dense head), as `keras.applications.VGG16(include_top=False)` holds it after Keras saved it, and
+    /// computing what that Keras model computes, layer by layer (`zoo verify`).
     @Test func vgg16BaseOutOfAFineTunedModel() throws {
         let directory = try Self.reference.get()
         let output = try Converting.temporaryDirectory()
@@ -50,9 +51,12 @@ import TestSupport
         let result = try convert(directory, "vgg_finetuned.weights.h5", arch: "vgg16-notop", to: converted, partial: true)
         try #require(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(": 26 tensors, 14,714,688 parameters,"), "\(result.stdout)")
-        #expect(result.stdout.contains("left out 2 tensors of 1 layers:\n  head: /head/vars/0 (512, 3)\n  head: /head/vars/1 (3)"), "\(result.stdout)")
-        let failures = try Converting.check(pairs: [(converted, directory.appendingPathComponent("vgg16_notop.keras").path, "f32")], in: output)
+        #expect(result.stdout.contains("left out 2 tensors of 1 layer:\n  head: /head/vars/0 (512, 3)\n  head: /head/vars/1 (3)"), "\(result.stdout)")
+        let failures = try Converting.check(pairs: [(converted, directory.appendingPathComponent("vgg16_notop.safetensors").path, "f32")], in: output)
         #expect(failures.isEmpty, "\(failures)")
+        let golden = directory.appendingPathComponent("vgg16_notop.activations.safetensors").path
+        let verify = try TestEnvironment.run(TestEnvironment.zooBinary(), ["verify", converted, "--golden", golden])
+        #expect(verify.status == 0, "every layer's output as Keras' VGG16 computes it: \(verify.stdout.suffix(600)) \(verify.stderr)")
     }
 
     /// A needed layer absent, or a kernel of the wrong shape: one line naming the file, the tensor and the shapes,

@@ -4,8 +4,9 @@ Tests/ConverterTests/PartialConversionTests.swift (`zoo convert --partial`, `zoo
 Usage: partial_checkpoints.py OUT_DIR
 
 Writes into OUT_DIR:
-- backbone.keras: a tiny functional backbone (b_conv1, b_bn, b_conv2): the architecture (`--arch`) and the
-  expected tensors (check_converted.py reads the values Keras holds after loading it);
+- backbone.keras: a tiny functional backbone (b_conv1, b_bn, b_conv2): the architecture (`--arch`);
+  backbone.safetensors: the tensors Keras holds after loading it (check_converted.py's `keras_tensors`, read
+  here once so the tests compare without starting TensorFlow again);
 - functional.weights.h5, functional.keras: the backbone's own layers (same objects, same weights) plus a Dense
   head, as one functional model: what `--partial` extracts the backbone from;
 - subclassed.weights.h5, subclassed.keras: a `keras.Model` subclass whose attributes (stem, norm, convs[0],
@@ -14,7 +15,10 @@ Writes into OUT_DIR:
 - missing.weights.h5: functional.weights.h5 without b_conv2's group; wrong_shape.weights.h5: subclassed.weights.h5
   with b_conv2's kernel stored as (3, 3, 4, 5) instead of (3, 3, 4, 6);
 - vgg_finetuned.weights.h5: a subclassed fine-tuned model, keras.applications.VGG16(include_top=False) at 32x32 as
-  its `backbone` attribute plus a Dense head; vgg16_notop.keras: that backbone alone, saved by Keras;
+  its `backbone` attribute plus a Dense head; vgg16_notop.safetensors: the tensors of that backbone alone
+  (a `keras.applications.VGG16(include_top=False)` model) after Keras saved it as .keras and loaded it back;
+  vgg16_notop.activations.safetensors: that backbone's every layer output on a seeded N(0, 1) batch of one
+  32x32 images, as `zoo verify --golden` reads them (`inputs/normal`, `<layer>/normal`, metadata `cases`);
 - partial.json: `tensors`, for each `.weights.h5` above, what h5py finds in it (path -> shape: every dataset in a
   `vars` group, optimizer variables apart); `wrong_shape_kernel`, the path of wrong_shape.weights.h5's bad kernel.
 """
@@ -28,6 +32,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import h5py
 import numpy as np
 import keras
+from safetensors.numpy import save_file
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from check_converted import keras_tensors  # noqa: E402  (the converter tests' own reading of a .keras file)
 
 SIZE, CLASSES = 8, 3
 
@@ -87,6 +95,17 @@ class FineTuned(keras.Model):
         return self.head(self.flatten(self.backbone(x)))
 
 
+def write_activations(model, path):
+    """Every layer's output on one seeded case, in the golden-activations layout (Sources/Zoo/Parity)."""
+    x = np.random.default_rng(11).standard_normal((1,) + tuple(model.input.shape[1:])).astype("float32")
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    outputs = keras.Model(model.input, [layer.output for layer in layers])(x, training=False)
+    tensors = {"inputs/normal": x}
+    tensors.update({f"{layer.name}/normal": np.asarray(out, dtype="float32") for layer, out in zip(layers, outputs)})
+    save_file(tensors, path, metadata={"cases": "normal", "checkpoint": "vgg16_notop.keras", "preprocess": "none",
+                                        "keras_version": keras.__version__})
+
+
 def stored_tensors(path):
     """Every dataset under a `vars` group outside the optimizer's: path -> shape."""
     found = {}
@@ -118,6 +137,7 @@ def main(out):
 
     backbone, full = functional_models(rng)
     backbone.save(path("backbone.keras"))
+    save_file(keras_tensors(path("backbone.keras")), path("backbone.safetensors"))
     full.save_weights(path("functional.weights.h5"))
     full.save(path("functional.keras"))
 
@@ -150,6 +170,9 @@ def main(out):
     tuned(np.zeros((1, 32, 32, 3), "float32"))
     tuned.save_weights(path("vgg_finetuned.weights.h5"))
     tuned.backbone.save(path("vgg16_notop.keras"))
+    write_activations(tuned.backbone, path("vgg16_notop.activations.safetensors"))
+    save_file(keras_tensors(path("vgg16_notop.keras")), path("vgg16_notop.safetensors"))
+    os.remove(path("vgg16_notop.keras"))
 
     with h5py.File(path("wrong_shape.weights.h5"), "r") as f:
         kernel = "/" + group_of_layer(f, "b_conv2") + "/vars/0"
