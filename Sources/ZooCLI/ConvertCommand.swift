@@ -12,6 +12,8 @@ struct ConvertCommand: ParsableCommand {
         discussion: """
         Full-model files (model.save) carry their architecture. Weights-only files need --arch: a registry
         name (\(Registry.entries.map(\.name).joined(separator: ", "))) or a Keras model config saved as JSON.
+        With --partial the file may hold more than the architecture (a fine-tuned model whose backbone you want):
+        its tensors are taken by layer name, and what is left out is listed.
         """
     )
 
@@ -28,6 +30,8 @@ struct ConvertCommand: ParsableCommand {
                 return preprocessing
             })
     var preprocess: Preprocessing?
+    @Flag(help: "Take the architecture's tensors from a file that holds more, by layer name, and list what is left out.")
+    var partial = false
     @Flag(help: "No progress line.") var quiet = false
 
     func run() throws {
@@ -40,6 +44,7 @@ struct ConvertCommand: ParsableCommand {
             var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess?.description,
                                              knownArchitectures: Registry.entries.map(\.name),
                                              defaultPreprocess: { (Registry.identify($0)?.preprocessing ?? .none).description })
+            request.partial = partial
             if let architecture {
                 request.architecture = (architecture.name, architecture.graph, architecture.entry?.parameters)
             }
@@ -52,11 +57,22 @@ struct ConvertCommand: ParsableCommand {
             }
             print("\(outputPath): \(summary.tensors) tensors, \(summary.parameters.formatted()) parameters, "
                   + "\(summary.outputBytes.formatted()) bytes (\(storage.rawValue), \(summary.format.rawValue), weights matched \(summary.strategy.rawValue))")
+            if partial { print(Self.leftOutReport(summary.leftOut)) }
         } catch let error as ValidationError {
             throw error
         } catch {
             throw CommandFailure(error)
         }
+    }
+
+    /// One line per tensor of the file the conversion did not take: its layer, place and shape.
+    static func leftOutReport(_ groups: [KerasCheckpoint.WeightGroup]) -> String {
+        let tensors = groups.flatMap { group in group.weights.map { (group.name ?? "?", $0) } }
+        let lines = tensors.map { layer, weight in
+            "  \(layer): \(weight.place) (\(weight.shape.map(String.init).joined(separator: ", ")))"
+        }
+        let headline = "left out \(tensors.count) tensor\(tensors.count == 1 ? "" : "s") of \(groups.count) layer\(groups.count == 1 ? "" : "s")"
+        return ([headline + (lines.isEmpty ? "" : ":")] + lines).joined(separator: "\n")
     }
 
     static func defaultOutput(for input: String) -> String {

@@ -18,6 +18,8 @@ public enum Conversion {
         public var defaultPreprocess: @Sendable (ModelGraph) -> String
         /// Names a user may pass as `--arch`, for the message when one is needed.
         public var knownArchitectures: [String]
+        /// Take only the architecture's tensors from a file that holds more (`--partial`).
+        public var partial = false
 
         public init(input: String, output: String, architecture: (name: String, graph: ModelGraph, parameters: Int?)? = nil,
                     dtype: StorageDType = .f32, preprocess: String? = nil, knownArchitectures: [String] = [],
@@ -40,6 +42,8 @@ public enum Conversion {
         public let parameters: Int
         public let outputBytes: Int
         public let sourceSHA256: String
+        /// The file's layers the architecture does not have (partial conversions only).
+        public let leftOut: [KerasCheckpoint.WeightGroup]
     }
 
     /// Progress of the streaming phase: tensors and bytes done so far.
@@ -51,7 +55,7 @@ public enum Conversion {
     }
 
     /// Reads the checkpoint and the graph that describes it, without converting anything.
-    public static func plan(_ request: Request) throws -> (KerasCheckpoint, ModelGraph, String, [WeightMatcher.Match]) {
+    public static func plan(_ request: Request) throws -> (KerasCheckpoint, ModelGraph, String, WeightMatcher.Matching) {
         let checkpoint = try KerasCheckpoint(path: request.input)
         let graph: ModelGraph, graphName: String
         if let architecture = request.architecture {
@@ -66,15 +70,17 @@ public enum Conversion {
         let unnamed = checkpoint.groups.contains { $0.name == nil }
         let v3Paths = unnamed && request.architecture == nil
             ? try checkpoint.modelConfig.map { try KerasConfigImporter(file: request.input).v3Paths(json: $0) } : nil
-        let matches = try WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: graphName, v3Paths: v3Paths ?? [:]).matches()
+        let matching = try WeightMatcher(checkpoint: checkpoint, graph: graph, graphName: graphName, v3Paths: v3Paths ?? [:],
+                                         partial: request.partial).matches()
         if let expected = request.architecture?.parameters, expected != graph.parameterCount {
             throw ConversionError(file: request.input, "\(graphName) has \(graph.parameterCount) parameters, Keras' has \(expected)")
         }
-        return (checkpoint, graph, graphName, matches)
+        return (checkpoint, graph, graphName, matching)
     }
 
     public static func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Summary {
-        let (checkpoint, graph, _, matches) = try plan(request)
+        let (checkpoint, graph, _, matching) = try plan(request)
+        let matches = matching.matches
         // The source file's hash goes into the header but is only needed at the end: compute it on
         // another thread while the tensors stream (once the plan holds), and patch it in at the finish.
         let sourceDigest = BackgroundDigest(path: request.input)
@@ -108,9 +114,9 @@ public enum Conversion {
         let sourceHash = try sourceDigest.value()
         try writer.finish(patching: [BackgroundDigest.placeholder: sourceHash])
         let size = (try? FileManager.default.attributesOfItem(atPath: request.output)[.size] as? Int) ?? 0
-        return Summary(format: checkpoint.format, strategy: WeightMatcher.Strategy(for: checkpoint.format),
+        return Summary(format: checkpoint.format, strategy: WeightMatcher.Strategy(for: checkpoint.format, partial: request.partial),
                        graphName: graph.name, tensors: matches.count, parameters: graph.parameterCount,
-                       outputBytes: size, sourceSHA256: sourceHash)
+                       outputBytes: size, sourceSHA256: sourceHash, leftOut: matching.leftOut)
     }
 
     /// The `__metadata__`: everything a reader needs to run and trust the file (docs/architecture.md,

@@ -1,7 +1,9 @@
 /// Pairs every weight a graph needs with the stored weight that fills it, the way Keras itself
 /// loads the file (docs/keras-numerics.md §7): legacy weights-only files by the order of their weighted
 /// layers (how keras.applications loads the published files), everything else by layer name.
-/// Shapes must agree exactly, and nothing may be left over on either side.
+/// Shapes must agree exactly, and nothing may be left over on either side, unless the match is partial:
+/// then the file may hold more than the graph (a fine-tuned model whose backbone is wanted), always matched
+/// by name, and what it holds beyond the graph is reported as left out.
 public struct WeightMatcher {
     public struct Match: Sendable {
         public let tensorName: String
@@ -9,11 +11,20 @@ public struct WeightMatcher {
         public let source: KerasCheckpoint.StoredWeight
     }
 
+    /// Every weight the graph needs, in graph order, and (partial matches only) the file's layers it does not.
+    public struct Matching: Sendable {
+        public let matches: [Match]
+        public let leftOut: [KerasCheckpoint.WeightGroup]
+    }
+
     public enum Strategy: String, Sendable {
         case byOrder = "by order", byName = "by name"
 
-        /// Keras loads legacy weights-only files by the order of their weighted layers.
-        public init(for format: KerasCheckpoint.Format) { self = format == .legacyWeights ? .byOrder : .byName }
+        /// Keras loads legacy weights-only files by the order of their weighted layers; a partial match
+        /// can only go by name.
+        public init(for format: KerasCheckpoint.Format, partial: Bool = false) {
+            self = format == .legacyWeights && !partial ? .byOrder : .byName
+        }
     }
 
     let checkpoint: KerasCheckpoint
@@ -21,11 +32,14 @@ public struct WeightMatcher {
     let graphName: String
     /// For v3 files without layer names: layer name by variable path (`layers/conv2d_1`).
     let layerByV3Path: [String: String]
+    /// The file may hold layers the graph does not have.
+    let partial: Bool
 
-    public init(checkpoint: KerasCheckpoint, graph: ModelGraph, graphName: String, v3Paths: [String: String] = [:]) {
+    public init(checkpoint: KerasCheckpoint, graph: ModelGraph, graphName: String, v3Paths: [String: String] = [:], partial: Bool = false) {
         self.checkpoint = checkpoint
         self.graph = graph
         self.graphName = graphName
+        self.partial = partial
         layerByV3Path = Dictionary(v3Paths.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -48,30 +62,31 @@ public struct WeightMatcher {
         return order.map { Unit(name: $0, layers: members[$0]!) }
     }
 
-    public func matches() throws -> [Match] {
-        let result: [Match]
+    public func matches() throws -> Matching {
+        let result: Matching
         switch checkpoint.format {
-        case .legacyWeights: result = try legacyMatches(byName: false)
-        case .legacyFullModel: result = try legacyMatches(byName: true)
+        case .legacyWeights, .legacyFullModel: result = try legacyMatches(byName: Strategy(for: checkpoint.format, partial: partial) == .byName)
         case .v3Weights, .archive: result = try v3Matches()
         }
         // Emit in graph order, whatever order the file holds them in.
-        let byName = Dictionary(result.map { ($0.tensorName, $0) }, uniquingKeysWith: { first, _ in first })
-        return graph.weightSpecs.compactMap { byName[$0.tensorName] }
+        let byName = Dictionary(result.matches.map { ($0.tensorName, $0) }, uniquingKeysWith: { first, _ in first })
+        return Matching(matches: graph.weightSpecs.compactMap { byName[$0.tensorName] }, leftOut: result.leftOut)
     }
 
     // MARK: Legacy layout
 
-    private func legacyMatches(byName: Bool) throws -> [Match] {
+    private func legacyMatches(byName: Bool) throws -> Matching {
         let units = self.units, groups = checkpoint.groups
         var pairs: [(Unit, KerasCheckpoint.WeightGroup)] = []
+        var leftOut: [KerasCheckpoint.WeightGroup] = []
         if byName {
             let groupsByName = Dictionary(groups.map { ($0.name ?? "", $0) }, uniquingKeysWith: { first, _ in first })
             for unit in units {
-                guard let group = groupsByName[unit.name] else { throw failure(nil, "layer '\(unit.name)' has no weights in the file") }
+                guard let group = groupsByName[unit.name] else { throw missing(unit.layers) }
                 pairs.append((unit, group))
             }
-            if let extra = groups.first(where: { group in !units.contains { $0.name == group.name } }) {
+            leftOut = groups.filter { group in !units.contains { $0.name == group.name } }
+            if let extra = leftOut.first, !partial {
                 throw failure(extra.place, "holds weights for '\(extra.name ?? "?")', a layer \(graphName) does not have")
             }
         } else {
@@ -86,7 +101,7 @@ public struct WeightMatcher {
                                                             : " (first extra: '\(groups[units.count].name ?? "?")')"))
             }
         }
-        return try pairs.flatMap { try unitMatches($0.0, $0.1) }
+        return Matching(matches: try pairs.flatMap { try unitMatches($0.0, $0.1) }, leftOut: leftOut)
     }
 
     private func unitMatches(_ unit: Unit, _ group: KerasCheckpoint.WeightGroup) throws -> [Match] {
@@ -118,38 +133,51 @@ public struct WeightMatcher {
 
     // MARK: v3 layout
 
-    private func v3Matches() throws -> [Match] {
+    private func v3Matches() throws -> Matching {
         let layers = graph.layers.filter { !$0.weights.isEmpty }
         let named = try checkpoint.groups.map { group -> (String, KerasCheckpoint.WeightGroup) in
             if let name = group.name ?? layerByV3Path[String(group.place.drop { $0 == "/" })] { return (name, group) }
             throw failure(group.place, "has no layer name (Keras before 3.6 and tf-keras do not record them), "
                           + "so only a file with its model config (.keras) can be matched")
         }
-        var remaining = Dictionary(named, uniquingKeysWith: { first, _ in first })
+        var remaining = Dictionary(grouping: named, by: \.0).mapValues { $0.map(\.1) }
         var result: [Match] = []
         for layer in layers {
             let key = remaining[layer.name] != nil ? layer.name : String(layer.name.split(separator: "/").last!)
-            guard let group = remaining.removeValue(forKey: key) else {
-                throw failure(nil, "layer '\(layer.name)' has no weights in the file")
+            guard let candidates = remaining.removeValue(forKey: key) else { throw missing([layer]) }
+            // Subclassed models may hold two layers of one name (two backbones): which one is meant is a guess.
+            guard candidates.count == 1, let group = candidates.first else {
+                throw failure(nil, "\(candidates.count) layers are named '\(key)' (\(candidates.map(\.place).joined(separator: ", "))): "
+                              + "which one layer '\(layer.name)' of \(graphName) is cannot be told")
             }
             guard group.weights.count == layer.weights.count else {
                 throw failure(group.place, "holds \(group.weights.count) weights, layer '\(layer.name)' of \(graphName) has \(layer.weights.count)")
             }
             result += try zip(layer.weights, group.weights).map { try match(layer, $0, $1) }
         }
-        if let (name, extra) = remaining.min(by: { $0.value.place < $1.value.place }) {
-            throw failure(extra.place, "holds weights for '\(name)', a layer \(graphName) does not have")
+        let leftOut = remaining.values.flatMap { $0 }.sorted { $0.place < $1.place }
+        if let extra = leftOut.first, !partial {
+            throw failure(extra.place, "holds weights for '\(extra.name ?? "?")', a layer \(graphName) does not have")
         }
-        return result
+        return Matching(matches: result, leftOut: leftOut)
     }
 
     // MARK: Helpers
 
     private func match(_ layer: Layer, _ spec: WeightSpec, _ stored: KerasCheckpoint.StoredWeight) throws -> Match {
         guard spec.shape == stored.shape else {
-            throw failure(stored.place, "layer '\(layer.name)' \(spec.name) has shape \(describe(stored.shape)) in the file, \(graphName) expects \(describe(spec.shape))")
+            throw failure(stored.place, "tensor '\(layer.tensorName(of: spec))' (layer '\(layer.name)' \(spec.name)) has shape "
+                          + "\(describe(stored.shape)) in the file, \(graphName) expects \(describe(spec.shape))")
         }
         return Match(tensorName: layer.tensorName(of: spec), shape: spec.shape, source: stored)
+    }
+
+    /// The layers have no weights in the file: names each tensor it lacks, with the shape expected.
+    private func missing(_ layers: [Layer]) -> ConversionError {
+        let tensors = layers.flatMap { layer in layer.weights.map { "'\(layer.tensorName(of: $0))' \(describe($0.shape))" } }
+        let names = layers.map(\.name)
+        return failure(nil, "layer\(names.count == 1 ? "" : "s") '\(names.joined(separator: "', '"))' of \(graphName) "
+                       + "\(names.count == 1 ? "has" : "have") no weights in the file: missing tensors \(tensors.joined(separator: ", "))")
     }
 
     private func describe(_ shape: [Int]) -> String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }

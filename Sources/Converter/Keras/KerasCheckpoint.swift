@@ -86,11 +86,11 @@ public final class KerasCheckpoint: @unchecked Sendable {
         if weightsRoot.hasChunkedAttribute("layer_names") {
             format = modelConfig == nil ? .legacyWeights : .legacyFullModel
             groups = try Self.legacyGroups(in: weightsRoot, mapping: located)
-        } else if root.isGroup("layers") || root.isGroup("_layer_checkpoint_dependencies") {
+        } else if root.isGroup("layers") || root.isGroup("_layer_checkpoint_dependencies") || root.isGroup("vars") {
             format = .v3Weights
             groups = try Self.v3Groups(in: root, mapping: located)
         } else {
-            throw ConversionError(file: path, "an HDF5 file, but not a Keras checkpoint (no layer_names attribute, no model_weights or layers group)")
+            throw ConversionError(file: path, "an HDF5 file, but not a Keras checkpoint (no layer_names attribute, no model_weights, layers or vars group)")
         }
     }
 
@@ -125,30 +125,43 @@ public final class KerasCheckpoint: @unchecked Sendable {
 
     // MARK: v3 layout (docs/keras-numerics.md §7.5)
 
+    /// Keras 3 saves the model's object tree: a functional model's layers under `layers`, a subclassed
+    /// model's under its attribute names (and under `layers`, for those it reaches first through that
+    /// property), custom layers' sublayers under theirs. Every group whose `vars` holds datasets is a
+    /// layer's weights, wherever it sits; only the optimizer's variables (top-level `optimizer`) are not
+    /// model weights.
     private static func v3Groups(in root: HDF5Group, mapping: Location) throws -> [WeightGroup] {
-        let layersName = root.isGroup("layers") ? "layers" : "_layer_checkpoint_dependencies"
-        guard root.isGroup(layersName) else {
-            throw ConversionError(file: root.file.displayName, "a Keras 3 weights file without a 'layers' group")
-        }
-        return try v3Groups(in: try root.group(layersName), scope: [], mapping: mapping)
+        try v3Groups(under: root, scope: [], mapping: mapping)
     }
 
-    private static func v3Groups(in layers: HDF5Group, scope: [String], mapping: Location) throws -> [WeightGroup] {
+    /// The weight groups of the object saved at `object` and of everything it holds; a nested model's
+    /// layers (its `layers` group) are scoped by the model's name, the top-level model's are not.
+    private static func v3Groups(under object: HDF5Group, scope: [String], mapping: Location) throws -> [WeightGroup] {
         var result: [WeightGroup] = []
-        for child in try layers.linkNames() where layers.isGroup(child) {
-            let layer = try layers.group(child)
-            let vars = layer.isGroup("vars") ? try layer.group("vars") : nil
-            let name = try vars?.string(attribute: "name")
-            if let vars {
-                // Variables are datasets "0", "1", ...: sort numerically ("10" would sort before "2").
-                let indices = try vars.linkNames().compactMap(Int.init).sorted()
-                let weights = try indices.map { index in
-                    return stored(try vars.dataset(String(index)), name: nil, in: mapping)
-                }
-                if !weights.isEmpty { result.append(WeightGroup(name: name, scope: scope, place: layer.path, weights: weights)) }
+        let isRoot = object.path == "/"
+        let vars = object.isGroup("vars") ? try object.group("vars") : nil
+        let name = try vars?.string(attribute: "name")
+        if let vars {
+            // Variables are datasets "0", "1", ...: sort numerically ("10" would sort before "2").
+            let indices = try vars.linkNames().compactMap(Int.init).sorted()
+            let weights = try indices.map { index in
+                return stored(try vars.dataset(String(index)), name: nil, in: mapping)
             }
-            if layer.isGroup("layers") {
-                result += try v3Groups(in: try layer.group("layers"), scope: scope + [name ?? child], mapping: mapping)
+            if !weights.isEmpty { result.append(WeightGroup(name: name, scope: scope, place: object.path, weights: weights)) }
+        }
+        // Early Keras 3 releases called the layer list `_layer_checkpoint_dependencies`: read it only when alone.
+        let listNames = object.isGroup("layers") ? ["layers"] : ["_layer_checkpoint_dependencies"]
+        for child in try object.linkNames() where child != "vars" && object.isGroup(child) {
+            if isRoot && child == "optimizer" || child == "_layer_checkpoint_dependencies" && !listNames.contains(child) { continue }
+            let inner = try object.group(child)
+            if listNames.contains(child) {
+                // A model's layers, each group named after its class (`conv2d_1`).
+                let innerScope = isRoot ? scope : scope + [name ?? String(object.path.split(separator: "/").last ?? "")]
+                for layer in try inner.linkNames() where inner.isGroup(layer) {
+                    result += try v3Groups(under: try inner.group(layer), scope: innerScope, mapping: mapping)
+                }
+            } else {
+                result += try v3Groups(under: inner, scope: scope, mapping: mapping)
             }
         }
         return result
