@@ -38,14 +38,24 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Also write the description as JSON to this file.")
         var json: String?
 
+        @Option(help: ArgumentHelp(
+            "Count the splits a file gives instead of the folder's own (repeatable).",
+            discussion: "mednet's published JSON ({\"train\": [[path, label], ...], \"validation\": ..., \"test\": ...}) or Zoo manifests; every entry is checked against the folder."))
+        var split: [String] = []
+
         @Option(help: "Refuse images with more pixels than this (a decompression-bomb guard).")
         var maxPixels: Int = ImageDecoder.defaultPixelLimit
 
         func run() throws {
-            let dataset = try DatasetReader.read(URL(fileURLWithPath: directory), layout: layout.datasetLayout)
+            let folder = try DatasetReader.read(URL(fileURLWithPath: directory), layout: layout.datasetLayout)
+            let splitFile = try split.isEmpty ? nil : SplitFile.read(split.map { URL(fileURLWithPath: $0) }, against: folder)
+            let dataset = splitFile?.applied(to: folder) ?? folder
             let progress = ProgressReporter("decoding and hashing", total: dataset.allImages.count)
             let description = try DatasetDescription.describe(dataset, decoder: ImageDecoder(pixelLimit: maxPixels), progress: progress)
             print(description.markdown(), terminator: "")
+            if let splitFile {
+                print("\nSplits from " + splitFile.sources.map(\.path).joined(separator: ", ") + ", SHA-256 \(splitFile.digest).")
+            }
             if let json {
                 try AtomicFile.write(description.json(), to: URL(fileURLWithPath: json))
             }

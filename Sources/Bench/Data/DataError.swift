@@ -9,6 +9,7 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case outOfMemory
         case badLayout  // the directory is not in the expected dataset layout
         case badManifest  // unreadable manifest, or files changed under it
+        case badSplitFile  // a split file that does not parse or does not fit the dataset
         case badArgument
         case writeFailed
     }
