@@ -149,7 +149,9 @@ public enum FineTuneRun {
             try extractor.extract(split.images, of: data.dataset, loader: model.loader, preprocessing: recipe.input.preprocessing, views: views)
         }
         let train = try bank(data.train, views)
-        let banks = [data.validation.name: try bank(data.validation, .none), data.test.name: try bank(data.test, .none)]
+        // The seed protocol's TB validation set is its test set: one bank serves both.
+        var banks = [data.validation.name: try bank(data.validation, .none)]
+        if banks[data.test.name] == nil { banks[data.test.name] = try bank(data.test, .none) }
         let cachingSeconds = Date().timeIntervalSince(started)
 
         let store = try ParameterStore(graph: model.head, weights: try model.initialHeadWeights(seed: options.seed))

@@ -36,16 +36,22 @@ extension Recipe.Callbacks {
         case .seed:
             if let checkpoint = modelCheckpoint {
                 callbacks.append(try ModelCheckpoint(monitor: checkpoint.monitor, saveBestOnly: true,
-                                                     mode: Monitor.Mode(rawValue: checkpoint.mode) ?? .auto) { _, _ in })
+                                                     mode: Self.kerasTwoMode(checkpoint.mode, monitor: checkpoint.monitor)) { _, _ in })
             }
             if let stopping = earlyStopping {
                 callbacks.append(try EarlyStopping(monitor: stopping.monitor, patience: stopping.patience,
-                                                   mode: Monitor.Mode(rawValue: stopping.mode) ?? .auto))
+                                                   mode: Self.kerasTwoMode(stopping.mode, monitor: stopping.monitor)))
             }
         case .clean:
             callbacks.append(try EarlyStopping(monitor: "val_loss", patience: earlyStopping?.patience ?? epochs,
                                                mode: .min, restoreBestWeights: true))
         }
         return callbacks
+    }
+
+    /// Keras 2.2's `mode='auto'`: maximise whatever has `acc` in its name (even `"'val_acc'"`), minimise the rest.
+    static func kerasTwoMode(_ mode: String, monitor: String) -> Monitor.Mode {
+        guard let mode = Monitor.Mode(rawValue: mode), mode != .auto else { return monitor.contains("acc") ? .max : .min }
+        return mode
     }
 }
