@@ -6,7 +6,7 @@
 SWIFT_FLAGS := -c release
 ZOO := .build/release/zoo
 
-.PHONY: test bench build deps convert-bench data-bench latency-bench training-bench clean
+.PHONY: test bench build deps suite-bench convert-bench data-bench latency-bench training-bench clean
 
 deps:
 	@scripts/system-deps.sh
@@ -35,9 +35,18 @@ test: deps
 	finish_build && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
 
-# The main job. Until the fine-tuning suite (Bench) lands: conversion, input pipeline, inference latency and
-# the training step.
-bench: convert-bench data-bench latency-bench training-bench
+# The main job: the fine-tuning suite (zoo bench, short schedules on synthetic sets for now), then conversion,
+# input pipeline, inference latency and the training step against the peers.
+bench: suite-bench convert-bench data-bench latency-bench training-bench
+
+# Every recipe under both protocols, --quick (96x96, two epochs, synthetic sets), on the reference generator's
+# Keras-initialised bases (no ImageNet weights offline); the report is .build/bench-suite/report.html.
+suite-bench: build
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
+	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
+	ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
+	rm -rf .build/bench-suite && \
+	ZOO_GOLDEN=$$ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS=$$ZOO_GOLDEN_ACTIVATIONS $(ZOO) bench --quick --quiet --out .build/bench-suite
 
 # Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
 convert-bench: build

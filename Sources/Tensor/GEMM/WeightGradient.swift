@@ -40,7 +40,8 @@ struct WeightGradientGEMM {
             // GEMM's time on one thread, so the chunk's rows are split between the workers too.
             let tasks = min(count, 4 * workers), perTask = (count + tasks - 1) / tasks
             runTasks(tasks, workers: workers) { _, task in
-                let range = (first + task * perTask)..<min(first + (task + 1) * perTask, first + count)
+                // The last tasks may have no rows (11 rows in 8 tasks of 2): clamp both ends, or the range inverts.
+                let range = min(first + task * perTask, first + count)..<min(first + (task + 1) * perTask, first + count)
                 guard !range.isEmpty else { return }
                 packRows(range, packed, range.lowerBound - first)
                 for m in range {

@@ -42,7 +42,7 @@ enum FeatureFixtures {
     /// The first `count` images of the synthetic TB set (8-bit and 16-bit PNGs of several sizes).
     static func images(_ count: Int = 8) throws -> (Dataset, [LabeledImage]) {
         let dataset = try DatasetReader.read(try Fixtures.tuberculosis.get())
-        let all = try dataset.split(named: "all").map(\.images) ?? []
+        let all = dataset.split(named: "all").map(\.images) ?? []
         // Both Shenzhen-like (8-bit) and Montgomery-like (16-bit) files: the last images are Montgomery's.
         return (dataset, Array(all.prefix(count - 2) + all.suffix(2)))
     }

@@ -206,6 +206,8 @@ conv_case("conv_k3_same_d2", (2, 11, 12, 20), 24, (3, 3), dilation=(2, 2))
 conv_case("conv_k2x3_same", (2, 8, 9, 300), 65, (2, 3))
 weighted_case("dense_rank2", "dense", {}, keras.layers.Dense(70), (3, 300))
 weighted_case("dense_rank4", "dense", {}, keras.layers.Dense(33), (2, 3, 5, 40))
+# 11 rows over 8 packing tasks of 2: the last two tasks have no rows (a short last batch of a pass hit this).
+weighted_case("dense_eleven_rows", "dense", {}, keras.layers.Dense(9), (11, 40))
 
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:
