@@ -10,6 +10,8 @@ import Zoo
 /// the process's high-water mark (`VmHWM`) after the probe, so it covers everything the bench ran so far.
 struct LatencyProbe {
     let repeats: Int
+    /// Batch-16 runs and training steps are slower: a third as many, at least two.
+    var longRepeats: Int { max(2, repeats / 3) }
 
     func measure(_ model: RecipeModel, base: BaseWeights, machine: Machine, unfreezeFrom: String?,
                  runs: [RunRecord]) throws -> LatencyRecord {
@@ -20,7 +22,7 @@ struct LatencyProbe {
         _ = try inference.run([single])
         let singles = try (0..<repeats).map { _ in try Self.seconds { _ = try inference.run([single]) } * 1000 }.sorted()
         _ = try inference.run([batch])
-        let batchSeconds = try (0..<max(2, repeats / 3)).map { _ in try Self.seconds { _ = try inference.run([batch]) } }.sorted()
+        let batchSeconds = try (0..<longRepeats).map { _ in try Self.seconds { _ = try inference.run([batch]) } }.sorted()
 
         let frozen = try trainingStep(model, weights: try weights(), input: batch, unfreezeFrom: nil)
         let unfrozen = try unfreezeFrom.map { try trainingStep(model, weights: try weights(), input: batch, unfreezeFrom: $0) }
@@ -37,7 +39,7 @@ struct LatencyProbe {
             epochSecondsCached: epochSeconds(cached: true), epochSecondsUncached: epochSeconds(cached: false))
     }
 
-    /// The median of `max(2, repeats / 3)` Adam steps (forward, loss, backward, update) after a warm-up one, in ms.
+    /// The median of `longRepeats` Adam steps (forward, loss, backward, update) after a warm-up one, in ms.
     func trainingStep(_ model: RecipeModel, weights: some WeightSource, input: Tensor, unfreezeFrom: String?) throws -> Double {
         let store = try ParameterStore(graph: model.full, weights: weights)
         if let unfreezeFrom { try store.trainFrom(unfreezeFrom, in: model.full) }
@@ -53,7 +55,7 @@ struct LatencyProbe {
             try optimizer.apply(result.gradients, to: training)
         }
         try step()
-        return try (0..<max(2, repeats / 3)).map { _ in try Self.seconds(step) * 1000 }.sorted()[max(2, repeats / 3) / 2]
+        return Self.percentile(try (0..<longRepeats).map { _ in try Self.seconds(step) * 1000 }.sorted(), 0.5)
     }
 
     /// Images in [0, 1) from a fixed seed: the timings do not depend on the values, only their shape.
