@@ -17,6 +17,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Where the recipe files are.") var recipeDir = "Benchmarks/recipes"
     @Option(help: ArgumentHelp("A real dataset, tb=DIR or melanoma=DIR (repeatable).", valueName: "kind=dir")) var data: [String] = []
     @Option(name: .customLong("protocol"), help: "seed, clean, or both comma-separated.") var protocols = "seed,clean"
+    @Option(help: ArgumentHelp("A published split for a dataset's runs, FILE or kind=FILE (repeatable; several files of one kind are joined): mednet's JSON or Zoo's manifests.", valueName: "kind=file")) var split: [String] = []
+    @Option(help: "k-fold cross-validation for the clean protocol: each fold the test set once.") var folds: Int?
     @Option(help: "Seeds per recipe and protocol.") var seeds = 1
     @Flag(help: "Short schedules at 96x96 on a small synthetic set: the whole pipeline in minutes.") var quick = false
     @Option(help: "Output folder.") var out = "bench-results"
@@ -31,8 +33,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         do {
             let environment = ProcessInfo.processInfo.environment
+            let recipes = try selectedRecipes()
             let settings = BenchSuite.Settings(
-                recipes: try selectedRecipes(), data: try datasets(), protocols: try benchProtocols(),
+                recipes: recipes, data: try datasets(), protocols: try benchProtocols(),
+                splitFiles: try splitFiles(for: recipes), folds: try foldCount(),
                 seeds: (0..<UInt64(max(1, seeds))).map { 2019 + $0 }, quick: quick, out: URL(fileURLWithPath: out),
                 references: (references ?? environment["ZOO_GOLDEN"]).map { URL(fileURLWithPath: $0) },
                 activations: (activations ?? environment["ZOO_GOLDEN_ACTIVATIONS"]).map { URL(fileURLWithPath: $0) },
@@ -71,6 +75,32 @@ struct BenchCommand: ParsableCommand {
             }
             return (kind, URL(fileURLWithPath: parts[1]))
         }) { _, second in second }
+    }
+
+    /// `--split FILE` names its dataset kind when the recipes leave a choice: `tb=FILE`.
+    func splitFiles(for recipes: [Recipe]) throws -> [Recipe.DatasetKind: [URL]] {
+        let kinds = Set(recipes.map(\.dataset))
+        var files: [Recipe.DatasetKind: [URL]] = [:]
+        for argument in split {
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            let kind: Recipe.DatasetKind, path: String
+            if parts.count == 2, let named = Recipe.DatasetKind(rawValue: parts[0]) {
+                (kind, path) = (named, parts[1])
+            } else if kinds.count == 1, let only = kinds.first {
+                (kind, path) = (only, argument)
+            } else {
+                throw CommandFailure("--split \(argument): the recipes use \(kinds.map(\.rawValue).sorted().joined(separator: " and ")); say which, e.g. --split tb=\(argument)")
+            }
+            files[kind, default: []].append(URL(fileURLWithPath: path))
+        }
+        if folds != nil, !files.isEmpty { throw CommandFailure("--split and --folds: a split file fixes the test set; give one or the other") }
+        return files
+    }
+
+    func foldCount() throws -> Int? {
+        guard let folds else { return nil }
+        guard folds >= 2 else { throw CommandFailure("--folds \(folds): k-fold needs at least 2 folds") }
+        return folds
     }
 
     func benchProtocols() throws -> [BenchProtocol] {

@@ -10,6 +10,10 @@ public struct BenchSuite {
         /// Real datasets by kind; a kind without one uses a synthetic set written under `out/data`.
         public var data: [Recipe.DatasetKind: URL]
         public var protocols: [BenchProtocol]
+        /// Published split files by dataset kind (`--split`): every run on that dataset uses their splits.
+        public var splitFiles: [Recipe.DatasetKind: [URL]]
+        /// k-fold cross-validation for the clean protocol (`--folds`): one run per fold and seed.
+        public var folds: Int?
         public var seeds: [UInt64]
         /// Short schedules at a small input size: proves the pipeline end to end in minutes.
         public var quick: Bool
@@ -27,12 +31,15 @@ public struct BenchSuite {
         public var thresholdRule: ThresholdRule
 
         public init(recipes: [Recipe], data: [Recipe.DatasetKind: URL] = [:], protocols: [BenchProtocol] = BenchProtocol.allCases,
+                    splitFiles: [Recipe.DatasetKind: [URL]] = [:], folds: Int? = nil,
                     seeds: [UInt64] = [2019], quick: Bool = false, out: URL, references: URL? = nil, activations: URL? = nil,
                     featureCache: FeatureCache? = nil, resume: Bool = false, quiet: Bool = false, syntheticImages: Int = 80,
                     thresholdRule: ThresholdRule = .maxF1) {
             self.recipes = recipes
             self.data = data
             self.protocols = protocols
+            self.splitFiles = splitFiles
+            self.folds = folds
             self.seeds = seeds
             self.quick = quick
             self.out = out
@@ -88,39 +95,42 @@ public struct BenchSuite {
             let (dataset, datasetSource) = datasets[recipe.dataset]!
 
             for benchProtocol in settings.protocols {
-                let data = try RunData(benchProtocol, dataset: dataset, kind: recipe.dataset)
-                let manifestDigest = try Self.digest(of: data)
-                for seed in settings.seeds {
-                    if done.contains(where: { $0.provenance.recipeSHA256 == recipeDigest && $0.protocolName == benchProtocol.rawValue && $0.seed == seed && $0.engine == "zoo" }) {
-                        log("\(recipe.name) \(benchProtocol.rawValue) seed \(seed): already in results.jsonl, skipped")
-                        continue
+                for partition in try partitions(benchProtocol, dataset: dataset, kind: recipe.dataset) {
+                    let data = try RunData(benchProtocol, dataset: dataset, kind: recipe.dataset, partition: partition)
+                    let manifestDigest = try Self.digest(of: data)
+                    let foldLabel = partition.fold.map { ", fold \($0) of \(settings.folds ?? 0)" } ?? ""
+                    for seed in settings.seeds {
+                        if done.contains(where: { $0.provenance.recipeSHA256 == recipeDigest && $0.protocolName == benchProtocol.rawValue && $0.seed == seed && $0.fold == partition.fold && $0.engine == "zoo" }) {
+                            log("\(recipe.name) \(benchProtocol.rawValue)\(foldLabel) seed \(seed): already in results.jsonl, skipped")
+                            continue
+                        }
+                        log("\(recipe.name) on \(recipe.dataset.rawValue) (\(datasetSource)), \(benchProtocol.rawValue) protocol\(foldLabel), seed \(seed)")
+                        let outcome = try FineTuneRun.run(model, base: base, data: data, options: RunOptions(
+                            benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
+                            bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet),
+                                                          featureCache: settings.featureCache)
+                        let record = RunRecord(
+                            recipe: recipe.name, model: Self.modelName(recipe), dataset: recipe.dataset.rawValue, datasetSource: datasetSource,
+                            protocolName: benchProtocol.rawValue, seed: seed, fold: partition.fold, engine: "zoo", phase: "head",
+                            evaluationSet: data.evaluationSet,
+                            notes: [base.note, settings.quick ? "quick schedule: \(recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)" : nil].compactMap { $0 }
+                                + data.notes + outcome.notes,
+                            provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: base.convertedSHA256,
+                                                   parityVerdict: base.parityVerdict, datasetManifestDigest: manifestDigest,
+                                                   recipeSHA256: recipeDigest, zooVersion: Conversion.converterVersion,
+                                                   zooCommit: machine.commit, cpuModel: machine.cpuModel, vectorExtensions: machine.vectorExtensions),
+                            threshold: outcome.threshold,
+                            test: TestPredictions(images: outcome.testImages, labels: outcome.test.labels, scores: outcome.test.scores),
+                            metrics: outcome.metrics, history: Self.epochs(outcome.history),
+                            timing: RunTiming(wallSeconds: outcome.wallSeconds, featureCachingSeconds: outcome.featureCachingSeconds,
+                                              meanEpochSeconds: outcome.history.compactMap { $0["seconds"] }.mean,
+                                              featureCache: outcome.featureCachingSeconds != nil))
+                        if let warning = try results.append(record) { log(warning) }
+                        done.append(record)
+                        log("\(recipe.name)\(foldLabel) seed \(seed): " + (outcome.metrics.map {
+                            String(format: "test accuracy %.3f, AUC %.3f (%d images), %.0f s", $0.accuracy, $0.rocAUC, $0.images, outcome.wallSeconds)
+                        } ?? (outcome.metricsProblem ?? "no metrics")))
                     }
-                    log("\(recipe.name) on \(recipe.dataset.rawValue) (\(datasetSource)), \(benchProtocol.rawValue) protocol, seed \(seed)")
-                    let outcome = try FineTuneRun.run(model, base: base, data: data, options: RunOptions(
-                        benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
-                        bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet),
-                                                      featureCache: settings.featureCache)
-                    let record = RunRecord(
-                        recipe: recipe.name, model: Self.modelName(recipe), dataset: recipe.dataset.rawValue, datasetSource: datasetSource,
-                        protocolName: benchProtocol.rawValue, seed: seed, engine: "zoo", phase: "head",
-                        evaluationSet: data.evaluationSet,
-                        notes: [base.note, settings.quick ? "quick schedule: \(recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)" : nil].compactMap { $0 }
-                            + data.notes + outcome.notes,
-                        provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: base.convertedSHA256,
-                                               parityVerdict: base.parityVerdict, datasetManifestDigest: manifestDigest,
-                                               recipeSHA256: recipeDigest, zooVersion: Conversion.converterVersion,
-                                               zooCommit: machine.commit, cpuModel: machine.cpuModel, vectorExtensions: machine.vectorExtensions),
-                        threshold: outcome.threshold,
-                        test: TestPredictions(images: outcome.testImages, labels: outcome.test.labels, scores: outcome.test.scores),
-                        metrics: outcome.metrics, history: Self.epochs(outcome.history),
-                        timing: RunTiming(wallSeconds: outcome.wallSeconds, featureCachingSeconds: outcome.featureCachingSeconds,
-                                          meanEpochSeconds: outcome.history.compactMap { $0["seconds"] }.mean,
-                                          featureCache: outcome.featureCachingSeconds != nil))
-                    if let warning = try results.append(record) { log(warning) }
-                    done.append(record)
-                    log("\(recipe.name) seed \(seed): " + (outcome.metrics.map {
-                        String(format: "test accuracy %.3f, AUC %.3f (%d images), %.0f s", $0.accuracy, $0.rocAUC, $0.images, outcome.wallSeconds)
-                    } ?? (outcome.metricsProblem ?? "no metrics")))
                 }
             }
             if !latency.contains(where: { $0.model == Self.modelName(recipe) && $0.inputSize == recipe.input.size }) {
@@ -151,6 +161,14 @@ public struct BenchSuite {
             try FileManager.default.moveItem(at: partial, to: root)
         }
         return (try DatasetReader.read(root), "synthetic (\(count) images, zoo data synth --seed 2019)")
+    }
+
+    /// The partitions a protocol's runs use on `dataset`: the folds (clean protocol with `--folds`), the published
+    /// split file, or the standard splits.
+    func partitions(_ benchProtocol: BenchProtocol, dataset: Dataset, kind: Recipe.DatasetKind) throws -> [RunData.Partition] {
+        if let files = settings.splitFiles[kind] { return [.file(try SplitFile.read(files, against: dataset))] }
+        if let count = settings.folds, benchProtocol == .clean { return (0..<count).map { .fold(index: $0, count: count) } }
+        return [.standard]
     }
 
     /// One digest for the three splits' manifests (image paths, labels and content hashes).

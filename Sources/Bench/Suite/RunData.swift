@@ -32,7 +32,48 @@ public struct RunData: Sendable {
     /// and every model is scored on the same test images (paired comparisons need that).
     public static let splitSeed: UInt64 = 2019
 
-    public init(_ benchProtocol: BenchProtocol, dataset: Dataset, kind: Recipe.DatasetKind) throws {
+    /// Where a run's splits come from beyond the protocol's own rule.
+    public enum Partition: Sendable {
+        /// The layout's own splits, or the protocol's seeded cut.
+        case standard
+        /// A published split (`--split`): the clean protocol uses its train/validation/test as they are; the seed
+        /// protocol uses its train and test parts as the notebooks' Train and Test folders.
+        case file(SplitFile)
+        /// Fold `index` of `count` (`--folds`, clean protocol): stratified folds over every image; the fold is the test
+        /// set, and the rest is cut 85/15 into train and validation, all with the split seed.
+        case fold(index: Int, count: Int)
+
+        /// The fold a run records, when it has one.
+        public var fold: Int? {
+            if case .fold(let index, _) = self { return index }
+            return nil
+        }
+    }
+
+    public init(_ benchProtocol: BenchProtocol, dataset original: Dataset, kind: Recipe.DatasetKind,
+                partition: Partition = .standard) throws {
+        var notes: [String] = []
+        let dataset: Dataset
+        switch partition {
+        case .standard:
+            dataset = original
+        case .file(let file):
+            dataset = file.applied(to: original)
+            let names = Set(file.splits.map(\.name))
+            let needed: Set<String> = benchProtocol == .clean ? ["train", "validation", "test"] : ["train", "test"]
+            guard needed.isSubset(of: names) else {
+                throw BenchError("\(file.sources.map(\.path).joined(separator: ", ")): the \(benchProtocol.rawValue) protocol needs the splits \(needed.sorted()), the file has \(names.sorted())")
+            }
+            notes.append("split from \(file.sources.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: " + ")) (sha256 \(file.digest.prefix(12)))")
+        case .fold(let index, let count):
+            guard benchProtocol == .clean else { throw BenchError("--folds applies to the clean protocol only (the seed protocol keeps the notebooks' folders)") }
+            guard (0..<count).contains(index) else { throw BenchError("fold \(index) of \(count) does not exist") }
+            let folds = try StratifiedSplitter(seed: Self.splitSeed).folds(original.allImages, count: count)
+            let parts = try StratifiedSplitter(seed: Self.splitSeed).split(folds[index].train.images, into: [("train", 0.85), ("validation", 0.15)])
+            dataset = Dataset(layout: original.layout, root: original.root, classNames: original.classNames,
+                              splits: parts + [Split(name: "test", images: folds[index].validation.images)], ignored: original.ignored)
+            notes.append("clean protocol, fold \(index) of \(count) (counted from 0): stratified folds (seed \(Self.splitSeed)); the rest cut 85/15 into train and validation")
+        }
         self.dataset = dataset
         let positiveName = kind == .tb ? ["tuberculosis", "1", "TB", "tb"] : ["Melanoma", "melanoma"]
         guard let positive = dataset.classNames.firstIndex(where: positiveName.contains), dataset.classNames.count == 2 else {
@@ -40,7 +81,6 @@ public struct RunData: Sendable {
         }
         positiveClass = positive
         func split(_ names: [String]) -> Split? { names.lazy.compactMap(dataset.split(named:)).first }
-        var notes: [String] = []
 
         switch (benchProtocol, kind) {
         case (.seed, .tb):
