@@ -5,6 +5,11 @@
 
 SWIFT_FLAGS := -c release
 ZOO := .build/release/zoo
+SUITE_OUT := Benchmarks/results/suite
+# Repeats sized so that the whole of `make bench` stays under 30 minutes on 2 cores; override for tighter
+# intervals, e.g. `make latency-bench LATENCY_OPTIONS=` runs latency.py's defaults (about 17 minutes alone).
+LATENCY_OPTIONS ?= --rounds 2 --runs-b1 15 --runs-b16 3
+TRAINING_OPTIONS ?= --steps 10 --warmup 2
 
 .PHONY: test bench build deps suite-bench convert-bench data-bench latency-bench training-bench clean
 
@@ -38,15 +43,18 @@ test: deps
 # The main job: the fine-tuning suite (zoo bench, short schedules on synthetic sets for now), then conversion,
 # input pipeline, inference latency and the training step against the peers.
 bench: suite-bench convert-bench data-bench latency-bench training-bench
+	@echo "make bench: the suite's report is $(SUITE_OUT)/report.html (tables: $(SUITE_OUT)/accuracy.md, latency.md);"
+	@echo "            conversion, data, latency and training tables: Benchmarks/results/*.md"
 
 # Every recipe under both protocols, --quick (96x96, two epochs, synthetic sets), on the reference generator's
-# Keras-initialised bases (no ImageNet weights offline); the report is .build/bench-suite/report.html.
+# Keras-initialised bases (no ImageNet weights offline). Its tables, plots and report.html go to $(SUITE_OUT);
+# the converted weights and synthetic images it writes there are not committed (.gitignore).
 suite-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
 	ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
-	rm -rf .build/bench-suite && \
-	ZOO_GOLDEN=$$ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS=$$ZOO_GOLDEN_ACTIVATIONS $(ZOO) bench --quick --quiet --out .build/bench-suite
+	rm -rf $(SUITE_OUT) && \
+	ZOO_GOLDEN=$$ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS=$$ZOO_GOLDEN_ACTIVATIONS $(ZOO) bench --quick --quiet --out $(SUITE_OUT)
 
 # Converts the full-size VGG16 .h5 (about 550 MB) and compares time and memory with `cp`.
 convert-bench: build
@@ -59,16 +67,16 @@ data-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/data_pipeline.sh
 
 # Batch-1 latency and batch-16 throughput of VGG16, VGG19 and ResNet50 in Zoo, Keras/TF and ONNX Runtime,
-# same weights and inputs, one run (about 17 minutes). Not part of `test`: benchmarks are not tests.
+# same weights and inputs, one run (LATENCY_OPTIONS above). Not part of `test`: benchmarks are not tests.
 latency-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
-	ZOO_PYTHON=$$ZOO_PYTHON ZOO_GOLDEN=$$ZOO_GOLDEN Benchmarks/latency.sh
+	ZOO_PYTHON=$$ZOO_PYTHON ZOO_GOLDEN=$$ZOO_GOLDEN Benchmarks/latency.sh $(LATENCY_OPTIONS)
 
 # One training step at batch 16, 224x224 of VGG16, VGG19 and ResNet50 with the notebooks' heads, frozen base
 # and last block unfrozen, in Zoo, Keras/TF and PyTorch, same batch, one run (Benchmarks/training.sh).
 training-bench: build
-	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/training.sh
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/training.sh $(TRAINING_OPTIONS)
 
 clean:
 	rm -rf .build
