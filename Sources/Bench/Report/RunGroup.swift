@@ -19,7 +19,13 @@ struct RunGroup: Sendable {
 
         var fields: [String] { [recipe, dataset, protocolName, phase, engine] }
 
-        static func < (a: Key, b: Key) -> Bool { a.fields.lexicographicallyPrecedes(b.fields) }
+        /// Phases in the order they run: the head phase before the fine-tuning phase that starts from it.
+        static func < (a: Key, b: Key) -> Bool {
+            func order(_ key: Key) -> [String] {
+                [key.recipe, key.dataset, key.protocolName, key.phase == "head" ? "0" : "1 \(key.phase)", key.engine]
+            }
+            return order(a).lexicographicallyPrecedes(order(b))
+        }
 
         /// A file name part: lowercase letters, digits and single hyphens.
         var slug: String {

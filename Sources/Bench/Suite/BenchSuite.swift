@@ -23,7 +23,7 @@ public struct BenchSuite {
         public var references: URL?
         public var activations: URL?
         public var featureCache: FeatureCache?
-        /// Skip the runs `results.jsonl` already holds (same recipe digest, protocol, seed).
+        /// Skip the runs `results.jsonl` already holds (same recipe digest, protocol, fold, seed and phase).
         public var resume: Bool
         public var quiet: Bool
         /// Images per synthetic dataset.
@@ -100,36 +100,30 @@ public struct BenchSuite {
                     let manifestDigest = try Self.digest(of: data)
                     let foldLabel = partition.fold.map { ", fold \($0) of \(settings.folds ?? 0)" } ?? ""
                     for seed in settings.seeds {
-                        if done.contains(where: { $0.provenance.recipeSHA256 == recipeDigest && $0.protocolName == benchProtocol.rawValue && $0.seed == seed && $0.fold == partition.fold && $0.engine == "zoo" }) {
-                            log("\(recipe.name) \(benchProtocol.rawValue)\(foldLabel) seed \(seed): already in results.jsonl, skipped")
+                        let run = RunIdentity(recipeDigest: recipeDigest, protocolName: benchProtocol.rawValue, seed: seed, fold: partition.fold)
+                        let phases = recipe.fineTune == nil ? [RunIdentity.headPhase] : [RunIdentity.headPhase, RunIdentity.fineTunePhase]
+                        let missing = phases.filter { phase in !done.contains { run.matches($0, phase: phase) } }
+                        let label = "\(recipe.name), \(benchProtocol.rawValue) protocol\(foldLabel), seed \(seed)"
+                        if missing.isEmpty {
+                            log("\(label): already in results.jsonl, skipped")
                             continue
                         }
                         log("\(recipe.name) on \(recipe.dataset.rawValue) (\(datasetSource)), \(benchProtocol.rawValue) protocol\(foldLabel), seed \(seed)")
-                        let outcome = try FineTuneRun.run(model, base: base, data: data, options: RunOptions(
-                            benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
-                            bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet),
-                                                          featureCache: settings.featureCache)
-                        let record = RunRecord(
-                            recipe: recipe.name, model: Self.modelName(recipe), dataset: recipe.dataset.rawValue, datasetSource: datasetSource,
-                            protocolName: benchProtocol.rawValue, seed: seed, fold: partition.fold, engine: "zoo", phase: "head",
-                            evaluationSet: data.evaluationSet,
-                            notes: [base.note, settings.quick ? "quick schedule: \(recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)" : nil].compactMap { $0 }
-                                + data.notes + outcome.notes,
-                            provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: base.convertedSHA256,
-                                                   parityVerdict: base.parityVerdict, datasetManifestDigest: manifestDigest,
-                                                   recipeSHA256: recipeDigest, zooVersion: Conversion.converterVersion,
-                                                   zooCommit: machine.commit, cpuModel: machine.cpuModel, vectorExtensions: machine.vectorExtensions),
-                            threshold: outcome.threshold,
-                            test: TestPredictions(images: outcome.testImages, labels: outcome.test.labels, scores: outcome.test.scores),
-                            metrics: outcome.metrics, history: Self.epochs(outcome.history),
-                            timing: RunTiming(wallSeconds: outcome.wallSeconds, featureCachingSeconds: outcome.featureCachingSeconds,
-                                              meanEpochSeconds: outcome.history.compactMap { $0["seconds"] }.mean,
-                                              featureCache: outcome.featureCachingSeconds != nil))
-                        if let warning = try results.append(record) { log(warning) }
-                        done.append(record)
-                        log("\(recipe.name)\(foldLabel) seed \(seed): " + (outcome.metrics.map {
-                            String(format: "test accuracy %.3f, AUC %.3f (%d images), %.0f s", $0.accuracy, $0.rocAUC, $0.images, outcome.wallSeconds)
-                        } ?? (outcome.metricsProblem ?? "no metrics")))
+                        let options = RunOptions(benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
+                                                 bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet)
+                        // Phase 2 starts from phase 1's weights, so a resumed fine-tuning phase trains the head again
+                        // (deterministically, with the same seed) and records only what is missing.
+                        let head = try FineTuneRun.run(model, base: base, data: data, options: options, featureCache: settings.featureCache)
+                        if missing.contains(RunIdentity.headPhase) {
+                            done.append(try record(head, of: recipe, phase: RunIdentity.headPhase, run: run, data: data, partition: partition,
+                                                   base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
+                        }
+                        if let fineTune = recipe.fineTune, missing.contains(RunIdentity.fineTunePhase) {
+                            log("\(label): fine-tuning from \(fineTune.trainableFrom) up")
+                            let tuned = try FineTuneRun.fineTune(model, base: base, data: data, options: options, trainedHead: head.trainedHead)
+                            done.append(try record(tuned, of: recipe, phase: RunIdentity.fineTunePhase, run: run, data: data, partition: partition,
+                                                   base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
+                        }
                     }
                 }
             }
@@ -146,6 +140,35 @@ public struct BenchSuite {
             generatedBy: "\(Conversion.converterVersion) (\(machine.commit)) on \(machine.cpuModel) [\(machine.vectorExtensions.joined(separator: ", "))]",
             bandBootstrap: try Bootstrap(replicates: settings.quick ? 200 : 1000, seed: 2019), warnings: contents.warnings))
         return try report.write(to: settings.out)
+    }
+
+    /// Appends one phase's run to results.jsonl with its provenance chain, and says how it scored.
+    func record(_ outcome: RunOutcome, of recipe: Recipe, phase: String, run: RunIdentity, data: RunData, partition: RunData.Partition,
+                base: BaseWeights, datasetSource: String, manifestDigest: String, machine: Machine, into results: ResultsLog) throws -> RunRecord {
+        let schedule = settings.quick
+            ? "quick schedule: \(phase == RunIdentity.fineTunePhase ? recipe.fineTune?.epochs ?? 0 : recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)"
+            : nil
+        let record = RunRecord(
+            recipe: recipe.name, model: Self.modelName(recipe), dataset: recipe.dataset.rawValue, datasetSource: datasetSource,
+            protocolName: run.protocolName, seed: run.seed, fold: run.fold, engine: "zoo", phase: phase,
+            evaluationSet: data.evaluationSet,
+            notes: [base.note, schedule].compactMap { $0 } + data.notes + outcome.notes,
+            provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: base.convertedSHA256,
+                                   parityVerdict: base.parityVerdict, datasetManifestDigest: manifestDigest,
+                                   recipeSHA256: run.recipeDigest, zooVersion: Conversion.converterVersion,
+                                   zooCommit: machine.commit, cpuModel: machine.cpuModel, vectorExtensions: machine.vectorExtensions),
+            threshold: outcome.threshold,
+            test: TestPredictions(images: outcome.testImages, labels: outcome.test.labels, scores: outcome.test.scores),
+            metrics: outcome.metrics, history: Self.epochs(outcome.history),
+            timing: RunTiming(wallSeconds: outcome.wallSeconds, featureCachingSeconds: outcome.featureCachingSeconds,
+                              meanEpochSeconds: outcome.history.compactMap { $0["seconds"] }.mean,
+                              featureCache: outcome.featureCachingSeconds != nil))
+        if let warning = try results.append(record) { log(warning) }
+        let fold = partition.fold.map { ", fold \($0)" } ?? ""
+        log("\(recipe.name) \(phase), \(run.protocolName) protocol\(fold), seed \(run.seed): " + (outcome.metrics.map {
+            String(format: "test accuracy %.3f, AUC %.3f (%d images), %.0f s", $0.accuracy, $0.rocAUC, $0.images, outcome.wallSeconds)
+        } ?? (outcome.metricsProblem ?? "no metrics")))
+        return record
     }
 
     /// The dataset of `kind`: the one given, or a synthetic one written once under `out/data`.
@@ -193,14 +216,30 @@ public struct BenchSuite {
     }
 }
 
+/// What makes two runs the same run: results.jsonl holds one record per identity and phase.
+struct RunIdentity {
+    static let headPhase = "head"
+    static let fineTunePhase = "fine_tune"
+
+    let recipeDigest: String
+    let protocolName: String
+    let seed: UInt64
+    let fold: Int?
+
+    func matches(_ record: RunRecord, phase: String) -> Bool {
+        record.provenance.recipeSHA256 == recipeDigest && record.protocolName == protocolName && record.seed == seed
+            && record.fold == fold && record.engine == "zoo" && record.phase == phase
+    }
+}
+
 extension Recipe {
-    /// `zoo bench --quick`: the same recipe at 96x96, two epochs, one augmented view, no fine-tuning phase.
+    /// `zoo bench --quick`: the same recipe at 96x96, two epochs, one augmented view, one epoch of fine-tuning.
     public var quickSchedule: Recipe {
         var recipe = self
         recipe.input.size = min(input.size, 96)
         recipe.training.epochs = min(training.epochs, 2)
         recipe.featureViews = min(featureViews, 1)
-        recipe.fineTune = nil
+        recipe.fineTune?.epochs = min(fineTune?.epochs ?? 0, 1)
         return recipe
     }
 }

@@ -40,41 +40,74 @@ public struct RunOutcome: Sendable {
     public let featureCachingSeconds: Double?
     /// What the tables must say next to this run (a departure from the notebooks, a cache refused).
     public let notes: [String]
+    /// The head's weights at the end (the best epoch's, where the protocol restores them): phase 2 starts here.
+    public let trainedHead: InMemoryWeights
 }
 
 /// One fine-tuning run of a recipe, as Keras' `model.fit` would train it: the recipe's model with the converted base
 /// and a freshly initialised head, the protocol's images through Bench's batch streams, the recipe's optimizer and
 /// callbacks; then the test images scored once, un-augmented, at a threshold fixed beforehand.
 public enum FineTuneRun {
+    /// Phase 1, the notebooks' run: a freshly initialised head over the frozen base, on cached features when
+    /// `featureCache` is given and the base is deterministic per image, end to end otherwise.
     public static func run(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
                            featureCache: FeatureCache?) throws -> RunOutcome {
         let started = Date()
         let recipe = model.recipe
-        // The clean protocol runs frozen BatchNormalization as TF2 and Keras 3 do (inference mode); the seed protocol
-        // as the recipe says (the notebooks' Keras 2.2).
-        let frozenBatchNorm = options.benchProtocol == .seed ? recipe.frozenBatchNorm : .tf2
+        let frozenBatchNorm = frozenBatchNorm(recipe, options)
+        let head = try model.initialHeadWeights(seed: options.seed)
         var notes: [String] = []
         var inputs: RunInputs
         if let featureCache {
             do {
-                inputs = try onCachedFeatures(model, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm,
-                                              cache: featureCache)
+                inputs = try onCachedFeatures(model, head: head, base: base, data: data, options: options,
+                                              frozenBatchNorm: frozenBatchNorm, cache: featureCache)
             } catch let refusal as FeatureCacheRefusal {
                 notes.append("no feature cache: \(refusal)")
-                inputs = try endToEnd(model, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
+                inputs = try endToEnd(model, head: head, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
             }
         } else {
-            inputs = try endToEnd(model, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
+            inputs = try endToEnd(model, head: head, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
         }
-        notes += inputs.notes
+        return try fitAndScore(inputs, model: model, data: data, options: options, epochs: recipe.training.epochs,
+                               optimizer: try makeOptimizer(recipe.training.optimizer), started: started, notes: notes + inputs.notes)
+    }
 
-        let batchSize = recipe.training.batchSize
-        let settings = Fit.Settings(epochs: recipe.training.epochs, stepsPerEpoch: data.steps(data.train, batchSize: batchSize),
+    /// Phase 2, the fine-tuning the notebooks' titles promise: the head phase's weights, the base trainable from
+    /// the recipe's `fine_tune.trainable_from` layer up (a head layer the recipe freezes stays frozen), a fresh
+    /// optimizer at the lower learning rate, end to end on images, as Keras recompiles after `layer.trainable = True`.
+    public static func fineTune(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
+                                trainedHead: InMemoryWeights) throws -> RunOutcome {
+        let started = Date()
+        let recipe = model.recipe
+        guard let phase = recipe.fineTune else { throw RecipeError("\(recipe.name): no fine_tune phase") }
+        let inputs = try endToEnd(model, head: trainedHead, base: base, data: data, options: options,
+                                  frozenBatchNorm: frozenBatchNorm(recipe, options), trainableFrom: phase.trainableFrom)
+        var optimizer = recipe.training.optimizer
+        optimizer.learningRate = phase.learningRate
+        let note = String(format: "fine-tuning phase: the head phase's weights, layers from %@ up trainable (%d parameters), %@ at %g for %d epoch(s), end to end",
+                          phase.trainableFrom, inputs.model.parameters.trainableCount, optimizer.name, Double(phase.learningRate), phase.epochs)
+        return try fitAndScore(inputs, model: model, data: data, options: options, epochs: phase.epochs,
+                               optimizer: try makeOptimizer(optimizer), started: started, notes: [note])
+    }
+
+    /// The clean protocol runs frozen BatchNormalization as TF2 and Keras 3 do (inference mode); the seed protocol as
+    /// the recipe says (the notebooks' Keras 2.2).
+    static func frozenBatchNorm(_ recipe: Recipe, _ options: RunOptions) -> FrozenBatchNorm {
+        options.benchProtocol == .seed ? recipe.frozenBatchNorm : .tf2
+    }
+
+    /// Trains `inputs.model` with the protocol's callbacks, picks the threshold (0.5 for the seed protocol, the
+    /// rule on validation for the clean one) and scores the test images once.
+    static func fitAndScore(_ inputs: RunInputs, model: RecipeModel, data: RunData, options: RunOptions, epochs: Int,
+                            optimizer: any Optimizer, started: Date, notes: [String]) throws -> RunOutcome {
+        let batchSize = model.recipe.training.batchSize
+        let settings = Fit.Settings(epochs: epochs, stepsPerEpoch: data.steps(data.train, batchSize: batchSize),
                                     validationSteps: data.steps(data.validation, batchSize: batchSize))
-        var callbacks = try recipe.training.callbacks.make(for: options.benchProtocol, epochs: settings.epochs)
+        var callbacks = try model.recipe.training.callbacks.make(for: options.benchProtocol, epochs: settings.epochs)
         callbacks.append(EpochTiming())
         if !options.quiet { callbacks.append(TrainingProgress(epochs: settings.epochs, steps: settings.stepsPerEpoch)) }
-        let fit = try Fit(model: inputs.model, optimizer: try makeOptimizer(recipe.training.optimizer), callbacks: callbacks)
+        let fit = try Fit(model: inputs.model, optimizer: optimizer, callbacks: callbacks)
         let validation = inputs.validation
         let history = try fit.run(training: inputs.training, validation: { validation }, settings: settings)
 
@@ -92,7 +125,16 @@ public enum FineTuneRun {
         }
         return RunOutcome(history: history, threshold: threshold, test: test.predictions, testImages: test.images,
                           metrics: metrics, metricsProblem: problem, wallSeconds: Date().timeIntervalSince(started),
-                          featureCachingSeconds: inputs.featureCachingSeconds, notes: notes)
+                          featureCachingSeconds: inputs.featureCachingSeconds, notes: notes,
+                          trainedHead: try trainedHead(of: inputs.model, head: model.head))
+    }
+
+    /// The head's weights (moving statistics included) as the run left them, by name: what phase 2 starts from.
+    static func trainedHead(of model: TrainingModel, head: ModelGraph) throws -> InMemoryWeights {
+        let layers = Set(head.layers.map(\.name))
+        return InMemoryWeights(Dictionary(uniqueKeysWithValues: try model.parameters.parameters.filter { layers.contains($0.layer) }.map {
+            ($0.name, try $0.value.copied())
+        }), origin: "the head phase's trained weights")
     }
 
     /// What the fit loop trains and how the trained model scores a split.
@@ -107,12 +149,19 @@ public enum FineTuneRun {
         let notes: [String]
     }
 
-    /// The whole model on images, every step: the base runs fused below the head (`TrainingModel`).
-    static func endToEnd(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
-                         frozenBatchNorm: FrozenBatchNorm) throws -> RunInputs {
+    /// The whole model on images, every step: the frozen part of the base runs fused below the rest
+    /// (`TrainingModel`). With `trainableFrom`, every base layer from that one up trains too.
+    static func endToEnd(_ model: RecipeModel, head: InMemoryWeights, base: BaseWeights, data: RunData, options: RunOptions,
+                         frozenBatchNorm: FrozenBatchNorm, trainableFrom: String? = nil) throws -> RunInputs {
         let recipe = model.recipe
-        let store = try ParameterStore(graph: model.full, weights: HeadOverBase(
-            head: try model.initialHeadWeights(seed: options.seed), base: try SafetensorsFile(path: base.file.path)))
+        let store = try ParameterStore(graph: model.full, weights: HeadOverBase(head: head, base: try SafetensorsFile(path: base.file.path)))
+        if let trainableFrom {
+            guard let start = model.full.layers.firstIndex(where: { $0.name == trainableFrom }) else {
+                throw RecipeError("\(recipe.name): fine_tune.trainable_from names no layer '\(trainableFrom)' of the model")
+            }
+            let headLayers = Set(model.head.layers.map(\.name))
+            store.setTrainableLayers(model.full.layers[start...].filter { !headLayers.contains($0.name) || $0.trainable }.map(\.name))
+        }
         let training = try TrainingModel(graph: model.full, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: options.seed)
         let batchSize = recipe.training.batchSize
         let loader = model.loader
@@ -134,7 +183,7 @@ public enum FineTuneRun {
     }
 
     /// The head alone on the frozen base's features, computed once per image and view (`FeatureExtractor`).
-    static func onCachedFeatures(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
+    static func onCachedFeatures(_ model: RecipeModel, head: InMemoryWeights, base: BaseWeights, data: RunData, options: RunOptions,
                                  frozenBatchNorm: FrozenBatchNorm, cache: FeatureCache) throws -> RunInputs {
         let recipe = model.recipe
         let started = Date()
@@ -154,7 +203,7 @@ public enum FineTuneRun {
         if banks[data.test.name] == nil { banks[data.test.name] = try bank(data.test, .none) }
         let cachingSeconds = Date().timeIntervalSince(started)
 
-        let store = try ParameterStore(graph: model.head, weights: try model.initialHeadWeights(seed: options.seed))
+        let store = try ParameterStore(graph: model.head, weights: head)
         let training = try TrainingModel(graph: model.head, parameters: store, frozenBatchNorm: frozenBatchNorm, dropoutSeed: options.seed)
         let batchSize = recipe.training.batchSize
         var notes = train.departure.map { [$0] } ?? []

@@ -27,7 +27,7 @@ extension WeightSource {
 }
 
 /// Weights already in memory.
-public struct InMemoryWeights: WeightSource {
+public struct InMemoryWeights: WeightSource, Sendable {
     public let tensors: [String: Tensor]
     public let origin: String
 

@@ -28,6 +28,8 @@ final class KerasLossReference: @unchecked Sendable {
             let saved_epochs: [Int]
             let stopped: Bool
             let csv: String?
+            /// The scenario's own validation losses, where it needs a longer run than `val_loss`.
+            let val_loss: [Double]?
         }
         let losses: [String: Value]
         let loss_inputs: LossInputs
