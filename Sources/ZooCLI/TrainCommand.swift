@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Keep the images in file order instead of reshuffling every pass.") var noShuffle = false
     @Flag(help: "No augmentation (default: the TB notebooks' mild one: rotation 5, shifts 0.15, zoom 0.1, shear 0.01, horizontal flip).")
     var noAugment = false
+    @Option(help: ArgumentHelp("Weigh each training image's loss by its class, as Keras' fit(class_weight=): balanced (images / (classes x class images)) or NAME=W,... by class folder name or index (others 1).",
+                               valueName: "balanced|name=w,..."))
+    var classWeight: ClassWeightOption?
     @Option(help: "Seed of the shuffles, the augmentation and dropout.") var seed: UInt64 = 2019
     @Option(help: "Images that do not decode: skip (leave them out, and say which) or fail.") var badImages: TrainingData.BadImages = .fail
     @Option(help: ArgumentHelp("Write each epoch's logs here as Keras' CSVLogger does.", valueName: "file.csv")) var history: String?
@@ -79,11 +82,13 @@ struct TrainCommand: ParsableCommand {
             let skipped = training.skipped + (validation?.skipped ?? [])
             for image in skipped { FileHandle.standardError.write(Data("skipped: \(image.file): \(image.problem)\n".utf8)) }
 
+            let classNames = training.dataset.classNames
+            let classWeights = try classWeight?.weights(classes: classNames, counts: training.split.classCounts(classCount: classNames.count))
             let preprocessing = try Model.preprocessing(in: file)
             let size = ImageLoader.Size(width: inputShape[1], height: inputShape[0])
             let stream = try training.stream(size: size, config: BatchConfig(
                 batchSize: batchSize, shuffle: !noShuffle, seed: seed, augmentation: noAugment ? nil : .tuberculosisNotebooks,
-                preprocessing: preprocessing))
+                preprocessing: preprocessing, classWeights: classWeights))
             // Every evaluation takes one unshuffled pass, so one stream continued from pass to pass gives each
             // evaluation the batches a restarted one would (Keras restarts its validation generator).
             let validationStream = try validation.map {
@@ -99,7 +104,7 @@ struct TrainCommand: ParsableCommand {
 
             try TrainedModelWriter.write(store, source: file, to: output, provenance: provenance(
                 settings: settings, learningRate: learningRate, sourceSHA256: try sourceDigest.value(),
-                trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: training.dataset.classNames))
+                trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: classNames, classWeights: classWeights))
             print(summary(logs, settings: settings, images: training.split.images.count, skipped: skipped.count))
         } catch {
             // A log this run wrote is incomplete; one it has not touched yet is someone else's.
@@ -129,7 +134,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The `training` metadata: where the weights came from and how, enough to repeat the run.
     func provenance(settings: Fit.Settings, learningRate: Float, sourceSHA256: String, trained: [String], skipped: [String],
-                    classes: [String]) -> [String: Any] {
+                    classes: [String], classWeights: [Float]?) -> [String: Any] {
         var recipe: [String: Any] = [
             "data": data, "epochs": epochs, "batch_size": batchSize, "steps_per_epoch": settings.stepsPerEpoch,
             "optimizer": optimizer.rawValue, "learning_rate": Double(learningRate), "bn_frozen": bnFrozen.rawValue,
@@ -138,6 +143,7 @@ struct TrainCommand: ParsableCommand {
         ]
         if let val { recipe["val"] = val; recipe["validation_steps"] = settings.validationSteps }
         if let trainableFrom { recipe["trainable_from"] = trainableFrom }
+        if let classWeights { recipe["class_weight"] = Dictionary(uniqueKeysWithValues: zip(classes, classWeights.map(Double.init))) }
         return [
             "source_file": (model as NSString).lastPathComponent,
             "source_sha256": sourceSHA256,

@@ -92,14 +92,15 @@ import TestSupport
 
     /// `zoo train` end to end against Keras 3 fitting the same model on the same folders
     /// (training/train_reference.py: `flow_from_directory` with `rescale=1/255`, nearest resizing from 16x16 to 8x8,
-    /// no augmentation, no shuffling, a trainable BatchNormalization and L2 regularisers): the CSV history and the
-    /// written weights, within FitKerasTests' tolerances.
-    @Test func matchesKerasFitOnTheSameFolders() throws {
+    /// no augmentation, no shuffling, a trainable BatchNormalization and L2 regularisers), without and with class
+    /// weights (`fit(class_weight=)`): the CSV history and the written weights, within FitKerasTests' tolerances.
+    @Test(arguments: [nil, ("cat=0.5,2=2", "{\"0\": 0.5, \"2\": 2}")])
+    func matchesKerasFitOnTheSameFolders(classWeight: (zoo: String, keras: String)?) throws {
         let scratch = try Scratch()
         let data = try scratch.dataset("train", classes: Self.threeClasses)
         let validation = try scratch.dataset("val", classes: ["cat": 2, "dog": 2, "fox": 2])
         let keras = scratch.directory.appendingPathComponent("keras")
-        let reference = try TestEnvironment.runPython("training/train_reference.py", [data, validation, keras.path])
+        let reference = try TestEnvironment.runPython("training/train_reference.py", [data, validation, keras.path] + (classWeight.map { [$0.keras] } ?? []))
         try #require(reference.status == 0, "train_reference.py failed (status \(reference.status)):\n\(reference.stderr.suffix(2000))")
         struct Listing: Decodable { let history: [String: [Double]]; let batch_size: Int; let epochs: Int }
         let listing = try JSONDecoder().decode(Listing.self, from: Data(contentsOf: keras.appendingPathComponent("train.json")))
@@ -111,7 +112,7 @@ import TestSupport
         try #require(conversion.status == 0, "\(conversion.stderr)")
         let result = try TestEnvironment.run(zoo, ["train", model, "--data", data, "--val", validation, "--epochs", "\(listing.epochs)",
                                                    "--batch-size", "\(listing.batch_size)", "--no-shuffle", "--no-augment",
-                                                   "--history", history, "-o", output])
+                                                   "--history", history, "-o", output] + (classWeight.map { ["--class-weight", $0.zoo] } ?? []))
         try #require(result.status == 0, "\(result.stderr)")
 
         let rows = try String(contentsOfFile: history, encoding: .utf8).split(separator: "\r\n").map { $0.split(separator: ",").map(String.init) }
@@ -128,6 +129,27 @@ import TestSupport
             let error = GradientParityTests.error(try trained.floats(of: tensor), try expected.floats(of: reference))
             #expect(error <= FitKerasTests.weightTolerance, "\(tensor.name) after zoo train: normalised error \(error)")
         }
+    }
+
+    /// `--class-weight balanced` is scikit-learn's rule on the training folders, recorded in the provenance; a class
+    /// the data does not have is refused before training, with the classes it has, and nothing is written.
+    @Test func classWeightsAreResolvedRecordedOrRefused() throws {
+        let scratch = try Scratch()
+        let data = try scratch.dataset("train", classes: ["cat": 2, "dog": 4, "fox": 6])
+        let output = scratch.path("trained.safetensors")
+        let result = try scratch.train(["--data", data, "--epochs", "1", "--batch-size", "4", "--class-weight", "balanced"], output: output)
+        try #require(result.status == 0, "\(result.stderr)")
+        let training = try #require(try SafetensorsFile(path: output).metadata["training"])
+        let provenance = try #require(try JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any])
+        let weights = try #require((provenance["recipe"] as? [String: Any])?["class_weight"] as? [String: Double])
+        #expect(weights.mapValues { ($0 * 1e4).rounded() / 1e4 } == ["cat": 2, "dog": 1, "fox": 0.6667])   // 12 / (3 x 2, 4, 6)
+
+        let refused = scratch.path("refused.safetensors")
+        let unknown = try scratch.train(["--data", data, "--epochs", "1", "--batch-size", "4", "--class-weight", "wolf=2"], output: refused)
+        #expect(unknown.status != 0 && unknown.stderr.contains("no class 'wolf'") && unknown.stderr.contains("0=cat, 1=dog, 2=fox"), "\(unknown.stderr)")
+        let malformed = try scratch.train(["--data", data, "--epochs", "1", "--batch-size", "4", "--class-weight", "cat:2"], output: refused)
+        #expect(malformed.status != 0 && malformed.stderr.contains("--class-weight"), "\(malformed.stderr)")
+        #expect(try scratch.nothingWritten(at: refused))
     }
 
     /// A Keras noise layer Zoo runs at inference (as the identity) but cannot train as Keras would: the graph's
