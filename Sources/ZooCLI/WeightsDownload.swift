@@ -2,9 +2,9 @@ import Converter
 import Foundation
 
 /// One file fetched over HTTP(S) into `destination`, the way a large download should be: by a `curl` child process
-/// (redirects followed, HTTP errors reported, a server that sends nothing for `timeout` seconds abandoned by curl's
-/// own low-speed limit), into `<destination>.partial`, which a later run resumes with a Range request; the hash is
-/// checked and the file renamed into place only when it matches, so the destination is never half-written.
+/// (redirects followed, HTTP errors reported) into `<destination>.partial`, which a later run resumes with a Range
+/// request; a watchdog ends a transfer that brings no byte for `timeout` seconds; the hash is checked and the file
+/// renamed into place only when it matches, so the destination is never half-written.
 ///
 /// curl rather than FoundationNetworking: resuming, redirects, stall detection and exact error codes are what curl
 /// is built for, and `scripts/system-deps.sh` installs it.
@@ -35,9 +35,15 @@ struct WeightsDownload {
         let start = Date()
         var resumedFrom = Self.size(of: partial)
         var outcome = try transfer(curl, resumingFrom: resumedFrom)
-        if outcome.exitCode == Self.rangeNotSupported && resumedFrom > 0 {
-            // The server ignores Range: the kept bytes cannot be continued, so the file is fetched whole.
-            progress?.note("the server does not resume downloads (no Range support): starting \(partial.lastPathComponent) again")
+        if resumedFrom > 0 && outcome.exitCode == Self.httpError && outcome.httpStatus == "416",
+           (try? hash.digest(ofFileAt: partial.path)) == hash.hex {
+            // Nothing past the kept bytes: an earlier run received the whole file and stopped before renaming it.
+            outcome = Outcome(exitCode: 0, httpStatus: outcome.httpStatus, message: "", expectedTotal: resumedFrom)
+        } else if resumedFrom > 0 && (outcome.exitCode == Self.rangeNotSupported || outcome.httpStatus == "416") {
+            // The server ignores Range, or the kept bytes are not a start of this file: it is fetched whole.
+            let reason = outcome.exitCode == Self.rangeNotSupported
+                ? "the server does not resume downloads (no Range support)" : "the server has no bytes past the kept ones (HTTP 416)"
+            progress?.note("\(reason): starting \(partial.lastPathComponent) again")
             try? FileManager.default.removeItem(at: partial)
             resumedFrom = 0
             outcome = try transfer(curl, resumingFrom: 0)
@@ -70,6 +76,8 @@ struct WeightsDownload {
     private static let httpError: Int32 = 22
     private static let timedOut: Int32 = 28
     private static let rangeNotSupported: Int32 = 33
+    /// Not curl's: the watchdog ended it.
+    private static let stalled: Int32 = -1
 
     private struct Outcome {
         let exitCode: Int32
@@ -88,7 +96,7 @@ struct WeightsDownload {
             "--disable",  // first: no ~/.curlrc changes what is fetched
             "--silent", "--show-error", "--fail", "--location", "--max-redirs", "10", "--globoff",
             "--proto", "=http,https", "--proto-redir", "=http,https",
-            "--connect-timeout", "\(timeout)", "--speed-limit", "1", "--speed-time", "\(timeout)",
+            "--connect-timeout", "\(timeout)",
             "--continue-at", "-", "--output", partial.path, "--dump-header", headers.path,
             "--write-out", "%{http_code}", url,
         ]
@@ -100,14 +108,26 @@ struct WeightsDownload {
             throw failure("cannot start \(curl): \(error.localizedDescription)")
         }
         progress?.start(resumingFrom: offset)
+        // The watchdog: the partial file not growing for `timeout` seconds, the response not begun included. (curl's
+        // own --speed-time averages the rate over its last seconds, so a burst before the stall delays it by ~5 s.)
+        var lastGrowth = Date(), lastSize = Self.size(of: partial), stalled = false
         while process.isRunning {
-            usleep(200_000)
-            progress?.update(done: Self.size(of: partial), total: Self.expectedTotal(headers: headers, offset: offset))
+            usleep(100_000)
+            let size = Self.size(of: partial)
+            if size != lastSize { (lastSize, lastGrowth) = (size, Date()) }
+            if Date().timeIntervalSince(lastGrowth) >= Double(timeout) && process.isRunning {
+                stalled = true
+                // SIGKILL, not terminate()'s SIGTERM: a child inherits its parent's blocked signals (a test runner
+                // blocks SIGTERM), and curl holding the connection open would wait out the stalled server.
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            progress?.update(done: size, total: Self.expectedTotal(headers: headers, offset: offset))
         }
         process.waitUntilExit()
         let total = Self.expectedTotal(headers: headers, offset: offset)
         progress?.finish(done: Self.size(of: partial), total: total)
-        return Outcome(exitCode: process.terminationStatus,
+        return Outcome(exitCode: stalled ? Self.stalled : process.terminationStatus,
                        httpStatus: String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
                        message: String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                            .trimmingCharacters(in: .whitespacesAndNewlines),
@@ -124,7 +144,7 @@ struct WeightsDownload {
         case Self.partialFile:
             let expected = outcome.expectedTotal.map { " of \($0.formatted())" } ?? ""
             return "truncated: the server closed the connection after \(received.formatted())\(expected) bytes\(kept)"
-        case Self.timedOut:
+        case Self.timedOut, Self.stalled:
             return "no data for \(timeout) s (the server stalled or did not answer; --timeout SECONDS waits longer)\(kept)"
         case Self.couldNotConnect:
             return "cannot connect (\(outcome.message))"
