@@ -14,6 +14,7 @@ final class DownloadProgress {
 
     func start(resumingFrom offset: Int) {
         started = Date()
+        lastLine = started
         resumedFrom = offset
         if offset > 0 { note("resuming \(label) from byte \(offset.formatted())") }
     }
@@ -25,8 +26,9 @@ final class DownloadProgress {
         show(line(done: done, total: total, now: now))
     }
 
+    /// The last line, when this run received anything (a failed connection has nothing to show).
     func finish(done: Int, total: Int?) {
-        show(line(done: done, total: total, now: Date()))
+        if done > resumedFrom { show(line(done: done, total: total, now: Date())) }
         if isTerminal && showing { write("\n") }
         showing = false
     }

@@ -80,9 +80,9 @@ struct FetchCommand: ParsableCommand {
         let summary = try download.run()
         if !quiet {
             let received = summary.bytes - summary.resumedFrom
-            let rate = DownloadProgress.bytes(Int(Double(received) / max(summary.seconds, 1e-3)))
+            let rate = received > 0 ? ", \(DownloadProgress.bytes(Int(Double(received) / max(summary.seconds, 1e-3))))/s" : ""
             let resumed = summary.resumedFrom > 0 ? ", resumed from byte \(summary.resumedFrom.formatted())" : ""
-            report("\(download.destination.path): \(summary.bytes.formatted()) bytes, \(expected) verified (\(String(format: "%.1f", summary.seconds)) s, \(rate)/s\(resumed))")
+            report("\(download.destination.path): \(summary.bytes.formatted()) bytes, \(expected) verified (\(String(format: "%.1f", summary.seconds)) s\(rate)\(resumed))")
         }
         return download.destination
     }

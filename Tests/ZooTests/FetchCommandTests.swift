@@ -149,6 +149,19 @@ import Testing
         #expect(try Data(contentsOf: setup.file(in: setup.output)) == setup.content)
     }
 
+    /// A `.partial` file that already holds the whole file (a run stopped before its rename): the server answers the
+    /// Range request with 416, and the kept file, its hash checked, is renamed into place.
+    @Test func completePartialFileIsFinished() throws {
+        let setup = try Setup()
+        try FileManager.default.createDirectory(at: setup.output, withIntermediateDirectories: true)
+        try setup.content.write(to: setup.partial(in: setup.output))
+        let result = try setup.fetch("files/weights.bin", ["--to", setup.output.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(setup.server.requests == ["GET /files/weights.bin range=bytes=300000-"])
+        #expect(try Data(contentsOf: setup.file(in: setup.output)) == setup.content)
+        #expect(!FileManager.default.fileExists(atPath: setup.partial(in: setup.output).path))
+    }
+
     /// `--list`: every published file with its size and MD5, and a damaged cached copy shown as refused.
     @Test func listShowsPublishedFilesAndRefusesDamagedCopy() throws {
         let setup = try Setup()
