@@ -57,7 +57,11 @@ struct FetchCommand: ParsableCommand {
         let directory: URL
         if let to {
             directory = URL(fileURLWithPath: to)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CommandFailure("\(to): cannot create the folder: \(error.localizedDescription)")
+            }
             let target = directory.appendingPathComponent(published.fileName)
             if FileManager.default.fileExists(atPath: target.path) {
                 let actual = try expected.digest(ofFileAt: target.path)

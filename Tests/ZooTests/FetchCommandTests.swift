@@ -80,6 +80,19 @@ import Testing
         #expect(setup.server.requests.count == 1, "the cached file is used, not downloaded again: \(setup.server.requests)")
     }
 
+    /// A copy with another hash in Keras' cache is not used: it is named, and the download replaces it.
+    @Test func damagedCachedCopyIsReplaced() throws {
+        let setup = try Setup()
+        let models = setup.kerasHome.appendingPathComponent("models")
+        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+        try Data("an older, cut-off download".utf8).write(to: setup.file(in: models))
+        let damagedMD5 = try Self.md5sum(setup.file(in: models))
+        let result = try setup.fetch("files/weights.bin", ["--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("\(setup.file(in: models).path): md5 is \(damagedMD5), not \(setup.md5): not used"), "\(result.stderr)")
+        #expect(try Data(contentsOf: setup.file(in: models)) == setup.content)
+    }
+
     @Test func followsRedirect() throws {
         let setup = try Setup()
         let result = try setup.fetch("redirect/weights.bin", ["--to", setup.output.path, "--quiet"])

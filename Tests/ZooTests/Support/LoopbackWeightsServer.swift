@@ -54,7 +54,12 @@ final class LoopbackWeightsServer {
     /// `ZOO_PYTHON`, else `python3` on PATH: the server needs only Python's standard library.
     private static func python() throws -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let pinned = environment["ZOO_PYTHON"], !pinned.isEmpty { return pinned }
+        if let pinned = environment["ZOO_PYTHON"], !pinned.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: pinned) else {
+                throw TestEnvironment.Missing(description: "ZOO_PYTHON=\(pinned) is not an executable: export ZOO_PYTHON=$(scripts/python-env.sh), or unset it to use python3 from PATH")
+            }
+            return pinned
+        }
         for directory in (environment["PATH"] ?? "").split(separator: ":") {
             let candidate = "\(directory)/python3"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
