@@ -33,6 +33,13 @@ struct WeightsDownload {
     func run() throws -> Summary {
         let curl = try Self.curlExecutable()
         let start = Date()
+        // Two downloads appending to one .partial file would interleave their bytes: the second is refused.
+        let lock = open(partial.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw failure("cannot open \(partial.path): \(String(cString: strerror(errno)))") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            throw failure("\(partial.path) is locked: another zoo fetch is downloading this file")
+        }
         var resumedFrom = Self.size(of: partial)
         var outcome = try transfer(curl, resumingFrom: resumedFrom)
         if resumedFrom > 0 && outcome.exitCode == Self.httpError && outcome.httpStatus == "416",
@@ -44,7 +51,8 @@ struct WeightsDownload {
             let reason = outcome.exitCode == Self.rangeNotSupported
                 ? "the server does not resume downloads (no Range support)" : "the server has no bytes past the kept ones (HTTP 416)"
             progress?.note("\(reason): starting \(partial.lastPathComponent) again")
-            try? FileManager.default.removeItem(at: partial)
+            // Emptied, not removed: the lock stays on the file curl writes.
+            guard ftruncate(lock, 0) == 0 else { throw failure("cannot empty \(partial.path): \(String(cString: strerror(errno)))") }
             resumedFrom = 0
             outcome = try transfer(curl, resumingFrom: 0)
         }

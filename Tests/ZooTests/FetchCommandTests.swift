@@ -175,6 +175,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: setup.partial(in: setup.output).path))
     }
 
+    /// A second download of the same file while the first holds its `.partial` file is refused, not interleaved.
+    @Test func concurrentDownloadOfTheSameFileIsRefused() throws {
+        let setup = try Setup()
+        try FileManager.default.createDirectory(at: setup.output, withIntermediateDirectories: true)
+        let partial = setup.partial(in: setup.output)
+        let descriptor = open(partial.path, O_WRONLY | O_CREAT, 0o644)
+        try #require(descriptor >= 0 && flock(descriptor, LOCK_EX) == 0)
+        defer { close(descriptor) }
+        let result = try setup.fetch("files/weights.bin", ["--to", setup.output.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(partial.path) is locked: another zoo fetch is downloading this file"), "\(result.stderr)")
+        #expect(setup.server.requests.isEmpty)
+    }
+
     /// `--list`: every published file with its size and MD5, and a damaged cached copy shown as refused.
     @Test func listShowsPublishedFilesAndRefusesDamagedCopy() throws {
         let setup = try Setup()
