@@ -68,7 +68,8 @@ struct WeightsDownload {
             try? FileManager.default.removeItem(at: partial)
             throw failure("\(hash.algorithm.rawValue) mismatch: expected \(hash.hex), got \(actual) (\(received.formatted()) bytes); the download was deleted and nothing was written to \(destination.path)")
         }
-        try Self.flushToDisk(partial)
+        // The data reaches the disk before the rename makes the file visible under its real name.
+        guard fsync(lock) == 0 else { throw failure("cannot write \(partial.path) to disk: \(String(cString: strerror(errno)))") }
         guard rename(partial.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             throw failure("cannot rename \(partial.path) to \(destination.path): \(reason)")
@@ -197,12 +198,5 @@ struct WeightsDownload {
 
     static func size(of file: URL) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int) ?? 0
-    }
-
-    /// The data reaches the disk before the rename makes the file visible under its real name.
-    private static func flushToDisk(_ file: URL) throws {
-        let handle = try FileHandle(forUpdating: file)
-        defer { try? handle.close() }
-        try handle.synchronize()
     }
 }
