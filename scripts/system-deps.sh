@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # chromium: the report test renders report.html in headless Chromium (Tests/BenchTests/Report/ReportBrowserTests.swift).
-packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium)
+# curl: zoo fetch downloads the published weights with it (Sources/ZooCLI/WeightsDownload.swift).
+packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,4 +1,5 @@
 import Converter
+import Foundation
 import Tensor
 
 /// The model registry: every architecture Zoo defines, proves and benchmarks, with what a user
@@ -20,12 +21,32 @@ public struct RegistryEntry: Sendable {
         public let url: String
         public let md5: String
         public let bytes: Int
+
+        /// The name Keras caches it under: the URL's last component, as `keras.applications` passes it to `get_file`.
+        public var fileName: String { URL(string: url)?.lastPathComponent ?? url }
+
+        /// The hash `keras.applications` checks the file against.
+        public var hash: KerasFileHash {
+            get throws { try KerasFileHash(md5) }
+        }
+    }
+
+    /// The verified copy of the published weights in Keras' cache, if any; a copy whose hash differs is refused with
+    /// an error that names it and says how to fetch the right one.
+    public func cachedPublishedWeights(in cache: KerasCache = KerasCache()) throws -> URL? {
+        guard let publishedWeights else { return nil }
+        return try cache.file(named: publishedWeights.fileName, hash: publishedWeights.hash,
+                              fetchHint: "run `zoo fetch \(name)` to download the published file")
     }
 }
 
 public enum Registry {
     static let caffe = Preprocessing.caffe
     static let rescale = Preprocessing.notebooks
+    /// The published weights' URLs and MD5s are those `keras.applications` downloads and checks (Keras 3:
+    /// keras/src/applications/vgg16.py and vgg19.py, `WEIGHTS_PATH`, `WEIGHTS_PATH_NO_TOP` and the `file_hash` of
+    /// each `get_file` call; resnet.py, `BASE_WEIGHTS_PATH` and `WEIGHTS_HASHES["resnet50"]`, top then notop).
+    /// The sizes are the files' lengths in bytes (Keras' applications table lists them in MB: 528, 549, 98).
     static let weightsBase = "https://storage.googleapis.com/tensorflow/keras-applications"
 
     public static let entries: [RegistryEntry] = [

@@ -84,7 +84,7 @@ public struct BenchSuite {
             let architecture = recipe.base.architecture
             if bases[architecture] == nil {
                 log("\(recipe.name): preparing the \(architecture) base")
-                let source = try BaseWeights.source(for: architecture, publishedFile: nil, references: settings.references)
+                let source = try BaseWeights.source(for: architecture, publishedFile: try Registry.entry(named: "\(architecture)-notop")?.cachedPublishedWeights(), references: settings.references)
                 bases[architecture] = try BaseWeights.prepare(source, architecture: architecture, graph: model.base,
                                                               directory: settings.out.appendingPathComponent("weights"),
                                                               activations: settings.activations)

@@ -10,6 +10,13 @@ import Darwin
 /// SHA-256 of a file's contents as 64 lowercase hex digits, read in chunks so a large checkpoint
 /// is never held in memory whole. For the `source` metadata of a converted file.
 public func sha256Hex(ofFileAt path: String) throws -> String {
+    try hexDigest(ofFileAt: path, hasher: SHA256())
+}
+
+/// A file's digest under any of swift-crypto's hash functions (Keras' published weights are checked by MD5),
+/// as lowercase hex, read in 4 MB chunks.
+func hexDigest<Hasher: HashFunction>(ofFileAt path: String, hasher: Hasher) throws -> String {
+    var hasher = hasher
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
         let code = errno
@@ -18,7 +25,6 @@ public func sha256Hex(ofFileAt path: String) throws -> String {
     defer { close(descriptor) }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
     defer { buffer.deallocate() }
-    var hasher = SHA256()
     while true {
         let count = try readFully(descriptor, into: buffer, path: path)
         hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
