@@ -11,7 +11,7 @@ SUITE_OUT := Benchmarks/results/suite
 LATENCY_OPTIONS ?= --rounds 2 --runs-b1 15 --runs-b16 3
 TRAINING_OPTIONS ?= --steps 10 --warmup 2
 
-.PHONY: test bench build deps suite-bench convert-bench data-bench latency-bench training-bench clean
+.PHONY: test bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
 
 deps:
 	@scripts/system-deps.sh
@@ -77,6 +77,14 @@ latency-bench: build
 # and last block unfrozen, in Zoo, Keras/TF and PyTorch, same batch, one run (Benchmarks/training.sh).
 training-bench: build
 	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" Benchmarks/training.sh $(TRAINING_OPTIONS)
+
+# Not part of make bench (about 15 minutes): the VGG16-TB recipe at 512x512 in Zoo and Keras, projected to the
+# notebook's 100 epochs and 721 images (Benchmarks/notebook_scale.sh); writes Benchmarks/results/notebook-scale.
+notebook-scale: build
+	@ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
+	ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
+	ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
+	ZOO_PYTHON=$$ZOO_PYTHON ZOO_GOLDEN=$$ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS=$$ZOO_GOLDEN_ACTIVATIONS Benchmarks/notebook_scale.sh
 
 clean:
 	rm -rf .build
