@@ -48,6 +48,21 @@ private let smallLoader = ImageLoader(targetSize: .init(width: 32, height: 24))
     #expect(one.map(\.images) != other.map(\.images))
 }
 
+/// A resumed run's stream: skipping batches (mid-pass, after the workers started) gives the very batches the
+/// stream would have given next, augmentation included.
+@Test func skippedStreamContinuesWithTheSameBatches() throws {
+    let (dataset, split) = try tuberculosisDataset()
+    let config = BatchConfig(batchSize: 5, shuffle: true, seed: 2019, augmentation: .tuberculosisNotebooks, workers: 2)
+    let straight = try BatchStream(split, of: dataset, loader: smallLoader, config: config)
+    let expected = try (0..<9).map { _ in try straight.next() }.suffix(2)
+    let skipped = try BatchStream(split, of: dataset, loader: smallLoader, config: config)
+    _ = try skipped.next()
+    skipped.skip(6)
+    let resumed = try (0..<2).map { _ in try skipped.next() }
+    #expect(resumed.map(\.images) == expected.map(\.images) && resumed.map(\.paths) == expected.map(\.paths))
+    #expect(resumed[0].pass == 1 && resumed[0].indexInPass == 2)
+}
+
 @Test func labelsOneHotAndClassWeights() throws {
     let (dataset, split) = try tuberculosisDataset()
     let weights = ClassWeights.balanced(counts: split.classCounts(classCount: 2))

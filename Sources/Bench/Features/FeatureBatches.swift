@@ -19,7 +19,8 @@ public struct FeatureBatches: TrainingBatches {
     private let config: BatchConfig
     private let augmented: Bool
     private var batchNumber = 0
-    private var order: [Int] = []
+    /// The image order of the pass `batchNumber` is in.
+    private var order: (pass: Int, images: [Int])?
 
     /// Shuffled passes over the augmented views (view 0 when the bank has none).
     public static func training(_ bank: FeatureBank, batchSize: Int, seed: UInt64, classWeights: [Float]? = nil) throws -> FeatureBatches {
@@ -50,13 +51,18 @@ public struct FeatureBatches: TrainingBatches {
     /// The (image, view) pairs of the next batch, in order; `next` turns them into tensors.
     public mutating func nextPairs() -> [(image: Int, view: Int)] {
         let pass = batchNumber / batchesPerPass, indexInPass = batchNumber % batchesPerPass
-        if indexInPass == 0 { order = BatchStream.order(count: bank.images.count, pass: pass, config: config) }
+        if order?.pass != pass { order = (pass, BatchStream.order(count: bank.images.count, pass: pass, config: config)) }
         batchNumber += 1
         let positions = indexInPass * batchSize..<min((indexInPass + 1) * batchSize, bank.images.count)
         return positions.map { position in
-            let image = order[position]
+            let image = order!.images[position]
             return (image, view(of: image, pass: pass))
         }
+    }
+
+    /// Every batch follows from its number (the pass's order and views from the seed): a jump, nothing read.
+    public mutating func skip(_ count: Int) throws {
+        batchNumber += count
     }
 
     public mutating func next() throws -> TrainingBatch {

@@ -8,6 +8,10 @@ public struct StreamedBatches: TrainingBatches {
 
     public init(stream: BatchStream) { self.stream = stream }
 
+    public mutating func skip(_ count: Int) throws {
+        stream.skip(count)
+    }
+
     public mutating func next() throws -> TrainingBatch {
         let batch = try stream.next()
         let labels = try Tensor(shape: [batch.count, batch.classCount], values: batch.oneHotLabels)

@@ -61,3 +61,17 @@ public final class EarlyStopping: Callback {
         if restoreBestWeights, let bestWeights { try control.restoreWeights(bestWeights) }
     }
 }
+
+extension EarlyStopping: StatefulCallback {
+    /// `best_weights` travel as the state's weights; an empty set is Keras' `None` (no best recorded yet).
+    public func state() throws -> CallbackState {
+        CallbackState(values: ["wait": Double(wait)].merging(best.map { ["best": $0] } ?? [:]) { $1 },
+                      weights: try bestWeights?.mapValues { try $0.copied() } ?? [:])
+    }
+
+    public func restore(_ state: CallbackState) throws {
+        wait = try state.count("wait", of: "EarlyStopping")
+        best = state.values["best"]
+        bestWeights = state.weights.isEmpty ? nil : try state.weights.mapValues { try $0.copied() }
+    }
+}

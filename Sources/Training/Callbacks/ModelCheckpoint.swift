@@ -25,3 +25,14 @@ public final class ModelCheckpoint: Callback {
         try save(epoch, logs)
     }
 }
+
+/// The best value so far. What `save` wrote (the best weights) is the closure's: files it writes outlive the run.
+extension ModelCheckpoint: StatefulCallback {
+    public func state() throws -> CallbackState {
+        CallbackState(values: best.map { ["best": $0] } ?? [:])
+    }
+
+    public func restore(_ state: CallbackState) throws {
+        best = state.values["best"]
+    }
+}

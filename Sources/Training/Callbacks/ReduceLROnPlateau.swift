@@ -57,3 +57,15 @@ public final class ReduceLROnPlateau: Callback {
         }
     }
 }
+
+extension ReduceLROnPlateau: StatefulCallback {
+    public func state() throws -> CallbackState {
+        CallbackState(values: ["wait": Double(wait), "cooldown_counter": Double(cooldownCounter)].merging(best.map { ["best": $0] } ?? [:]) { $1 })
+    }
+
+    public func restore(_ state: CallbackState) throws {
+        wait = try state.count("wait", of: "ReduceLROnPlateau")
+        cooldownCounter = try state.count("cooldown_counter", of: "ReduceLROnPlateau")
+        best = state.values["best"]
+    }
+}

@@ -18,7 +18,11 @@ import Zoo
 ///     callbacks.train_end
 ///
 /// The training stream is never rewound: with `steps_per_epoch` a generator's passes and the epochs drift apart
-/// (docs/training.md). The validation stream restarts at every evaluation, as Keras 3 restarts a `PyDataset`
+/// (docs/training.md).
+///
+/// A run can be resumed (what Keras' `BackupAndRestore` does, without losing the callbacks' and the random streams'
+/// state): `epochEnded` receives the whole `FitState` after each epoch, and a fresh `Fit` given it back through
+/// `resumingFrom` continues from the next epoch exactly as the uninterrupted run would have. The validation stream restarts at every evaluation, as Keras 3 restarts a `PyDataset`
 /// (what `flow_from_directory` returns) in `evaluate`. A loss or gradient that is not finite stops the run before
 /// the optimizer takes it, with the step and the first layer where it appeared (`NonFiniteError`).
 public final class Fit {
@@ -54,10 +58,7 @@ public final class Fit {
         learningRate: { [optimizer] in optimizer.learningRate },
         setLearningRate: { [optimizer] in optimizer.learningRate = $0 },
         snapshotWeights: { [model] in
-            let training = model.parameters.layersThatTrain(in: model.graph)
-            return Dictionary(uniqueKeysWithValues: try model.parameters.parameters.filter { training.contains($0.layer) }.map {
-                ($0.name, try $0.value.copied())
-            })
+            Dictionary(uniqueKeysWithValues: try model.changingParameters.map { ($0.name, try $0.value.copied()) })
         },
         restoreWeights: { [model] weights in
             for (name, value) in weights {
@@ -68,8 +69,13 @@ public final class Fit {
         })
 
     /// Runs the epochs; returns each epoch's logs as the callbacks left them (Keras' `History`).
+    /// - Parameters:
+    ///   - resumingFrom: the state an interrupted run saved (`epochEnded`), for this model, optimizer and callback
+    ///     list; `training` is a fresh stream, which the loop moves to where the interrupted run had taken it.
+    ///   - epochEnded: called after each epoch (its callbacks done) with everything needed to resume after it.
     public func run(training: some TrainingBatches, validation: (() throws -> any TrainingBatches)?,
-                    settings: Settings) throws -> [[String: Double]] {
+                    settings: Settings, resumingFrom saved: FitState? = nil,
+                    epochEnded: ((FitState) throws -> Void)? = nil) throws -> [[String: Double]] {
         guard settings.epochs > 0, settings.stepsPerEpoch > 0, validation == nil || settings.validationSteps > 0 else {
             throw FitError("fit needs epochs, steps per epoch and, with validation, validation steps of at least 1 (got \(settings))")
         }
@@ -78,7 +84,15 @@ public final class Fit {
         var stepsDone = 0
         control.stopTraining = false
         for callback in callbacks { try callback.trainBegin(control: control) }
-        epochs: for epoch in 0..<settings.epochs {
+        if let saved {
+            try restore(saved, settings: settings)
+            try training.skip(saved.trainingBatchesTaken)
+            history = saved.history
+            stepsDone = saved.trainingBatchesTaken
+            control.stopTraining = saved.stopped
+        }
+        // A callback's stop ends the run after its epoch, a resumed one's too.
+        for epoch in history.count..<settings.epochs where !control.stopTraining {
             for callback in callbacks { try callback.epochBegin(epoch, control: control) }
             let learningRate = optimizer.learningRate
             var metrics = FitMetrics()
@@ -105,7 +119,7 @@ public final class Fit {
             logs["learning_rate"] = Double(learningRate)
             for callback in callbacks { try callback.epochEnd(epoch, logs: &logs, control: control) }
             history.append(logs)
-            if control.stopTraining { break epochs }
+            if let epochEnded { try epochEnded(try state(history: history, trainingBatchesTaken: stepsDone)) }
         }
         for callback in callbacks { try callback.trainEnd(control: control) }
         return history

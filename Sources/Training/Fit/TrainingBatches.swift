@@ -19,4 +19,15 @@ public struct TrainingBatch {
 /// command line adapts its batch stream to this.
 public protocol TrainingBatches {
     mutating func next() throws -> TrainingBatch
+    /// Moves past `count` batches as if `next` had been called that often: a resumed run continues the stream
+    /// where the interrupted one stopped. A stream whose batches follow from their position alone (shuffle order
+    /// and augmentation drawn from the seed, the pass and the place) jumps there without building them.
+    mutating func skip(_ count: Int) throws
+}
+
+extension TrainingBatches {
+    /// Builds and drops the batches: right for any stream, and what a stream that cannot jump does.
+    public mutating func skip(_ count: Int) throws {
+        for _ in 0..<count { _ = try next() }
+    }
 }

@@ -73,10 +73,12 @@ public final class TrainingModel {
     /// layer's logits are its input.
     private var logitKernels: [String: LayerKernel] = [:]
     private var logits: [String: Tensor] = [:]
-    /// Each dropout mask's seed: the next draw of the stream `dropoutSeed` starts.
-    private var dropoutSeeds: SplitMix64?
+    /// Each dropout mask's seed: the next draw of the stream `dropoutSeed` starts. Read and restored with the
+    /// count of masks drawn (`TrainingModelState`).
+    var dropoutSeeds: SplitMix64?
+    var dropoutMasksDrawn = 0
     /// Keras 2.2's zero-debiased moving averages: the biased accumulators and their step (§9.1).
-    private var debiasing: [String: (mean: [Float], variance: [Float], step: Int)] = [:]
+    var debiasing: [String: ZeroDebiasAccumulator] = [:]
 
     public init(graph: ModelGraph, parameters: ParameterStore, frozenBatchNorm: FrozenBatchNorm = .tf2,
                 dropoutSeed: UInt64? = nil, inputGradients: Bool = false, backwardFault: BackwardFault? = nil) throws {
@@ -215,6 +217,7 @@ public final class TrainingModel {
             let rate = Float(layer.attributes["rate"]?.doubleValue ?? 0)
             guard rate > 0 else { return operands[0] }
             let mask = try DropoutMask(shape: operands[0].shape, rate: rate, seed: dropoutSeeds!.next())
+            dropoutMasksDrawn += 1
             masks[layer.name] = mask
             let output = try Tensor(shape: operands[0].shape)
             try mask.apply(operands[0], into: output)
@@ -289,7 +292,8 @@ public final class TrainingModel {
             let n = Float(samples), epsilon = try epsilon(of: layer)
             let correction = (rank == 4 ? n / (n - 1) : 1) * n / (n - (1 + epsilon))
             let channels = statistics.mean.count
-            var state = debiasing[layer.name] ?? ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels), 0)
+            var state = debiasing[layer.name] ?? ZeroDebiasAccumulator(mean: [Float](repeating: 0, count: channels),
+                                                                       variance: [Float](repeating: 0, count: channels), step: 0)
             state.step += 1
             let debias = 1 - Float(pow(Double(momentum), Double(state.step)))
             for c in 0..<channels {

@@ -41,6 +41,16 @@ import Training
         #expect(batch.sampleWeights == labels.map { $0 == 0 ? 0.5 : 2 })
     }
 
+    /// A resumed run's stream: skipping into the middle of a later pass gives the batches taking them would have.
+    @Test func skippingLandsWhereTakingWould() throws {
+        let bank = try makeBank(views: FeatureFixtures.views())
+        var straight = try FeatureBatches.training(bank, batchSize: 3, seed: 2019)
+        for _ in 0..<4 { _ = straight.nextPairs() }
+        var skipped = try FeatureBatches.training(bank, batchSize: 3, seed: 2019)
+        try skipped.skip(4)
+        for _ in 0..<3 { #expect(skipped.nextPairs().map { [$0.image, $0.view] } == straight.nextPairs().map { [$0.image, $0.view] }) }
+    }
+
     @Test func evaluationIsInOrderOnTheImageItself() throws {
         let bank = try makeBank(views: FeatureFixtures.views())
         var batches = try FeatureBatches.evaluation(bank, batchSize: 4)

@@ -39,6 +39,12 @@ public final class BatchStream: @unchecked Sendable {
         try producer.take()
     }
 
+    /// Moves past `count` batches as if `next` had taken them (a resumed run): each batch follows from its number,
+    /// so the workers move on to the first one still wanted, and what they built before it is dropped.
+    public func skip(_ count: Int) {
+        producer.skip(count)
+    }
+
     /// The image order of a pass: the seeded permutation, or path order without shuffling.
     public static func order(count: Int, pass: Int, config: BatchConfig) -> [Int] {
         var order = Array(0..<count)
@@ -100,6 +106,15 @@ private final class Producer: @unchecked Sendable {
         return try result.get()
     }
 
+    func skip(_ count: Int) {
+        condition.withLock {
+            nextToTake += count
+            nextToClaim = max(nextToClaim, nextToTake)
+            ready = ready.filter { $0.key >= nextToTake }
+            condition.broadcast()
+        }
+    }
+
     private func work() {
         while true {
             let claim: (number: Int, order: [Int])? = condition.withLock {
@@ -112,7 +127,7 @@ private final class Producer: @unchecked Sendable {
             guard let claim else { return }
             let result = Result { try build(number: claim.number, order: claim.order) }
             condition.withLock {
-                ready[claim.number] = result
+                if claim.number >= nextToTake { ready[claim.number] = result }  // else skipped while it was built
                 condition.broadcast()
             }
         }
