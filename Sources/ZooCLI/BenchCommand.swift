@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seeds per recipe and protocol.") var seeds = 1
     @Flag(help: "Short schedules at 96x96 on a small synthetic set: the whole pipeline in minutes.") var quick = false
     @Option(help: "Output folder.") var out = "bench-results"
-    @Flag(help: "Continue: skip the runs results.jsonl already holds.") var resume = false
+    @Flag(help: "Continue: skip the runs results.jsonl already holds, resume a run in training from its last epoch.") var resume = false
     @Option(help: "Images per synthetic dataset (default 80, --quick 48).") var syntheticImages: Int?
     @Option(help: "Reference checkpoints (scripts/golden.sh) for bases without ImageNet weights (default $ZOO_GOLDEN).") var references: String?
     @Option(help: "Golden activations (scripts/golden-activations.sh) for the parity verdict (default $ZOO_GOLDEN_ACTIVATIONS).") var activations: String?

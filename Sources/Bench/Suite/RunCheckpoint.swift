@@ -79,3 +79,42 @@ struct RunCheckpoint {
         try FileManager.default.removeItem(at: url)
     }
 }
+
+/// Where one run's phases keep their checkpoints (`<out>/runs`), which run that is, and whether a checkpoint found
+/// there is resumed (`--resume`) or started over.
+public struct RunCheckpoints {
+    public static let phases = ["head", "fine_tune"]
+
+    let directory: URL
+    /// The run; each phase sets its own `phase` and `inputs`.
+    let run: RunIdentity
+    let resume: Bool
+    /// Where "resuming ..." is said.
+    let log: (String) -> Void
+
+    public init(directory: URL, run: RunIdentity, resume: Bool, log: @escaping (String) -> Void) {
+        self.directory = directory
+        self.run = run
+        self.resume = resume
+        self.log = log
+    }
+
+    func checkpoint(phase: String, inputs: String) -> RunCheckpoint {
+        var identity = run
+        identity.phase = phase
+        identity.inputs = inputs
+        return RunCheckpoint(directory: directory, identity: identity)
+    }
+
+    /// The state to resume `phase` from: nil without `--resume` or without a checkpoint.
+    func saved(_ checkpoint: RunCheckpoint) throws -> FitState? {
+        guard resume, let state = try checkpoint.load() else { return nil }
+        log("\(run.recipe): resuming the \(checkpoint.identity.phase) phase after epoch \(state.epochsDone) (\(checkpoint.url.lastPathComponent))")
+        return state
+    }
+
+    /// Once the run's record is in results.jsonl: every phase's checkpoint goes.
+    public func removeAll() throws {
+        for phase in Self.phases { try checkpoint(phase: phase, inputs: run.inputs).remove() }
+    }
+}
