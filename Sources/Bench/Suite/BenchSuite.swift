@@ -23,7 +23,8 @@ public struct BenchSuite {
         public var references: URL?
         public var activations: URL?
         public var featureCache: FeatureCache?
-        /// Skip the runs `results.jsonl` already holds (same recipe digest, protocol, fold, seed and phase).
+        /// Skip the runs `results.jsonl` already holds (same recipe digest, protocol, fold, seed and phase), and
+        /// continue a run in training from its last epoch's checkpoint (`RunCheckpoint`).
         public var resume: Bool
         public var quiet: Bool
         /// Images per synthetic dataset.
@@ -104,26 +105,34 @@ public struct BenchSuite {
                         let phases = recipe.fineTune == nil ? [RunIdentity.headPhase] : [RunIdentity.headPhase, RunIdentity.fineTunePhase]
                         let missing = phases.filter { phase in !done.contains { run.matches($0, phase: phase) } }
                         let label = "\(recipe.name), \(benchProtocol.rawValue) protocol\(foldLabel), seed \(seed)"
+                        let checkpoints = RunCheckpoints(directory: settings.out.appendingPathComponent("runs"), recipe: recipe.name, run: run,
+                                                         datasetManifestDigest: manifestDigest, baseSHA256: base.convertedSHA256,
+                                                         resume: settings.resume, log: log)
                         if missing.isEmpty {
                             log("\(label): already in results.jsonl, skipped")
+                            try checkpoints.removeAll()   // left by a kill between the last record and their removal
                             continue
                         }
                         log("\(recipe.name) on \(recipe.dataset.rawValue) (\(datasetSource)), \(benchProtocol.rawValue) protocol\(foldLabel), seed \(seed)")
                         let options = RunOptions(benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
                                                  bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet)
-                        // Phase 2 starts from phase 1's weights, so a resumed fine-tuning phase trains the head again
-                        // (deterministically, with the same seed) and records only what is missing.
-                        let head = try FineTuneRun.run(model, base: base, data: data, options: options, featureCache: settings.featureCache)
+                        // Phase 2 starts from phase 1's weights, so a resumed fine-tuning phase gets the head again, from the
+                        // head phase's last checkpoint or (without one) by training it again, deterministically with the same
+                        // seed, and records only what is missing.
+                        let head = try FineTuneRun.run(model, base: base, data: data, options: options, featureCache: settings.featureCache,
+                                                       checkpoints: checkpoints)
                         if missing.contains(RunIdentity.headPhase) {
                             done.append(try record(head, of: recipe, phase: RunIdentity.headPhase, run: run, data: data, partition: partition,
                                                    base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
                         }
                         if let fineTune = recipe.fineTune, missing.contains(RunIdentity.fineTunePhase) {
                             log("\(label): fine-tuning from \(fineTune.trainableFrom) up")
-                            let tuned = try FineTuneRun.fineTune(model, base: base, data: data, options: options, trainedHead: head.trainedHead)
+                            let tuned = try FineTuneRun.fineTune(model, base: base, data: data, options: options, trainedHead: head.trainedHead,
+                                                                 checkpoints: checkpoints)
                             done.append(try record(tuned, of: recipe, phase: RunIdentity.fineTunePhase, run: run, data: data, partition: partition,
                                                    base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
                         }
+                        try checkpoints.removeAll()
                     }
                 }
             }

@@ -49,9 +49,10 @@ public struct RunOutcome: Sendable {
 /// callbacks; then the test images scored once, un-augmented, at a threshold fixed beforehand.
 public enum FineTuneRun {
     /// Phase 1, the notebooks' run: a freshly initialised head over the frozen base, on cached features when
-    /// `featureCache` is given and the base is deterministic per image, end to end otherwise.
+    /// `featureCache` is given and the base is deterministic per image, end to end otherwise. With `checkpoints`,
+    /// the training state is saved after every epoch and, under `--resume`, continued from the last one saved.
     public static func run(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
-                           featureCache: FeatureCache?) throws -> RunOutcome {
+                           featureCache: FeatureCache?, checkpoints: RunCheckpoints? = nil) throws -> RunOutcome {
         let started = Date()
         let recipe = model.recipe
         let frozenBatchNorm = frozenBatchNorm(recipe, options)
@@ -70,14 +71,15 @@ public enum FineTuneRun {
             inputs = try endToEnd(model, head: head, base: base, data: data, options: options, frozenBatchNorm: frozenBatchNorm)
         }
         return try fitAndScore(inputs, model: model, data: data, options: options, epochs: recipe.training.epochs,
-                               optimizer: try makeOptimizer(recipe.training.optimizer), started: started, notes: notes + inputs.notes)
+                               optimizer: try makeOptimizer(recipe.training.optimizer), started: started, notes: notes + inputs.notes,
+                               checkpoint: checkpoints.map { ($0, RunIdentity.headPhase) })
     }
 
     /// Phase 2, the fine-tuning the notebooks' titles promise: the head phase's weights, the base trainable from
     /// the recipe's `fine_tune.trainable_from` layer up (a head layer the recipe freezes stays frozen), a fresh
     /// optimizer at the lower learning rate, end to end on images, as Keras recompiles after `layer.trainable = True`.
     public static func fineTune(_ model: RecipeModel, base: BaseWeights, data: RunData, options: RunOptions,
-                                trainedHead: InMemoryWeights) throws -> RunOutcome {
+                                trainedHead: InMemoryWeights, checkpoints: RunCheckpoints? = nil) throws -> RunOutcome {
         let started = Date()
         let recipe = model.recipe
         guard let phase = recipe.fineTune else { throw RecipeError("\(recipe.name): no fine_tune phase") }
@@ -88,7 +90,8 @@ public enum FineTuneRun {
         let note = String(format: "fine-tuning phase: the head phase's weights, layers from %@ up trainable (%d parameters), %@ at %g for %d epoch(s), end to end",
                           phase.trainableFrom, inputs.model.parameters.trainableCount, optimizer.name, Double(phase.learningRate), phase.epochs)
         return try fitAndScore(inputs, model: model, data: data, options: options, epochs: phase.epochs,
-                               optimizer: try makeOptimizer(optimizer), started: started, notes: [note])
+                               optimizer: try makeOptimizer(optimizer), started: started, notes: [note],
+                               checkpoint: checkpoints.map { ($0, RunIdentity.fineTunePhase) })
     }
 
     /// The clean protocol runs frozen BatchNormalization as TF2 and Keras 3 do (inference mode); the seed protocol as
@@ -98,9 +101,11 @@ public enum FineTuneRun {
     }
 
     /// Trains `inputs.model` with the protocol's callbacks, picks the threshold (0.5 for the seed protocol, the
-    /// rule on validation for the clean one) and scores the test images once.
+    /// rule on validation for the clean one) and scores the test images once. With `checkpoint`, the phase's
+    /// training state is saved after every epoch and resumed from when `--resume` finds one.
     static func fitAndScore(_ inputs: RunInputs, model: RecipeModel, data: RunData, options: RunOptions, epochs: Int,
-                            optimizer: any Optimizer, started: Date, notes: [String]) throws -> RunOutcome {
+                            optimizer: any Optimizer, started: Date, notes: [String],
+                            checkpoint: (checkpoints: RunCheckpoints, phase: String)?) throws -> RunOutcome {
         let batchSize = model.recipe.training.batchSize
         let settings = Fit.Settings(epochs: epochs, stepsPerEpoch: data.steps(data.train, batchSize: batchSize),
                                     validationSteps: data.steps(data.validation, batchSize: batchSize))
@@ -109,7 +114,12 @@ public enum FineTuneRun {
         if !options.quiet { callbacks.append(TrainingProgress(epochs: settings.epochs, steps: settings.stepsPerEpoch)) }
         let fit = try Fit(model: inputs.model, optimizer: optimizer, callbacks: callbacks)
         let validation = inputs.validation
-        let history = try fit.run(training: inputs.training, validation: { validation }, settings: settings)
+        let file = checkpoint.map { $0.checkpoints.checkpoint(phase: $0.phase, inputs: inputs.kind) }
+        let saved = try file.flatMap { try checkpoint?.checkpoints.saved($0) }
+        // The continued validation stream goes on from where the finished epochs left it.
+        if let saved { try validation.skip(saved.epochsDone * settings.validationSteps) }
+        let history = try fit.run(training: inputs.training, validation: { validation }, settings: settings,
+                                  resumingFrom: saved, epochEnded: file.map { file in { try file.save($0) } })
 
         let threshold: Threshold
         switch options.benchProtocol {
@@ -139,6 +149,8 @@ public enum FineTuneRun {
 
     /// What the fit loop trains and how the trained model scores a split.
     struct RunInputs {
+        /// `cached features` (the head alone) or `images` (the whole model), for the checkpoints' run identity.
+        let kind: String
         let model: TrainingModel
         let training: any TrainingBatches
         /// One stream continued from evaluation to evaluation: with n // bs steps it scores the notebooks' rotating
@@ -172,7 +184,7 @@ public enum FineTuneRun {
                 preprocessing: recipe.input.preprocessing)))
         }
         return RunInputs(
-            model: training, training: try stream(data.train, shuffle: true, augment: true),
+            kind: "images", model: training, training: try stream(data.train, shuffle: true, augment: true),
             validation: ContinuedBatches(try stream(data.validation, shuffle: false, augment: data.augmentValidation)),
             score: { split in
                 let images = try stream(split, shuffle: false, augment: false)
@@ -209,7 +221,7 @@ public enum FineTuneRun {
         var notes = train.departure.map { [$0] } ?? []
         if data.augmentValidation { notes.append("validation scored on un-augmented features (the notebooks augmented it)") }
         return RunInputs(
-            model: training, training: try FeatureBatches.training(train, batchSize: batchSize, seed: options.seed),
+            kind: "cached features", model: training, training: try FeatureBatches.training(train, batchSize: batchSize, seed: options.seed),
             validation: ContinuedBatches(try FeatureBatches.evaluation(banks[data.validation.name]!, batchSize: batchSize)),
             score: { split in
                 guard let bank = banks[split.name] else { throw BenchError("no features for split '\(split.name)'") }
@@ -253,6 +265,8 @@ final class ContinuedBatches: TrainingBatches {
     init(_ batches: any TrainingBatches) { self.batches = batches }
 
     func next() throws -> TrainingBatch { try batches.next() }
+
+    func skip(_ count: Int) throws { try batches.skip(count) }
 }
 
 /// The head's fresh weights over the converted base file: a recipe's full model reads each weight from whichever

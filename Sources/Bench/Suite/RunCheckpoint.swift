@@ -1,21 +1,21 @@
 import Foundation
 import Training
 
-/// Which run a training checkpoint belongs to. A checkpoint resumes only the run that wrote it: the same recipe
-/// (its digest), protocol, fold, seed and phase, on the same images, base weights and inputs.
-public struct RunIdentity: Codable, Equatable, Sendable {
-    public var recipe: String
-    public var recipeSHA256: String
-    public var protocolName: String
-    public var fold: Int?
-    public var seed: UInt64
-    /// `head`, then `fine_tune`.
-    public var phase: String
+/// Which run and phase a training checkpoint belongs to. A checkpoint resumes only the run that wrote it: the same
+/// recipe (its digest), protocol, fold, seed and phase, on the same images, base weights and inputs.
+struct CheckpointIdentity: Codable, Equatable {
+    var recipe: String
+    var recipeSHA256: String
+    var protocolName: String
+    var fold: Int?
+    var seed: UInt64
+    /// `head`, then `fine_tune` (`RunIdentity.headPhase`, `.fineTunePhase`).
+    var phase: String
     /// The three splits' manifests (`BenchSuite.digest(of:)`).
-    public var datasetManifestDigest: String
-    public var baseSHA256: String
+    var datasetManifestDigest: String
+    var baseSHA256: String
     /// `cached features` (the head alone) or `images` (the whole model): they train different weights.
-    public var inputs: String
+    var inputs: String
 
     /// `vgg16-tb-clean-fold3-seed2019-head`.
     var fileStem: String {
@@ -23,7 +23,7 @@ public struct RunIdentity: Codable, Equatable, Sendable {
     }
 
     /// What differs from `other`, in words, for the refusal.
-    func differences(from other: RunIdentity) -> [String] {
+    func differences(from other: CheckpointIdentity) -> [String] {
         func describe<Value: Equatable & CustomStringConvertible>(_ name: String, _ mine: Value, _ theirs: Value) -> String? {
             mine == theirs ? nil : "\(name) \(theirs) (this run: \(mine))"
         }
@@ -44,9 +44,9 @@ struct RunCheckpoint {
     static let metadataKey = "zoo.run"
 
     let url: URL
-    let identity: RunIdentity
+    let identity: CheckpointIdentity
 
-    init(directory: URL, identity: RunIdentity) {
+    init(directory: URL, identity: CheckpointIdentity) {
         url = directory.appendingPathComponent("\(identity.fileStem).safetensors")
         self.identity = identity
     }
@@ -56,7 +56,7 @@ struct RunCheckpoint {
     func load() throws -> FitState? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let (state, metadata) = try FitStateFile.read(url)
-        guard let json = metadata[Self.metadataKey], let saved = try? JSONDecoder().decode(RunIdentity.self, from: Data(json.utf8)) else {
+        guard let json = metadata[Self.metadataKey], let saved = try? JSONDecoder().decode(CheckpointIdentity.self, from: Data(json.utf8)) else {
             throw BenchError("\(url.path): not a zoo bench checkpoint (no run identity in its metadata); delete it to start the run afresh")
         }
         let differences = identity.differences(from: saved)
@@ -83,38 +83,42 @@ struct RunCheckpoint {
 /// Where one run's phases keep their checkpoints (`<out>/runs`), which run that is, and whether a checkpoint found
 /// there is resumed (`--resume`) or started over.
 public struct RunCheckpoints {
-    public static let phases = ["head", "fine_tune"]
-
     let directory: URL
-    /// The run; each phase sets its own `phase` and `inputs`.
+    let recipe: String
     let run: RunIdentity
+    let datasetManifestDigest: String
+    let baseSHA256: String
     let resume: Bool
     /// Where "resuming ..." is said.
     let log: (String) -> Void
 
-    public init(directory: URL, run: RunIdentity, resume: Bool, log: @escaping (String) -> Void) {
+    init(directory: URL, recipe: String, run: RunIdentity, datasetManifestDigest: String, baseSHA256: String, resume: Bool,
+         log: @escaping (String) -> Void) {
         self.directory = directory
+        self.recipe = recipe
         self.run = run
+        self.datasetManifestDigest = datasetManifestDigest
+        self.baseSHA256 = baseSHA256
         self.resume = resume
         self.log = log
     }
 
     func checkpoint(phase: String, inputs: String) -> RunCheckpoint {
-        var identity = run
-        identity.phase = phase
-        identity.inputs = inputs
-        return RunCheckpoint(directory: directory, identity: identity)
+        RunCheckpoint(directory: directory, identity: CheckpointIdentity(
+            recipe: recipe, recipeSHA256: run.recipeDigest, protocolName: run.protocolName, fold: run.fold, seed: run.seed,
+            phase: phase, datasetManifestDigest: datasetManifestDigest, baseSHA256: baseSHA256, inputs: inputs))
     }
 
-    /// The state to resume `phase` from: nil without `--resume` or without a checkpoint.
+    /// The state to resume a phase from: nil without `--resume` or without a checkpoint.
     func saved(_ checkpoint: RunCheckpoint) throws -> FitState? {
         guard resume, let state = try checkpoint.load() else { return nil }
-        log("\(run.recipe): resuming the \(checkpoint.identity.phase) phase after epoch \(state.epochsDone) (\(checkpoint.url.lastPathComponent))")
+        log("\(recipe): resuming the \(checkpoint.identity.phase) phase after epoch \(state.epochsDone) (\(checkpoint.url.lastPathComponent))")
         return state
     }
 
-    /// Once the run's record is in results.jsonl: every phase's checkpoint goes.
-    public func removeAll() throws {
-        for phase in Self.phases { try checkpoint(phase: phase, inputs: run.inputs).remove() }
+    /// Once every phase's record is in results.jsonl (the fine-tuning phase starts from the head phase's end, so the
+    /// head's checkpoint stays until then): every phase's checkpoint goes.
+    func removeAll() throws {
+        for phase in [RunIdentity.headPhase, RunIdentity.fineTunePhase] { try checkpoint(phase: phase, inputs: "").remove() }
     }
 }
