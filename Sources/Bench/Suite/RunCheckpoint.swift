@@ -119,6 +119,7 @@ public struct RunCheckpoints {
     /// Once every phase's record is in results.jsonl (the fine-tuning phase starts from the head phase's end, so the
     /// head's checkpoint stays until then): every phase's checkpoint goes.
     func removeAll() throws {
+        // The file's name does not depend on the inputs.
         for phase in [RunIdentity.headPhase, RunIdentity.fineTunePhase] { try checkpoint(phase: phase, inputs: "").remove() }
     }
 }

@@ -18,13 +18,13 @@ import Zoo
 ///     callbacks.train_end
 ///
 /// The training stream is never rewound: with `steps_per_epoch` a generator's passes and the epochs drift apart
-/// (docs/training.md).
+/// (docs/training.md). The validation stream restarts at every evaluation, as Keras 3 restarts a `PyDataset`
+/// (what `flow_from_directory` returns) in `evaluate`. A loss or gradient that is not finite stops the run before
+/// the optimizer takes it, with the step and the first layer where it appeared (`NonFiniteError`).
 ///
 /// A run can be resumed (what Keras' `BackupAndRestore` does, without losing the callbacks' and the random streams'
 /// state): `epochEnded` receives the whole `FitState` after each epoch, and a fresh `Fit` given it back through
-/// `resumingFrom` continues from the next epoch exactly as the uninterrupted run would have. The validation stream restarts at every evaluation, as Keras 3 restarts a `PyDataset`
-/// (what `flow_from_directory` returns) in `evaluate`. A loss or gradient that is not finite stops the run before
-/// the optimizer takes it, with the step and the first layer where it appeared (`NonFiniteError`).
+/// `resumingFrom` continues from the next epoch exactly as the uninterrupted run would have.
 public final class Fit {
     public struct Settings: Sendable {
         public var epochs: Int

@@ -72,7 +72,9 @@ public enum FitStateFile {
         for info in file.tensors {
             guard let cut = info.name.firstIndex(of: "/") else { throw fail("tensor '\(info.name)' has no section prefix") }
             var section = String(info.name[..<cut]), name = String(info.name[info.name.index(after: cut)...])
-            if section == "callbacks" || section == "zero_debias", let inner = name.firstIndex(of: "/") {
+            // A callback key has no slash, a layer name may (a nested model's): `mean` or `variance` is what follows the last.
+            let inner = section == "callbacks" ? name.firstIndex(of: "/") : section == "zero_debias" ? name.lastIndex(of: "/") : nil
+            if let inner {
                 section += "/" + name[..<inner]
                 name = String(name[name.index(after: inner)...])
             }

@@ -95,6 +95,23 @@ import Zoo
         #expect(again.stats.hits == 4 && again.stats.recomputedDamaged == 0)
     }
 
+    /// What a caching run killed midway leaves (some entries, and a temporary file its last write never renamed):
+    /// the next run reads the entries there and computes only the missing ones, to the same values.
+    @Test func aRunKilledMidwayRecomputesOnlyTheMissingEntries() throws {
+        let (dataset, images) = try FeatureFixtures.images(4)
+        let directory = try References.temporaryDirectory("features")
+        let complete = try FeatureFixtures.extractor(cache: FeatureFixtures.cache(directory))
+            .extract(images, of: dataset, loader: FeatureFixtures.loader, preprocessing: .caffe, views: .none)
+        let files = try entryFiles(directory)
+        for file in files.suffix(2) { try FileManager.default.removeItem(at: file) }
+        try Data(contentsOf: files[0]).prefix(100).write(to: files[0].deletingLastPathComponent()
+            .appendingPathComponent(".\(files[3].lastPathComponent).\(getpid()).\(UUID().uuidString).tmp"))
+        let resumed = try FeatureFixtures.extractor(cache: FeatureFixtures.cache(directory))
+            .extract(images, of: dataset, loader: FeatureFixtures.loader, preprocessing: .caffe, views: .none)
+        #expect(resumed.stats.hits == 2 && resumed.stats.misses == 2 && resumed.stats.recomputedDamaged == 0)
+        #expect(try values(resumed) == values(complete))
+    }
+
     /// Four extractors, each with its own cache object and model, fill one cache directory at once: they share
     /// nothing but the file system, as separate processes would (temporary names carry the process id and a UUID,
     /// rename is atomic between processes as between threads). No entry is damaged, no temporary file is left.
