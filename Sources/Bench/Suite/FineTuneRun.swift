@@ -118,8 +118,14 @@ public enum FineTuneRun {
         let saved = try file.flatMap { try checkpoint?.checkpoints.saved($0) }
         // The continued validation stream goes on from where the finished epochs left it.
         if let saved { try validation.skip(saved.epochsDone * settings.validationSteps) }
-        let history = try fit.run(training: inputs.training, validation: { validation }, settings: settings,
+        let history: [[String: Double]]
+        do {
+            history = try fit.run(training: inputs.training, validation: { validation }, settings: settings,
                                   resumingFrom: saved, epochEnded: file.map { file in { try file.save($0) } })
+        } catch let error as FitError where saved != nil {
+            // A checkpoint of this run that no longer fits its fit (written by another version of Zoo).
+            throw BenchError("\(file!.url.path): cannot resume from it (\(error)); delete it to start this run afresh")
+        }
 
         let threshold: Threshold
         switch options.benchProtocol {
