@@ -122,7 +122,7 @@ struct AccuracyTables: Sendable {
                 ReportFormat.machine(run.timing.wallSeconds), ReportFormat.machine(run.timing.featureCachingSeconds),
                 ReportFormat.machine(run.timing.meanEpochSeconds), "\(run.timing.featureCache)", "\(run.history.count)",
                 run.notes.joined(separator: " | "),
-                p.sourceCheckpointSHA256, p.convertedSHA256, p.parityVerdict, p.datasetManifestDigest, p.recipeSHA256,
+                p.sourceCheckpointSHA256, p.convertedSHA256 ?? "", p.parityVerdict, p.datasetManifestDigest, p.recipeSHA256,
                 p.zooVersion, p.zooCommit, p.cpuModel, p.vectorExtensions.joined(separator: " | "),
             ]
         }

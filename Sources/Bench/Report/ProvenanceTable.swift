@@ -9,7 +9,7 @@ struct ProvenanceTable: Sendable {
             let p = run.provenance
             return [run.recipe, run.dataset, run.protocolName, run.phase, run.engine,
                     "\(run.seed)" + (run.fold.map { " / fold \($0)" } ?? ""), run.datasetSource,
-                    p.sourceCheckpointSHA256, p.convertedSHA256, p.parityVerdict, p.datasetManifestDigest, p.recipeSHA256,
+                    p.sourceCheckpointSHA256, p.convertedSHA256 ?? "—", p.parityVerdict, p.datasetManifestDigest, p.recipeSHA256,
                     "\(p.zooVersion) (\(p.zooCommit))", "\(p.cpuModel) (\(p.vectorExtensions.joined(separator: ", ")))"]
         }
         return ReportTable(

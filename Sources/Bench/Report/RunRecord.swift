@@ -75,8 +75,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
 public struct Provenance: Codable, Sendable, Equatable {
     /// SHA-256 of the Keras checkpoint the run started from.
     public var sourceCheckpointSHA256: String
-    /// SHA-256 of Zoo's converted weights.
-    public var convertedSHA256: String
+    /// SHA-256 of Zoo's converted weights; nil for a Keras run, which reads the checkpoint itself.
+    public var convertedSHA256: String?
     /// The layer-by-layer parity check's verdict on the conversion, e.g. "pass (max |diff| 3.1e-6)".
     public var parityVerdict: String
     /// The dataset manifest's digest (Data/Datasets/Manifest.swift).
@@ -89,7 +89,7 @@ public struct Provenance: Codable, Sendable, Equatable {
     /// e.g. ["avx2", "fma"].
     public var vectorExtensions: [String]
 
-    public init(sourceCheckpointSHA256: String, convertedSHA256: String, parityVerdict: String, datasetManifestDigest: String,
+    public init(sourceCheckpointSHA256: String, convertedSHA256: String?, parityVerdict: String, datasetManifestDigest: String,
                 recipeSHA256: String, zooVersion: String, zooCommit: String, cpuModel: String, vectorExtensions: [String]) {
         self.sourceCheckpointSHA256 = sourceCheckpointSHA256
         self.convertedSHA256 = convertedSHA256

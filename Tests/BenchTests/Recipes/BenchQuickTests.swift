@@ -25,7 +25,7 @@ import TestSupport
         #expect(Set(contents.records.map(\.recipe)) == ["vgg16-tb", "vgg19-tb", "attention-vgg16-tb", "resnet50-melanoma", "resnet50-melanoma-flatten"])
         for record in contents.records {
             #expect(record.provenance.parityVerdict.hasPrefix("PASS"), "\(record.recipe): \(record.provenance.parityVerdict)")
-            #expect(record.provenance.convertedSHA256.count == 64 && record.provenance.recipeSHA256.count == 64)
+            #expect(record.provenance.convertedSHA256?.count == 64 && record.provenance.recipeSHA256.count == 64)
             #expect(record.notes.contains { $0.contains("prove the pipeline, not the model") })
             #expect(record.test.scores.count == record.test.labels.count)
             switch record.phase {
