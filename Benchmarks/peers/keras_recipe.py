@@ -148,7 +148,7 @@ def build_model(keras, recipe, checkpoint=None, frozen_batch_norm="tf2"):
     """The recipe's whole model: the frozen base nested or inline, then the head as the recipe lists it."""
     base = build_base(keras, recipe, checkpoint, frozen_batch_norm)
     if recipe["base"]["join"] == "nested":
-        inputs = keras.Input(base.input_shape[1:])
+        inputs = keras.Input(base.input.shape[1:])
         outputs = {"base": base(inputs)}
     else:
         inputs = base.input
@@ -208,10 +208,6 @@ class Images:
         images = self
 
         class Batches(self.keras.utils.PyDataset):
-            def __init__(self):
-                super().__init__()
-                self.position = 0
-
             def __len__(self):
                 return steps or images.steps
 
@@ -254,6 +250,14 @@ class Images:
         return [float(p) for p in probabilities[: len(self.paths), self.positive_class]]
 
 
+def keras_two_mode(mode, monitor):
+    """Keras 2.2's `mode='auto'`: maximise whatever has `acc` in its name (even the notebooks' `"'val_acc'"`),
+    minimise the rest. Keras 3 refuses to guess for a metric it does not know."""
+    if mode != "auto":
+        return mode
+    return "max" if "acc" in monitor else "min"
+
+
 def callbacks(keras, recipe, protocol, epochs):
     """The protocol's callbacks (see the module's docstring), each epoch's learning rate and seconds logged."""
     settings = recipe["training"]["callbacks"]
@@ -282,7 +286,7 @@ def callbacks(keras, recipe, protocol, epochs):
     if protocol == "seed":
         if stopping:
             chosen.append(keras.callbacks.EarlyStopping(monitor=stopping["monitor"], patience=stopping["patience"],
-                                                        mode=stopping["mode"]))
+                                                        mode=keras_two_mode(stopping["mode"], stopping["monitor"])))
     else:
         chosen.append(keras.callbacks.EarlyStopping(monitor="val_loss", mode="min", restore_best_weights=True,
                                                     patience=stopping["patience"] if stopping else epochs))
@@ -345,7 +349,7 @@ def serve(path):
 
     import_seconds = time.perf_counter() - import_started
     for index, request in enumerate(requests["runs"]):
-        label = f"{request['recipe']['name']} {request['protocol']} seed {request['seed']}"
+        label = f"{request['recipe']['name']} ({request['protocol']} protocol) seed {request['seed']}"
         print(f"keras_recipe.py: run {index + 1} of {len(requests['runs'])}: {label}", file=sys.stderr, flush=True)
         result = run(keras, tf, request)
         result["import_seconds"] = import_seconds

@@ -29,6 +29,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Feature cache folder (default ~/.cache/zoo/features).") var featureCache: String?
     @Flag(help: "Train every step through the whole model, without cached base features.") var noFeatureCache = false
     @Flag(help: "No per-batch progress lines (CI logs).") var quiet = false
+    @Option(help: ArgumentHelp("Also train every run in Keras 3, on the same images from the same checkpoint, for the headline table: keras (needs $ZOO_PYTHON).", valueName: "engine")) var peer: String?
+    @Option(help: "The Keras peer's script.") var peerScript = "Benchmarks/peers/keras_recipe.py"
 
     func run() throws {
         do {
@@ -41,7 +43,8 @@ struct BenchCommand: ParsableCommand {
                 references: (references ?? environment["ZOO_GOLDEN"]).map { URL(fileURLWithPath: $0) },
                 activations: (activations ?? environment["ZOO_GOLDEN_ACTIVATIONS"]).map { URL(fileURLWithPath: $0) },
                 featureCache: noFeatureCache ? nil : try FeatureCache(directory: featureCache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory),
-                resume: resume, quiet: quiet, syntheticImages: syntheticImages ?? (quick ? 48 : 80))
+                resume: resume, quiet: quiet, syntheticImages: syntheticImages ?? (quick ? 48 : 80),
+                peer: try kerasPeer(environment))
             let files = try BenchSuite(settings).run()
             print("report: \(files.last?.path ?? out)")
         } catch let failure as CommandFailure {
@@ -101,6 +104,13 @@ struct BenchCommand: ParsableCommand {
         guard let folds else { return nil }
         guard folds >= 2 else { throw CommandFailure("--folds \(folds): k-fold needs at least 2 folds") }
         return folds
+    }
+
+    /// `--peer keras`: checked before the first run, so a missing Python stops the suite at once.
+    func kerasPeer(_ environment: [String: String]) throws -> KerasPeer? {
+        guard let peer else { return nil }
+        guard peer == "keras" else { throw CommandFailure("--peer \(peer): expected keras") }
+        return try KerasPeer(python: environment["ZOO_PYTHON"], script: URL(fileURLWithPath: peerScript))
     }
 
     func benchProtocols() throws -> [BenchProtocol] {

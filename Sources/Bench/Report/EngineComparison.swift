@@ -48,6 +48,14 @@ struct EngineComparison: Sendable {
 
     struct PairingGap: Error { let reason: String }
 
+    /// The notes both runs carry, then each engine's own, named ("Zoo: ...") unless they name it already.
+    static func notes(_ pair: Pair) -> [String] {
+        func own(_ run: RunRecord, of other: RunRecord, _ engine: String) -> [String] {
+            run.notes.filter { !other.notes.contains($0) }.map { $0.hasPrefix("\(engine) ") ? $0 : "\(engine): \($0)" }
+        }
+        return pair.zoo.notes.filter(pair.keras.notes.contains) + own(pair.zoo, of: pair.keras, "Zoo") + own(pair.keras, of: pair.zoo, "Keras")
+    }
+
     /// "cached features (12.3 s to compute)" or "end to end": what a run's wall time paid for.
     static func howTrained(_ run: RunRecord) -> String {
         guard run.timing.featureCache else { return "end to end" }
@@ -63,7 +71,7 @@ struct EngineComparison: Sendable {
                 + "\(endToEnd) ran the base at every step: the time ratio compares the two workflows, not the same arithmetic")
         }
         for source in Set([pair.zoo.datasetSource, pair.keras.datasetSource]).sorted() where source.hasPrefix("synthetic") {
-            caveats.append("\(source): synthetic images, so the accuracies prove the pipeline, not the models")
+            caveats.append("the images are \(source): the accuracies prove the pipeline, not the models")
         }
         return caveats
     }
@@ -71,7 +79,7 @@ struct EngineComparison: Sendable {
     var table: ReportTable {
         var notes = FootnoteList()
         let rows = pairs.map { pair -> [String] in
-            var cellNotes = pair.zoo.notes + pair.keras.notes.filter { !pair.zoo.notes.contains($0) }
+            var cellNotes = Self.notes(pair)
             var mcNemar = "—", deLong = "—"
             switch Self.aligned(pair) {
             case .success(let (zoo, keras)):

@@ -30,12 +30,14 @@ public struct BenchSuite {
         /// Images per synthetic dataset.
         public var syntheticImages: Int
         public var thresholdRule: ThresholdRule
+        /// Keras, to train every run's head phase a second time for the headline (`--peer keras`); nil: Zoo alone.
+        public var peer: KerasPeer?
 
         public init(recipes: [Recipe], data: [Recipe.DatasetKind: URL] = [:], protocols: [BenchProtocol] = BenchProtocol.allCases,
                     splitFiles: [Recipe.DatasetKind: [URL]] = [:], folds: Int? = nil,
                     seeds: [UInt64] = [2019], quick: Bool = false, out: URL, references: URL? = nil, activations: URL? = nil,
                     featureCache: FeatureCache? = nil, resume: Bool = false, quiet: Bool = false, syntheticImages: Int = 80,
-                    thresholdRule: ThresholdRule = .maxF1) {
+                    thresholdRule: ThresholdRule = .maxF1, peer: KerasPeer? = nil) {
             self.recipes = recipes
             self.data = data
             self.protocols = protocols
@@ -51,6 +53,7 @@ public struct BenchSuite {
             self.quiet = quiet
             self.syntheticImages = syntheticImages
             self.thresholdRule = thresholdRule
+            self.peer = peer
         }
     }
 
@@ -75,6 +78,8 @@ public struct BenchSuite {
         var bases: [String: BaseWeights] = [:]
         var datasets: [Recipe.DatasetKind: (dataset: Dataset, source: String)] = [:]
         var latency: [LatencyRecord] = []
+        // Keras trains after Zoo's runs, all in one Python process (TensorFlow's import is paid once).
+        var kerasRuns: [(request: KerasPeerRun.Request, record: (RunOutcome) throws -> RunRecord)] = []
 
         for original in settings.recipes {
             // A quick recipe is resized, so the notebook's trainable parameters are checked at the notebook's size.
@@ -108,14 +113,21 @@ public struct BenchSuite {
                         let checkpoints = RunCheckpoints(directory: settings.out.appendingPathComponent("runs"), recipe: recipe.name, run: run,
                                                          datasetManifestDigest: manifestDigest, baseSHA256: base.convertedSHA256,
                                                          resume: settings.resume, log: log)
+                        let options = RunOptions(benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
+                                                 bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet)
+                        if settings.peer != nil, !done.contains(where: { run.matches($0, phase: RunIdentity.headPhase, engine: EngineComparison.keras) }) {
+                            kerasRuns.append((KerasPeerRun.Request(model: model, checkpoint: URL(fileURLWithPath: base.sourcePath), data: data, options: options), {
+                                try record($0, of: recipe, phase: RunIdentity.headPhase, run: run, data: data, partition: partition, base: base,
+                                           datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results,
+                                           engine: EngineComparison.keras)
+                            }))
+                        }
                         if missing.isEmpty {
                             log("\(label): already in results.jsonl, skipped")
                             try checkpoints.removeAll()   // left by a kill between the last record and their removal
                             continue
                         }
                         log("\(recipe.name) on \(recipe.dataset.rawValue) (\(datasetSource)), \(benchProtocol.rawValue) protocol\(foldLabel), seed \(seed)")
-                        let options = RunOptions(benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
-                                                 bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet)
                         // Phase 2 starts from phase 1's weights, so a resumed fine-tuning phase gets the head again, from the
                         // head phase's last checkpoint or (without one) by training it again, deterministically with the same
                         // seed, and records only what is missing.
@@ -127,7 +139,8 @@ public struct BenchSuite {
                         }
                         if let fineTune = recipe.fineTune, missing.contains(RunIdentity.fineTunePhase) {
                             log("\(label): fine-tuning from \(fineTune.trainableFrom) up")
-                            let tuned = try FineTuneRun.fineTune(model, base: base, data: data, options: options, trainedHead: head.trainedHead,
+                            guard let trainedHead = head.trainedHead else { throw BenchError("\(label): the head phase kept no weights to fine-tune") }
+                            let tuned = try FineTuneRun.fineTune(model, base: base, data: data, options: options, trainedHead: trainedHead,
                                                                  checkpoints: checkpoints)
                             done.append(try record(tuned, of: recipe, phase: RunIdentity.fineTunePhase, run: run, data: data, partition: partition,
                                                    base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
@@ -144,6 +157,12 @@ public struct BenchSuite {
             }
         }
 
+        if let peer = settings.peer, !kerasRuns.isEmpty {
+            log("Keras peer: \(kerasRuns.count) run(s) in one Python process (\(peer.script.lastPathComponent))")
+            let outcomes = try KerasPeerRun.run(kerasRuns.map(\.request), peer: peer, directory: settings.out.appendingPathComponent("keras-peer"))
+            for (run, outcome) in zip(kerasRuns, outcomes) { _ = try run.record(outcome) }
+        }
+
         let contents = try results.read()
         let report = BenchReport(runs: contents.records, latency: latency, context: ReportContext(
             generatedBy: "\(Conversion.converterVersion) (\(machine.commit)) on \(machine.cpuModel) [\(machine.vectorExtensions.joined(separator: ", "))]",
@@ -151,19 +170,23 @@ public struct BenchSuite {
         return try report.write(to: settings.out)
     }
 
-    /// Appends one phase's run to results.jsonl with its provenance chain, and says how it scored.
+    /// Appends one phase's run by `engine` to results.jsonl with its provenance chain, and says how it scored. A Keras run
+    /// trained from the same checkpoint but read it itself: no converted file, no parity verdict.
     func record(_ outcome: RunOutcome, of recipe: Recipe, phase: String, run: RunIdentity, data: RunData, partition: RunData.Partition,
-                base: BaseWeights, datasetSource: String, manifestDigest: String, machine: Machine, into results: ResultsLog) throws -> RunRecord {
+                base: BaseWeights, datasetSource: String, manifestDigest: String, machine: Machine, into results: ResultsLog,
+                engine: String = EngineComparison.zoo) throws -> RunRecord {
+        let converted = engine == EngineComparison.zoo
         let schedule = settings.quick
             ? "quick schedule: \(phase == RunIdentity.fineTunePhase ? recipe.fineTune?.epochs ?? 0 : recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)"
             : nil
         let record = RunRecord(
             recipe: recipe.name, model: Self.modelName(recipe), dataset: recipe.dataset.rawValue, datasetSource: datasetSource,
-            protocolName: run.protocolName, seed: run.seed, fold: run.fold, engine: "zoo", phase: phase,
+            protocolName: run.protocolName, seed: run.seed, fold: run.fold, engine: engine, phase: phase,
             evaluationSet: data.evaluationSet,
             notes: [base.note, schedule].compactMap { $0 } + data.notes + outcome.notes,
-            provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: base.convertedSHA256,
-                                   parityVerdict: base.parityVerdict, datasetManifestDigest: manifestDigest,
+            provenance: Provenance(sourceCheckpointSHA256: base.sourceSHA256, convertedSHA256: converted ? base.convertedSHA256 : nil,
+                                   parityVerdict: converted ? base.parityVerdict : "not applicable: Keras reads the checkpoint itself",
+                                   datasetManifestDigest: manifestDigest,
                                    recipeSHA256: run.recipeDigest, zooVersion: Conversion.converterVersion,
                                    zooCommit: machine.commit, cpuModel: machine.cpuModel, vectorExtensions: machine.vectorExtensions),
             threshold: outcome.threshold,
@@ -174,7 +197,7 @@ public struct BenchSuite {
                               featureCache: outcome.featureCachingSeconds != nil))
         if let warning = try results.append(record) { log(warning) }
         let fold = partition.fold.map { ", fold \($0)" } ?? ""
-        log("\(recipe.name) \(phase), \(run.protocolName) protocol\(fold), seed \(run.seed): " + (outcome.metrics.map {
+        log("\(recipe.name) \(phase)\(converted ? "" : " (\(engine))"), \(run.protocolName) protocol\(fold), seed \(run.seed): " + (outcome.metrics.map {
             String(format: "test accuracy %.3f, AUC %.3f (%d images), %.0f s", $0.accuracy, $0.rocAUC, $0.images, outcome.wallSeconds)
         } ?? (outcome.metricsProblem ?? "no metrics")))
         return record
@@ -235,9 +258,9 @@ struct RunIdentity {
     let seed: UInt64
     let fold: Int?
 
-    func matches(_ record: RunRecord, phase: String) -> Bool {
+    func matches(_ record: RunRecord, phase: String, engine: String = EngineComparison.zoo) -> Bool {
         record.provenance.recipeSHA256 == recipeDigest && record.protocolName == protocolName && record.seed == seed
-            && record.fold == fold && record.engine == "zoo" && record.phase == phase
+            && record.fold == fold && record.engine == engine && record.phase == phase
     }
 }
 
