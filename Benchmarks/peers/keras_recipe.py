@@ -30,7 +30,7 @@ restores the weights of the epoch with the lowest validation loss (EarlyStopping
 ModelCheckpoint is left out: in both protocols it decides nothing that is scored.
 
 A result holds the per-epoch history, the positive-class probability of every validation and test image (in
-request order), wall seconds of the whole run (model, weights, images, training, scoring) and of training
+request order), Keras' count of the model's trainable parameters (Zoo checks it against its own), wall seconds of the whole run (model, weights, images, training, scoring) and of training
 alone, and the Keras and TensorFlow versions. Zoo computes the threshold and every metric from them, exactly
 as it does for its own runs.
 """
@@ -192,7 +192,7 @@ class Images:
         self.classes = np.array([label for _, label in entries])
         self.batch_size, self.steps, self.shuffle = batch_size, steps, shuffle
         self.random = np.random.default_rng(seed)
-        self.order = self._order()
+        self.order, self.cursor = self._order(), 0
         settings = recipe["training"].get("augmentation") if augment else None
         self.augmentation = None
         if settings:
@@ -217,8 +217,6 @@ class Images:
         return Batches()
 
     def batch(self):
-        if not hasattr(self, "cursor"):
-            self.cursor = 0
         if self.cursor >= len(self.order):
             self.order, self.cursor = self._order(), 0
         chosen = self.order[self.cursor:self.cursor + self.batch_size]

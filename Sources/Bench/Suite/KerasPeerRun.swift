@@ -26,15 +26,15 @@ public struct KerasPeer: Sendable {
 /// (TensorFlow's import costs 30-60 s and is paid once), and each result scored here exactly as Zoo scores its own
 /// runs: the same threshold rule on the same validation images, the same metrics on the same test images.
 public enum KerasPeerRun {
-    /// One run for Keras: the recipe as Zoo ran it, on Zoo's images, from the checkpoint Zoo converted.
+    /// One run for Keras: the recipe's model as Zoo ran it, on Zoo's images, from the checkpoint Zoo converted.
     public struct Request: Sendable {
-        public let recipe: Recipe
+        public let model: RecipeModel
         public let checkpoint: URL
         public let data: RunData
         public let options: RunOptions
 
-        public init(recipe: Recipe, checkpoint: URL, data: RunData, options: RunOptions) {
-            self.recipe = recipe
+        public init(model: RecipeModel, checkpoint: URL, data: RunData, options: RunOptions) {
+            self.model = model
             self.checkpoint = checkpoint
             self.data = data
             self.options = options
@@ -77,6 +77,9 @@ public enum KerasPeerRun {
     /// metrics on test, and the notes that say how the Keras run differed from Zoo's.
     static func outcome(of request: Request, result: RunResult) throws -> RunOutcome {
         let data = request.data
+        guard result.trainableParameters == request.model.full.trainableParameterCount else {
+            throw BenchError("\(request.model.recipe.name): Keras built the model with \(result.trainableParameters) trainable parameters, Zoo with \(request.model.full.trainableParameterCount): the engines would not train the same model")
+        }
         guard result.validationScores.count == data.validation.images.count, result.testScores.count == data.test.images.count else {
             throw BenchError("the Keras peer scored \(result.validationScores.count) validation and \(result.testScores.count) test images; Zoo asked for \(data.validation.images.count) and \(data.test.images.count)")
         }
@@ -87,7 +90,7 @@ public enum KerasPeerRun {
             "Keras \(result.kerasVersion) on TensorFlow \(result.tensorflowVersion) (\(result.threads) threads), end to end: the base runs "
                 + "every step; its wall time leaves out TensorFlow's import (\(String(format: "%.0f", result.importSeconds)) s, once per zoo bench)",
         ]
-        if let augmentation = request.recipe.training.augmentation, augmentation.centre != "keras3" {
+        if let augmentation = request.model.recipe.training.augmentation, augmentation.centre != "keras3" {
             notes.append("Keras peer: augmentation by Keras 3's ImageDataGenerator, which turns images about dim/2 - 0.5 (the recipe's \(augmentation.centre): dim/2 + 0.5)")
         }
         return RunOutcome(history: result.history, threshold: scored.threshold, test: test,
@@ -114,7 +117,7 @@ public enum KerasPeerRun {
 
         init(_ request: Request, output: URL) {
             let data = request.data
-            recipe = request.recipe
+            recipe = request.model.recipe
             `protocol` = request.options.benchProtocol.rawValue
             seed = request.options.seed
             checkpoint = request.checkpoint.path
@@ -149,6 +152,7 @@ public enum KerasPeerRun {
         let history: [[String: Double]]
         let validationScores: [Double]
         let testScores: [Double]
+        let trainableParameters: Int
         let wallSeconds: Double
         let importSeconds: Double
         let threads: Int
@@ -156,7 +160,7 @@ public enum KerasPeerRun {
         let tensorflowVersion: String
 
         enum CodingKeys: String, CodingKey {
-            case history, validationScores = "validation_scores", testScores = "test_scores", wallSeconds = "wall_seconds", importSeconds = "import_seconds", threads,
+            case history, validationScores = "validation_scores", testScores = "test_scores", trainableParameters = "trainable_parameters", wallSeconds = "wall_seconds", importSeconds = "import_seconds", threads,
                  kerasVersion = "keras_version", tensorflowVersion = "tensorflow_version"
         }
 
