@@ -40,8 +40,9 @@ public struct RunOutcome: Sendable {
     public let featureCachingSeconds: Double?
     /// What the tables must say next to this run (a departure from the notebooks, a cache refused).
     public let notes: [String]
-    /// The head's weights at the end (the best epoch's, where the protocol restores them): phase 2 starts here.
-    public let trainedHead: InMemoryWeights
+    /// The head's weights at the end (the best epoch's, where the protocol restores them): phase 2 starts here. nil for
+    /// a Keras peer run, whose weights stay in Keras.
+    public let trainedHead: InMemoryWeights?
 }
 
 /// One fine-tuning run of a recipe, as Keras' `model.fit` would train it: the recipe's model with the converted base
@@ -127,20 +128,10 @@ public enum FineTuneRun {
             throw BenchError("\(file!.url.path): cannot resume from it (\(error)); delete it to start this run afresh")
         }
 
-        let threshold: Threshold
-        switch options.benchProtocol {
-        case .seed: threshold = .fixed
-        case .clean: threshold = try Threshold.choose(options.thresholdRule, on: try inputs.score(data.validation).predictions)
-        }
         let test = try inputs.score(data.test)
-        var metrics: RunMetrics?, problem: String?
-        do {
-            metrics = try RunMetrics(test.predictions, threshold: threshold, bootstrap: options.bootstrap)
-        } catch {
-            problem = "\(error)"
-        }
-        return RunOutcome(history: history, threshold: threshold, test: test.predictions, testImages: test.images,
-                          metrics: metrics, metricsProblem: problem, wallSeconds: Date().timeIntervalSince(started),
+        let scored = try ScoredRun(validation: inputs.score(data.validation).predictions, test: test.predictions, options: options)
+        return RunOutcome(history: history, threshold: scored.threshold, test: test.predictions, testImages: test.images,
+                          metrics: scored.metrics, metricsProblem: scored.metricsProblem, wallSeconds: Date().timeIntervalSince(started),
                           featureCachingSeconds: inputs.featureCachingSeconds, notes: notes,
                           trainedHead: try trainedHead(of: inputs.model, head: model.head))
     }
@@ -258,8 +249,7 @@ public enum FineTuneRun {
             let classes = probabilities.shape[1]
             scores += probabilities.toArray().enumerated().compactMap { $0.offset % classes == data.positiveClass ? Double($0.element) : nil }
         }
-        let labels = images.map { $0.label == data.positiveClass ? 1 : 0 }
-        return (try BinaryPredictions(scores: scores, labels: labels), images.map(\.path))
+        return (try BinaryPredictions(scores: scores, labels: data.positiveLabels(images)), images.map(\.path))
     }
 }
 

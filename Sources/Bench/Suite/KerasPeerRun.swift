@@ -83,8 +83,8 @@ public enum KerasPeerRun {
         guard result.validationScores.count == data.validation.images.count, result.testScores.count == data.test.images.count else {
             throw BenchError("the Keras peer scored \(result.validationScores.count) validation and \(result.testScores.count) test images; Zoo asked for \(data.validation.images.count) and \(data.test.images.count)")
         }
-        let validation = try BinaryPredictions(scores: result.validationScores, labels: data.positiveLabels(data.validation))
-        let test = try BinaryPredictions(scores: result.testScores, labels: data.positiveLabels(data.test))
+        let validation = try BinaryPredictions(scores: result.validationScores, labels: data.positiveLabels(data.validation.images))
+        let test = try BinaryPredictions(scores: result.testScores, labels: data.positiveLabels(data.test.images))
         let scored = try ScoredRun(validation: validation, test: test, options: request.options)
         var notes = [
             "Keras \(result.kerasVersion) on TensorFlow \(result.tensorflowVersion) (\(result.threads) threads), end to end: the base runs "
@@ -95,7 +95,7 @@ public enum KerasPeerRun {
         }
         return RunOutcome(history: result.history, threshold: scored.threshold, test: test,
                           testImages: data.test.images.map(\.path), metrics: scored.metrics, metricsProblem: scored.metricsProblem,
-                          wallSeconds: result.wallSeconds, featureCachingSeconds: nil, notes: notes)
+                          wallSeconds: result.wallSeconds, featureCachingSeconds: nil, notes: notes, trainedHead: nil)
     }
 
     /// `keras_recipe.py`'s input (its docstring describes every field).

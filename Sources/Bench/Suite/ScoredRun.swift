@@ -23,6 +23,6 @@ struct ScoredRun: Sendable {
 }
 
 extension RunData {
-    /// 1 for the positive class, 0 otherwise, for each image of `split` in order.
-    func positiveLabels(_ split: Split) -> [Int] { split.images.map { $0.label == positiveClass ? 1 : 0 } }
+    /// 1 for the positive class, 0 otherwise, for each image in order.
+    func positiveLabels(_ images: [LabeledImage]) -> [Int] { images.map { $0.label == positiveClass ? 1 : 0 } }
 }

@@ -32,8 +32,9 @@ import TestSupport
         #expect(result.status == 0, "\(result.stderr.suffix(3000))")
 
         let records = try ResultsLog(url: out.appendingPathComponent("results.jsonl")).read().records
-        let zoo = try #require(records.first { $0.engine == "zoo" }), keras = try #require(records.first { $0.engine == "keras" })
-        #expect(records.count == 2)
+        let zoo = try #require(records.first { $0.engine == "zoo" && $0.phase == "head" })
+        let keras = try #require(records.first { $0.engine == "keras" })
+        #expect(records.count == 3 && keras.phase == "head", "Zoo's two phases, Keras' head phase")
         #expect(keras.test.images == zoo.test.images && keras.test.labels == zoo.test.labels, "the same test images, in the same order")
         #expect(keras.provenance.sourceCheckpointSHA256 == zoo.provenance.sourceCheckpointSHA256 && keras.provenance.convertedSHA256 == nil)
         #expect(keras.provenance.datasetManifestDigest == zoo.provenance.datasetManifestDigest)
