@@ -56,10 +56,10 @@ struct EngineComparison: Sendable {
         return pair.zoo.notes.filter(pair.keras.notes.contains) + own(pair.zoo, of: pair.keras, "Zoo") + own(pair.keras, of: pair.zoo, "Keras")
     }
 
-    /// "cached features (12.3 s to compute)" or "end to end": what a run's wall time paid for.
+    /// "cached features (12.3 s to compute or read)" or "end to end": what a run's wall time paid for.
     static func howTrained(_ run: RunRecord) -> String {
         guard run.timing.featureCache else { return "end to end" }
-        return "cached features" + (run.timing.featureCachingSeconds.map { " (\(ReportFormat.seconds($0)) to compute)" } ?? "")
+        return "cached features" + (run.timing.featureCachingSeconds.map { " (\(ReportFormat.seconds($0)) to compute or read)" } ?? "")
     }
 
     /// What the time ratio does and does not compare, and data that proves the pipeline rather than the models.
@@ -67,8 +67,9 @@ struct EngineComparison: Sendable {
         var caveats: [String] = []
         if pair.zoo.timing.featureCache != pair.keras.timing.featureCache {
             let cached = pair.zoo.timing.featureCache ? "Zoo" : "Keras", endToEnd = pair.zoo.timing.featureCache ? "Keras" : "Zoo"
-            caveats.append("\(cached) computed the frozen base's features once (that time is in its wall time) and trained the head on them; "
-                + "\(endToEnd) ran the base at every step: the time ratio compares the two workflows, not the same arithmetic")
+            caveats.append("\(cached) trained the head on the frozen base's features, computed once or read from a cache an earlier run "
+                + "filled (that time is in its wall time); \(endToEnd) ran the base at every step: the time ratio compares the two "
+                + "workflows, not the same arithmetic")
         }
         for source in Set([pair.zoo.datasetSource, pair.keras.datasetSource]).sorted() where source.hasPrefix("synthetic") {
             caveats.append("the images are \(source): the accuracies prove the pipeline, not the models")

@@ -113,16 +113,16 @@ import Testing
         let row = try Self.row(table, ["vgg16-tb", "tb", "clean", "fine-tune", "2"])
         #expect(try Self.cell(table, row, "Zoo accuracy").contains(" ["), "accuracy with its Wilson interval")
         #expect(try Self.cell(table, row, "Keras ROC AUC").contains(" ["), "AUC with its DeLong interval")
-        #expect(try Self.cell(table, row, "Zoo training") == "cached features (3.25 s to compute)")
+        #expect(try Self.cell(table, row, "Zoo training") == "cached features (3.25 s to compute or read)")
         #expect(try Self.cell(table, row, "Keras training") == "end to end")
         #expect(try Self.cell(table, row, "Keras/Zoo time") == String(format: "%.2f×", 302.0 / 122.0))
-        #expect(table.footnotes.contains { $0.hasPrefix("Zoo computed the frozen base's features once") })
+        #expect(table.footnotes.contains { $0.hasPrefix("Zoo trained the head on the frozen base's features, computed once or read from a cache") })
         #expect(table.footnotes.contains("the images are synthetic: the accuracies prove the pipeline, not the models"))
         #expect(table.footnotes.contains(ReportFixtures.featureBankNote), "a note both runs carry is cited once, unnamed")
         #expect(table.footnotes.contains("Zoo: \(ReportFixtures.hostileNote)"), "a note of one engine's run names it")
         // Both engines cached: nothing to say about the workflows.
         let cached = EngineComparison(try Self.reference().runs.filter { $0.recipe == "vgg16-tb" && $0.seed == 2 }).table
-        #expect(!cached.footnotes.contains { $0.contains("computed the frozen base's features once") })
+        #expect(!cached.footnotes.contains { $0.contains("trained the head on the frozen base's features") })
     }
 
     @Test func curveBandsMatchNumpyOnTheSameBootstrapDraws() throws {
