@@ -29,8 +29,8 @@ says `keras2`, and the last epoch's model is scored; the clean protocol keeps th
 restores the weights of the epoch with the lowest validation loss (EarlyStopping, restore_best_weights).
 ModelCheckpoint is left out: in both protocols it decides nothing that is scored.
 
-A result holds the per-epoch history, the positive-class probability of every validation and test image (in
-request order), Keras' count of the model's trainable parameters (Zoo checks it against its own), wall seconds of the whole run (model, weights, images, training, scoring) and of training
+A result holds the per-epoch history, the positive-class probability of every test image and, for the clean
+protocol's threshold, every validation image (in request order), Keras' count of the model's trainable parameters (Zoo checks it against its own), wall seconds of the whole run (model, weights, images, training, scoring) and of training
 alone, and the Keras and TensorFlow versions. Zoo computes the threshold and every metric from them, exactly
 as it does for its own runs.
 """
@@ -99,16 +99,14 @@ def build_base(keras, recipe, checkpoint, frozen_batch_norm):
     return base
 
 
-class Divide:
-    """The attention head's RescaleGAP (a Lambda `x[0] / x[1]` in the notebook)."""
+def divide_layer(keras, name):
+    """The attention head's RescaleGAP, which the notebook wrote as a Lambda `x[0] / x[1]`."""
 
-    @staticmethod
-    def layer(keras, name):
-        class RescaleGAP(keras.layers.Layer):
-            def call(self, inputs):
-                return keras.ops.divide(inputs[0], inputs[1])
+    class Divide(keras.layers.Layer):
+        def call(self, inputs):
+            return keras.ops.divide(inputs[0], inputs[1])
 
-        return RescaleGAP(name=name)
+    return Divide(name=name)
 
 
 def head_layer(keras, spec):
@@ -140,7 +138,7 @@ def head_layer(keras, spec):
     if kind == "multiply":
         return L.Multiply(name=name)
     if kind == "divide":
-        return Divide.layer(keras, name)
+        return divide_layer(keras, name)
     raise ValueError(f"{spec['name']}: unknown head layer type '{kind}'")
 
 
@@ -322,7 +320,8 @@ def run(keras, tf, request):
     epochs = [{key: float(values[index]) for key, values in history.history.items()}
               for index in range(len(history.history["loss"]))]
 
-    validation_scores = images("validation", shuffle=False, augment=False).scores(model)
+    # Only the clean protocol chooses its threshold on validation; the seed protocol keeps 0.5, as Zoo does.
+    validation_scores = images("validation", shuffle=False, augment=False).scores(model) if protocol == "clean" else []
     test_scores = images("test", shuffle=False, augment=False).scores(model)
     return {
         "history": epochs, "validation_scores": validation_scores, "test_scores": test_scores,

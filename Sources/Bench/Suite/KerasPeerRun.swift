@@ -80,12 +80,15 @@ public enum KerasPeerRun {
         guard result.trainableParameters == request.model.full.trainableParameterCount else {
             throw BenchError("\(request.model.recipe.name): Keras built the model with \(result.trainableParameters) trainable parameters, Zoo with \(request.model.full.trainableParameterCount): the engines would not train the same model")
         }
-        guard result.validationScores.count == data.validation.images.count, result.testScores.count == data.test.images.count else {
-            throw BenchError("the Keras peer scored \(result.validationScores.count) validation and \(result.testScores.count) test images; Zoo asked for \(data.validation.images.count) and \(data.test.images.count)")
+        func predictions(_ scores: [Double], of split: Split) throws -> BinaryPredictions {
+            guard scores.count == split.images.count else {
+                throw BenchError("the Keras peer scored \(scores.count) \(split.name) images; Zoo asked for \(split.images.count)")
+            }
+            return try BinaryPredictions(scores: scores, labels: data.positiveLabels(split.images))
         }
-        let validation = try BinaryPredictions(scores: result.validationScores, labels: data.positiveLabels(data.validation.images))
-        let test = try BinaryPredictions(scores: result.testScores, labels: data.positiveLabels(data.test.images))
-        let scored = try ScoredRun(validation: validation, test: test, options: request.options)
+        let test = try predictions(result.testScores, of: data.test)
+        // The script scores validation only where the threshold is chosen on it (the clean protocol).
+        let scored = try ScoredRun(validation: predictions(result.validationScores, of: data.validation), test: test, options: request.options)
         var notes = [
             "Keras \(result.kerasVersion) on TensorFlow \(result.tensorflowVersion) (\(result.threads) threads), end to end: the base runs "
                 + "every step; its wall time leaves out TensorFlow's import (\(String(format: "%.0f", result.importSeconds)) s, once per zoo bench)",
