@@ -145,7 +145,8 @@ struct InspectionReport {
         return "\(graph.name): \(graph.layers.count) layers, inputs \(graph.inputs), outputs \(graph.outputs) (\(json.utf8.count.formatted()) bytes of JSON)"
     }
 
-    private static func align(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
+    /// Rows as columns padded to their widest cell, `rightAligned` columns (numbers) padded on the left.
+    static func align(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
         let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { column, cell in
