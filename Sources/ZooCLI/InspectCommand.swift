@@ -19,6 +19,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try FilePaths.requireFile(file)
             let report = file.hasSuffix(".safetensors") ? try safetensorsReport() : try kerasReport()
             print(json ? report.json() : report.table())
             if case .mismatch = report.verification { throw CommandFailure("\(file): data hash does not match (the file is damaged)") }

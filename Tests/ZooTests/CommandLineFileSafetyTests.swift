@@ -81,7 +81,8 @@ import TestSupport
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: reports.path)) == ["parity.md", "parity.svg", "parity.csv"])
     }
 
-    /// Each wrong input is named with what to do about it, exit 1 (64 for a bad option value), no Foundation error.
+    /// Each wrong input is named with what to do about it, exit 1 (64 for a bad option value), no Foundation error
+    /// domain: a folder or a missing file, a Keras file where a converted one belongs, a folder to create under a file.
     @Test func wrongInputsSayWhatToDo() throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -90,6 +91,7 @@ import TestSupport
         try Data("not decoded: the model is checked first".utf8).write(to: URL(fileURLWithPath: image))
         let full = TestEnvironment.fixtures.appendingPathComponent("tiny_vgg/tfk_full.h5").path
         let golden = try TestEnvironment.activations(of: "tiny_vgg")
+        let missing = directory.appendingPathComponent("missing.json").path
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["convert", directory.path, "-o", directory.appendingPathComponent("x.safetensors").path],
              1, "\(directory.path): is a directory, not a file"),
@@ -100,6 +102,11 @@ import TestSupport
             (["verify", full, "--golden", golden], 1,
              "\(full): this is a Keras file: run `zoo convert \(full) -o \((full as NSString).deletingPathExtension).safetensors` first"),
             (["predict", model, image, "--top", "-1"], 64, "--top must be a positive number, not -1"),
+            (["inspect", directory.path], 1, "\(directory.path): is a directory, not a file"),
+            (["export", model, "--keras", directory.appendingPathComponent("out.weights.h5").path, "--config", missing], 1, "\(missing): no such file"),
+            (["export", model, "--keras", directory.path, "--config", keras.path], 1,
+             "\(directory.path): cannot write the Keras weights file: it is a directory (give a file name)"),
+            (["fetch", "vgg16", "--to", image + "/weights"], 1, "\(image)/weights: cannot create the folder: Not a directory"),
         ]
         for test in cases {
             let result = try zoo(test.arguments)
