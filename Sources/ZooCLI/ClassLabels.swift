@@ -9,6 +9,10 @@ struct ClassLabels {
     init(argument: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+            // A missing labels file would otherwise be read as a list of one name.
+            if !argument.contains(","), argument.contains("/") || argument.hasSuffix(".txt") || argument.hasSuffix(".json") {
+                throw CommandFailure("\(argument): no such labels file (--labels takes a file or a comma-separated list)")
+            }
             names = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             return
         }

@@ -156,6 +156,9 @@ import TestSupport
         let wrongCount = try TestEnvironment.run(TestEnvironment.zooBinary(), ["predict", converted, keras.image, "--labels", "a,b"])
         #expect(wrongCount.status == 1)
         #expect(wrongCount.stderr == "Error: --labels a,b: 2 names for a model with \(names.count) classes\n")
+        let missing = directory.appendingPathComponent("labels.txt").path
+        let missingFile = try TestEnvironment.run(TestEnvironment.zooBinary(), ["predict", converted, keras.image, "--labels", missing])
+        #expect(missingFile.stderr == "Error: \(missing): no such labels file (--labels takes a file or a comma-separated list)\n")
     }
 
     @Test func badInputsFailWithOneLine() throws {
