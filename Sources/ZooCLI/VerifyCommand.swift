@@ -87,7 +87,8 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// Before the parity run: every file --report will write can be written (its folder exists, it is not a
-    /// folder), so a wrong path fails in one line instead of after the run.
+    /// folder) and is neither the model nor the golden file, so a wrong path fails in one line instead of after
+    /// the run (or instead of replacing an input).
     func checkReportPaths() throws {
         guard let report else { return }
         let files = reportFiles(report)
@@ -95,6 +96,9 @@ struct VerifyCommand: ParsableCommand {
             throw CommandFailure("\(report): --report names the Markdown file (e.g. report.md); the .svg and .csv are written beside it")
         }
         for path in [files.markdown, files.plot, files.table] {
+            if FilePaths.sameFile(path, model) || FilePaths.sameFile(path, golden) {
+                throw CommandFailure("\(path): is an input of this run (the model or the golden file); give --report another name")
+            }
             try FilePaths.checkWritable(path, role: "report", existing: .replace)
         }
     }

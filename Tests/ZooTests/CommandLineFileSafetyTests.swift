@@ -56,8 +56,9 @@ import TestSupport
         #expect(folder.stderr == "Error: \(directory.path): cannot write the output: it is a directory (give a file name)\n")
     }
 
-    /// A folder where the report's file name belongs, or a missing folder, fails in one line before the parity run
-    /// (nothing on standard output); a good path gets the Markdown, the plot and the table, and nothing else.
+    /// A folder where the report's file name belongs, a missing folder, or the model itself fails in one line before
+    /// the parity run (nothing on standard output); a good path gets the Markdown, the plot and the table, and
+    /// nothing else (no temporary file left).
     @Test func verifyReportPathsAreCheckedBeforeTheRun() throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -69,13 +70,16 @@ import TestSupport
         let cases = [
             (reports.path, "Error: \(reports.path): cannot write the report: it is a directory (give a file name)\n"),
             (missing, "Error: \(missing): cannot write the report: the folder \(reports.path)/missing does not exist\n"),
+            (model, "Error: \(model): is an input of this run (the model or the golden file); give --report another name\n"),
         ]
+        let modelBytes = try Data(contentsOf: URL(fileURLWithPath: model))
         for (report, message) in cases {
             let result = try zoo(["verify", model, "--golden", golden, "--report", report])
             #expect(result.status == 1)
             #expect(result.stdout.isEmpty, "the parity run started: \(result.stdout.prefix(200))")
             #expect(result.stderr == message)
         }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == modelBytes, "the model was written over")
         let written = try zoo(["verify", model, "--golden", golden, "--report", reports.appendingPathComponent("parity.md").path])
         #expect(written.status == 0, "\(written.stderr)")
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: reports.path)) == ["parity.md", "parity.svg", "parity.csv"])
