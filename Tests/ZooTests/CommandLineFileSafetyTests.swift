@@ -111,6 +111,8 @@ import TestSupport
             (["export", model, "--keras", directory.path, "--config", keras.path], 1,
              "\(directory.path): cannot write the Keras weights file: it is a directory (give a file name)"),
             (["fetch", "vgg16", "--to", image + "/weights"], 1, "\(image)/weights: cannot create the folder: Not a directory"),
+            (["train", model, "--data", directory.path, "--epochs", "1", "--batch-size", "1", "-o", model], 1,
+             "\(model): is the model being trained; give another output name with -o (the starting weights stay as they are)"),
         ]
         for test in cases {
             let result = try zoo(test.arguments)
