@@ -9,7 +9,8 @@ struct InspectCommand: ParsableCommand {
         discussion: """
             For a converted file it also checks the data hash (skip with --no-verify). When the file describes \
             its model (a converted file's graph, a full Keras model's config), it also shows what training reads: \
-            trainable and frozen layers and parameters, momentum, regularisers, initialisers and dropout.
+            trainable and frozen layers and parameters, momentum, regularisers, initialisers and dropout. \
+            For Keras' model.summary() (output shapes, parameter totals) see `zoo summary`.
             """
     )
 
