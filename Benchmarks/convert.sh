@@ -21,11 +21,11 @@ cp_times=(); zoo_times=()
 # unwritten output is throttled by the kernel's writeback (cp measured anywhere from 0.13 to 0.61 s).
 for _ in $(seq "$runs"); do
   sync; cp_times+=("$(seconds cp "$input" "$work/copy")"); rm -f "$work/copy"
-  sync; zoo_times+=("$(seconds "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)")
+  sync; zoo_times+=("$(seconds "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet --force)")
 done
 cp_median=$(printf '%s\n' "${cp_times[@]}" | median)
 zoo_median=$(printf '%s\n' "${zoo_times[@]}" | median)
-zoo_peak=$(peak_kb "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)
+zoo_peak=$(peak_kb "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet --force)
 cp_peak=$(peak_kb cp "$input" "$work/copy")
 largest=$("$zoo" inspect "$work/out.safetensors" --json --no-verify | python3 -c 'import json,sys; print(max(t["bytes"] for t in json.load(sys.stdin)["tensors"]))')
 header_times=(); for _ in $(seq "$runs"); do header_times+=("$(seconds "$zoo" inspect "$work/out.safetensors" --json --no-verify)"); done
@@ -39,7 +39,7 @@ cold() { sync; echo 3 > /proc/sys/vm/drop_caches; local start end; start=$(date 
 cold_row=""
 if [ -w /proc/sys/vm/drop_caches ]; then
   cp_cold=$(cold cp "$input" "$work/copy"); rm -f "$work/copy"
-  zoo_cold=$(cold "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet)
+  zoo_cold=$(cold "$zoo" convert "$input" "${arch_args[@]}" -o "$work/out.safetensors" --quiet --force)
   cold_row=$(printf '| time, cold cache + sync (s) | %.3f | %.3f | %.2fx | <= 2x cp |' "$zoo_cold" "$cp_cold" "$(echo "$zoo_cold / $cp_cold" | bc -l)")
 fi
 

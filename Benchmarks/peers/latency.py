@@ -120,7 +120,7 @@ class ModelRun:
         self.checkpoint = self.checkpoint or seeded_checkpoint(self.name, self.directory)
         self.converted = os.path.join(self.directory, "model.safetensors")
         log(f"{self.name}: zoo convert {self.checkpoint}")
-        run([self.options.zoo, "convert", self.checkpoint, "-o", self.converted, "--quiet"], "zoo convert")
+        run([self.options.zoo, "convert", self.checkpoint, "-o", self.converted, "--quiet", "--force"], "zoo convert")
         self.onnx = onnx_model(self.checkpoint, self.directory)
         self.images = os.path.join(self.directory, "images.f32")
         write_images(self.images, max(BATCHES))

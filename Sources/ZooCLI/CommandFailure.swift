@@ -4,8 +4,9 @@ import ArgumentParser
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
 
+    /// A Foundation file error as `PATH: reason` (SystemErrorText); any other error as it describes itself.
     init(_ error: Error) {
-        description = "\(error)"
+        description = SystemErrorText.described(error) ?? "\(error)"
     }
 
     init(_ message: String) {

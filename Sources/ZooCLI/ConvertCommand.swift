@@ -18,7 +18,7 @@ struct ConvertCommand: ParsableCommand {
     )
 
     @Argument(help: "The Keras checkpoint.") var input: String
-    @Option(name: .shortAndLong, help: "Output file (default: the input name with .safetensors).") var output: String?
+    @Option(name: .shortAndLong, help: "Output file (default: the input name with .safetensors); never the input, and an existing file only with --force.") var output: String?
     @Option(help: "Architecture for weights-only files: a registry name, a model-config .json, or a full-model .h5/.keras.") var arch: String?
     @Option(help: "Storage precision: f32, f16 or bf16.") var dtype: String = "f32"
     @Option(help: ArgumentHelp("Preprocessing to record: caffe, rescale:<factor> or none (default: the registry's for a known model, else none).",
@@ -32,6 +32,8 @@ struct ConvertCommand: ParsableCommand {
     var preprocess: Preprocessing?
     @Flag(help: "Take the architecture's tensors from a file that holds more, by layer name, and list what is left out.")
     var partial = false
+    @Flag(help: "Replace the output file if it exists (never the input): the new file is written under a temporary name and renamed over it.")
+    var force = false
     @Flag(help: "No progress line.") var quiet = false
 
     func run() throws {
@@ -41,6 +43,7 @@ struct ConvertCommand: ParsableCommand {
             }
             let architecture = try arch.map(Architectures.resolve)
             let outputPath = output ?? Self.defaultOutput(for: input)
+            try Self.checkPaths(input: input, output: outputPath, force: force)
             var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess?.description,
                                              knownArchitectures: Registry.entries.map(\.name),
                                              defaultPreprocess: { (Registry.identify($0)?.preprocessing ?? .none).description })
@@ -63,6 +66,16 @@ struct ConvertCommand: ParsableCommand {
         } catch {
             throw CommandFailure(error)
         }
+    }
+
+    /// Before any work: the input is a file, the output is never the input (whatever the spelling or link), and
+    /// an existing output is replaced only with --force.
+    static func checkPaths(input: String, output: String, force: Bool) throws {
+        try FilePaths.requireFile(input)
+        if FilePaths.sameFile(input, output) {
+            throw CommandFailure("\(output): is the input file; give another output name with -o")
+        }
+        try FilePaths.checkWritable(output, role: "output", existing: .refuseUnlessForced(force))
     }
 
     /// One line per tensor of the file the conversion did not take: its layer, place and shape.

@@ -19,6 +19,12 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try FilePaths.requireConvertedModel(input)
+            try FilePaths.requireFile(config)
+            if FilePaths.sameFile(input, keras) || FilePaths.sameFile(config, keras) {
+                throw CommandFailure("\(keras): is an input file; give another name with --keras")
+            }
+            try FilePaths.checkWritable(keras, role: "Keras weights file", existing: .replace)
             let json = config.hasSuffix(".json")
                 ? try String(contentsOfFile: config, encoding: .utf8)
                 : try KerasCheckpoint(path: config).modelConfig

@@ -60,7 +60,7 @@ struct FetchCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
-                throw CommandFailure("\(to): cannot create the folder: \(error.localizedDescription)")
+                throw CommandFailure("\(to): cannot create the folder: \(SystemErrorText.reason(error))")
             }
             let target = directory.appendingPathComponent(published.fileName)
             if FileManager.default.fileExists(atPath: target.path) {

@@ -9,7 +9,8 @@ struct InspectCommand: ParsableCommand {
         discussion: """
             For a converted file it also checks the data hash (skip with --no-verify). When the file describes \
             its model (a converted file's graph, a full Keras model's config), it also shows what training reads: \
-            trainable and frozen layers and parameters, momentum, regularisers, initialisers and dropout.
+            trainable and frozen layers and parameters, momentum, regularisers, initialisers and dropout. \
+            For Keras' model.summary() (output shapes, parameter totals) see `zoo summary`.
             """
     )
 
@@ -19,6 +20,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try FilePaths.requireFile(file)
             let report = file.hasSuffix(".safetensors") ? try safetensorsReport() : try kerasReport()
             print(json ? report.json() : report.table())
             if case .mismatch = report.verification { throw CommandFailure("\(file): data hash does not match (the file is damaged)") }
@@ -145,7 +147,8 @@ struct InspectionReport {
         return "\(graph.name): \(graph.layers.count) layers, inputs \(graph.inputs), outputs \(graph.outputs) (\(json.utf8.count.formatted()) bytes of JSON)"
     }
 
-    private static func align(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
+    /// Rows as columns padded to their widest cell, `rightAligned` columns (numbers) padded on the left.
+    static func align(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
         let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { column, cell in

@@ -10,6 +10,7 @@ struct ModelLoading {
     let faultLayers: Set<String>
 
     init(_ path: String, architecture: String?, mode: Model.Mode) throws {
+        try FilePaths.requireConvertedModel(path)
         let file = try SafetensorsFile(path: path)
         var graph = try architecture.map(Registry.graph(named:)) ?? Model.graph(in: file)
         fault = try EngineFault.fromEnvironment()

@@ -19,7 +19,8 @@ struct PredictCommand: ParsableCommand {
 
     @Argument(help: "The converted .safetensors model.") var model: String
     @Argument(help: "PNG or JPEG files.") var images: [String]
-    @Option(help: "How many classes to list per image.") var top: Int = 5
+    // Unconditional, so that `--top -1` reaches validate() and is answered there, not taken for an option.
+    @Option(parsing: .unconditional, help: "How many classes to list per image.") var top: Int = 5
     @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, rescale or none.") var preprocess: PreprocessChoice?
     @Option(help: "Resize interpolation when the image size differs from the model's input: nearest (Keras load_img) or bilinear.")
     var interpolation: ImageLoader.Interpolation = .nearest
@@ -32,19 +33,28 @@ struct PredictCommand: ParsableCommand {
             })
     var sixteenBit: ImageLoader.SixteenBit = .clip
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
-    @Flag(help: "One JSON line per image with the raw output tensor: {\"image\", \"shape\", \"values\"}.") var json = false
+    @Option(help: ArgumentHelp("Class names to print next to the indices: a file (one name per line, or Keras' class index .json) or a comma-separated list.",
+                               valueName: "file|a,b,c"))
+    var labels: String?
+    @Flag(help: "One JSON line per image: {\"image\", \"shape\", \"top\": [{\"index\", \"name\", \"probability\"}]} (--top of them).") var json = false
+    @Flag(help: "With --json, also the raw output tensor as \"values\".") var raw = false
 
     func validate() throws {
-        guard top > 0 else { throw ValidationError("--top must be at least 1") }
+        guard top > 0 else { throw ValidationError("--top must be a positive number, not \(top)") }
+        guard !raw || json else { throw ValidationError("--raw is for --json (the raw output tensor in each JSON line)") }
     }
 
     func run() throws {
         do {
+            // Every image is checked before the model loads, so a wrong path fails at once.
+            for path in images { try FilePaths.requireFile(path) }
             let loaded = try ModelLoading(model, architecture: arch, mode: .fused).model
             guard loaded.graph.inputs.count == 1, loaded.graph.outputs.count == 1, let inputShape = loaded.inputShapes.first,
                   inputShape.count == 3, let channels = inputShape[2], channels == 1 || channels == 3 else {
                 throw CommandFailure("\(model): predict needs one image input of 1 or 3 channels and one output; this model has inputs \(loaded.inputShapes) and \(loaded.graph.outputs.count) output(s)")
             }
+            let names = try labels.map(ClassLabels.init(argument:))
+            let printer = PredictionPrinter(top: top, labels: names, labelSource: labels ?? "", raw: raw)
             let preprocessing = Self.preprocessing(choice: preprocess, stored: loaded.preprocessing)
             var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit)
             for path in images {
@@ -52,7 +62,7 @@ struct PredictCommand: ParsableCommand {
                 loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? decoded.width, height: inputShape[0] ?? decoded.height)
                 let input = try loader.convert(decoded).modelInput(channels: channels, preprocessing: preprocessing)
                 let output = try loaded.run([input])[0]
-                print(json ? Self.jsonLine(image: path, output: output) : Self.ranking(image: path, output: output, top: top))
+                print(json ? try printer.jsonLine(image: path, output: output) : try printer.ranking(image: path, output: output))
             }
         } catch let error as CommandFailure {
             throw error
@@ -71,28 +81,6 @@ struct PredictCommand: ParsableCommand {
             return .notebooks
         case nil: return stored
         }
-    }
-
-    static func ranking(image: String, output: Tensor, top: Int) -> String {
-        let values = output.toArray()
-        guard output.rank == 2 else {
-            return "\(image): output \(output.shape) is not a class vector; use --json for the raw tensor"
-        }
-        let ranked = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(top)
-        return "\(image): " + ranked.enumerated().map { rank, index in
-            "\(rank + 1). class \(index) \(String(format: "%.6f", values[index]))"
-        }.joined(separator: "  ")
-    }
-
-    static func jsonLine(image: String, output: Tensor) -> String {
-        let values = output.toArray().map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
-        let shape = output.shape.map(String.init).joined(separator: ",")
-        return "{\"image\": \(jsonString(image)), \"shape\": [\(shape)], \"values\": [\(values)]}"
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -52,6 +52,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let logger = history.map { CSVLogger(url: URL(fileURLWithPath: $0)) }
         do {
+            if FilePaths.sameFile(model, output) {
+                throw CommandFailure("\(output): is the model being trained; give another output name with -o (the starting weights stay as they are)")
+            }
             try TrainedModelWriter.checkWritable(output)
             let file = try SafetensorsFile(path: model)
             // Hashed from now, while the rest runs: the provenance names the file that was read.

@@ -20,20 +20,8 @@ enum TrainedModelWriter {
         try writer.finish()
     }
 
-    /// Fails now, before any training, when `path`'s folder does not exist or cannot be written to.
+    /// Fails now, before any training, when `path`'s folder does not exist or cannot be written to, or `path` is a folder.
     static func checkWritable(_ path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        let directory = folder.isEmpty ? "." : folder
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandFailure("\(path): cannot write the trained model: the folder \(directory) does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw CommandFailure("\(path): cannot write the trained model: the folder \(directory) is not writable")
-        }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw CommandFailure("\(path): cannot write the trained model: it is a folder")
-        }
+        try FilePaths.checkWritable(path, role: "trained model", existing: .replace)
     }
 }

@@ -35,6 +35,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Only these cases, comma-separated (default: all in the golden file).") var cases: String?
 
     func run() throws {
+        try checkReportPaths()
         if gradients { return try verifyGradients() }
         let parity = try Self.failing { () -> ParityReport in
             let loading = try ModelLoading(model, architecture: arch, mode: .layerByLayer)
@@ -79,27 +80,40 @@ struct VerifyCommand: ParsableCommand {
         ("model", "\(model) (graph '\(graph.name)'\(arch.map { ", architecture \($0)" } ?? ""), \(graph.layers.count) layers)")
     }
 
-    /// Prints the check's table; with --report, writes the plot, the CSV and the Markdown beside each other; fails
-    /// with the verdict unless the check passed.
+    /// The report's files: the Markdown at --report, the plot and the table beside it (its name with .svg, .csv).
+    func reportFiles(_ report: String) -> (markdown: String, plot: String, table: String) {
+        let base = (report as NSString).deletingPathExtension
+        return (report, base + ".svg", base + ".csv")
+    }
+
+    /// Before the parity run: every file --report will write can be written (its folder exists, it is not a
+    /// folder) and is neither the model nor the golden file, so a wrong path fails in one line instead of after
+    /// the run (or instead of replacing an input).
+    func checkReportPaths() throws {
+        guard let report else { return }
+        let files = reportFiles(report)
+        guard files.markdown != files.plot, files.markdown != files.table else {
+            throw CommandFailure("\(report): --report names the Markdown file (e.g. report.md); the .svg and .csv are written beside it")
+        }
+        for path in [files.markdown, files.plot, files.table] {
+            if FilePaths.sameFile(path, model) || FilePaths.sameFile(path, golden) {
+                throw CommandFailure("\(path): is an input of this run (the model or the golden file); give --report another name")
+            }
+            try FilePaths.checkWritable(path, role: "report", existing: .replace)
+        }
+    }
+
+    /// Prints the check's table; with --report, writes the plot, the CSV and the Markdown beside each other, all
+    /// or none; fails with the verdict unless the check passed.
     func emit(_ parity: some ParityReporting, plotTitle: String) throws {
         print(parity.text)
         if let report {
-            let base = (report as NSString).deletingPathExtension
-            let plot = base + ".svg"
-            try Self.write([(plot, parity.svg(title: plotTitle)), (base + ".csv", parity.csv),
-                            (report, parity.markdown(plotFile: (plot as NSString).lastPathComponent))],
-                           report: report)
+            let files = reportFiles(report)
+            // The Markdown last, so it never names a file that is not there yet.
+            try FileSetWriter.write([(files.plot, parity.svg(title: plotTitle)), (files.table, parity.csv),
+                                     (files.markdown, parity.markdown(plotFile: (files.plot as NSString).lastPathComponent))],
+                                    role: "report")
         }
         guard parity.passed else { throw CommandFailure(parity.verdict) }
-    }
-
-    /// The report's files, each written to a temporary file and renamed into place, in order: the Markdown
-    /// report last, so it never names a file that is not there yet.
-    static func write(_ files: [(path: String, text: String)], report: String) throws {
-        do {
-            for file in files { try Data(file.text.utf8).write(to: URL(fileURLWithPath: file.path), options: .atomic) }
-        } catch {
-            throw CommandFailure("\(report): cannot write the report: \(error.localizedDescription)")
-        }
     }
 }

@@ -12,6 +12,7 @@ extension VerifyCommand {
             // What GradientParityTests holds the golden cases' gradients to, but the melanoma ResNet50 under Keras
             // 2.2's BatchNormalization (2.5e-4, docs/keras-numerics.md §9.7).
             let limit = try checkedTolerance(default: ParityTolerance.float32)
+            try FilePaths.requireConvertedModel(model)
             let file = try SafetensorsFile(path: model)
             let graph = try arch.map(Registry.graph(named:)) ?? Model.graph(in: file)
             let golden = try GoldenGradientCase(path: self.golden)

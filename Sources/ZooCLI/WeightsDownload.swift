@@ -114,7 +114,7 @@ struct WeightsDownload {
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw failure("cannot start \(curl): \(error.localizedDescription)")
+            throw failure("cannot start \(curl): \(SystemErrorText.reason(error))")
         }
         progress?.start(resumingFrom: offset)
         // The watchdog: the partial file not growing for `timeout` seconds, the response not begun included. (curl's

@@ -5,6 +5,16 @@ struct ZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "Convert Keras checkpoints, run and verify the classic CNNs, and benchmark them.",
-        subcommands: [ConvertCommand.self, ExportCommand.self, InspectCommand.self, ModelsCommand.self, DataCommand.self, VerifyCommand.self, PredictCommand.self, TrainCommand.self, BenchCommand.self, FetchCommand.self]
+        subcommands: [ConvertCommand.self, ExportCommand.self, InspectCommand.self, SummaryCommand.self, ModelsCommand.self, DataCommand.self,
+                      VerifyCommand.self, PredictCommand.self, TrainCommand.self, BenchCommand.self, FetchCommand.self]
     )
+
+    // A flag rather than the configuration's `version:`, which is a fixed string: the commit and the CPU path are
+    // looked up only when asked for.
+    @Flag(help: "Print the version, the commit it was built from and the CPU path its kernels take.") var version = false
+
+    func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        print(VersionReport.text())
+    }
 }

@@ -36,7 +36,7 @@ import TestSupport
         let failures = try Converting.check(pairs: [(converted, directory.appendingPathComponent("backbone.safetensors").path, "f32")], in: output)
         #expect(failures.isEmpty, "\(failures)")
 
-        let whole = try convert(directory, file, arch: directory.appendingPathComponent("backbone.keras").path, to: converted, partial: false)
+        let whole = try convert(directory, file, arch: directory.appendingPathComponent("backbone.keras").path, to: output.appendingPathComponent("whole.safetensors").path, partial: false)
         #expect(whole.status == 1 && whole.stderr.contains("holds weights for 'head', a layer architecture"), "without --partial: \(whole.stderr)")
     }
 

@@ -43,7 +43,7 @@ import TestSupport
         let (converted, expected) = try keras(test, into: directory)
         try #require(expected.count == 3)
 
-        var arguments = ["predict", converted] + expected.map(\.image) + ["--json"]
+        var arguments = ["predict", converted] + expected.map(\.image) + ["--json", "--raw"]
         if let override = test.override { arguments += ["--preprocess", override] }
         let result = try TestEnvironment.run(TestEnvironment.zooBinary(), arguments)
         try #require(result.status == 0, "\(result.stderr)")
@@ -60,7 +60,7 @@ import TestSupport
         try #require(expected.count == 2)
         for (reference, option) in zip(expected, [[], ["--sixteen-bit", "12"]]) {
             let result = try TestEnvironment.run(TestEnvironment.zooBinary(),
-                                                 ["predict", converted, reference.image, "--json", "--preprocess", "rescale"] + option)
+                                                 ["predict", converted, reference.image, "--json", "--raw", "--preprocess", "rescale"] + option)
             try #require(result.status == 0, "\(result.stderr)")
             try expectMatches(try lines(result.stdout), [reference], test)
         }
@@ -120,6 +120,45 @@ import TestSupport
             let probability = try #require(Double(entry[3]), "\(result.stdout)")
             #expect(abs(probability - keras.values[ranked[rank]]) <= 1e-6, "\(result.stdout); Keras \(keras.values)")
         }
+    }
+
+    /// --labels (inline or a file, Keras' class index JSON included) names the ranked classes; --json lists the
+    /// --top classes as `top` with the same names, the raw tensor only with --raw, and paths with their slashes.
+    @Test func labelsAndJSONTop() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (converted, expected) = try keras(Case(model: "tiny_vgg", preprocess: "rescale", override: "rescale", logits: false), into: directory)
+        let keras = try #require(expected.first)
+        let names = keras.values.indices.map { "flower \($0)" }
+        let ranked = Array(keras.values.indices.sorted { keras.values[$0] > keras.values[$1] }.prefix(2))
+        let classIndex = directory.appendingPathComponent("classes.json")
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), ["n0\($0.offset)", $0.element]) })
+        try JSONSerialization.data(withJSONObject: index).write(to: classIndex)
+        for labels in [names.joined(separator: ","), classIndex.path] {
+            let text = try TestEnvironment.run(TestEnvironment.zooBinary(),
+                                               ["predict", converted, keras.image, "--top", "2", "--preprocess", "rescale", "--labels", labels])
+            #expect(text.status == 0, "\(text.stderr)")
+            #expect(text.stdout.hasPrefix("\(keras.image): 1. class \(ranked[0]) (flower \(ranked[0])) "), "\(text.stdout)")
+            #expect(text.stdout.contains("  2. class \(ranked[1]) (flower \(ranked[1])) "), "\(text.stdout)")
+        }
+        let json = try TestEnvironment.run(TestEnvironment.zooBinary(),
+                                           ["predict", converted, keras.image, "--top", "2", "--preprocess", "rescale", "--json", "--labels", classIndex.path])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.contains("\"image\":\"\(keras.image)\""), "slashes unescaped: \(json.stdout)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["values"] == nil, "raw values only with --raw")
+        let top = try #require(object["top"] as? [[String: Any]])
+        #expect(top.map { $0["index"] as? Int } == ranked.map { $0 })
+        #expect(top.map { $0["name"] as? String } == ranked.map { "flower \($0)" })
+        for (entry, index) in zip(top, ranked) {
+            #expect(abs((entry["probability"] as? Double ?? -1) - keras.values[index]) <= 1e-6)
+        }
+        let wrongCount = try TestEnvironment.run(TestEnvironment.zooBinary(), ["predict", converted, keras.image, "--labels", "a,b"])
+        #expect(wrongCount.status == 1)
+        #expect(wrongCount.stderr == "Error: --labels a,b: 2 names for a model with \(names.count) classes\n")
+        let missing = directory.appendingPathComponent("labels.txt").path
+        let missingFile = try TestEnvironment.run(TestEnvironment.zooBinary(), ["predict", converted, keras.image, "--labels", missing])
+        #expect(missingFile.stderr == "Error: \(missing): no such labels file (--labels takes a file or a comma-separated list)\n")
     }
 
     @Test func badInputsFailWithOneLine() throws {

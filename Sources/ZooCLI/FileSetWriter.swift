@@ -1,0 +1,61 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes files that belong together (a report's Markdown, plot and table) all or none: each is written whole under
+/// a temporary name beside its place, and only when every one is complete are they renamed into place, in the order
+/// given. A failure before the renames removes the temporary files and leaves the places as they were.
+enum FileSetWriter {
+    /// Fails with one line naming the file and the system's reason (never a Foundation error domain).
+    static func write(_ files: [(path: String, text: String)], role: String) throws {
+        var staged: [(temporary: String, path: String)] = []
+        defer { for file in staged { unlink(file.temporary) } }
+        for file in files {
+            let temporary = temporaryName(for: file.path)
+            if let reason = writeWhole(Data(file.text.utf8), to: temporary) {
+                throw CommandFailure("\(file.path): cannot write the \(role): \(reason)")
+            }
+            staged.append((temporary, file.path))
+        }
+        while !staged.isEmpty {
+            let file = staged.removeFirst()
+            guard rename(file.temporary, file.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(file.temporary)
+                throw CommandFailure("\(file.path): cannot write the \(role): \(reason)")
+            }
+        }
+    }
+
+    /// `<folder>/.<name>.tmp-<random>`: hidden, beside its place (so the rename stays on one file system).
+    private static func temporaryName(for path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        return (folder.isEmpty ? "" : folder + "/") + ".\(name).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+    }
+
+    /// Creates `path` (which must not exist) holding `data`; the system's reason on failure, nil on success.
+    private static func writeWhole(_ data: Data, to path: String) -> String? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+        let failure: String? = data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
+        }
+        let closed = close(descriptor) == 0 ? nil : String(cString: strerror(errno))
+        if let reason = failure ?? closed {
+            unlink(path)
+            return reason
+        }
+        return nil
+    }
+}
