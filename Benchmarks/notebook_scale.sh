@@ -48,13 +48,13 @@ EOF
 .build/release/zoo bench --recipes "$out/vgg16-tb-notebook-scale.json" --protocol seed --peer keras \
     --synthetic-images "$images" --out "$out/run" --feature-cache "$out/run/features" --quiet
 
-"$ZOO_PYTHON" - "$out" "$epochs" <<'EOF'
+"$ZOO_PYTHON" - "$out" "$epochs" "$images" <<'EOF'
 import json, sys
-out, epochs = sys.argv[1], int(sys.argv[2])
+out, epochs, images = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 runs = {r["engine"]: r for r in map(json.loads, open(f"{out}/run/results.jsonl"))}
 zoo, keras = runs["zoo"], runs["keras"]
 test = len(zoo["test"]["scores"])
-train = round(test * 721 / 79)   # the seed protocol's 721/79 cut of the synthetic set
+train = images - test   # the seed protocol cuts the synthetic set 721/79 into its Train and Test folders
 scale = 721 / train
 def projected(run):
     timing = run["timing"]
