@@ -4,7 +4,7 @@
     python keras_recipe.py --check-parameters Benchmarks/recipes/*.json
 
 REQUESTS.json is what Zoo's KerasPeerRun writes: {"threads": N, "runs": [run, ...]}. One process serves every run
-of a `zoo bench` invocation, so TensorFlow's import (30-60 s on two cores) is paid once; it is reported as
+of a `zoo bench` invocation, so TensorFlow's import (5 s to a minute on two cores, with the page cache warm or cold) is paid once; it is reported as
 `import_seconds` and is not part of any run's wall time. Each run names:
 
     recipe              the recipe as Zoo ran it (after --quick's resizing), in the recipe file's format
@@ -182,7 +182,12 @@ def check_parameters(paths):
 
 class Images:
     """One split's images as Keras' fit and predict read them: decoded like `load_img`, preprocessed as the
-    recipe says, augmented when asked; shuffled each epoch when asked, from the run's seed."""
+    recipe says, augmented when asked; shuffled each pass when asked, from the run's seed.
+
+    The stream continues from epoch to epoch, as the notebooks' generators did (and Zoo's streams do): batch
+    `index` of epoch `epoch` is batch `epoch x steps + index` of the endless stream, each pass cut into
+    ceil(images / batch size) batches. The batch is computed from that number, not taken from a cursor, so that a
+    batch read out of turn (Keras peeks at data to learn shapes) changes nothing."""
 
     def __init__(self, keras, tf, recipe, entries, positive_class, batch_size, steps, shuffle, augment, seed):
         self.keras, self.recipe = keras, recipe
@@ -190,7 +195,8 @@ class Images:
         self.classes = np.array([label for _, label in entries])
         self.batch_size, self.steps, self.shuffle = batch_size, steps, shuffle
         self.random = np.random.default_rng(seed)
-        self.order, self.cursor = self._order(), 0
+        self.orders = []
+        self.epoch = 0
         settings = recipe["training"].get("augmentation") if augment else None
         self.augmentation = None
         if settings:
@@ -198,27 +204,26 @@ class Images:
             self.augmentation = tf.keras.preprocessing.image.ImageDataGenerator(**arguments)
         self.positive_class = positive_class
 
-    def _order(self):
-        return self.random.permutation(len(self.paths)) if self.shuffle else np.arange(len(self.paths))
+    def order(self, number):
+        """The image order of pass `number`: passes are shuffled in turn from the seed, so every pass keeps its own."""
+        while len(self.orders) <= number:
+            self.orders.append(self.random.permutation(len(self.paths)) if self.shuffle else np.arange(len(self.paths)))
+        return self.orders[number]
 
-    def sequence(self, steps=None):
-        """A PyDataset of `steps` batches, continuing through the images (and reshuffling after each pass)."""
-        images = self
+    def dataset(self, tf):
+        """The stream as a tf.data.Dataset of `steps` batches per epoch; `StreamEpochs` tells it which epoch runs.
+        Not a PyDataset: Keras reads one through from_generator with an AUTOTUNE prefetch, and that hung at the start
+        of the second epoch with 512x512 batches (TensorFlow 2.21); here a batch is made when fit asks for it."""
+        size = self.recipe["input"]["size"]
+        signature = (tf.TensorSpec((None, size, size, 3), tf.float32), tf.TensorSpec((None, 2), tf.float32))
+        return tf.data.Dataset.from_generator(
+            lambda: (self.batch(self.epoch * self.steps + index) for index in range(self.steps)), output_signature=signature
+        ).apply(tf.data.experimental.assert_cardinality(self.steps))
 
-        class Batches(self.keras.utils.PyDataset):
-            def __len__(self):
-                return steps or images.steps
-
-            def __getitem__(self, index):
-                return images.batch()
-
-        return Batches()
-
-    def batch(self):
-        if self.cursor >= len(self.order):
-            self.order, self.cursor = self._order(), 0
-        chosen = self.order[self.cursor:self.cursor + self.batch_size]
-        self.cursor += len(chosen)
+    def batch(self, number):
+        per_pass = (len(self.paths) + self.batch_size - 1) // self.batch_size
+        pass_number, index = divmod(number, per_pass)
+        chosen = self.order(pass_number)[index * self.batch_size:(index + 1) * self.batch_size]
         x = np.stack([self.load(self.paths[i]) for i in chosen])
         y = np.eye(2, dtype=np.float32)[self.classes[chosen]]
         return x, y
@@ -240,10 +245,11 @@ class Images:
         return x
 
     def scores(self, model):
-        """The positive class's probability for every image, in order, un-augmented and unshuffled."""
-        passes = (len(self.paths) + self.batch_size - 1) // self.batch_size
-        probabilities = model.predict(self.sequence(passes), verbose=0)
-        return [float(p) for p in probabilities[: len(self.paths), self.positive_class]]
+        """The positive class's probability for every image, in order, in inference mode."""
+        probabilities = np.concatenate([
+            np.asarray(model.predict_on_batch(np.stack([self.load(path) for path in self.paths[start:start + self.batch_size]])))
+            for start in range(0, len(self.paths), self.batch_size)])
+        return [float(p) for p in probabilities[:, self.positive_class]]
 
 
 def keras_two_mode(mode, monitor):
@@ -254,9 +260,15 @@ def keras_two_mode(mode, monitor):
     return "max" if "acc" in monitor else "min"
 
 
-def callbacks(keras, recipe, protocol, epochs):
-    """The protocol's callbacks (see the module's docstring), each epoch's learning rate and seconds logged."""
+def callbacks(keras, recipe, protocol, epochs, streams):
+    """The protocol's callbacks (see the module's docstring), each epoch's learning rate and seconds logged, and
+    the epoch handed to the image streams before it reads them."""
     settings = recipe["training"]["callbacks"]
+
+    class StreamEpochs(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            for stream in streams:
+                stream.epoch = epoch
 
     class EpochLogs(keras.callbacks.Callback):
         """Keras 2.2's metric names beside Keras 3's, the epoch's learning rate and its wall seconds."""
@@ -272,7 +284,7 @@ def callbacks(keras, recipe, protocol, epochs):
             logs["learning_rate"] = self.rate
             logs["seconds"] = time.perf_counter() - self.started
 
-    chosen = [EpochLogs()]
+    chosen = [StreamEpochs(), EpochLogs()]
     plateau = settings.get("reduce_lr_on_plateau")
     if plateau:
         chosen.append(keras.callbacks.ReduceLROnPlateau(
@@ -307,15 +319,15 @@ def run(keras, tf, request):
         count = len(entries)
         return max(1, count // batch_size) if request["round_steps_down"] else (count + batch_size - 1) // batch_size
 
-    def images(name, shuffle, augment, steps_count=None):
+    def images(name, shuffle, augment):
         return Images(keras, tf, recipe, splits[name], request["positive_class"], batch_size,
-                      steps_count or steps(splits[name]), shuffle, augment, seed)
+                      steps(splits[name]), shuffle, augment, seed)
 
     train = images("train", shuffle=True, augment=True)
     validation = images("validation", shuffle=False, augment=request["augment_validation"])
     fit_started = time.perf_counter()
-    history = model.fit(train.sequence(), validation_data=validation.sequence(), epochs=training["epochs"],
-                        callbacks=callbacks(keras, recipe, protocol, training["epochs"]), verbose=0)
+    history = model.fit(train.dataset(tf), validation_data=validation.dataset(tf), epochs=training["epochs"], shuffle=False,
+                        callbacks=callbacks(keras, recipe, protocol, training["epochs"], [train, validation]), verbose=0)
     training_seconds = time.perf_counter() - fit_started
     epochs = [{key: float(values[index]) for key, values in history.history.items()}
               for index in range(len(history.history["loss"]))]

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Feature cache folder (default ~/.cache/zoo/features).") var featureCache: String?
     @Flag(help: "Train every step through the whole model, without cached base features.") var noFeatureCache = false
     @Flag(help: "No per-batch progress lines (CI logs).") var quiet = false
-    @Option(help: ArgumentHelp("Also train every run in Keras 3, on the same images from the same checkpoint, for the headline table: keras (needs $ZOO_PYTHON).", valueName: "engine")) var peer: String?
+    @Option(help: ArgumentHelp("Also train every run's head phase in Keras 3, on the same images from the same checkpoint, for the headline table: keras (needs $ZOO_PYTHON).", valueName: "engine")) var peer: String?
     @Option(help: "The Keras peer's script.") var peerScript = "Benchmarks/peers/keras_recipe.py"
 
     func run() throws {

@@ -20,8 +20,15 @@ struct ClassLabels {
         guard let data = FileManager.default.contents(atPath: argument), let text = String(data: data, encoding: .utf8) else {
             throw CommandFailure("\(argument): cannot read the labels file as UTF-8 text")
         }
-        names = argument.hasSuffix(".json") ? try Self.kerasClassIndex(text, file: argument)
-            : text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        names = argument.hasSuffix(".json") ? try Self.kerasClassIndex(text, file: argument) : Self.lines(text)
+    }
+
+    /// One name per line, line k naming class k: a blank line inside the file is a class without a name (dropping it
+    /// would move every later name to the wrong class); blank lines at the end are not classes.
+    static func lines(_ text: String) -> [String] {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
     }
 
     /// Keras' class index: index → [WordNet id, name]; the names in index order, every index from 0 present.

@@ -28,6 +28,9 @@ enum ClassWeightOption: ExpressibleByArgument {
     func weights(classes names: [String], counts: [Int]) throws -> [Float] {
         switch self {
         case .balanced:
+            if let empty = counts.firstIndex(of: 0) {
+                throw CommandFailure("--class-weight balanced: class '\(names[empty])' has no training images, so it has no balanced weight")
+            }
             let total = Float(counts.reduce(0, +))
             return counts.map { total / (Float(names.count) * Float($0)) }
         case .given(let pairs):

@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Writes files that belong together (a report's Markdown, plot and table) all or none: each is written whole under
-/// a temporary name beside its place, and only when every one is complete are they renamed into place, in the order
-/// given. A failure before the renames removes the temporary files and leaves the places as they were.
+/// Writes files that belong together (a report's Markdown, plot and table): each is written whole under a temporary
+/// name beside its place, and only when every one is complete are they renamed into place, in the order given. A
+/// failure before the renames removes the temporary files and leaves the places as they were; a rename itself failing
+/// (rare: the folder was checked first) can leave the files renamed before it in place.
 enum FileSetWriter {
     /// Fails with one line naming the file and the system's reason (never a Foundation error domain).
     static func write(_ files: [(path: String, text: String)], role: String) throws {

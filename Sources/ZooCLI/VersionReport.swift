@@ -28,7 +28,9 @@ enum VersionReport {
     /// SwiftPM build sits in the repository's .build folder), not of the current folder, which may be any project.
     static func commit() -> String? {
         if let given = ProcessInfo.processInfo.environment["ZOO_COMMIT"], !given.isEmpty { return given }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // The running binary itself (argv[0] may be a bare name found on PATH, which would name the current folder).
+        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "-C", executable.deletingLastPathComponent().path, "describe", "--always", "--dirty", "--abbrev=12"]

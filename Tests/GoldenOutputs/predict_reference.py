@@ -1,4 +1,4 @@
-"""What Keras predicts for a few image files, as `zoo predict --json` prints it.
+"""What Keras predicts for a few image files, as `zoo predict --json --raw` prints it.
 
 Writes three images into OUT_DIR (an RGB PNG larger than the model input, an RGB JPEG, a grayscale PNG),
 then for each prints one JSON line {"image", "shape", "values"}: the model's raw output for

@@ -1,5 +1,5 @@
-/// The headline: each run of Zoo beside the Keras run of the same recipe, dataset, protocol, phase, seed and
-/// fold. When both scored the same test images (matched by name), McNemar's test on their calls and DeLong's
+/// The headline: each run of Zoo beside the Keras run of the same recipe (file digest), dataset (manifest digest),
+/// base checkpoint, protocol, phase, seed and fold; of several such Keras runs, the last one logged. When both scored the same test images (matched by name), McNemar's test on their calls and DeLong's
 /// paired test on their AUCs say whether the engines differ beyond chance on those images.
 struct EngineComparison: Sendable {
     static let zoo = "zoo", keras = "keras"
@@ -12,11 +12,17 @@ struct EngineComparison: Sendable {
     let pairs: [Pair]
 
     init(_ runs: [RunRecord]) {
-        struct Key: Hashable { let recipe, dataset, protocolName, phase: String; let seed: UInt64; let fold: Int? }
-        func key(_ run: RunRecord) -> Key {
-            Key(recipe: run.recipe, dataset: run.dataset, protocolName: run.protocolName, phase: run.phase, seed: run.seed, fold: run.fold)
+        struct Key: Hashable {
+            let recipe, dataset, protocolName, phase, recipeDigest, manifestDigest, checkpoint: String
+            let seed: UInt64
+            let fold: Int?
         }
-        let kerasRuns = Dictionary(runs.filter { $0.engine == Self.keras }.map { (key($0), $0) }) { first, _ in first }
+        func key(_ run: RunRecord) -> Key {
+            Key(recipe: run.recipe, dataset: run.dataset, protocolName: run.protocolName, phase: run.phase,
+                recipeDigest: run.provenance.recipeSHA256, manifestDigest: run.provenance.datasetManifestDigest,
+                checkpoint: run.provenance.sourceCheckpointSHA256, seed: run.seed, fold: run.fold)
+        }
+        let kerasRuns = Dictionary(runs.filter { $0.engine == Self.keras }.map { (key($0), $0) }) { _, last in last }
         pairs = runs.filter { $0.engine == Self.zoo }
             .compactMap { zoo in kerasRuns[key(zoo)].map { Pair(zoo: zoo, keras: $0) } }
             .sorted { a, b in

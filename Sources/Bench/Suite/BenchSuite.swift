@@ -153,7 +153,7 @@ public struct BenchSuite {
                 log("\(recipe.name): timing \(architecture) at \(recipe.input.size)x\(recipe.input.size)")
                 latency.append(try LatencyProbe(repeats: settings.quick ? 3 : 10).measure(
                     model, base: base, machine: machine, unfreezeFrom: original.fineTune?.trainableFrom,
-                    runs: done.filter { $0.recipe == recipe.name }))
+                    runs: done.filter { $0.recipe == recipe.name && $0.engine == "zoo" && $0.phase == RunIdentity.headPhase }))
             }
         }
 

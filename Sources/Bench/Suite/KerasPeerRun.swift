@@ -23,7 +23,7 @@ public struct KerasPeer: Sendable {
 }
 
 /// The Keras side of the headline comparison: Zoo's runs handed to `keras_recipe.py`, all in one Python process
-/// (TensorFlow's import costs 30-60 s and is paid once), and each result scored here exactly as Zoo scores its own
+/// (TensorFlow's import, 5 s to a minute, is paid once), and each result scored here exactly as Zoo scores its own
 /// runs: the same threshold rule on the same validation images, the same metrics on the same test images.
 public enum KerasPeerRun {
     /// One run for Keras: the recipe's model as Zoo ran it, on Zoo's images, from the checkpoint Zoo converted.

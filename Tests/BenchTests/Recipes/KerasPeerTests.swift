@@ -21,6 +21,15 @@ import TestSupport
         }
     }
 
+    /// keras_recipe.py's image streams inside Keras' own fit and predict (bench/keras_peer_streams.py): every test
+    /// score belongs to its image on a split of several batches, and fit reads the continued stream batch for batch.
+    @Test func kerasStreamsScoreEveryImageInOrderAndContinueAcrossEpochs() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-peer-streams-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let result = try TestEnvironment.runPython("bench/keras_peer_streams.py", [scratch.path])
+        #expect(result.status == 0 && result.stdout.contains("ok"), "\(result.stdout)\(result.stderr.suffix(2000))")
+    }
+
     @Test func quickPeerRunPairsKerasWithZooInTheHeadline() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-peer-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
