@@ -119,6 +119,10 @@ public enum FineTuneRun {
         let saved = try file.flatMap { try checkpoint?.checkpoints.saved($0) }
         // The continued validation stream goes on from where the finished epochs left it.
         if let saved { try validation.skip(saved.epochsDone * settings.validationSteps) }
+        // The clock restarted with this process: say so next to the times (the results themselves are exact).
+        let notes = notes + (saved.map {
+            ["resumed after epoch \($0.epochsDone) of \(settings.epochs): wall time and feature caching time cover the resumed part only"]
+        } ?? [])
         let history: [[String: Double]]
         do {
             history = try fit.run(training: inputs.training, validation: { validation }, settings: settings,
