@@ -157,17 +157,24 @@ public struct BenchSuite {
             }
         }
 
+        var peerFailure: String?
         if let peer = settings.peer, !kerasRuns.isEmpty {
             log("Keras peer: \(kerasRuns.count) run(s) in one Python process (\(peer.script.lastPathComponent))")
-            let outcomes = try KerasPeerRun.run(kerasRuns.map(\.request), peer: peer, directory: settings.out.appendingPathComponent("keras-peer"))
-            for (run, outcome) in zip(kerasRuns, outcomes) { _ = try run.record(outcome) }
+            let peerRuns = try KerasPeerRun.run(kerasRuns.map(\.request), peer: peer, directory: settings.out.appendingPathComponent("keras-peer"))
+            for (run, outcome) in zip(kerasRuns, peerRuns.outcomes) {
+                if let outcome { _ = try run.record(outcome) }
+            }
+            peerFailure = peerRuns.failure
         }
 
         let contents = try results.read()
         let report = BenchReport(runs: contents.records, latency: latency, context: ReportContext(
             generatedBy: "\(Conversion.converterVersion) (\(machine.commit)) on \(machine.cpuModel) [\(machine.vectorExtensions.joined(separator: ", "))]",
             bandBootstrap: try Bootstrap(replicates: settings.quick ? 200 : 1000, seed: 2019), warnings: contents.warnings))
-        return try report.write(to: settings.out)
+        let written = try report.write(to: settings.out)
+        // The report holds every run that finished; the failure still fails the suite, and --resume reruns the rest.
+        if let peerFailure { throw BenchError("\(peerFailure); the report holds the runs that finished, and --resume runs the missing Keras runs") }
+        return written
     }
 
     /// Appends one phase's run by `engine` to results.jsonl with its provenance chain, and says how it scored. A Keras run

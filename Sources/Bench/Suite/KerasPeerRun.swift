@@ -41,11 +41,19 @@ public enum KerasPeerRun {
         }
     }
 
+    /// What one Python process made of the requests: an outcome for each run whose result it wrote (nil for the
+    /// rest), and why it stopped early, if it did.
+    public struct Outcomes {
+        public let outcomes: [RunOutcome?]
+        public let failure: String?
+    }
+
     /// Trains every request in one Python process, writing the request file and the results under `directory`,
-    /// and returns their outcomes in request order.
+    /// and returns their outcomes in request order. A process that fails partway still yields the results it wrote,
+    /// so the runs it finished are not lost.
     public static func run(_ requests: [Request], peer: KerasPeer, directory: URL,
-                           threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [RunOutcome] {
-        guard !requests.isEmpty else { return [] }
+                           threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Outcomes {
+        guard !requests.isEmpty else { return Outcomes(outcomes: [], failure: nil) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let outputs = requests.indices.map { directory.appendingPathComponent("result-\($0 + 1).json") }
         for output in outputs { try? FileManager.default.removeItem(at: output) }
@@ -65,12 +73,13 @@ public enum KerasPeerRun {
             throw BenchError("\(peer.python.path): cannot start the Keras peer (\(error.localizedDescription)); export ZOO_PYTHON=$(scripts/python-env.sh)")
         }
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("the Keras peer (\(peer.script.lastPathComponent) \(requestURL.path)) exited with status \(process.terminationStatus); its error is above")
-        }
-        return try zip(requests, outputs).map { request, output in
-            try outcome(of: request, result: try RunResult.read(output))
-        }
+        let failure = process.terminationStatus == 0 ? nil
+            : "the Keras peer (\(peer.script.lastPathComponent) \(requestURL.path)) exited with status \(process.terminationStatus); its error is above"
+        return Outcomes(outcomes: try zip(requests, outputs).map { request, output in
+            // A result is written whole or not at all (temporary name, then rename): one that exists is complete.
+            guard failure == nil || FileManager.default.fileExists(atPath: output.path) else { return nil }
+            return try outcome(of: request, result: try RunResult.read(output))
+        }, failure: failure)
     }
 
     /// What Zoo makes of one Keras result: the threshold chosen on validation as for Zoo's run (clean protocol), the
