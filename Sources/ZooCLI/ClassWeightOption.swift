@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 
 /// `zoo train --class-weight`: Keras' `fit(class_weight=...)`, each training image's loss weighted by its class's
 /// weight (validation is not weighted, as in Keras).
@@ -31,8 +32,7 @@ enum ClassWeightOption: ExpressibleByArgument {
             if let empty = counts.firstIndex(of: 0) {
                 throw CommandFailure("--class-weight balanced: class '\(names[empty])' has no training images, so it has no balanced weight")
             }
-            let total = Float(counts.reduce(0, +))
-            return counts.map { total / (Float(names.count) * Float($0)) }
+            return ClassWeights.balanced(counts: counts)
         case .given(let pairs):
             var weights = [Float](repeating: 1, count: names.count)
             var named = Set<Int>()

@@ -115,12 +115,15 @@ public struct BenchSuite {
                                                          resume: settings.resume, log: log)
                         let options = RunOptions(benchProtocol: benchProtocol, seed: seed, thresholdRule: settings.thresholdRule,
                                                  bootstrap: try Bootstrap(replicates: settings.quick ? 500 : 2000, seed: seed), quiet: settings.quiet)
+                        // One phase's outcome by one engine, into results.jsonl with this run's provenance.
+                        let recordRun = { (outcome: RunOutcome, phase: String, engine: String) throws -> RunRecord in
+                            try self.record(outcome, of: recipe, phase: phase, run: run, data: data, partition: partition, base: base,
+                                            datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results,
+                                            engine: engine)
+                        }
                         if settings.peer != nil, !done.contains(where: { run.matches($0, phase: RunIdentity.headPhase, engine: EngineComparison.keras) }) {
-                            kerasRuns.append((KerasPeerRun.Request(model: model, checkpoint: URL(fileURLWithPath: base.sourcePath), data: data, options: options), {
-                                try record($0, of: recipe, phase: RunIdentity.headPhase, run: run, data: data, partition: partition, base: base,
-                                           datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results,
-                                           engine: EngineComparison.keras)
-                            }))
+                            kerasRuns.append((KerasPeerRun.Request(model: model, checkpoint: URL(fileURLWithPath: base.sourcePath), data: data, options: options),
+                                              { try recordRun($0, RunIdentity.headPhase, EngineComparison.keras) }))
                         }
                         if missing.isEmpty {
                             log("\(label): already in results.jsonl, skipped")
@@ -134,16 +137,14 @@ public struct BenchSuite {
                         let head = try FineTuneRun.run(model, base: base, data: data, options: options, featureCache: settings.featureCache,
                                                        checkpoints: checkpoints)
                         if missing.contains(RunIdentity.headPhase) {
-                            done.append(try record(head, of: recipe, phase: RunIdentity.headPhase, run: run, data: data, partition: partition,
-                                                   base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
+                            done.append(try recordRun(head, RunIdentity.headPhase, EngineComparison.zoo))
                         }
                         if let fineTune = recipe.fineTune, missing.contains(RunIdentity.fineTunePhase) {
                             log("\(label): fine-tuning from \(fineTune.trainableFrom) up")
                             guard let trainedHead = head.trainedHead else { throw BenchError("\(label): the head phase kept no weights to fine-tune") }
                             let tuned = try FineTuneRun.fineTune(model, base: base, data: data, options: options, trainedHead: trainedHead,
                                                                  checkpoints: checkpoints)
-                            done.append(try record(tuned, of: recipe, phase: RunIdentity.fineTunePhase, run: run, data: data, partition: partition,
-                                                   base: base, datasetSource: datasetSource, manifestDigest: manifestDigest, machine: machine, into: results))
+                            done.append(try recordRun(tuned, RunIdentity.fineTunePhase, EngineComparison.zoo))
                         }
                         try checkpoints.removeAll()
                     }
@@ -181,7 +182,7 @@ public struct BenchSuite {
     /// trained from the same checkpoint but read it itself: no converted file, no parity verdict.
     func record(_ outcome: RunOutcome, of recipe: Recipe, phase: String, run: RunIdentity, data: RunData, partition: RunData.Partition,
                 base: BaseWeights, datasetSource: String, manifestDigest: String, machine: Machine, into results: ResultsLog,
-                engine: String = EngineComparison.zoo) throws -> RunRecord {
+                engine: String) throws -> RunRecord {
         let converted = engine == EngineComparison.zoo
         let schedule = settings.quick
             ? "quick schedule: \(phase == RunIdentity.fineTunePhase ? recipe.fineTune?.epochs ?? 0 : recipe.training.epochs) epoch(s) at \(recipe.input.size)x\(recipe.input.size)"

@@ -14,21 +14,27 @@ public struct Machine: Sendable {
             let flags = Set(cpuInfo?.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
             return ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter(flags.contains)
         }(),
-        commit: ProcessInfo.processInfo.environment["ZOO_COMMIT"] ?? gitCommit() ?? "unknown commit")
+        commit: zooCommit ?? "unknown commit (set ZOO_COMMIT, or run the binary from its git checkout)")
 
     private static var cpuInfo: String? { try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) }
 
-    /// `git describe` of the working directory's checkout (`make bench` runs from the repository); ZOO_COMMIT wins.
-    private static func gitCommit() -> String? {
+    /// ZOO_COMMIT if set (a packaged build), else `git describe` of the checkout holding the running executable (a
+    /// SwiftPM build sits in the repository's .build folder), not of the current folder, which may be any project.
+    static var zooCommit: String? {
+        if let given = ProcessInfo.processInfo.environment["ZOO_COMMIT"], !given.isEmpty { return given }
+        // The running binary itself (argv[0] may be a bare name found on PATH, which would name the current folder).
+        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "describe", "--always", "--dirty", "--abbrev=12"]
+        process.arguments = ["git", "-C", executable.deletingLastPathComponent().path, "describe", "--always", "--dirty", "--abbrev=12"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return nil }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return process.terminationStatus == 0 && !text.isEmpty ? text : nil
     }
 }

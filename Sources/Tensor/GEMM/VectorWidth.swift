@@ -7,9 +7,9 @@ import Glibc
 /// registers, so the same tile spills; there the tile is computed as two 6x16 halves of 8-float vectors (twelve
 /// accumulators, two panel vectors and a broadcast: 15 registers). Measured on a Zen 3 (AVX2+FMA): 62 GFLOP/s
 /// per core with the spilling tile; see `multiplyHalfTile` for the halves.
-enum VectorWidth {
+public enum VectorWidth {
     /// Whether the CPU has AVX-512F (`avx512f` among /proc/cpuinfo's flags; false where that file is missing).
-    static let hasAVX512: Bool = {
+    public static let hasAVX512: Bool = {
         #if canImport(Glibc)
         guard let file = fopen("/proc/cpuinfo", "r") else { return false }
         defer { fclose(file) }
@@ -26,4 +26,9 @@ enum VectorWidth {
         return false
         #endif
     }()
+
+    /// The path the matrix kernels take here, in words (`zoo --version`).
+    public static var kernelPath: String {
+        hasAVX512 ? "AVX-512 (6x32 register tile of 16-float vectors)" : "AVX2+FMA (the 6x32 tile as two 6x16 halves of 8-float vectors)"
+    }
 }
