@@ -10,6 +10,10 @@ struct BenchCommand: ParsableCommand {
             Recipes are the JSON files of Benchmarks/recipes (copy and edit them). Without --data a synthetic set is \
             written and used. The bases' weights: the published ImageNet file from Keras' cache, otherwise the reference \
             generator's Keras-initialised checkpoints (--references, default $ZOO_GOLDEN), which the report labels.
+
+            Examples:
+              zoo bench --quick --out bench-quick
+              zoo bench --recipes vgg16-tb --data tb=ChinaSet_AllFiles --seeds 5 --out results --resume
             """
     )
 

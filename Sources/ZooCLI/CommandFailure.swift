@@ -12,4 +12,15 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ message: String) {
         description = message
     }
+
+    /// Runs `body`, any error but a `CommandFailure` turned into one (one line, no usage text).
+    static func converting<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
 }

@@ -10,10 +10,14 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert a Keras checkpoint (.h5, .weights.h5, .keras) into one verified .safetensors file.",
         discussion: """
-        Full-model files (model.save) carry their architecture. Weights-only files need --arch: a registry
-        name (\(Registry.entries.map(\.name).joined(separator: ", "))) or a Keras model config saved as JSON.
-        With --partial the file may hold more than the architecture (a fine-tuned model whose backbone you want):
+        Full-model files (model.save) carry their architecture. Weights-only files need --arch: a registry \
+        name (\(Registry.entries.map(\.name).joined(separator: ", "))) or a Keras model config saved as JSON. \
+        With --partial the file may hold more than the architecture (a fine-tuned model whose backbone you want): \
         its tensors are taken by layer name, and what is left out is listed.
+
+        Examples:
+          zoo convert model.h5 -o model.safetensors
+          zoo convert vgg16_weights_tf_dim_ordering_tf_kernels.h5 --arch vgg16 -o vgg16.safetensors
         """
     )
 

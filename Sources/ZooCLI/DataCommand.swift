@@ -13,7 +13,13 @@ struct DataCommand: ParsableCommand {
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Class counts, image sizes and bit depths, corrupt files and duplicates of a dataset.",
-            discussion: "Every image is decoded and hashed; duplicates across splits (test images also in training) are flagged."
+            discussion: """
+                Every image is decoded and hashed; duplicates across splits (test images also in training) are flagged.
+
+                Examples:
+                  zoo data describe DermMel
+                  zoo data describe ChinaSet_AllFiles --split shenzhen-default.json --json -o description.json
+                """
         )
 
         enum Layout: String, ExpressibleByArgument, CaseIterable {
@@ -35,8 +41,11 @@ struct DataCommand: ParsableCommand {
         @Option(help: "The layout, or auto to recognise it (\(Layout.allCases.map(\.rawValue).joined(separator: ", "))).")
         var layout: Layout = .auto
 
-        @Option(help: "Also write the description as JSON to this file.")
-        var json: String?
+        @Flag(help: "Print the description as JSON instead of Markdown tables.")
+        var json = false
+
+        @Option(name: .shortAndLong, help: "Write the description (Markdown, or JSON with --json) to this file instead of printing it.")
+        var output: String?
 
         @Option(help: ArgumentHelp(
             "Count the splits a file gives instead of the folder's own (repeatable).",
@@ -47,17 +56,20 @@ struct DataCommand: ParsableCommand {
         var maxPixels: Int = ImageDecoder.defaultPixelLimit
 
         func run() throws {
+            if let output { try FilePaths.checkWritable(output, role: "description", existing: .replace) }
             let folder = try DatasetReader.read(URL(fileURLWithPath: directory), layout: layout.datasetLayout)
             let splitFile = try split.isEmpty ? nil : SplitFile.read(split.map { URL(fileURLWithPath: $0) }, against: folder)
             let dataset = splitFile?.applied(to: folder) ?? folder
             let progress = ProgressReporter("decoding and hashing", total: dataset.allImages.count)
             let description = try DatasetDescription.describe(dataset, decoder: ImageDecoder(pixelLimit: maxPixels), progress: progress)
-            print(description.markdown(), terminator: "")
-            if let splitFile {
-                print("\nSplits from " + splitFile.sources.map(\.path).joined(separator: ", ") + ", SHA-256 \(splitFile.digest).")
+            var text = json ? String(decoding: try description.json(), as: UTF8.self) + "\n" : description.markdown()
+            if let splitFile, !json {
+                text += "\nSplits from " + splitFile.sources.map(\.path).joined(separator: ", ") + ", SHA-256 \(splitFile.digest).\n"
             }
-            if let json {
-                try AtomicFile.write(description.json(), to: URL(fileURLWithPath: json))
+            if let output {
+                try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
+            } else {
+                print(text, terminator: "")
             }
         }
     }
@@ -70,6 +82,10 @@ struct DataCommand: ParsableCommand {
                 CHNCXR_0001_0.png / MCUCXR_0001_1.png, TB cases with upper-lung opacities. \
                 melanoma: 600x450 RGB JPEGs in DermMel/train_sep|valid|test/Melanoma|NotMelanoma, \
                 melanomas irregular and multi-coloured.
+
+                Examples:
+                  zoo data synth tb --out synthetic-tb --count 80
+                  zoo data synth melanoma --out synthetic-melanoma --seed 7
                 """
         )
 

@@ -7,9 +7,12 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a Zoo file's weights (as trained) as a Keras 3 .weights.h5 for model.load_weights.",
         discussion: """
-        Keras 3 finds each layer's variables by a path built from Keras class names, which the Zoo graph does
-        not record: --config names the Keras model that will load the file (its .keras, full-model .h5, or
+        Keras 3 finds each layer's variables by a path built from Keras class names, which the Zoo graph does \
+        not record: --config names the Keras model that will load the file (its .keras, full-model .h5, or \
         a model-config .json).
+
+        Example:
+          zoo export trained.safetensors --keras trained.weights.h5 --config model.keras
         """
     )
 

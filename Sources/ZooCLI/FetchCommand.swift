@@ -12,6 +12,10 @@ struct FetchCommand: ParsableCommand {
             published hash is used as it is; one with another hash is never used. Downloads go to the folder Keras \
             itself would use (or --to DIR), through DIR/FILE.partial, which a later run resumes; the file appears \
             under its real name only once its hash matches. Prints each file's path on standard output (docs/fetch.md).
+
+            Examples:
+              zoo fetch vgg16-notop
+              zoo fetch resnet50 --to weights/
             """
     )
 
@@ -129,6 +133,6 @@ struct FetchCommand: ParsableCommand {
     }
 
     private func report(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        StandardError.print(message)
     }
 }

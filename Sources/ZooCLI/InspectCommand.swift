@@ -11,6 +11,10 @@ struct InspectCommand: ParsableCommand {
             its model (a converted file's graph, a full Keras model's config), it also shows what training reads: \
             trainable and frozen layers and parameters, momentum, regularisers, initialisers and dropout. \
             For Keras' model.summary() (output shapes, parameter totals) see `zoo summary`.
+
+            Examples:
+              zoo inspect vgg16.safetensors
+              zoo inspect model.keras --json
             """
     )
 
@@ -127,7 +131,7 @@ struct InspectionReport {
         var object: [String: Any] = [
             "file": file, "kind": kind, "file_bytes": fileSize, "parameters": parameters, "data_bytes": dataBytes,
             "tensors": tensors.map { ["name": $0.name, "shape": $0.shape, "dtype": $0.dtype, "bytes": $0.bytes] as [String: Any] },
-            "metadata": Dictionary(metadata, uniquingKeysWith: { first, _ in first }),
+            "metadata": Dictionary(metadata.map { ($0.0, Self.embedded($0.1)) }, uniquingKeysWith: { first, _ in first }),
         ]
         if kind == "safetensors" {
             object["data_hash"] = verificationText
@@ -138,8 +142,16 @@ struct InspectionReport {
         case .unavailable(let reason): object["training_unavailable"] = reason
         case .summary(let summary): object["training"] = summary.jsonObject()
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A metadata value that holds JSON (the graph, the Keras source config) as that JSON's object, so a reader
+    /// does not parse a string inside the JSON; any other value as the string it is.
+    private static func embedded(_ value: String) -> Any {
+        guard let first = value.first, first == "{" || first == "[",
+              let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) else { return value }
+        return object
     }
 
     private static func graphSummary(_ json: String) -> String? {

@@ -5,7 +5,15 @@ import Zoo
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List the architectures Zoo defines: parameters, input, preprocessing and published weights."
+        abstract: "List the architectures Zoo defines: parameters, input, preprocessing and published weights.",
+        discussion: """
+        The published weights are keras.applications' ImageNet files: `zoo fetch NAME` downloads one into Keras' cache \
+        and checks its hash.
+
+        Examples:
+          zoo models
+          zoo models --json > registry.json
+        """
     )
 
     @Flag(help: "Print the registry as JSON (this is zoo/registry.json).") var json = false
@@ -17,9 +25,10 @@ struct ModelsCommand: ParsableCommand {
         }
         let rows = Registry.entries.map { entry in
             [entry.name, entry.parameters.formatted(), entry.inputSize.map { $0.map(String.init) ?? "?" }.joined(separator: "x"),
-             entry.preprocessing.description, entry.summary]
+             entry.preprocessing.description, entry.publishedWeights.map { DownloadProgress.bytes($0.bytes) } ?? "none", entry.summary]
         }
-        let header = ["name", "parameters", "input", "preprocess", "model"]
+        // "published weights": the keras.applications ImageNet file's size; `zoo fetch NAME` downloads it.
+        let header = ["name", "parameters", "input", "preprocess", "published weights", "model"]
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         for row in [header] + rows {
             print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }

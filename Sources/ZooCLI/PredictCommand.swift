@@ -9,9 +9,15 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Class probabilities (or any output) of a converted model for PNG/JPEG images.",
         discussion: """
-        Images are loaded as Keras' load_img does (RGB, 0-255), resized to the model's input when their size
-        differs, and preprocessed as the file's metadata says unless --preprocess overrides it (none: raw
-        0-255 values; one channel, Pillow's luma, for one-channel models).
+        Images are loaded as Keras' load_img does (RGB, 0-255), resized to the model's input when their size \
+        differs, and preprocessed as the file's metadata says unless --preprocess overrides it (none: raw \
+        0-255 values; one channel, Pillow's luma, for one-channel models). The model file's data hash is checked \
+        the first time it is used. An image that cannot be read is reported and the others are still predicted; \
+        the exit status is then 1.
+
+        Examples:
+          zoo predict vgg16.safetensors cat.jpg dog.png --top 3
+          zoo predict tb-vgg16.safetensors xrays/*.png --labels normal,tuberculosis --json
         """
     )
 
@@ -24,20 +30,21 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, rescale or none.") var preprocess: PreprocessChoice?
     @Option(help: "Resize interpolation when the image size differs from the model's input: nearest (Keras load_img) or bilinear.")
     var interpolation: ImageLoader.Interpolation = .nearest
-    @Option(help: ArgumentHelp("16-bit grayscale PNGs: clip (Pillow and Keras: values above 255 become 255) or the number of significant bits to scale from (9-16; 12 for 12-bit X-rays).", valueName: "clip|bits"),
+    @Option(help: ArgumentHelp("16-bit grayscale PNGs: clip (Pillow and Keras: values above 255 become 255) or the number of significant bits to scale from (9-16; 12 for 12-bit X-rays). Default: clip, with a warning when it clips.", valueName: "clip|bits"),
             transform: { argument in
                 guard let rule = ImageLoader.SixteenBit(argument: argument) else {
                     throw ValidationError("must be clip or a number of bits from 9 to 16, not '\(argument)'")
                 }
                 return rule
             })
-    var sixteenBit: ImageLoader.SixteenBit = .clip
+    var sixteenBit: ImageLoader.SixteenBit?
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
     @Option(help: ArgumentHelp("Class names to print next to the indices: a file (one name per line, or Keras' class index .json) or a comma-separated list.",
                                valueName: "file|a,b,c"))
     var labels: String?
     @Flag(help: "One JSON line per image: {\"image\", \"shape\", \"top\": [{\"index\", \"name\", \"probability\"}]} (--top of them).") var json = false
     @Flag(help: "With --json, also the raw output tensor as \"values\".") var raw = false
+    @Flag(name: .customLong("no-verify"), help: "Skip the data hash check of the model file (made on its first use).") var skipDataHash = false
 
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be a positive number, not \(top)") }
@@ -45,29 +52,44 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            // Every image is checked before the model loads, so a wrong path fails at once.
+        let (loaded, inputShape, channels) = try CommandFailure.converting { () throws -> (Model, [Int?], Int) in
+            // Every path is checked before the model loads, so a mistyped one fails at once.
             for path in images { try FilePaths.requireFile(path) }
-            let loaded = try ModelLoading(model, architecture: arch, mode: .fused).model
+            let loaded = try ModelLoading(model, architecture: arch, mode: .fused, verifyData: !skipDataHash).model
             guard loaded.graph.inputs.count == 1, loaded.graph.outputs.count == 1, let inputShape = loaded.inputShapes.first,
                   inputShape.count == 3, let channels = inputShape[2], channels == 1 || channels == 3 else {
                 throw CommandFailure("\(model): predict needs one image input of 1 or 3 channels and one output; this model has inputs \(loaded.inputShapes) and \(loaded.graph.outputs.count) output(s)")
             }
-            let names = try labels.map(ClassLabels.init(argument:))
-            let printer = PredictionPrinter(top: top, labels: names, labelSource: labels ?? "", raw: raw)
-            let preprocessing = Self.preprocessing(choice: preprocess, stored: loaded.preprocessing)
-            var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit)
-            for path in images {
+            return (loaded, inputShape, channels)
+        }
+        let printer = try CommandFailure.converting {
+            PredictionPrinter(top: top, labels: try labels.map(ClassLabels.init(argument:)), labelSource: labels ?? "", raw: raw)
+        }
+        let preprocessing = Self.preprocessing(choice: preprocess, stored: loaded.preprocessing)
+        var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit ?? .clip)
+        var failed: [String] = []
+        var warnedOfClipping = false
+        // An image that cannot be read is reported and the others still predicted: one bad file in a folder of
+        // thousands should not cost the rest.
+        for path in images {
+            do {
                 let decoded = try loader.decoder.decode(ImageDecoder.read(URL(fileURLWithPath: path)), file: path)
+                if sixteenBit == nil, !warnedOfClipping, decoded.clipsAbove255 {
+                    warnedOfClipping = true
+                    StandardError.print("warning: \(path) is a 16-bit PNG: values above 255 are clipped to 255, as Keras' load_img does, which turns most X-rays nearly white; --sixteen-bit 12 (or the image's significant bits) scales them instead, --sixteen-bit clip silences this")
+                }
                 loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? decoded.width, height: inputShape[0] ?? decoded.height)
                 let input = try loader.convert(decoded).modelInput(channels: channels, preprocessing: preprocessing)
                 let output = try loaded.run([input])[0]
                 print(json ? try printer.jsonLine(image: path, output: output) : try printer.ranking(image: path, output: output))
+            } catch {
+                guard images.count > 1 else { throw CommandFailure(error) }
+                StandardError.print("Error: \(CommandFailure(error).description)")
+                failed.append(path)
             }
-        } catch let error as CommandFailure {
-            throw error
-        } catch {
-            throw CommandFailure(error)
+        }
+        if !failed.isEmpty {
+            throw CommandFailure("\(failed.count) of \(images.count) images could not be predicted (named above); the other \(images.count - failed.count) were")
         }
     }
 

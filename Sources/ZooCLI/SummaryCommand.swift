@@ -14,6 +14,10 @@ struct SummaryCommand: ParsableCommand {
         flattened: their layers are listed where Keras shows one row for the sub-model, named sub-model/layer. \
         A weights-only Keras file (.weights.h5) has no architecture: convert it with --arch and summarise the \
         result. `zoo inspect` lists the tensors, metadata and training attributes instead.
+
+        Examples:
+          zoo summary vgg16.safetensors
+          zoo summary model.keras
         """
     )
 

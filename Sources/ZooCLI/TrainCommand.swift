@@ -15,6 +15,10 @@ struct TrainCommand: ParsableCommand {
             the layers' regularisers; an epoch is --steps-per-epoch batches (default: one pass) of an endless, \
             reshuffled stream. Everything is checked before the first step: layers Zoo cannot train, classes against \
             the output units, empty class folders, images that do not decode, the output folder.
+
+            Examples:
+              zoo train tb-vgg16.safetensors --data xrays/train --val xrays/val --epochs 10 -o trained.safetensors
+              zoo train model.safetensors --data images --epochs 5 --class-weight balanced -o trained.safetensors
             """
     )
 
@@ -83,7 +87,7 @@ struct TrainCommand: ParsableCommand {
                                  expectedNames: training.dataset.classNames, badImages: badImages)
             }
             let skipped = training.skipped + (validation?.skipped ?? [])
-            for image in skipped { FileHandle.standardError.write(Data("skipped: \(image.file): \(image.problem)\n".utf8)) }
+            for image in skipped { StandardError.print("skipped: \(image.file): \(image.problem)") }
 
             let classNames = training.dataset.classNames
             let classWeights = try classWeight?.weights(classes: classNames, counts: training.split.classCounts(classCount: classNames.count))

@@ -8,18 +8,22 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Compare a converted model with Keras layer by layer on golden activations, or its gradients with TensorFlow's.",
         discussion: """
-        Runs every golden input and prints, per layer: shape, max |Δ|, max |Δ| / max |ref|, mean |Δ|, cosine
-        similarity, pass or fail. A layer fails when its normalised error exceeds the tolerance; the first
-        failing layer is the first whose inputs pass and whose output fails. The argmax of the final output
+        Runs every golden input and prints, per layer: shape, max |Δ|, max |Δ| / max |ref|, mean |Δ|, cosine \
+        similarity, pass or fail. A layer fails when its normalised error exceeds the tolerance; the first \
+        failing layer is the first whose inputs pass and whose output fails. The argmax of the final output \
         must equal Keras' on every input. Exits non-zero on any failure.
 
-        With --gradients, --golden is a golden gradient case instead (its reference.safetensors, or the case
-        directory holding it): TensorFlow's gradients of the model's training loss on one batch, written by
-        Tests/GoldenOutputs/training/gradients.py (scripts/golden-gradients.sh makes the reference set;
-        gradient_case.py beside it, --model MODEL.keras --out DIR, makes one for your own model). The model
-        runs the case's training step (its trainable layers, loss, BatchNormalization semantics) and every
-        trainable weight's gradient and the input gradient are compared, in backward order: the first failing
+        With --gradients, --golden is a golden gradient case instead (its reference.safetensors, or the case \
+        directory holding it): TensorFlow's gradients of the model's training loss on one batch, written by \
+        Tests/GoldenOutputs/training/gradients.py (scripts/golden-gradients.sh makes the reference set; \
+        gradient_case.py beside it, --model MODEL.keras --out DIR, makes one for your own model). The model \
+        runs the case's training step (its trainable layers, loss, BatchNormalization semantics) and every \
+        trainable weight's gradient and the input gradient are compared, in backward order: the first failing \
         one is where a wrong backward pass first shows. ZOO_BACKWARD_FAULT injects a deliberate one.
+
+        Examples:
+          zoo verify vgg16.safetensors --golden activations.safetensors --report parity/vgg16.md
+          zoo verify tb-vgg16.safetensors --gradients --golden gradients/tb_vgg16
         """
     )
 
@@ -33,12 +37,13 @@ struct VerifyCommand: ParsableCommand {
     var tolerance: Double?
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
     @Option(help: "Only these cases, comma-separated (default: all in the golden file).") var cases: String?
+    @Flag(name: .customLong("no-verify"), help: "Skip the data hash check of the model file (made on its first use).") var skipDataHash = false
 
     func run() throws {
         try checkReportPaths()
         if gradients { return try verifyGradients() }
-        let parity = try Self.failing { () -> ParityReport in
-            let loading = try ModelLoading(model, architecture: arch, mode: .layerByLayer)
+        let parity = try CommandFailure.converting { () -> ParityReport in
+            let loading = try ModelLoading(model, architecture: arch, mode: .layerByLayer, verifyData: !skipDataHash)
             let loaded = loading.model
             let goldenFile = try GoldenActivations(path: golden)
             let limit = try checkedTolerance(default: ParityTolerance.defaultValue(forWeights: loaded.weightDTypes))
@@ -55,17 +60,6 @@ struct VerifyCommand: ParsableCommand {
                                 header: header)
         }
         try emit(parity, plotTitle: "Parity of \((model as NSString).lastPathComponent) with Keras")
-    }
-
-    /// Runs the setup and the check, any error but a `CommandFailure` turned into one (one line, no usage).
-    static func failing<Report>(_ body: () throws -> Report) throws -> Report {
-        do {
-            return try body()
-        } catch let error as CommandFailure {
-            throw error
-        } catch {
-            throw CommandFailure(error)
-        }
     }
 
     /// --tolerance, or `fallback` without it; either must be a positive number.

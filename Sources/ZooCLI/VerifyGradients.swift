@@ -7,13 +7,14 @@ extension VerifyCommand {
     /// `zoo verify MODEL --golden CASE --gradients`: the model's backward pass on a golden gradient case,
     /// gradient by gradient against TensorFlow's, in backward order.
     func verifyGradients() throws {
-        let parity = try Self.failing { () -> GradientParityReport in
+        let parity = try CommandFailure.converting { () -> GradientParityReport in
             if cases != nil { throw CommandFailure("--cases is for golden activations; a golden gradient case is one batch") }
             // What GradientParityTests holds the golden cases' gradients to, but the melanoma ResNet50 under Keras
             // 2.2's BatchNormalization (2.5e-4, docs/keras-numerics.md §9.7).
             let limit = try checkedTolerance(default: ParityTolerance.float32)
             try FilePaths.requireConvertedModel(model)
             let file = try SafetensorsFile(path: model)
+            if !skipDataHash { try DataHashCheck.require(file, path: model) }
             let graph = try arch.map(Registry.graph(named:)) ?? Model.graph(in: file)
             let golden = try GoldenGradientCase(path: self.golden)
             let fault = try BackwardFault.fromEnvironment()

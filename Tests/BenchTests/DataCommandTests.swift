@@ -8,11 +8,21 @@ import TestSupport
     let zoo = try TestEnvironment.zooBinary()
     let out = try synthesize("tb", count: 8, files: 17)
     let json = out.deletingLastPathComponent().appendingPathComponent("description.json")
-    let describe = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json", json.path])
+    let describe = try TestEnvironment.run(zoo, ["data", "describe", out.path])
     #expect(describe.status == 0, "\(describe.stderr)")
+    #expect(describe.stdout.contains("Layout: tuberculosis (Shenzhen/Montgomery). Classes"), "\(describe.stdout)")
     #expect(describe.stdout.contains("| all | 4 | 4 | 8 |"), "\(describe.stdout)")
     #expect(describe.stdout.contains("| PNG gray 16-bit | 1 |"), "\(describe.stdout)")
-    #expect(FileManager.default.fileExists(atPath: json.path))
+    #expect(describe.stdout.contains("Duplicate files (same SHA-256): 0 groups, 0 across splits."), "\(describe.stdout)")
+
+    // --json prints JSON; -o writes what would be printed to a file instead.
+    let printed = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json"])
+    #expect(printed.status == 0, "\(printed.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any]
+    #expect(object?["layout"] as? String == "tuberculosis", "\(printed.stdout.prefix(300))")
+    let written = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json", "-o", json.path])
+    #expect(written.status == 0 && written.stdout.isEmpty, "\(written.stderr)")
+    #expect(try Data(contentsOf: json) == Data(printed.stdout.utf8))
 
     let missing = try TestEnvironment.run(zoo, ["data", "describe", "/nonexistent/DermMel"])
     #expect(missing.status != 0)
@@ -50,7 +60,7 @@ import TestSupport
 
     let describe = try TestEnvironment.run(zoo, ["data", "describe", out.path])
     #expect(describe.status == 0, "\(describe.stderr)")
-    #expect(describe.stdout.contains("Classes (index order): 0 = Melanoma, 1 = NotMelanoma."), "\(describe.stdout)")
+    #expect(describe.stdout.contains("Layout: DermMel. Classes (index order): 0 = Melanoma, 1 = NotMelanoma."), "\(describe.stdout)")
     for (split, row) in [("train_sep", "train"), ("valid", "validation"), ("test", "test")] {
         let found = try #require(listing.splits[split])
         #expect(found.classes == ["Melanoma": 0, "NotMelanoma": 1])
@@ -59,6 +69,31 @@ import TestSupport
         #expect(describe.stdout.contains(expected), "\(expected) in \(describe.stdout)")
     }
     #expect(describe.stdout.contains("| 600x450 | 10 |") && describe.stdout.contains("| JPEG rgb 8-bit | 10 |"), "\(describe.stdout)")
+}
+
+/// Photographs of many sizes are summarised (range, median, the commonest sizes), not listed one row per size; two
+/// copies of one file are "1 group".
+@Test func zooDataDescribeSummarisesManySizes() throws {
+    let root = try References.temporaryDirectory("sizes").appendingPathComponent("photos")
+    let script = """
+    import os, shutil, sys
+    from PIL import Image
+    root = sys.argv[1]
+    for index, (width, height) in enumerate([(30, 20), (31, 20), (32, 21), (40, 30), (50, 40), (60, 45), (60, 45), (90, 70)]):
+        folder = os.path.join(root, "a" if index % 2 else "b")
+        os.makedirs(folder, exist_ok=True)
+        Image.new("RGB", (width, height), (index * 20, 40, 90)).save(os.path.join(folder, f"{index}.png"))
+    shutil.copy(os.path.join(root, "b", "0.png"), os.path.join(root, "a", "copy.png"))
+    """
+    let written = try TestEnvironment.run(try TestEnvironment.python(), ["-c", script, root.path])
+    try #require(written.status == 0, "\(written.stderr)")
+    let describe = try TestEnvironment.run(try TestEnvironment.zooBinary(), ["data", "describe", root.path])
+    #expect(describe.status == 0, "\(describe.stderr)")
+    #expect(describe.stdout.contains("Layout: Keras class folders."), "\(describe.stdout)")
+    #expect(describe.stdout.contains("Image sizes: 7 distinct. Width min / median / max: 30 / 40 / 90; height: 20 / 30 / 70."), "\(describe.stdout)")
+    #expect(describe.stdout.contains("| 30x20 | 2 |") && describe.stdout.contains("| 60x45 | 2 |"), "\(describe.stdout)")
+    #expect(describe.stdout.contains("| (2 other sizes) | 2 |"), "\(describe.stdout)")
+    #expect(describe.stdout.contains("Duplicate files (same SHA-256): 1 group, 0 across splits."), "\(describe.stdout)")
 }
 
 /// `zoo data synth KIND` into a fresh directory, which it returns; the progress line counts `files`.

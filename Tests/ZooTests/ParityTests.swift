@@ -101,6 +101,9 @@ import TestSupport
         #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.contains("tolerance"))
         let csv = try String(contentsOfFile: directory.appendingPathComponent("parity.csv").path, encoding: .utf8)
         #expect(csv.hasPrefix("case,depth,layer,op,shape,max_abs_error"))
+        // The x axis names the layers (the table's first layer among them), not only their depth.
+        let firstLayer = try #require(csv.split(separator: "\n").dropFirst().first?.split(separator: ",").dropFirst(2).first)
+        #expect(svg.contains("font-size=\"10\">\(firstLayer)</text>"), "\(firstLayer) under the x axis")
         #expect(try directory.contentsOfDirectory().count == 4, "model, report, plot, table; no temporary files left")
     }
 

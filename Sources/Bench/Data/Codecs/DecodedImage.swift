@@ -49,3 +49,12 @@ public struct DecodedImage: Sendable {
         self.samples = samples
     }
 }
+
+extension DecodedImage {
+    /// Whether Keras' rule for 16-bit grayscale (clip to 255) changes any sample of this image: true for nearly
+    /// every real 16-bit X-ray, whose values run far above 255.
+    public var clipsAbove255: Bool {
+        guard case .sixteenBit(let samples) = samples else { return false }
+        return samples.contains { $0 > 255 }
+    }
+}

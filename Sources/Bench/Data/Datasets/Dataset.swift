@@ -37,6 +37,15 @@ public enum DatasetLayout: String, Sendable, Codable, CaseIterable {
     case dermMel
     /// Keras `flow_from_directory` class folders, optionally under split folders (`Train|Test/0|1`).
     case classFolders
+
+    /// How people write the layout's name.
+    public var displayName: String {
+        switch self {
+        case .tuberculosis: "tuberculosis (Shenzhen/Montgomery)"
+        case .dermMel: "DermMel"
+        case .classFolders: "Keras class folders"
+        }
+    }
 }
 
 /// A dataset directory as read: its classes, its splits (one split named "all" when the layout has

@@ -98,7 +98,7 @@ public struct DatasetDescription: Sendable, Codable {
 
     /// Markdown tables for the terminal and for reports.
     public func markdown(listLimit: Int = 20) -> String {
-        var lines = ["# \(root)", "", "Layout: \(layout.rawValue). Classes (index order): "
+        var lines = ["# \(root)", "", "Layout: \(layout.displayName). Classes (index order): "
             + classes.enumerated().map { "\($0.offset) = \($0.element)" }.joined(separator: ", ") + ".", ""]
         lines += ["| split | " + classes.joined(separator: " | ") + " | total |",
                   "|---|" + String(repeating: "---|", count: classes.count + 1)]
@@ -111,11 +111,11 @@ public struct DatasetDescription: Sendable, Codable {
             lines += tallies.prefix(listLimit).map { "| \($0.value) | \($0.count) |" }
             if tallies.count > listLimit { lines.append("| (\(tallies.count - listLimit) more) | |") }
         }
-        table("size (width x height)", sizes)
+        lines += sizeLines()
         table("storage", storage)
         lines += ["", "Unreadable or corrupt files: \(bad.count)."]
         lines += bad.prefix(listLimit).map { "- \($0.path): \($0.problem)" }
-        lines += ["", "Duplicate files (same SHA-256): \(duplicates.count) groups, \(crossSplitDuplicates) across splits."]
+        lines += ["", "Duplicate files (same SHA-256): \(Self.counted(duplicates.count, "group")), \(crossSplitDuplicates) across splits."]
         lines += duplicates.prefix(listLimit).map {
             "- \($0.crossesSplits ? "ACROSS SPLITS " : "")\($0.sha256.prefix(12)): " + $0.copies.joined(separator: ", ")
         }
@@ -125,6 +125,29 @@ public struct DatasetDescription: Sendable, Codable {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// Image sizes: a table while there are a few distinct ones (a curated set has one or two), else the range and
+    /// median of widths and heights and the commonest sizes, so 20 photographs of 20 sizes take four lines, not 20.
+    private func sizeLines(distinctLimit: Int = 5) -> [String] {
+        var lines = ["", "| size (width x height) | images |", "|---|---|"]
+        guard sizes.count > distinctLimit else { return lines + sizes.map { "| \($0.value) | \($0.count) |" } }
+        let dimensions = sizes.flatMap { tally -> [(Int, Int)] in
+            let parts = tally.value.split(separator: "x").compactMap { Int($0) }
+            return parts.count == 2 ? Array(repeating: (parts[0], parts[1]), count: tally.count) : []
+        }
+        func range(_ values: [Int]) -> String {
+            let sorted = values.sorted()
+            return "\(sorted.first ?? 0) / \(sorted.isEmpty ? 0 : sorted[sorted.count / 2]) / \(sorted.last ?? 0)"
+        }
+        lines = ["", "Image sizes: \(sizes.count) distinct. Width min / median / max: \(range(dimensions.map(\.0))); height: \(range(dimensions.map(\.1))).",
+                 "", "| commonest sizes (width x height) | images |", "|---|---|"]
+        lines += sizes.prefix(distinctLimit).map { "| \($0.value) | \($0.count) |" }
+        let rest = sizes.dropFirst(distinctLimit).reduce(0) { $0 + $1.count }
+        return lines + ["| (\(Self.counted(sizes.count - distinctLimit, "other size"))) | \(rest) |"]
+    }
+
+    /// "1 group", "2 groups".
+    static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
     public func json() throws -> Data {
         let encoder = JSONEncoder()
