@@ -38,8 +38,21 @@ extension GraphBuilder {
     }
 
     public mutating func maxPool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
-        try add(name, .maxPool2d, ["pool_size": .ints([size, size]), "strides": .ints([strides, strides]),
-                                   "padding": .string("valid")], inputs: [x])
+        try pool2d(name, .maxPool2d, x, size: size, strides: strides)
+    }
+
+    public mutating func averagePool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
+        try pool2d(name, .avgPool2d, x, size: size, strides: strides)
+    }
+
+    private mutating func pool2d(_ name: String, _ op: Op, _ x: Node, size: Int, strides: Int) throws -> Node {
+        try add(name, op, ["pool_size": .ints([size, size]), "strides": .ints([strides, strides]),
+                           "padding": .string("valid")], inputs: [x])
+    }
+
+    /// `axis` counts the batch axis, as Keras' does (3 or -1: the channels).
+    public mutating func concatenate(_ name: String, _ inputs: [Node], axis: Int) throws -> Node {
+        try add(name, .concatenate, ["axis": .int(axis)], inputs: inputs)
     }
 
     public mutating func zeroPad2d(_ name: String, _ x: Node, _ pad: Int) throws -> Node {
