@@ -18,7 +18,8 @@ func parameterCountMatchesKeras(name: String) throws {
 
 /// The registry's definitions of the architectures kept as Keras configs only are the graphs keras.applications
 /// builds: the same layers in Keras' order, each with the same op, inputs, trainability and weights (names and
-/// shapes), and every attribute the definition sets equal to what the import of Keras' config reads. The executor
+/// shapes), and every attribute the definition sets equal to what the import of Keras' config reads (an input size the
+/// definition leaves open, as without a top, accepts the 224 keras.applications was built with). The executor
 /// runs what the graph says, so the outputs are the imported graph's, which `zoo verify` checks against Keras on
 /// the narrow twins (same graphs) and, for DenseNet121, at full size.
 @Test(arguments: Verifying.configOnlyArchitectures)
@@ -34,11 +35,17 @@ func namedDefinitionIsKerasGraph(arch: String) throws {
     for (ours, theirs) in zip(named.layers, keras.layers) {
         #expect(ours.op == theirs.op && ours.inputs == theirs.inputs && ours.trainable == theirs.trainable, "\(arch) '\(ours.name)'")
         #expect(ours.weights == theirs.weights, "\(arch) '\(ours.name)': weights \(ours.weights), Keras \(theirs.weights)")
-        for (key, value) in ours.attributes where theirs.attributes[key] != value {
+        for (key, value) in ours.attributes where theirs.attributes[key] != value && !openShape(value, admits: theirs.attributes[key]) {
             let keras: String = theirs.attributes[key].map { "\($0)" } ?? "nothing"
             Issue.record("\(arch) '\(ours.name)': \(key) is \(value), Keras' config gives \(keras)")
         }
     }
+}
+
+/// Whether `shape` (-1: open) admits the concrete `other`.
+private func openShape(_ shape: AttributeValue, admits other: AttributeValue?) -> Bool {
+    guard case .ints(let open) = shape, case .ints(let concrete)? = other, open.count == concrete.count else { return false }
+    return zip(open, concrete).allSatisfy { $0 == -1 || $0 == $1 }
 }
 
 /// docs/keras-numerics.md §7.4: Keras lists ResNet50's weighted layers by graph depth, so the shortcut
