@@ -43,8 +43,7 @@ public enum DenseNet {
         x = try b.activation("relu", x, "relu")
 
         if includeTop {
-            x = try b.globalAvgPool2d("avg_pool", x)
-            x = try b.dense("predictions", x, units: classes, activation: "softmax")
+            x = try b.pooledClassifier(x, classes: classes)
         }
         return b.buildInKerasOrder(outputs: [x])
     }

@@ -63,6 +63,12 @@ extension GraphBuilder {
         try add(name, .globalAvgPool2d, ["keepdims": .bool(false)], inputs: [x])
     }
 
+    /// The ImageNet top of keras.applications' ResNets and DenseNets: global average pooling (`avg_pool`), then the
+    /// softmax classifier (`predictions`).
+    public mutating func pooledClassifier(_ x: Node, classes: Int) throws -> Node {
+        try dense("predictions", globalAvgPool2d("avg_pool", x), units: classes, activation: "softmax")
+    }
+
     public mutating func flatten(_ name: String, _ x: Node) throws -> Node {
         try add(name, .flatten, inputs: [x])
     }
