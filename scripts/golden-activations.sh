@@ -8,7 +8,7 @@
 #                                                          + python/requirements.txt)>
 #
 # The checkpoints come from scripts/golden.sh (generated first when missing). The activations are
-# generated on first use (about 2.4 GB, a few minutes on 2 cores, peak ~3 GB of memory) with
+# generated on first use (about 2.7 GB, a few minutes on 2 cores, peak ~3 GB of memory) with
 # $ZOO_PYTHON when set, else the Python from scripts/python-env.sh, and reused while the three files
 # are unchanged. A directory is complete only when its `.complete` marker (written last by
 # activations.py) says mode "full"; anything else is regenerated. Older golden-activations-* sets in

@@ -15,3 +15,11 @@ public struct ConversionError: Error, CustomStringConvertible, Sendable {
         if let place { "\(file): \(place): \(problem)" } else { "\(file): \(problem)" }
     }
 }
+
+/// Several problems found in one pass, one per layer (every unsupported layer of a model at once, so a
+/// user sees the whole list rather than one layer per attempt): `description` is one line per problem.
+public struct ConversionErrors: Error, CustomStringConvertible, Sendable {
+    public let errors: [ConversionError]
+
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

@@ -74,12 +74,25 @@ public enum Registry {
                       preprocessing: caffe, inputSize: [224, 224, 3],
                       publishedWeights: .init(url: "\(weightsBase)/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
                                               md5: "2cb95161c43110f7111970584f804107", bytes: 102_967_424),
-                      graph: { try ResNet50.graph() }),
+                      graph: { try ResNet.graph() }),
         RegistryEntry(name: "resnet50-notop", summary: "ResNet50 convolutional base (include_top=False)", parameters: 23_587_712,
                       preprocessing: caffe, inputSize: [nil, nil, 3],
                       publishedWeights: .init(url: "\(weightsBase)/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
                                               md5: "4d473c1dd8becc155b73f8504c6f6626", bytes: 94_765_736),
-                      graph: { try ResNet50.graph(includeTop: false) }),
+                      graph: { try ResNet.graph(includeTop: false) }),
+    ] + application("resnet101", "ResNet101 (v1)", parameters: (44_707_176, 42_658_176), preprocessing: caffe) {
+        try ResNet.graph(name: "resnet101", stages: ResNet.resnet101Stages, includeTop: $0)
+    } + application("resnet152", "ResNet152 (v1)", parameters: (60_419_944, 58_370_944), preprocessing: caffe) {
+        try ResNet.graph(name: "resnet152", stages: ResNet.resnet152Stages, includeTop: $0)
+    } + application("resnet50v2", "ResNet50V2 (pre-activation)", parameters: (25_613_800, 23_564_800), preprocessing: .tf) {
+        try ResNet.graph(name: "resnet50v2", stages: ResNet.resnet50Stages, version: .v2, includeTop: $0)
+    } + application("densenet121", "DenseNet121", parameters: (8_062_504, 7_037_504), preprocessing: .torch) {
+        try DenseNet.graph(name: "densenet121", blocks: DenseNet.densenet121Blocks, includeTop: $0)
+    } + application("densenet169", "DenseNet169", parameters: (14_307_880, 12_642_880), preprocessing: .torch) {
+        try DenseNet.graph(name: "densenet169", blocks: DenseNet.densenet169Blocks, includeTop: $0)
+    } + application("densenet201", "DenseNet201", parameters: (20_242_984, 18_321_984), preprocessing: .torch) {
+        try DenseNet.graph(name: "densenet201", blocks: DenseNet.densenet201Blocks, includeTop: $0)
+    } + [
         RegistryEntry(name: "tb-vgg16", summary: "Notebook VGG16 for tuberculosis X-rays: frozen base, BN/GAP/LeakyReLU head",
                       parameters: 14_848_578, preprocessing: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
                       graph: { try SeedModels.tuberculosisVGG(base: "vgg16", blocks: VGG.vgg16Blocks) }),
@@ -93,6 +106,18 @@ public enum Registry {
                       parameters: 23_727_170, preprocessing: rescale, inputSize: [224, 224, 3], publishedWeights: nil,
                       graph: { try SeedModels.melanomaResNet50() }),
     ]
+
+    /// A `keras.applications` architecture with its ImageNet top (`name`, input 224x224x3) and without it
+    /// (`name-notop`, any input size), as `graph(includeTop)` builds them. Zoo does not list the published
+    /// weights of these yet: `zoo fetch` knows VGG16, VGG19 and ResNet50's.
+    static func application(_ name: String, _ title: String, parameters: (top: Int, notop: Int), preprocessing: Preprocessing,
+                            graph: @escaping @Sendable (_ includeTop: Bool) throws -> ModelGraph) -> [RegistryEntry] {
+        [RegistryEntry(name: name, summary: "\(title), keras.applications, with the ImageNet top", parameters: parameters.top,
+                       preprocessing: preprocessing, inputSize: [224, 224, 3], publishedWeights: nil, graph: { try graph(true) }),
+         RegistryEntry(name: "\(name)-notop", summary: "\(title.split(separator: " ")[0]) convolutional base (include_top=False)",
+                       parameters: parameters.notop, preprocessing: preprocessing, inputSize: [nil, nil, 3], publishedWeights: nil,
+                       graph: { try graph(false) })]
+    }
 
     public static func entry(named name: String) -> RegistryEntry? { entries.first { $0.name == name } }
 

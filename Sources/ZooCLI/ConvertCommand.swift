@@ -25,7 +25,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (default: the input name with .safetensors); never the input, and an existing file only with --force.") var output: String?
     @Option(help: "Architecture for weights-only files: a registry name, a model-config .json, or a full-model .h5/.keras.") var arch: String?
     @Option(help: "Storage precision: f32, f16 or bf16.") var dtype: String = "f32"
-    @Option(help: ArgumentHelp("Preprocessing to record: caffe, rescale:<factor> or none (default: the registry's for a known model, else none).",
+    @Option(help: ArgumentHelp("Preprocessing to record: caffe, tf, torch, rescale:<factor> or none (default: the registry's for a known model, else none).",
                                valueName: "preprocessing"),
             transform: { text in
                 guard let preprocessing = Preprocessing(text) else {

@@ -21,13 +21,13 @@ struct PredictCommand: ParsableCommand {
         """
     )
 
-    enum PreprocessChoice: String, ExpressibleByArgument, CaseIterable { case caffe, rescale, none }
+    enum PreprocessChoice: String, ExpressibleByArgument, CaseIterable { case caffe, tf, torch, rescale, none }
 
     @Argument(help: "The converted .safetensors model.") var model: String
     @Argument(help: "PNG or JPEG files.") var images: [String]
     // Unconditional, so that `--top -1` reaches validate() and is answered there, not taken for an option.
     @Option(parsing: .unconditional, help: "How many classes to list per image.") var top: Int = 5
-    @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, rescale or none.") var preprocess: PreprocessChoice?
+    @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, tf, torch, rescale or none.") var preprocess: PreprocessChoice?
     @Option(help: "Resize interpolation when the image size differs from the model's input: nearest (Keras load_img) or bilinear.")
     var interpolation: ImageLoader.Interpolation = .nearest
     @Option(help: ArgumentHelp("16-bit grayscale PNGs: clip (Pillow and Keras: values above 255 become 255) or the number of significant bits to scale from (9-16; 12 for 12-bit X-rays). Default: clip, with a warning when it clips.", valueName: "clip|bits"),
@@ -97,6 +97,8 @@ struct PredictCommand: ParsableCommand {
     static func preprocessing(choice: PreprocessChoice?, stored: Preprocessing) -> Preprocessing {
         switch choice {
         case .some(.caffe): return .caffe
+        case .some(.tf): return .tf
+        case .some(.torch): return .torch
         case .some(.none): return .none
         case .some(.rescale):
             if case .rescale = stored { return stored }

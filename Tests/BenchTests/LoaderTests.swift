@@ -81,10 +81,11 @@ import Tensor
     #expect(ImageLoader.SixteenBit(argument: "8") == nil && ImageLoader.SixteenBit(argument: "twelve") == nil)
 }
 
-/// The notebooks' `rescale=1./255` and `caffe` against what Keras computes on every 0...255 value
-/// (image_references.py: ImageDataGenerator.standardize and keras.applications.vgg16.preprocess_input).
-/// Both are one float32 operation per sample in the same order, so they must agree exactly.
-@Test(arguments: [("rescale", Preprocessing.notebooks), ("caffe", Preprocessing.caffe)])
+/// The notebooks' `rescale=1./255`, `caffe`, `tf` and `torch` against what Keras computes on every 0...255 value
+/// (image_references.py: ImageDataGenerator.standardize and the `preprocess_input` of keras.applications' vgg16,
+/// resnet_v2 and densenet). Each is the same float32 operations per sample in the same order, so they must agree exactly.
+@Test(arguments: [("rescale", Preprocessing.notebooks), ("caffe", Preprocessing.caffe), ("tf", Preprocessing.tf),
+                  ("torch", Preprocessing.torch)])
 func preprocessingEqualsKeras(name: String, preprocessing: Preprocessing) throws {
     let directory = try References.images.get()
     let input = try References.floats(directory.appendingPathComponent("preprocess.input"))

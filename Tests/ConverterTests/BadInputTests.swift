@@ -1,3 +1,4 @@
+import Converter
 import Foundation
 import Testing
 import TestSupport
@@ -28,6 +29,36 @@ import TestSupport
         let input = TestEnvironment.fixtures.appendingPathComponent(badCase.file).path
         #expect(FileManager.default.fileExists(atPath: input), "fixture \(input) missing: regenerate the fixtures")
         try expectRefusal(input: input, arch: badCase.arch, expected: [(input as NSString).lastPathComponent] + badCase.expected)
+    }
+
+    /// Several layers Zoo cannot translate are all named at once, one line each (issue 14): tiny_convs' own
+    /// config with two of its layers turned into classes Zoo does not run, given as the `--arch` of its weights.
+    @Test func everyUnsupportedLayerGetsItsOwnLine() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keras = TestEnvironment.fixtures.appendingPathComponent("tiny_convs/k3.keras").path
+        let config = try #require(try KerasCheckpoint(path: keras).modelConfig)
+        var root = try #require(try JSONSerialization.jsonObject(with: Data(config.utf8)) as? [String: Any])
+        var model = try #require(root["config"] as? [String: Any])
+        var layers = try #require(model["layers"] as? [[String: Any]])
+        let renamed = [(1, "SeparableConv2D"), (2, "Normalization")]
+        for (index, className) in renamed { layers[index]["class_name"] = className }
+        model["layers"] = layers
+        root["config"] = model
+        let edited = directory.appendingPathComponent("two_unsupported.json")
+        try JSONSerialization.data(withJSONObject: root).write(to: edited)
+
+        let weights = TestEnvironment.fixtures.appendingPathComponent("tiny_convs/tfk_weights.h5").path
+        let output = directory.appendingPathComponent("out.safetensors").path
+        let result = try Converting.convert(weights, arch: edited.path, to: output)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == renamed.count, "\(result.stderr)")
+        for ((index, className), line) in zip(renamed, lines) {
+            let name = try #require(layers[index]["config"] as? [String: Any])["name"] as? String ?? "?"
+            #expect(line.contains("two_unsupported.json: layer '\(name)' (\(className)): layer class \(className) is not supported"), "\(line)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: output), "output left behind")
     }
 
     /// A wrong architecture for a legacy file is reported at the first layer whose shapes differ:

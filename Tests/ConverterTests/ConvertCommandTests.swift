@@ -68,7 +68,7 @@ import TestSupport
 
     /// `--preprocess` is recorded in the metadata as given; without it a model the registry does not know
     /// records none (`zoo predict` then uses it: PredictTests).
-    @Test(arguments: [("caffe", "caffe"), ("rescale:0.00392156862745098", "rescale:0.00392156862745098"), (nil, "none")] as [(String?, String)])
+    @Test(arguments: [("caffe", "caffe"), ("torch", "torch"), ("rescale:0.00392156862745098", "rescale:0.00392156862745098"), (nil, "none")] as [(String?, String)])
     func preprocessIsRecorded(option: String?, recorded: String) throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -19,7 +19,7 @@ only the models of --only), loads DIR/M/k3.keras with Keras 3 and writes
 Cases (seeded numpy, independent of the model except for the shape):
     normal  N(0,1), batch 2, at the model's input size
     image   batch 1, a synthetic 0-255 RGB image (smooth shapes + noise, uint8 values as float32)
-            followed by the model's own preprocessing (caffe / rescale 1/255 / none)
+            followed by the model's own preprocessing (caffe / tf / torch / rescale 1/255 / none)
     large   N(0,1) * 100 (standard deviation 100), batch 1
     odd     N(0,1), batch 1, at 197x211 (13x17 for the tiny models), only for models whose input
             size is not fixed by a Flatten before a Dense; run on a clone of the model rebuilt from
@@ -59,13 +59,19 @@ ODD_NARROW = (37, 45)         # the narrow models' inputs are 64x64
 ODD_SMALL = (13, 17)          # the tiny models are committed: 197x211 would not fit the size budget
 LARGE_STD = 100.0
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+TORCH_MEAN_RGB = (0.485, 0.456, 0.406)
+TORCH_STD_RGB = (0.229, 0.224, 0.225)
 RESCALE = 1.0 / 255.0
 PREPROCESS = {                # registry arch (manifest "arch") -> preprocessing
     "vgg16": "caffe", "vgg16-notop": "caffe", "vgg19": "caffe", "vgg19-notop": "caffe",
-    "resnet50": "caffe", "resnet50-notop": "caffe",
+    "resnet50": "caffe", "resnet50-notop": "caffe", "densenet121": "torch",
     "tb-vgg16": f"rescale:{RESCALE!r}", "tb-vgg19": f"rescale:{RESCALE!r}",
     "tb-attention-vgg16": f"rescale:{RESCALE!r}", "melanoma-resnet50": f"rescale:{RESCALE!r}",
 }
+# The keras.applications module whose preprocess_input applies each mode (checked on the image case).
+KERAS_PREPROCESS = {"caffe": lambda keras: keras.applications.vgg16,
+                    "torch": lambda keras: keras.applications.densenet,
+                    "tf": lambda keras: keras.applications.resnet_v2}
 TOLERANCE = 1e-5
 
 
@@ -102,6 +108,10 @@ def preprocess(x, mode):
         return x
     if mode == "caffe":
         return x[..., ::-1] - np.asarray(CAFFE_MEAN_BGR, dtype=np.float32)
+    if mode == "tf":          # imagenet_utils: x /= 127.5; x -= 1, in float32
+        return x / np.float32(127.5) - np.float32(1.0)
+    if mode == "torch":       # imagenet_utils: x /= 255; then per channel x -= mean; x /= std, in float32
+        return (x / np.float32(255.0) - np.asarray(TORCH_MEAN_RGB, dtype=np.float32)) / np.asarray(TORCH_STD_RGB, dtype=np.float32)
     if mode.startswith("rescale:"):
         return x * np.float32(float(mode.split(":", 1)[1]))
     raise ValueError(mode)
@@ -315,11 +325,11 @@ def worker(golden, out, models, arch_of, size_of):
                 if run_model is not model:
                     del run_model
                 continue
-            if case == "image" and mode == "caffe":   # our numpy caffe == Keras' own preprocess_input
+            if case == "image" and mode in KERAS_PREPROCESS:   # our numpy == Keras' own preprocess_input
                 raw = synthetic_image(*shape[:2]).astype(np.float32)[None]
-                ref = keras.applications.vgg16.preprocess_input(raw.copy())
+                ref = KERAS_PREPROCESS[mode](keras).preprocess_input(raw.copy())
                 if not np.array_equal(np.asarray(ref, dtype=np.float32), x):
-                    raise RuntimeError("caffe preprocessing differs from keras.applications")
+                    raise RuntimeError(f"{mode} preprocessing differs from keras.applications")
             acts, case_order = {}, []
             final = layerwise(keras, run_model, x, acts, case_order, checks)
             if order is None:

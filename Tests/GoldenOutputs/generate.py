@@ -9,7 +9,8 @@ format with what a converter must produce (`expected.safetensors`), the full-siz
     generate.py --out DIR [--only NAME,...] [--small-only]
 
 --small-only writes the committed set (tiny models, special files); the default writes the cache's set
-(narrow and full-size models, mode "full"); --only writes the named models (and/or `special`).
+(narrow and full-size models and the architecture configs, mode "full"); --only writes the named models
+(and/or `special`, `architectures`).
 
 Output (names are a contract with the Swift tests; see README.md next to this file):
 
@@ -21,6 +22,8 @@ Output (names are a contract with the Swift tests; see README.md next to this fi
     DIR/<model>/expected.safetensors  every weight, float32, named <layer>/<weight>, nested models flattened
                                       (tiny and narrow models; full-size models have only files_of(name))
     DIR/special/...                   Keras-1 style files, chunked attributes, bad inputs
+    DIR/architectures/<arch>.json     Keras 3 config of a registry architecture written without weights
+    DIR/architectures.json            [{"arch", "params", "trainable_params", "config"}] for those (CONFIG_ONLY)
     DIR/manifest.json, DIR/versions.json, DIR/.complete (written last)
 
 The orchestrating process never imports TensorFlow. Each Keras stack runs in its own subprocess
@@ -64,12 +67,31 @@ LARGE = {
     "tb_vgg19": ("tb-vgg19", 20_158_274),
     "tb_attention_vgg16": ("tb-attention-vgg16", 14_818_627),
     "melanoma_resnet50": ("melanoma-resnet50", 23_727_170),
+    "densenet121": ("densenet121", 8_062_504),
+}
+# Registry architectures written without weights: keras.applications builds each one (input `input_1`),
+# its count_params() is checked against the published figure, and its config is written to
+# DIR/architectures/<arch>.json, listed in DIR/architectures.json with the count. The Swift tests compare
+# the registry's definition with that config and its count; the numbers are checked layer by layer on
+# the narrow twins (same graphs) and, for DenseNet121, on the full-size file. name -> (arch, params).
+CONFIG_ONLY = {
+    "densenet121_notop": ("densenet121-notop", 7_037_504),
+    "densenet169": ("densenet169", 14_307_880),
+    "densenet169_notop": ("densenet169-notop", 12_642_880),
+    "densenet201": ("densenet201", 20_242_984),
+    "densenet201_notop": ("densenet201-notop", 18_321_984),
+    "resnet101": ("resnet101", 44_707_176),
+    "resnet101_notop": ("resnet101-notop", 42_658_176),
+    "resnet152": ("resnet152", 60_419_944),
+    "resnet152_notop": ("resnet152-notop", 58_370_944),
+    "resnet50v2": ("resnet50v2", 25_613_800),
+    "resnet50v2_notop": ("resnet50v2-notop", 23_564_800),
 }
 # Narrow models: the full-size models' graphs (same layer names, classes and connections, checked
 # against keras.applications / the notebook builders) with every width divided by NARROW_DIVISOR and a
 # NARROW_SIZE x NARROW_SIZE input. They carry the format matrix (every Keras format, the Keras-1
 # layout) at a few MB instead of the full-size models' 11 GB. name -> full-size counterpart.
-NARROW = {f"narrow_{m}": m for m in LARGE}
+NARROW = {f"narrow_{m}": m for m in list(LARGE) + ["densenet169", "densenet201", "resnet101", "resnet152", "resnet50v2"]}
 NARROW_DIVISOR = 8
 NARROW_SIZE = 64
 SMALL = [
@@ -171,50 +193,127 @@ def narrow_vgg(K, which, include_top, input_tensor):
     return K.Model(input_tensor, x, name=which)
 
 
-def narrow_resnet50(K, include_top, input_tensor):
-    """keras.applications.ResNet50's graph (its layer names and order) with narrow widths."""
-    L = K.layers
+# Blocks per stage of keras.applications' ResNets (resnet.py, resnet_v2.py) and DenseNets (densenet.py).
+RESNET_STAGES = {"resnet50": [3, 4, 6, 3], "resnet101": [3, 4, 23, 3], "resnet152": [3, 8, 36, 3],
+                 "resnet50v2": [3, 4, 6, 3]}
+DENSENET_BLOCKS = {"densenet121": [6, 12, 24, 16], "densenet169": [6, 12, 32, 32], "densenet201": [6, 12, 48, 32]}
+_BN = {"axis": 3, "epsilon": 1.001e-5}
 
-    def block(x, filters, stride, conv_shortcut, name):
+
+def narrow_resnet(K, which, include_top, input_tensor):
+    """keras.applications' ResNet50/101/152 (v1) or ResNet50V2 graph (layer names and order) with narrow widths."""
+    L = K.layers
+    v2 = which.endswith("v2")
+
+    def block_v1(x, filters, stride, conv_shortcut, name):
         if conv_shortcut:
             shortcut = L.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
-            shortcut = L.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_0_bn")(shortcut)
+            shortcut = L.BatchNormalization(**_BN, name=f"{name}_0_bn")(shortcut)
         else:
             shortcut = x
         x = L.Conv2D(filters, 1, strides=stride, name=f"{name}_1_conv")(x)
-        x = L.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_1_bn")(x)
+        x = L.BatchNormalization(**_BN, name=f"{name}_1_bn")(x)
         x = L.Activation("relu", name=f"{name}_1_relu")(x)
         x = L.Conv2D(filters, 3, padding="SAME", name=f"{name}_2_conv")(x)
-        x = L.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_2_bn")(x)
+        x = L.BatchNormalization(**_BN, name=f"{name}_2_bn")(x)
         x = L.Activation("relu", name=f"{name}_2_relu")(x)
         x = L.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
-        x = L.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_3_bn")(x)
+        x = L.BatchNormalization(**_BN, name=f"{name}_3_bn")(x)
         x = L.Add(name=f"{name}_add")([shortcut, x])
         return L.Activation("relu", name=f"{name}_out")(x)
 
+    def block_v2(x, filters, stride, conv_shortcut, name):
+        preact = L.BatchNormalization(**_BN, name=f"{name}_preact_bn")(x)
+        preact = L.Activation("relu", name=f"{name}_preact_relu")(preact)
+        if conv_shortcut:
+            shortcut = L.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(preact)
+        else:
+            shortcut = L.MaxPooling2D(1, strides=stride)(x) if stride > 1 else x
+        x = L.Conv2D(filters, 1, strides=1, use_bias=False, name=f"{name}_1_conv")(preact)
+        x = L.BatchNormalization(**_BN, name=f"{name}_1_bn")(x)
+        x = L.Activation("relu", name=f"{name}_1_relu")(x)
+        x = L.ZeroPadding2D(padding=((1, 1), (1, 1)), name=f"{name}_2_pad")(x)
+        x = L.Conv2D(filters, 3, strides=stride, use_bias=False, name=f"{name}_2_conv")(x)
+        x = L.BatchNormalization(**_BN, name=f"{name}_2_bn")(x)
+        x = L.Activation("relu", name=f"{name}_2_relu")(x)
+        x = L.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
+        return L.Add(name=f"{name}_out")([shortcut, x])
+
     x = L.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(input_tensor)
     x = L.Conv2D(_w(64, True), 7, strides=2, use_bias=True, name="conv1_conv")(x)
-    x = L.BatchNormalization(axis=3, epsilon=1.001e-5, name="conv1_bn")(x)
-    x = L.Activation("relu", name="conv1_relu")(x)
+    if not v2:
+        x = L.BatchNormalization(**_BN, name="conv1_bn")(x)
+        x = L.Activation("relu", name="conv1_relu")(x)
     x = L.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     x = L.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for stage, (filters, blocks, stride1) in enumerate([(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], start=2):
+    for stage, (filters, blocks) in enumerate(zip([64, 128, 256, 512], RESNET_STAGES[which]), start=2):
         for i in range(1, blocks + 1):
-            x = block(x, _w(filters, True), stride1 if i == 1 else 1, i == 1, f"conv{stage}_block{i}")
+            name = f"conv{stage}_block{i}"
+            if v2:   # v2 downsamples in the stage's last block (not in conv5), v1 in its first (not in conv2)
+                stride = 2 if i == blocks and stage < 5 else 1
+                x = block_v2(x, _w(filters, True), stride, i == 1, name)
+            else:
+                x = block_v1(x, _w(filters, True), 2 if i == 1 and stage > 2 else 1, i == 1, name)
+    if v2:
+        x = L.BatchNormalization(**_BN, name="post_bn")(x)
+        x = L.Activation("relu", name="post_relu")(x)
     if include_top:
         x = L.GlobalAveragePooling2D(name="avg_pool")(x)
         x = L.Dense(_w(1000, True), activation="softmax", name="predictions")(x)
-    return K.Model(input_tensor, x, name="resnet50")
+    return K.Model(input_tensor, x, name=which)
+
+
+def narrow_densenet(K, which, include_top, input_tensor):
+    """keras.applications' DenseNet121/169/201 graph (layer names and order) with narrow widths (growth rate 4)."""
+    L = K.layers
+    growth = _w(32, True)
+
+    def conv_block(x, name):
+        x1 = L.BatchNormalization(**_BN, name=f"{name}_0_bn")(x)
+        x1 = L.Activation("relu", name=f"{name}_0_relu")(x1)
+        x1 = L.Conv2D(4 * growth, 1, use_bias=False, name=f"{name}_1_conv")(x1)
+        x1 = L.BatchNormalization(**_BN, name=f"{name}_1_bn")(x1)
+        x1 = L.Activation("relu", name=f"{name}_1_relu")(x1)
+        x1 = L.Conv2D(growth, 3, padding="same", use_bias=False, name=f"{name}_2_conv")(x1)
+        return L.Concatenate(axis=3, name=f"{name}_concat")([x, x1])
+
+    def transition_block(x, name):
+        x = L.BatchNormalization(**_BN, name=f"{name}_bn")(x)
+        x = L.Activation("relu", name=f"{name}_relu")(x)
+        x = L.Conv2D(int(x.shape[3] * 0.5), 1, use_bias=False, name=f"{name}_conv")(x)
+        return L.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
+
+    x = L.ZeroPadding2D(padding=((3, 3), (3, 3)))(input_tensor)
+    x = L.Conv2D(_w(64, True), 7, strides=2, use_bias=False, name="conv1_conv")(x)
+    x = L.BatchNormalization(**_BN, name="conv1_bn")(x)
+    x = L.Activation("relu", name="conv1_relu")(x)
+    x = L.ZeroPadding2D(padding=((1, 1), (1, 1)))(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
+    for stage, blocks in enumerate(DENSENET_BLOCKS[which], start=2):
+        for i in range(1, blocks + 1):
+            x = conv_block(x, f"conv{stage}_block{i}")
+        if stage < 5:
+            x = transition_block(x, f"pool{stage}")
+    x = L.BatchNormalization(**_BN, name="bn")(x)
+    x = L.Activation("relu", name="relu")(x)
+    if include_top:
+        x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = L.Dense(_w(1000, True), activation="softmax", name="predictions")(x)
+    return K.Model(input_tensor, x, name=which)
 
 
 def application(K, which, include_top, input_tensor, narrow):
-    """keras.applications' VGG16 / VGG19 / ResNet50 without weights, or its narrow twin."""
+    """keras.applications' VGG16 / VGG19 / ResNet / DenseNet without weights, or its narrow twin."""
     if narrow:
-        if which == "resnet50":
-            return narrow_resnet50(K, include_top, input_tensor)
+        if which in RESNET_STAGES:
+            return narrow_resnet(K, which, include_top, input_tensor)
+        if which in DENSENET_BLOCKS:
+            return narrow_densenet(K, which, include_top, input_tensor)
         return narrow_vgg(K, which, include_top, input_tensor)
     A = K.applications
-    ctor = {"vgg16": A.VGG16, "vgg19": A.VGG19, "resnet50": A.ResNet50}[which]
+    ctor = {"vgg16": A.VGG16, "vgg19": A.VGG19, "resnet50": A.ResNet50, "resnet101": A.ResNet101,
+            "resnet152": A.ResNet152, "resnet50v2": A.ResNet50V2, "densenet121": A.DenseNet121,
+            "densenet169": A.DenseNet169, "densenet201": A.DenseNet201}[which]
     return ctor(weights=None, include_top=include_top, input_tensor=input_tensor,
                 input_shape=tuple(input_tensor.shape[1:]))
 
@@ -513,7 +612,13 @@ BUILDERS.update({
     "narrow_tb_attention_vgg16": lambda K, lg: build_tb_attention(K, lg, narrow=True),
     "narrow_melanoma_resnet50": lambda K, lg: build_melanoma(K, lg, narrow=True),
 })
-assert set(BUILDERS) == set(LARGE) | set(SMALL) | set(NARROW)
+# The application families added with issue 14: full size (the narrow twins' counterparts and the
+# config-only architectures) and narrow, with and without top.
+for _family in list(DENSENET_BLOCKS) + ["resnet101", "resnet152", "resnet50v2"]:
+    BUILDERS[_family] = lambda K, lg, f=_family: build_app(K, lg, f, True)
+    BUILDERS[f"{_family}_notop"] = lambda K, lg, f=_family: build_app(K, lg, f, False)
+    BUILDERS[f"narrow_{_family}"] = lambda K, lg, f=_family: build_app(K, lg, f, True, narrow=True)
+assert set(BUILDERS) == set(LARGE) | set(SMALL) | set(NARROW) | set(CONFIG_ONLY)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -669,6 +774,31 @@ def check_params(name, params, shapes, stack):
         raise RuntimeError(f"{name}: count_params {params} != sum of tensor sizes")
     if name in LARGE and params != LARGE[name][1]:
         raise RuntimeError(f"{name}: {stack} parameter count {params:,} != expected {LARGE[name][1]:,}")
+
+
+def worker_configs(staging):
+    """Keras 3: the config-only architectures' configs and parameter counts (DIR/architectures/)."""
+    os.environ.pop("TF_USE_LEGACY_KERAS", None)
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    quiet_tf()
+    import keras as K
+    d = os.path.join(staging, "architectures")
+    os.makedirs(d, exist_ok=True)
+    index = []
+    for name, (arch, published) in CONFIG_ONLY.items():
+        t0 = time.time()
+        K.backend.clear_session()
+        gc.collect()
+        model, _ = BUILDERS[name](K, False)
+        params = int(model.count_params())
+        if params != published:
+            raise RuntimeError(f"{name}: Keras 3 parameter count {params:,} != published {published:,}")
+        write_json(os.path.join(d, f"{arch}.json"), json.loads(model.to_json()))
+        index.append({"arch": arch, "params": params, "trainable_params": trainable_count(model),
+                      "config": f"architectures/{arch}.json"})
+        del model
+        log(f"    keras 3  {name}: config, {params:,} params, {time.time() - t0:.1f}s")
+    write_json(os.path.join(staging, "architectures.json"), index)
 
 
 def worker_tfk(models, staging, work):
@@ -1280,11 +1410,11 @@ def model_entries(name, params, trainable):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", help="output directory")
-    ap.add_argument("--only", help="comma-separated model names (and/or 'special')")
+    ap.add_argument("--only", help="comma-separated model names (and/or 'special', 'architectures')")
     ap.add_argument("--small-only", action="store_true",
                     help="tiny models and special files only (the committed set); without it and without "
                          "--only: the narrow and full-size models (the cache's set)")
-    ap.add_argument("--worker", choices=["tfk", "k3", "special"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["tfk", "k3", "special", "configs"], help=argparse.SUPPRESS)
     ap.add_argument("--models", default="", help=argparse.SUPPRESS)
     ap.add_argument("--staging", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
@@ -1294,7 +1424,8 @@ def main():
         models = [m for m in args.models.split(",") if m]
         {"tfk": lambda: worker_tfk(models, args.staging, args.work),
          "k3": lambda: worker_k3(models, args.staging, args.work),
-         "special": lambda: worker_special(args.staging, args.work)}[args.worker]()
+         "special": lambda: worker_special(args.staging, args.work),
+         "configs": lambda: worker_configs(args.staging)}[args.worker]()
         return
 
     if not args.out:
@@ -1303,15 +1434,15 @@ def main():
     all_models = list(SMALL) + list(NARROW) + list(LARGE)
     if args.only:
         wanted = [m.strip() for m in args.only.split(",") if m.strip()]
-        unknown = [m for m in wanted if m not in all_models and m != "special"]
+        unknown = [m for m in wanted if m not in all_models and m not in ("special", "architectures")]
         if unknown:
-            ap.error(f"unknown model(s) {unknown}; known: {', '.join(all_models)}, special")
+            ap.error(f"unknown model(s) {unknown}; known: {', '.join(all_models)}, special, architectures")
         models = [m for m in all_models if m in wanted]
-        do_special = "special" in wanted
+        do_special, do_configs = "special" in wanted, "architectures" in wanted
     elif args.small_only:   # the committed set
-        models, do_special = list(SMALL), True
+        models, do_special, do_configs = list(SMALL), True, False
     else:                   # the cache's set: the tiny models and special files are committed
-        models, do_special = list(NARROW) + list(LARGE), False
+        models, do_special, do_configs = list(NARROW) + list(LARGE), False, True
     if args.small_only:
         models = [m for m in models if m in SMALL]
     mode = "only" if args.only else ("small" if args.small_only else "full")
@@ -1332,7 +1463,7 @@ def main():
     large = [m for m in models if m in LARGE]
     manifest_new = []
     regenerated = set()
-    steps = len(large) + (1 if small else 0) + (1 if narrow else 0) + (1 if do_special else 0)
+    steps = len(large) + (1 if small else 0) + (1 if narrow else 0) + (1 if do_special else 0) + (1 if do_configs else 0)
     step = 0
 
     def progress(what):
@@ -1411,6 +1542,13 @@ def main():
             "expected": "special/chunked_full.expected.safetensors", "arch": "", "params": cparams,
             "trainable_params": cparams, "weights_only": False, "size": "small"})
         regenerated.add("special/chunked_full.h5")
+
+    if do_configs:
+        step += 1
+        progress(f"architecture configs: {', '.join(CONFIG_ONLY)}")
+        run_worker("configs", [], staging, work)
+        install_dir(os.path.join(staging, "architectures"), os.path.join(out, "architectures"))
+        os.replace(os.path.join(staging, "architectures.json"), os.path.join(out, "architectures.json"))
 
     # manifest: keep entries of models not regenerated by this run (only with --only)
     manifest_path = os.path.join(out, "manifest.json")

@@ -3,7 +3,8 @@
 Writes three images into OUT_DIR (an RGB PNG larger than the model input, an RGB JPEG, a grayscale PNG),
 then for each prints one JSON line {"image", "shape", "values"}: the model's raw output for
 keras.utils.load_img(path, target_size=<model input>, interpolation='nearest') -> img_to_array ->
-preprocessing (caffe: keras.applications.vgg16.preprocess_input; rescale: times 1/255; none).
+preprocessing (caffe: keras.applications.vgg16.preprocess_input; tf: resnet_v2's; torch: densenet's;
+rescale: times 1/255; none).
 
 --logits OUT.keras: with random weights a softmax head saturates to exact 0 and 1, which hides everything
   but the predicted class. The model's final softmax is made linear, the model saved to OUT.keras (for Zoo
@@ -13,7 +14,7 @@ preprocessing (caffe: keras.applications.vgg16.preprocess_input; rescale: times 
   above 255 to 255), then scaled from its significant bits, value * 255 / (2^BITS - 1), as
   `zoo predict --sixteen-bit BITS` reads it.
 
-Usage: python predict_reference.py MODEL.keras caffe|rescale|none OUT_DIR [--logits OUT.keras] [--sixteen-bit BITS]
+Usage: python predict_reference.py MODEL.keras caffe|tf|torch|rescale|none OUT_DIR [--logits OUT.keras] [--sixteen-bit BITS]
 """
 import argparse
 import json
@@ -26,7 +27,7 @@ from PIL import Image
 
 parser = argparse.ArgumentParser(usage=__doc__)
 parser.add_argument("model")
-parser.add_argument("preprocess", choices=["caffe", "rescale", "none"])
+parser.add_argument("preprocess", choices=["caffe", "tf", "torch", "rescale", "none"])
 parser.add_argument("out_dir")
 parser.add_argument("--logits")
 parser.add_argument("--sixteen-bit", type=int)
@@ -43,6 +44,10 @@ def pattern(height, width, channels, peak=255):
 def preprocessed(x):
     if args.preprocess == "caffe":
         return keras.applications.vgg16.preprocess_input(x)
+    if args.preprocess == "tf":
+        return keras.applications.resnet_v2.preprocess_input(x)
+    if args.preprocess == "torch":
+        return keras.applications.densenet.preprocess_input(x)
     if args.preprocess == "rescale":
         return x * np.float32(1 / 255)
     return x

@@ -13,8 +13,18 @@ public struct ReferenceSet {
         public let weights_only: Bool
     }
 
+    /// A registry architecture the set keeps as a Keras config only, without weights (generate.py's CONFIG_ONLY,
+    /// `architectures.json`): Keras' `count_params()` and the config keras.applications wrote.
+    public struct Architecture: Decodable, Sendable {
+        public let arch: String
+        public let params: Int
+        public let config: String
+    }
+
     public let root: URL
     public let entries: [Entry]
+    /// Empty for a set without `architectures.json` (the committed one).
+    public let architectures: [Architecture]
 
     public static func committed() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.fixtures) }
     public static func generated() throws -> ReferenceSet { try ReferenceSet(root: TestEnvironment.golden()) }
@@ -26,6 +36,13 @@ public struct ReferenceSet {
         }
         self.root = root
         entries = try JSONDecoder().decode([Entry].self, from: data)
+        let index = root.appendingPathComponent("architectures.json")
+        architectures = try FileManager.default.contents(atPath: index.path).map { try JSONDecoder().decode([Architecture].self, from: $0) } ?? []
+    }
+
+    /// Keras' parameter count of a registry architecture: that of its Keras 3 file, else of its config-only record.
+    public func kerasParameterCount(of arch: String) -> Int? {
+        entries.first { $0.arch == arch && $0.format == "k3_keras" }?.params ?? architectures.first { $0.arch == arch }?.params
     }
 
     public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }

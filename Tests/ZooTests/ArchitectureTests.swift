@@ -10,16 +10,48 @@ import TestSupport
 @Test(arguments: Registry.entries.map(\.name))
 func parameterCountMatchesKeras(name: String) throws {
     let entry = try #require(Registry.entry(named: name))
-    let keras = try #require(ReferenceSet.generated().entries.first { $0.arch == name && $0.format == "k3_keras" },
-                             "the reference set has no Keras model for architecture \(name)")
-    #expect(try entry.graph().parameterCount == keras.params, "\(name): Keras counts \(keras.params)")
-    #expect(entry.parameters == keras.params, "\(name): the registry advertises \(entry.parameters), Keras counts \(keras.params)")
+    let keras = try #require(ReferenceSet.generated().kerasParameterCount(of: name),
+                             "the reference set has no Keras model or config for architecture \(name)")
+    #expect(try entry.graph().parameterCount == keras, "\(name): Keras counts \(keras)")
+    #expect(entry.parameters == keras, "\(name): the registry advertises \(entry.parameters), Keras counts \(keras)")
+}
+
+/// The registry's definitions of the architectures kept as Keras configs only are the graphs keras.applications
+/// builds: the same layers in Keras' order, each with the same op, inputs, trainability and weights (names and
+/// shapes), and every attribute the definition sets equal to what the import of Keras' config reads (an input size the
+/// definition leaves open, as without a top, accepts the 224 keras.applications was built with). The executor
+/// runs what the graph says, so the outputs are the imported graph's, which `zoo verify` checks against Keras on
+/// the narrow twins (same graphs) and, for DenseNet121, at full size.
+@Test(arguments: Verifying.configOnlyArchitectures)
+func namedDefinitionIsKerasGraph(arch: String) throws {
+    let set = try ReferenceSet.generated()
+    #expect(set.architectures.map(\.arch).sorted() == Verifying.configOnlyArchitectures.sorted(), "\(set.root.path)/architectures.json")
+    let record = try #require(set.architectures.first { $0.arch == arch }, "\(set.root.path)/architectures.json lists no \(arch)")
+    let path = set.path(record.config)
+    let keras = try KerasConfigImporter(file: path).importGraph(json: String(contentsOfFile: path, encoding: .utf8))
+    let named = try Registry.graph(named: arch)
+    #expect(named.name == keras.name && named.inputs == keras.inputs && named.outputs == keras.outputs, "\(arch)")
+    try #require(named.layers.map(\.name) == keras.layers.map(\.name), "\(arch): layers differ from Keras'")
+    for (ours, theirs) in zip(named.layers, keras.layers) {
+        #expect(ours.op == theirs.op && ours.inputs == theirs.inputs && ours.trainable == theirs.trainable, "\(arch) '\(ours.name)'")
+        #expect(ours.weights == theirs.weights, "\(arch) '\(ours.name)': weights \(ours.weights), Keras \(theirs.weights)")
+        for (key, value) in ours.attributes where theirs.attributes[key] != value && !openShape(value, admits: theirs.attributes[key]) {
+            let keras: String = theirs.attributes[key].map { "\($0)" } ?? "nothing"
+            Issue.record("\(arch) '\(ours.name)': \(key) is \(value), Keras' config gives \(keras)")
+        }
+    }
+}
+
+/// Whether `shape` (-1: open) admits the concrete `other`.
+private func openShape(_ shape: AttributeValue, admits other: AttributeValue?) -> Bool {
+    guard case .ints(let open) = shape, case .ints(let concrete)? = other, open.count == concrete.count else { return false }
+    return zip(open, concrete).allSatisfy { $0 == -1 || $0 == $1 }
 }
 
 /// docs/keras-numerics.md §7.4: Keras lists ResNet50's weighted layers by graph depth, so the shortcut
 /// convolution comes after the second ReLU of its block; legacy checkpoints load in this order.
 @Test func resNet50WeightedLayersFollowKerasOrder() throws {
-    let weighted = try ResNet50.graph().layers.filter { !$0.weights.isEmpty }.map(\.name)
+    let weighted = try ResNet.graph().layers.filter { !$0.weights.isEmpty }.map(\.name)
     #expect(weighted.count == 107)
     #expect(Array(weighted.prefix(10)) == [
         "conv1_conv", "conv1_bn",
@@ -56,7 +88,7 @@ func parameterCountMatchesKeras(name: String) throws {
         let input_size: [Int]
     }
     let registry = try JSONDecoder().decode([Exported].self, from: Data(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("zoo/registry.json")))
-    let keras = try ReferenceSet.generated().entries.filter { $0.format == "k3_keras" }
+    let keras = try ReferenceSet.generated()
     let result = try TestEnvironment.run(try TestEnvironment.zooBinary(), ["models"])
     try #require(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -74,7 +106,7 @@ func parameterCountMatchesKeras(name: String) throws {
             let from = line.index(line.startIndex, offsetBy: offset), to = line.index(line.startIndex, offsetBy: min(end, line.count))
             return line[from..<to].trimmingCharacters(in: .whitespaces)
         }
-        let count = try #require(keras.first { $0.arch == entry.name }, "no Keras model for \(entry.name)").params
+        let count = try #require(keras.kerasParameterCount(of: entry.name), "no Keras model or config for \(entry.name)")
         let input = entry.input_size.map { $0 < 0 ? "?" : String($0) }.joined(separator: "x")
         #expect(cells == [entry.name, count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))), input, entry.preprocess, entry.summary],
                 "\(line)")

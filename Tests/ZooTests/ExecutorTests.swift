@@ -66,7 +66,7 @@ import Zoo
     /// The registry's definition and the file's own graph run through the same executor: identical activations
     /// at every layer (the output alone is a saturated softmax with random weights, and would show little).
     @Test(arguments: [("resnet50", "resnet50"), ("vgg16_notop", "vgg16-notop"), ("tb_attention_vgg16", "tb-attention-vgg16"),
-                      ("melanoma_resnet50", "melanoma-resnet50")])
+                      ("melanoma_resnet50", "melanoma-resnet50"), ("densenet121", "densenet121")])
     func namedArchitectureEqualsFileGraph(model: String, architecture: String) throws {
         let scratch = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -26,15 +26,17 @@ import TestSupport
         }
     }
 
-    /// ResNet50 with its metadata's caffe, the melanoma model with its rescale, a VGG16 and a ResNet50
-    /// feature map, each `--preprocess` override on the small VGG (whose metadata says none), and the small
-    /// VGG converted with `--preprocess caffe`.
+    /// ResNet50 with its metadata's caffe, DenseNet121 with its torch, the melanoma model with its rescale, a VGG16
+    /// and a ResNet50 feature map, each `--preprocess` override on the small VGG (whose metadata says none), and the
+    /// small VGG converted with `--preprocess caffe`.
     @Test(arguments: [Case(model: "resnet50", preprocess: "caffe", override: nil, logits: true),
+                      Case(model: "densenet121", preprocess: "torch", override: nil, logits: true),
                       Case(model: "resnet50_notop", preprocess: "caffe", override: nil, logits: false),
                       Case(model: "melanoma_resnet50", preprocess: "rescale", override: nil, logits: true),
                       Case(model: "vgg16_notop", preprocess: "caffe", override: nil, logits: false),
                       Case(model: "tiny_vgg", preprocess: "caffe", override: "caffe", logits: true),
                       Case(model: "tiny_vgg", preprocess: "rescale", override: "rescale", logits: true),
+                      Case(model: "tiny_vgg", preprocess: "tf", override: "tf", logits: true),
                       Case(model: "tiny_vgg", preprocess: "none", override: "none", logits: true),
                       Case(model: "tiny_vgg", preprocess: "caffe", override: nil, logits: true, recorded: "caffe")])
     func rawOutputsMatchKeras(_ test: Case) throws {

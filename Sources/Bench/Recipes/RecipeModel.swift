@@ -70,7 +70,7 @@ public struct RecipeModel: Sendable {
         switch architecture {
         case "vgg16": return try VGG.graph(name: "vgg16", blocks: VGG.vgg16Blocks, includeTop: false, inputShape: shape)
         case "vgg19": return try VGG.graph(name: "vgg19", blocks: VGG.vgg19Blocks, includeTop: false, inputShape: shape)
-        case "resnet50": return try ResNet50.graph(includeTop: false, inputShape: shape)
+        case "resnet50": return try ResNet.graph(includeTop: false, inputShape: shape)
         default: throw RecipeError("base architecture '\(architecture)': expected vgg16, vgg19 or resnet50")
         }
     }

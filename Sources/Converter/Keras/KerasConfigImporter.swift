@@ -12,7 +12,31 @@ public struct KerasConfigImporter {
     public init(file: String) { self.file = file }
 
     public func importGraph(json: String) throws -> ModelGraph {
-        try model(try parse(json), place: "model config")
+        let root = try parse(json)
+        try refuseUntranslatableLayers(in: root)
+        return try model(root, place: "model config")
+    }
+
+    /// Every layer Zoo cannot translate, found before the graph is built: one refusal is thrown as it is
+    /// (one line), several together (one line each). The graph build would stop at the first.
+    private func refuseUntranslatableLayers(in root: [String: Any]) throws {
+        var refusals: [ConversionError] = []
+        func walk(_ entry: [String: Any]) {
+            let layers = (entry["config"] as? [String: Any])?["layers"] as? [[String: Any]] ?? (entry["config"] as? [[String: Any]]) ?? []
+            for layer in layers {
+                let className = layer["class_name"] as? String ?? "?"
+                if ["Functional", "Model", "Sequential"].contains(className) { walk(layer); continue }
+                guard className != "InputLayer", let name = try? layerName(layer, place: "") else { continue }
+                do {
+                    _ = try KerasLayerTranslation.translate(className: className, name: name, config: layer["config"] as? [String: Any] ?? [:])
+                } catch {   // translate throws only Refusals
+                    refusals.append(failure("layer '\(name)' (\(className))", (error as? KerasLayerTranslation.Refusal)?.reason ?? "\(error)"))
+                }
+            }
+        }
+        walk(root)
+        if refusals.count == 1 { throw refusals[0] }
+        if refusals.count > 1 { throw ConversionErrors(errors: refusals) }
     }
 
     /// Where a Keras 3 weights file keeps each layer's variables when it does not record layer

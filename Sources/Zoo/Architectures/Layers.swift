@@ -38,8 +38,21 @@ extension GraphBuilder {
     }
 
     public mutating func maxPool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
-        try add(name, .maxPool2d, ["pool_size": .ints([size, size]), "strides": .ints([strides, strides]),
-                                   "padding": .string("valid")], inputs: [x])
+        try pool2d(name, .maxPool2d, x, size: size, strides: strides)
+    }
+
+    public mutating func averagePool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
+        try pool2d(name, .avgPool2d, x, size: size, strides: strides)
+    }
+
+    private mutating func pool2d(_ name: String, _ op: Op, _ x: Node, size: Int, strides: Int) throws -> Node {
+        try add(name, op, ["pool_size": .ints([size, size]), "strides": .ints([strides, strides]),
+                           "padding": .string("valid")], inputs: [x])
+    }
+
+    /// `axis` counts the batch axis, as Keras' does (3 or -1: the channels).
+    public mutating func concatenate(_ name: String, _ inputs: [Node], axis: Int) throws -> Node {
+        try add(name, .concatenate, ["axis": .int(axis)], inputs: inputs)
     }
 
     public mutating func zeroPad2d(_ name: String, _ x: Node, _ pad: Int) throws -> Node {
@@ -48,6 +61,12 @@ extension GraphBuilder {
 
     public mutating func globalAvgPool2d(_ name: String, _ x: Node) throws -> Node {
         try add(name, .globalAvgPool2d, ["keepdims": .bool(false)], inputs: [x])
+    }
+
+    /// The ImageNet top of keras.applications' ResNets and DenseNets: global average pooling (`avg_pool`), then the
+    /// softmax classifier (`predictions`).
+    public mutating func pooledClassifier(_ x: Node, classes: Int) throws -> Node {
+        try dense("predictions", globalAvgPool2d("avg_pool", x), units: classes, activation: "softmax")
     }
 
     public mutating func flatten(_ name: String, _ x: Node) throws -> Node {

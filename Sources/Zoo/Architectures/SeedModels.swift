@@ -49,7 +49,7 @@ public enum SeedModels {
 
     /// ResNet50-Melanoma (the notebook's final version): the head joined to the base in one flat graph.
     public static func melanomaResNet50(size: Int = 224) throws -> ModelGraph {
-        var base = try ResNet50.graph(includeTop: false, inputShape: [size, size, 3])
+        var base = try ResNet.graph(includeTop: false, inputShape: [size, size, 3])
         base.freeze()                                   // for layer in resnet50.layers: layer.trainable = False
         var b = GraphBuilder(name: "model")
         let input = try b.input("input_1", shape: [size, size, 3])

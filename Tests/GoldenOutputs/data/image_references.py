@@ -11,6 +11,8 @@ and index.json lists every file with its shape. Damaged files are listed under "
 For the preprocessing, on every 0...255 value in each channel (preprocess.input, float32, 1x256x3):
   preprocess.rescale  float32 ImageDataGenerator(rescale=1./255).standardize, the notebooks' generator
   preprocess.caffe    float32 keras.applications.vgg16.preprocess_input (RGB to BGR, ImageNet means)
+  preprocess.tf       float32 keras.applications.resnet_v2.preprocess_input (x / 127.5 - 1)
+  preprocess.torch    float32 keras.applications.densenet.preprocess_input (x / 255, ImageNet means and stds)
 
 Usage: python image_references.py OUT_DIR
 """
@@ -168,6 +170,10 @@ def preprocessing_references(out_dir):
     rescaled.astype("<f4").tofile(os.path.join(out_dir, "preprocess.rescale"))
     caffe = keras.applications.vgg16.preprocess_input(x.copy())
     caffe.astype("<f4").tofile(os.path.join(out_dir, "preprocess.caffe"))
+    tf_mode = keras.applications.resnet_v2.preprocess_input(x.copy())
+    tf_mode.astype("<f4").tofile(os.path.join(out_dir, "preprocess.tf"))
+    torch = keras.applications.densenet.preprocess_input(x.copy())
+    torch.astype("<f4").tofile(os.path.join(out_dir, "preprocess.torch"))
 
 
 def main(out_dir):

@@ -6,10 +6,15 @@ import Testing
 enum Verifying {
     /// The full-size models of the reference set (in the cache), with and without top and the notebooks'.
     static let fullSizeModels = ["vgg16", "vgg16_notop", "vgg19", "vgg19_notop", "resnet50", "resnet50_notop",
-                                 "tb_vgg16", "tb_vgg19", "tb_attention_vgg16", "melanoma_resnet50"]
-    /// Their narrow twins (same graphs and layer names, widths divided by 8, 64x64 inputs), which carry
-    /// every checkpoint format.
-    static let narrowModels = fullSizeModels.map { "narrow_\($0)" }
+                                 "tb_vgg16", "tb_vgg19", "tb_attention_vgg16", "melanoma_resnet50", "densenet121"]
+    /// The architectures the reference set keeps only as Keras configs (generate.py's CONFIG_ONLY): too big to be
+    /// worth full-size files next to a family member that has one.
+    static let configOnlyArchitectures = ["densenet121-notop", "densenet169", "densenet169-notop", "densenet201",
+                                          "densenet201-notop", "resnet101", "resnet101-notop", "resnet152", "resnet152-notop",
+                                          "resnet50v2", "resnet50v2-notop"]
+    /// The narrow twins (same graphs and layer names, widths divided by 8, 64x64 inputs) of the full-size models
+    /// and of the config-only architectures with their top; they carry every checkpoint format.
+    static let narrowModels = (fullSizeModels + ["densenet169", "densenet201", "resnet101", "resnet152", "resnet50v2"]).map { "narrow_\($0)" }
     /// The cases a full-size model's golden file holds with every layer, comma-separated: `image` and, where
     /// the graph allows it, `odd` (TensorFlow's uneven 'same' padding on a real architecture). `normal`
     /// and `large` keep only the input and the model output there (FullSizeOutputTests).
