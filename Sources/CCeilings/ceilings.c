@@ -71,53 +71,31 @@ void zoo_cpu_brand(char *text, size_t capacity) {
     text[length] = 0;
 }
 
-// `iterations` rounds of twelve independent FMAs on zeroed registers (zeros keep denormals out).
+// The loop both widths run, as assembly text for register prefix R ("zmm" or "ymm") and the zeroing
+// instruction Z: fourteen registers zeroed (zeros keep denormals out), then `iterations` rounds of twelve
+// independent FMAs into registers 0-11 from 12 and 13, counted down in the one operand.
+#define ZERO(Z, R, n) Z " %%" R #n ", %%" R #n ", %%" R #n "\n\t"
+#define FMA(R, n) "vfmadd231ps %%" R "12, %%" R "13, %%" R #n "\n\t"
+#define FMA_CHAINS(Z, R)                                                                                           \
+    ZERO(Z, R, 0) ZERO(Z, R, 1) ZERO(Z, R, 2) ZERO(Z, R, 3) ZERO(Z, R, 4) ZERO(Z, R, 5) ZERO(Z, R, 6)              \
+    ZERO(Z, R, 7) ZERO(Z, R, 8) ZERO(Z, R, 9) ZERO(Z, R, 10) ZERO(Z, R, 11) ZERO(Z, R, 12) ZERO(Z, R, 13)           \
+    "1:\n\t"                                                                                                       \
+    FMA(R, 0) FMA(R, 1) FMA(R, 2) FMA(R, 3) FMA(R, 4) FMA(R, 5)                                                    \
+    FMA(R, 6) FMA(R, 7) FMA(R, 8) FMA(R, 9) FMA(R, 10) FMA(R, 11)                                                  \
+    "dec %0\n\t"                                                                                                   \
+    "jnz 1b\n\t"                                                                                                   \
+    "vzeroupper"
+#define FMA_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+    "xmm12", "xmm13", "cc"
+
 __attribute__((target("avx512f")))
 static void fma_chains_avx512(long iterations) {
-    __asm__ volatile(
-        "vpxord %%zmm0, %%zmm0, %%zmm0\n\t" "vpxord %%zmm1, %%zmm1, %%zmm1\n\t" "vpxord %%zmm2, %%zmm2, %%zmm2\n\t"
-        "vpxord %%zmm3, %%zmm3, %%zmm3\n\t" "vpxord %%zmm4, %%zmm4, %%zmm4\n\t" "vpxord %%zmm5, %%zmm5, %%zmm5\n\t"
-        "vpxord %%zmm6, %%zmm6, %%zmm6\n\t" "vpxord %%zmm7, %%zmm7, %%zmm7\n\t" "vpxord %%zmm8, %%zmm8, %%zmm8\n\t"
-        "vpxord %%zmm9, %%zmm9, %%zmm9\n\t" "vpxord %%zmm10, %%zmm10, %%zmm10\n\t" "vpxord %%zmm11, %%zmm11, %%zmm11\n\t"
-        "vpxord %%zmm12, %%zmm12, %%zmm12\n\t" "vpxord %%zmm13, %%zmm13, %%zmm13\n\t"
-        "1:\n\t"
-        "vfmadd231ps %%zmm12, %%zmm13, %%zmm0\n\t" "vfmadd231ps %%zmm12, %%zmm13, %%zmm1\n\t"
-        "vfmadd231ps %%zmm12, %%zmm13, %%zmm2\n\t" "vfmadd231ps %%zmm12, %%zmm13, %%zmm3\n\t"
-        "vfmadd231ps %%zmm12, %%zmm13, %%zmm4\n\t" "vfmadd231ps %%zmm12, %%zmm13, %%zmm5\n\t"
-        "vfmadd231ps %%zmm12, %%zmm13, %%zmm6\n\t" "vfmadd231ps %%zmm12, %%zmm13, %%zmm7\n\t"
-        "vfmadd231ps %%zmm12, %%zmm13, %%zmm8\n\t" "vfmadd231ps %%zmm12, %%zmm13, %%zmm9\n\t"
-        "vfmadd231ps %%zmm12, %%zmm13, %%zmm10\n\t" "vfmadd231ps %%zmm12, %%zmm13, %%zmm11\n\t"
-        "dec %0\n\t"
-        "jnz 1b\n\t"
-        "vzeroupper"
-        : "+r"(iterations)
-        :
-        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-          "xmm12", "xmm13", "cc");
+    __asm__ volatile(FMA_CHAINS("vpxord", "zmm") : "+r"(iterations) : : FMA_CLOBBERS);
 }
 
 __attribute__((target("avx2,fma")))
 static void fma_chains_avx2(long iterations) {
-    __asm__ volatile(
-        "vxorps %%ymm0, %%ymm0, %%ymm0\n\t" "vxorps %%ymm1, %%ymm1, %%ymm1\n\t" "vxorps %%ymm2, %%ymm2, %%ymm2\n\t"
-        "vxorps %%ymm3, %%ymm3, %%ymm3\n\t" "vxorps %%ymm4, %%ymm4, %%ymm4\n\t" "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
-        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t" "vxorps %%ymm7, %%ymm7, %%ymm7\n\t" "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
-        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t" "vxorps %%ymm10, %%ymm10, %%ymm10\n\t" "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
-        "vxorps %%ymm12, %%ymm12, %%ymm12\n\t" "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
-        "1:\n\t"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm0\n\t" "vfmadd231ps %%ymm12, %%ymm13, %%ymm1\n\t"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm2\n\t" "vfmadd231ps %%ymm12, %%ymm13, %%ymm3\n\t"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm4\n\t" "vfmadd231ps %%ymm12, %%ymm13, %%ymm5\n\t"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm6\n\t" "vfmadd231ps %%ymm12, %%ymm13, %%ymm7\n\t"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm8\n\t" "vfmadd231ps %%ymm12, %%ymm13, %%ymm9\n\t"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm10\n\t" "vfmadd231ps %%ymm12, %%ymm13, %%ymm11\n\t"
-        "dec %0\n\t"
-        "jnz 1b\n\t"
-        "vzeroupper"
-        : "+r"(iterations)
-        :
-        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-          "xmm12", "xmm13", "cc");
+    __asm__ volatile(FMA_CHAINS("vxorps", "ymm") : "+r"(iterations) : : FMA_CLOBBERS);
 }
 #else
 int zoo_cpu_has(const char *extension) { (void)extension; return 0; }
