@@ -217,15 +217,17 @@ def export(model):
 
 
 def self_test():
-    """A tiny VGG-like model with every layer kind the three benchmark models use: conv (stride 1 'same',
+    """A tiny VGG-like model with every layer kind the benchmark models use: conv (stride 1 'same',
     stride 2 'same' with TensorFlow's uneven pads, 'valid'), BN, residual add, both pools, zero padding,
-    flatten of an NHWC map into dense rows, softmax. Odd sizes make a wrong flatten order or padding
-    side show up."""
+    flatten of an NHWC map into dense rows, LeakyReLU, softmax, and a nested model (as the tuberculosis
+    models nest their VGG base). Odd sizes make a wrong flatten order or padding side show up."""
     import keras
 
     keras.utils.set_random_seed(3)
     inputs = keras.Input((13, 11, 3))
-    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    nested_input = keras.Input((13, 11, 3))
+    nested = keras.Model(nested_input, keras.layers.Conv2D(8, 3, padding="same", activation="relu")(nested_input), name="base")
+    x = nested(inputs)
     y = keras.layers.Conv2D(8, 3, strides=2, padding="same")(x)
     y = keras.layers.BatchNormalization(epsilon=1.001e-5)(y)
     shortcut = keras.layers.Conv2D(8, 1, strides=2)(x)
@@ -238,7 +240,7 @@ def self_test():
     x = keras.layers.MaxPooling2D(2)(x)
     flat = keras.layers.Flatten()(x)
     pooled = keras.layers.GlobalAveragePooling2D()(x)
-    x = keras.layers.Dense(16, activation="relu")(flat)
+    x = keras.layers.LeakyReLU(negative_slope=0.1)(keras.layers.Dense(16)(flat))
     x = keras.layers.Dropout(0.5)(x)
     x = keras.layers.Add()([keras.layers.Dense(6)(x), keras.layers.Dense(6)(pooled)])
     outputs = keras.layers.Activation("softmax")(x)
