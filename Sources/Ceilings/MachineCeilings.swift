@@ -27,17 +27,6 @@ public struct MachineCeilings: Sendable, Codable, Equatable {
         case fmaPeakGFLOPS = "fma_peak_gflops", memoryBandwidthGBps = "memory_bandwidth_gbps", measuredAt = "measured_at"
     }
 
-    public init(cpuModel: String, vectorExtensions: [String], fmaUnit: String, threads: Int, fmaPeakGFLOPS: Double,
-                memoryBandwidthGBps: Double, measuredAt: String) {
-        self.cpuModel = cpuModel
-        self.vectorExtensions = vectorExtensions
-        self.fmaUnit = fmaUnit
-        self.threads = threads
-        self.fmaPeakGFLOPS = fmaPeakGFLOPS
-        self.memoryBandwidthGBps = memoryBandwidthGBps
-        self.measuredAt = measuredAt
-    }
-
     /// The processors this process may run on: the default thread count, "all cores".
     public static var onlineCores: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
 
