@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
 // Module map (dependencies point down only; docs/architecture.md): zoo -> Bench; Bench -> Training, Zoo, Converter, Tensor;
-// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor. Converter and Tensor depend on no module of ours.
+// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor, Ceilings. Converter, Tensor and Ceilings depend on no
+// module of ours (Ceilings only on its C loops, CCeilings).
 import PackageDescription
 
 // The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
@@ -42,7 +43,11 @@ let package = Package(
             "CHDF5",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Zoo", dependencies: ["Converter", "Tensor"]),
+        // The machine's ceilings, measured where Zoo runs (`zoo ceilings`, `zoo profile`, the latency report): the FMA
+        // loops are C with a per-function target attribute, picked by cpuid at run time, so no compiler flag is needed.
+        .target(name: "CCeilings"),
+        .target(name: "Ceilings", dependencies: ["CCeilings"]),
+        .target(name: "Zoo", dependencies: ["Converter", "Tensor", "Ceilings"]),
         // Optimizers (so far) over Zoo's ParameterStore; batches reach it through a protocol, never from Bench.
         .target(name: "Training", dependencies: ["Zoo", "Tensor"]),
         // The benchmark suite: images in, tensors out (Data/), metrics (Metrics/), and above them the recipes that
@@ -52,7 +57,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "ZooCLI", dependencies: [
-            "Converter", "Zoo", "Bench", "Tensor", "Training",
+            "Converter", "Zoo", "Bench", "Tensor", "Training", "Ceilings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

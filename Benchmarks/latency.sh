@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Batch-1 latency (median, p90, p99) and batch-16 throughput at 224x224 of VGG16, VGG19 and ResNet50 in
-# Zoo, Keras on TensorFlow and ONNX Runtime: same weights, same inputs, same run, 2 threads each, one
-# framework at a time. Prints a Markdown table (ratios to the fastest peer, Zoo's GFLOP/s, each framework's
-# inference memory over the weight bytes) and writes Benchmarks/results/latency.{md,csv,json,svg}. Progress on stderr.
+# Batch-1 latency (median, p90, p99) and batch-16 throughput at 224x224 of VGG16, VGG19 and ResNet50, and
+# batch-1 latency at 512x512 of the tuberculosis notebooks' VGG16 and VGG19, in Zoo, Keras on TensorFlow,
+# ONNX Runtime and PyTorch: same weights, same inputs, same run, 2 threads each, one framework at a time.
+# Measures the machine's FMA peak and memory bandwidth first (`zoo ceilings`). Prints a Markdown table (ratios
+# to the fastest peer, GFLOP/s and their share of the measured FMA peak, each framework's inference memory over
+# the weight bytes) and writes Benchmarks/results/latency-<cpu>.{md,csv,json,svg}, one set per machine kind
+# (Benchmarks/peers/machine.py names it). Progress on stderr.
 #
 # Usage: ZOO_PYTHON=/path/to/python [ZOO_GOLDEN=DIR] Benchmarks/latency.sh [latency.py options]
 #   ZOO_PYTHON  the pinned interpreter (scripts/python-env.sh); make latency-bench sets it
 #   ZOO_GOLDEN  reference checkpoints (<dir>/<model>/k3.keras, scripts/golden.sh); without it, seeded
 #               checkpoints are made once into the cache
-#   Options (Benchmarks/peers/latency.py --help): --models vgg16,vgg19,resnet50 --rounds 3 --runs-b1 30
+#   Options (Benchmarks/peers/latency.py --help): --models vgg16,vgg19,resnet50,tb_vgg16,tb_vgg19 --rounds 3 --runs-b1 30
 #   --runs-b16 4 --warmup 3 --threads 2. About 17 minutes with the defaults on a loaded machine (including
 #   about 3 minutes of ONNX export the first time).
 set -euo pipefail
@@ -16,6 +19,14 @@ cd "$(dirname "$0")/.."
 if [[ -z "${ZOO_PYTHON:-}" ]]; then
     echo "latency.sh: ZOO_PYTHON is not set: run \`make latency-bench\`, or export ZOO_PYTHON=\$(scripts/python-env.sh | tail -n1)" >&2
     exit 1
+fi
+
+# PyTorch joins the pinned venv on first use (python/requirements-torch.txt), never for `make test`.
+if ! "$ZOO_PYTHON" -c 'import torch' 2>/dev/null; then
+    echo "latency.sh: installing PyTorch (CPU) from python/requirements-torch.txt into the pinned venv" >&2
+    "$ZOO_PYTHON" -m pip install -r python/requirements-torch.txt >&2 || {
+        echo "latency.sh: installing PyTorch failed; where pip cannot find torch==...+cpu, retry with PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu" >&2
+        exit 1; }
 fi
 
 echo "latency.sh: building zoo and ModelBench (release)..." >&2

@@ -15,8 +15,12 @@ def flops_per_image(model):
     """2 x multiply-adds of the convolutions and dense layers, the usual FLOP count of these networks."""
     import keras
 
+    def layers(model):  # a nested model's layers inline (the tuberculosis models nest their VGG base)
+        for layer in model.layers:
+            yield from layers(layer) if isinstance(layer, keras.Model) else [layer]
+
     convolution = dense = 0
-    for layer in model.layers:
+    for layer in layers(model):
         if isinstance(layer, keras.layers.Conv2D):
             height, width, outputs = layer.output.shape[1:]
             kernel = layer.kernel.shape
@@ -46,8 +50,9 @@ def main():
         drop_final_softmax(model)
         return make_call(model, images)
 
+    version = {"framework_version": f"keras {keras.__version__}, tensorflow {tf.__version__}"}
     peer_timing.run("keras", options, lambda: keras.models.load_model(options.model, compile=False), make_call,
-                    make_logits_call, extra=flops_per_image)
+                    make_logits_call, extra=lambda model: flops_per_image(model) | version)
 
 
 if __name__ == "__main__":

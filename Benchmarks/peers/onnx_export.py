@@ -115,6 +115,11 @@ class Exporter:
             if config.get("max_value") is not None or config.get("negative_slope", 0) or config.get("threshold", 0):
                 raise UnsupportedLayer(f"layer '{name}': ReLU with max_value, negative_slope or threshold")
             return self.activation("relu", x, name)
+        if kind == "LeakyReLU":
+            slope = config.get("negative_slope", config.get("alpha"))
+            out = self.node("LeakyRelu", [x], name, alpha=float(slope))
+            self.rank[out] = self.rank[x]
+            return out
         if kind == "ZeroPadding2D":
             (top, bottom), (left, right) = layer.padding
             pads = self.weight(f"{name}/pads", [0, 0, top, left, 0, 0, bottom, right], dtype=np.int64)
@@ -164,23 +169,29 @@ class Exporter:
             return x
         raise UnsupportedLayer(f"layer '{name}': {kind} is not supported by the ONNX exporter")
 
-    def export(self):
+    def graph(self, model, inputs):
+        """Adds the nodes of `model`'s layers reading `inputs` (value names, one per model input), a nested model's
+        layers inline (the notebooks' tuberculosis models nest their VGG base); returns its output's value name."""
         import keras
 
-        if len(self.model.inputs) != 1 or len(self.model.outputs) != 1:
-            raise UnsupportedLayer("the exporter handles models with one input and one output")
-        values = {}
-        input_layer = self.model.inputs[0]._keras_history.operation
-        height, width, channels = self.model.inputs[0].shape[1:]
-        graph_input = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", height, width, channels])
-        values[input_layer.name] = self.node("Transpose", ["input"], "input/nchw", perm=[0, 3, 1, 2])
-        self.rank[values[input_layer.name]] = 4
-        for layer in self.model.layers:
+        values = {tensor._keras_history.operation.name: value for tensor, value in zip(model.inputs, inputs)}
+        for layer in model.layers:
             if isinstance(layer, keras.layers.InputLayer):
                 continue
-            tensors = layer.input if isinstance(layer.input, list) else [layer.input]
-            values[layer.name] = self.layer(layer, [values[t._keras_history.operation.name] for t in tensors])
-        last = values[self.model.outputs[0]._keras_history.operation.name]
+            # The call in this model's graph: a nested model's first inbound node is its own, from its Input.
+            calls = [[t._keras_history.operation.name for t in node.input_tensors] for node in layer._inbound_nodes]
+            operands = [values[name] for name in next(names for names in calls if all(n in values for n in names))]
+            values[layer.name] = self.graph(layer, operands) if isinstance(layer, keras.Model) else self.layer(layer, operands)
+        return values[model.outputs[0]._keras_history.operation.name]
+
+    def export(self):
+        if len(self.model.inputs) != 1 or len(self.model.outputs) != 1:
+            raise UnsupportedLayer("the exporter handles models with one input and one output")
+        height, width, channels = self.model.inputs[0].shape[1:]
+        graph_input = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", height, width, channels])
+        nchw = self.node("Transpose", ["input"], "input/nchw", perm=[0, 3, 1, 2])
+        self.rank[nchw] = 4
+        last = self.graph(self.model, [nchw])
         if self.rank[last] == 4:
             last = self.node("Transpose", [last], "output/nhwc", perm=[0, 2, 3, 1])
         self.nodes.append(helper.make_node("Identity", [last], ["output"], name="output"))
@@ -206,15 +217,17 @@ def export(model):
 
 
 def self_test():
-    """A tiny VGG-like model with every layer kind the three benchmark models use: conv (stride 1 'same',
+    """A tiny VGG-like model with every layer kind the benchmark models use: conv (stride 1 'same',
     stride 2 'same' with TensorFlow's uneven pads, 'valid'), BN, residual add, both pools, zero padding,
-    flatten of an NHWC map into dense rows, softmax. Odd sizes make a wrong flatten order or padding
-    side show up."""
+    flatten of an NHWC map into dense rows, LeakyReLU, softmax, and a nested model (as the tuberculosis
+    models nest their VGG base). Odd sizes make a wrong flatten order or padding side show up."""
     import keras
 
     keras.utils.set_random_seed(3)
     inputs = keras.Input((13, 11, 3))
-    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    nested_input = keras.Input((13, 11, 3))
+    nested = keras.Model(nested_input, keras.layers.Conv2D(8, 3, padding="same", activation="relu")(nested_input), name="base")
+    x = nested(inputs)
     y = keras.layers.Conv2D(8, 3, strides=2, padding="same")(x)
     y = keras.layers.BatchNormalization(epsilon=1.001e-5)(y)
     shortcut = keras.layers.Conv2D(8, 1, strides=2)(x)
@@ -227,7 +240,7 @@ def self_test():
     x = keras.layers.MaxPooling2D(2)(x)
     flat = keras.layers.Flatten()(x)
     pooled = keras.layers.GlobalAveragePooling2D()(x)
-    x = keras.layers.Dense(16, activation="relu")(flat)
+    x = keras.layers.LeakyReLU(negative_slope=0.1)(keras.layers.Dense(16)(flat))
     x = keras.layers.Dropout(0.5)(x)
     x = keras.layers.Add()([keras.layers.Dense(6)(x), keras.layers.Dense(6)(pooled)])
     outputs = keras.layers.Activation("softmax")(x)

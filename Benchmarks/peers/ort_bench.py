@@ -29,7 +29,8 @@ def main():
         names = [output.name for output in session.get_outputs()]
         return make_call(session, images, "logits" if "logits" in names else "output")
 
-    peer_timing.run("onnxruntime", options, load, make_call, make_logits_call)
+    peer_timing.run("onnxruntime", options, load, make_call, make_logits_call,
+                    extra=lambda _: {"framework_version": f"onnxruntime {onnxruntime.__version__}"})
 
 
 if __name__ == "__main__":

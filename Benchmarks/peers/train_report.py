@@ -31,11 +31,11 @@ import csv
 import io
 import json
 import os
-import re
 import sys
 import time
 
 from latency import load_average, source_revision
+from machine import cpu, cpu_line
 from report import write_atomically
 
 FRAMEWORKS = ("zoo", "keras", "torch")
@@ -43,26 +43,7 @@ PEERS = ("keras", "torch")
 LABELS = {"zoo": "Zoo", "keras": "Keras/TF", "torch": "PyTorch"}
 MODELS = ("vgg16", "vgg19", "resnet50")
 MODES = ("frozen", "last-block")
-VECTOR_EXTENSIONS = ("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile", "avx2", "fma", "f16c")
 SHARED = ("batch", "size", "steps", "warmup", "threads", "data_sha256")
-
-
-def cpu():
-    """The CPU's name and which of VECTOR_EXTENSIONS it has (the `grep -o -w FLAG /proc/cpuinfo` test)."""
-    with open("/proc/cpuinfo") as f:
-        text = f.read()
-    name = re.search(r"^model name\s*:\s*(.*)$", text, re.M)
-    flags = set(re.search(r"^flags\s*:\s*(.*)$", text, re.M).group(1).split())
-    extensions = [e for e in VECTOR_EXTENSIONS if e in flags]
-    widest = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "sse"
-    name = name.group(1).strip() if name else "unknown CPU"
-    return {"name": name, "cores": os.cpu_count(), "vector_extensions": extensions, "avx512f": "avx512f" in flags,
-            "slug": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + "-" + widest}
-
-
-def cpu_line(machine):
-    return (f"CPU: {machine['name']}, {machine['cores']} cores, vector extensions {' '.join(machine['vector_extensions'])} "
-            f"({'with' if machine['avx512f'] else 'no'} AVX-512)")
 
 
 def rows(records, machine):

@@ -24,6 +24,8 @@ final class Executor {
     /// The last step reading each owner's memory (through any view of it); `steps.count` for outputs.
     private let lastUse: [Int]
     private var memory: PlannedMemory?
+    /// Times every step while set (the profile); nil, the usual case, costs one branch per step.
+    var stepTimer: StepTimer?
 
     /// The arena for one set of input shapes, with each step's output view taken once.
     private struct PlannedMemory {
@@ -103,6 +105,15 @@ final class Executor {
 
     /// Runs one step; `output` is the planned memory, or nil for fresh memory.
     private func run(_ position: Int, _ step: Step, values: [Tensor?], inputs: [Tensor], into output: Tensor?) throws -> Tensor {
+        if let stepTimer {
+            let start = StepTimer.now
+            defer { stepTimer.record(position, since: start) }
+            return try compute(step, values: values, inputs: inputs, into: output, position: position)
+        }
+        return try compute(step, values: values, inputs: inputs, into: output, position: position)
+    }
+
+    private func compute(_ step: Step, values: [Tensor?], inputs: [Tensor], into output: Tensor?, position: Int) throws -> Tensor {
         do {
             if case .input = step.kernel {
                 return inputs[inputSteps.firstIndex(of: position)!]

@@ -28,7 +28,7 @@ public final class Model {
     public let weightDTypes: [StorageDType]
     /// Bytes of the weights as the kernels hold them (packed, float32).
     public let weightBytes: Int
-    private let executor: Executor
+    let executor: Executor
 
     /// Compiles `graph` with weights from `weights` (names `<layer>/<weight>`, Keras layouts).
     public init(graph: ModelGraph, weights: some WeightSource, mode: Mode = .fused, preprocessing: Preprocessing = .none,
@@ -133,7 +133,7 @@ public final class Model {
     /// Bytes of the kernels' scratch memory (GEMM tables, im2col and Winograd tiles), after the first call.
     public var workspaceBytes: Int { executor.workspace.byteCount }
 
-    private func check(_ inputs: [Tensor]) throws {
+    func check(_ inputs: [Tensor]) throws {
         guard inputs.count == graph.inputs.count else {
             throw ModelError("the model takes \(graph.inputs.count) input(s) (\(graph.inputs.joined(separator: ", "))), got \(inputs.count)")
         }
