@@ -10,6 +10,10 @@ struct CeilingsCommand: ParsableCommand {
         else AVX2+FMA), 2 FLOPs per lane. The memory bandwidth: a 256 MiB memcpy, bytes read plus written per \
         second, the better of one thread and all. Rates are over each thread's own CPU time, the best of several \
         trials, so other processes sharing the cores lower them little: they are the hardware's. The latency benchmark calls `zoo ceilings --json`.
+
+        Examples:
+          zoo ceilings
+          zoo ceilings --threads 1 --json
         """
     )
 

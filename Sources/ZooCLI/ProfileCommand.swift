@@ -17,6 +17,10 @@ struct ProfileCommand: ParsableCommand {
         memory bandwidth, and which of the two bounds the step (roofline style). In the fused mode (the default, what \
         `predict` runs) a step is a convolution with the BatchNormalization, add and activation it absorbed. \
         Progress goes to standard error.
+
+        Examples:
+          zoo profile resnet50.safetensors --batch 1 --runs 20
+          zoo profile vgg16.safetensors --size 512x512 --svg vgg16-profile.svg --csv vgg16-profile.csv
         """
     )
 

@@ -133,7 +133,7 @@ import TestSupport
     /// promises.
     @Test func helpShowsExamples() throws {
         for command in [["convert"], ["export"], ["inspect"], ["summary"], ["models"], ["data", "describe"], ["data", "synth"],
-                        ["verify"], ["predict"], ["train"], ["bench"], ["fetch"]] {
+                        ["verify"], ["predict"], ["train"], ["bench"], ["fetch"], ["ceilings"], ["profile"]] {
             let help = try zoo(command + ["--help"])
             #expect(help.status == 0)
             let examples = help.stdout.split(separator: "\n").drop { !$0.hasPrefix("Example") }.dropFirst()
