@@ -59,6 +59,16 @@ static const zoo_kernel_table *table_of(zoo_kernel_path path) {
     return &zoo_kernels_generic;
 }
 
+/// What `detect_cpu` found (callers make sure it ran).
+static bool detected_support(zoo_kernel_path path) {
+    switch (path) {
+    case zoo_kernel_path_avx512: return has_avx512_path;
+    case zoo_kernel_path_avx2: return has_avx2_path;
+    case zoo_kernel_path_generic: return true;
+    }
+    return false;
+}
+
 static void choose_kernels(void) {
     detect_cpu();
     zoo_kernel_path path = has_avx512_path ? zoo_kernel_path_avx512 : has_avx2_path ? zoo_kernel_path_avx2 : zoo_kernel_path_generic;
@@ -71,7 +81,7 @@ static void choose_kernels(void) {
             fprintf(stderr, "zoo: ZOO_CPU=%s is not a kernel path; use avx512, avx2 or generic, or unset it\n", forced);
             exit(2);
         }
-        if (!zoo_cpu_supports(path)) {
+        if (!detected_support(path)) {
             fprintf(stderr, "zoo: ZOO_CPU=%s, but this CPU (%s) or its operating system lacks %s; use %s, or unset ZOO_CPU\n",
                     forced, model, path == zoo_kernel_path_avx512 ? "AVX-512 F/BW/VL" : "AVX2 with FMA",
                     has_avx2_path ? "avx2 or generic" : "generic");
@@ -96,12 +106,7 @@ static inline const zoo_kernel_table *kernels(void) {
 
 bool zoo_cpu_supports(zoo_kernel_path path) {
     pthread_once(&chosen, choose_kernels);
-    switch (path) {
-    case zoo_kernel_path_avx512: return has_avx512_path;
-    case zoo_kernel_path_avx2: return has_avx2_path;
-    case zoo_kernel_path_generic: return true;
-    }
-    return false;
+    return detected_support(path);
 }
 
 const char *zoo_cpu_model(void) {
