@@ -30,7 +30,7 @@ done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$zoo" convert "$fixtures/k3.keras" --output "$work/tiny_vgg.safetensors" --quiet
+"$zoo" convert "$fixtures/k3.keras" --output "$work/tiny_vgg.safetensors" --quiet > /dev/null
 
 # qemu warns about host features its TCG lacks (pcid, x2apic, ...); those lines say nothing about zoo.
 emulate() {
