@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
 // Module map (dependencies point down only; docs/architecture.md): zoo -> Bench; Bench -> Training, Zoo, Converter, Tensor;
-// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor. Converter and Tensor depend on no module of ours.
+// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor; Tensor -> CKernels (C). Converter depends on no module of ours.
 import PackageDescription
 
 // No CPU flags: every target builds for baseline x86-64, so one binary runs on any x86-64 and the package can be a
