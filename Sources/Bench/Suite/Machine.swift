@@ -7,6 +7,8 @@ public struct Machine: Sendable {
     public let cpuModel: String
     public let vectorExtensions: [String]
     public let commit: String
+    /// The path the kernels take in this run, and whether ZOO_CPU forced it (`KernelPath.summary`).
+    public var kernels: String { KernelPath.summary }
 
     public static let current = Machine(
         // From cpuid, as the kernels' choice is: /proc/cpuinfo describes the host even under an emulator.
