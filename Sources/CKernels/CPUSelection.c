@@ -22,7 +22,7 @@ static uint64_t extended_control_register(void) {
 static bool has_avx2_path = false, has_avx512_path = false;
 static char model[49] = "unknown CPU";
 static _Atomic(const zoo_kernel_table *) active = NULL;
-static zoo_kernel_path active_path = zoo_kernel_path_generic;
+static _Atomic zoo_kernel_path active_path = zoo_kernel_path_generic;
 
 static void detect_cpu(void) {
     unsigned eax, ebx, ecx, edx;
@@ -88,7 +88,7 @@ static void choose_kernels(void) {
             exit(2);
         }
     }
-    active_path = path;
+    atomic_store(&active_path, path);
     atomic_store(&active, table_of(path));
 }
 
@@ -116,12 +116,12 @@ const char *zoo_cpu_model(void) {
 
 zoo_kernel_path zoo_kernel_path_in_use(void) {
     pthread_once(&chosen, choose_kernels);
-    return active_path;
+    return atomic_load(&active_path);
 }
 
 bool zoo_use_kernel_path(zoo_kernel_path path) {
     if (!zoo_cpu_supports(path)) return false;
-    active_path = path;
+    atomic_store(&active_path, path);
     atomic_store(&active, table_of(path));
     return true;
 }
