@@ -30,7 +30,7 @@ const char *_Nonnull zoo_cpu_model(void);
 zoo_kernel_path zoo_kernel_path_in_use(void);
 
 /// Switches every later kernel call to `path` (tests and benchmarks compare paths in one process). Returns false,
-/// changing nothing, when the CPU cannot run it. Not for use while kernels run on other threads.
+/// changing nothing, when the CPU cannot run it. A kernel call already running finishes on the path it started on.
 bool zoo_use_kernel_path(zoo_kernel_path path);
 
 /// The epilogue of a full register tile, applied in registers before the only store: bias, residual, then ReLU.

@@ -53,7 +53,7 @@ public enum KernelPath: String, CaseIterable, Sendable {
     }
 
     /// Switches every later kernel call in this process to `path`: tests run the kernels on each supported path
-    /// in turn, and benchmarks can compare them. Call it only while no kernel runs on another thread.
+    /// in turn, and benchmarks can compare them. A kernel call already running finishes on the path it started on.
     public static func use(_ path: KernelPath) throws(UnsupportedKernelPath) {
         guard zoo_use_kernel_path(path.cPath) else { throw UnsupportedKernelPath(path: path, cpuModel: cpuModel) }
     }
