@@ -11,7 +11,7 @@ SUITE_OUT := Benchmarks/results/suite
 LATENCY_OPTIONS ?= --rounds 2 --runs-b1 15 --runs-b16 3
 TRAINING_OPTIONS ?= --steps 10 --warmup 2
 
-.PHONY: test bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
+.PHONY: test other-kernel-paths bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
 
 deps:
 	@scripts/system-deps.sh
@@ -38,7 +38,18 @@ test: deps
 	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
 	echo "golden gradients: $$ZOO_GOLDEN_GRADIENTS" && \
 	finish_build && \
-	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
+	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build && \
+	$(MAKE) --no-print-directory other-kernel-paths
+
+# The kernel tests already run every path this CPU supports (Tests/TensorTests/KernelPaths.swift). On an AVX-512
+# machine the parity tests ran on the AVX-512 kernels, so the narrow twins of every full-size model (same graphs,
+# about 15 s) run again on the AVX2 ones; then the release zoo runs on emulated CPUs without AVX-512 and without AVX2.
+other-kernel-paths:
+	@if $(ZOO) --version | grep -q '^kernels: avx512 '; then \
+	  echo "make test: the parity of every model's narrow twin again, on the AVX2 kernels (ZOO_CPU=avx2)" && \
+	  ZOO_CPU=avx2 swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build \
+	    --filter "ParityTests/narrowModelMatchesKerasFromEveryFormat"; fi && \
+	scripts/other-cpus.sh
 
 # The main job: the fine-tuning suite (zoo bench, short schedules on synthetic sets for now), then conversion,
 # input pipeline, inference latency and the training step against the peers.

@@ -1,20 +1,16 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
 // Module map (dependencies point down only; docs/architecture.md): zoo -> Bench; Bench -> Training, Zoo, Converter, Tensor;
-// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor, Ceilings. Converter, Tensor and Ceilings depend on no
-// module of ours (Ceilings only on its C loops, CCeilings).
+// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor, Ceilings; Tensor -> CKernels (C); Ceilings -> CCeilings (C).
+// Converter depends on no module of ours.
 import PackageDescription
 
-// The only place CPU tuning is chosen. `-march=native` lets the Clang importer set Swift's codegen
-// target, so SIMD16 `addProduct` becomes AVX-512 FMA instead of one `fmaf` call per lane (100x slower).
-// Portable fallback (any x86-64 with AVX2+FMA): replace it with `-march=x86-64-v3`. The GEMM picks its register
-// tile at run time (Sources/Tensor/GEMM/VectorWidth.swift): SIMD16 with AVX-512, SIMD8 halves without it.
-// `-Ounchecked` (release only) drops the bounds/overflow traps left in kernel index math; public entry
-// points validate shapes before any kernel runs.
-let tensorCPUFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Xcc", "-march=native"]),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
+// No CPU flags: every target builds for baseline x86-64, so one binary runs on any x86-64 and the package can be a
+// versioned dependency (SwiftPM refuses `unsafeFlags` there). The hot kernels (GEMM register tile, Winograd
+// transforms) are C in `CKernels`, compiled once per instruction set (AVX-512, AVX2+FMA, SSE2) with Clang target
+// attributes; the best path the CPU supports is chosen when the program starts, ZOO_CPU forces one
+// (Sources/Tensor/GEMM/KernelPath.swift, docs/performance.md). Swift code keeps its overflow checks: the kernels'
+// inner loops are C, and without `-Ounchecked` the models run as fast (measured in docs/performance.md).
 
 let package = Package(
     name: "Zoo",
@@ -38,7 +34,9 @@ let package = Package(
 
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "Tensor", swiftSettings: tensorCPUFlags),
+        // The kernels of every instruction-set path, and the start-up choice among them (cpuid, xgetbv, ZOO_CPU).
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CKernels"]),
         .target(name: "Converter", dependencies: [
             "CHDF5",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -95,7 +93,6 @@ let package = Package(
         .testTarget(name: "BenchmarkTests", dependencies: ["TestSupport"]),
 
         // Benchmark runner (release builds): GEMM against OpenBLAS, VGG16 and ResNet50 convolution layer times, dense layers.
-        .executableTarget(name: "TensorBench", dependencies: ["Tensor", "COpenBLAS"], path: "Benchmarks/TensorBench",
-                          swiftSettings: tensorCPUFlags),
+        .executableTarget(name: "TensorBench", dependencies: ["Tensor", "COpenBLAS"], path: "Benchmarks/TensorBench"),
     ]
 )

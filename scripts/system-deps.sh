@@ -5,7 +5,9 @@ set -euo pipefail
 
 # chromium: the report test renders report.html in headless Chromium (Tests/BenchTests/Report/ReportBrowserTests.swift).
 # curl: zoo fetch downloads the published weights with it (Sources/ZooCLI/WeightsDownload.swift).
-packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl)
+# qemu-user: scripts/other-cpus.sh runs the release zoo on emulated CPUs without AVX-512 (Haswell) and without
+# AVX2 (Nehalem), proving the kernels are chosen when it starts (no illegal instruction).
+packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl qemu-user)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

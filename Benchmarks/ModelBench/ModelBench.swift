@@ -58,7 +58,7 @@ struct ModelBench: ParsableCommand {
             milliseconds.append((ContinuousClock.now - start).seconds * 1e3)
         }
         if let output { try RawFloats.write(outputs[0], to: output) }
-        let report = Report(framework: "zoo", batch: batch, threads: threads, times_ms: milliseconds, load_s: loadSeconds,
+        let report = Report(framework: "zoo", cpu: KernelPath.cpuModel, kernels: KernelPath.summary, batch: batch, threads: threads, times_ms: milliseconds, load_s: loadSeconds,
                             weight_bytes: loaded.weightBytes, arena_bytes: loaded.arenaBytes,
                             workspace_bytes: loaded.workspaceBytes, output_shape: outputs[0].shape,
                             rss_before_load_bytes: beforeLoad.now, rss_after_load_bytes: afterLoad.now, peak_rss_during_load_bytes: afterLoad.peak,
@@ -71,6 +71,9 @@ struct ModelBench: ParsableCommand {
     /// The JSON line: keys as the Python driver reads them.
     struct Report: Encodable {
         let framework: String
+        /// The CPU model (cpuid) and the kernel path the run took (`KernelPath.summary`: forced by ZOO_CPU or not).
+        let cpu: String
+        let kernels: String
         let batch: Int
         let threads: Int
         let times_ms: [Double]

@@ -81,7 +81,7 @@ struct TrainBench: ParsableCommand {
 
         let sorted = times.sorted()
         let record: [String: Any] = [
-            "schema": 1, "framework": "zoo", "model": model, "mode": mode, "batch": batch, "size": size,
+            "schema": 1, "framework": "zoo", "cpu": KernelPath.cpuModel, "kernels": KernelPath.summary, "model": model, "mode": mode, "batch": batch, "size": size,
             "steps": steps, "warmup": warmup, "threads": threads, "seed": seed,
             "data": URL(fileURLWithPath: dataName).standardizedFileURL.path, "data_sha256": String(dataSHA),
             "times_ms": times, "median_ms": Self.percentile(sorted, 0.5), "p90_ms": Self.percentile(sorted, 0.9),

@@ -4,7 +4,7 @@ import Foundation
 import Tensor
 
 /// What `zoo --version` prints: the converter version every converted file records, the commit of the checkout
-/// the binary was built in (when it is known), and the CPU path the matrix kernels take on this machine.
+/// the binary was built in (when it is known), the CPU model and the kernel path in use (and ZOO_CPU when it forced it).
 enum VersionReport {
     static func text() -> String {
         let machine = Machine.current
@@ -13,7 +13,7 @@ enum VersionReport {
             Conversion.converterVersion,
             "commit: \(machine.commit)",
             "cpu: \(machine.cpuModel)",
-            "kernels: \(VectorWidth.kernelPath); CPU flags: \(flags)",
+            "kernels: \(KernelPath.summary); CPU flags: \(flags)",
         ].joined(separator: "\n")
     }
 }

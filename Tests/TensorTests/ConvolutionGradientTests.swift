@@ -8,10 +8,12 @@ import Tensor
                    strides: testCase.pair("strides"), padding: testCase.padding(), dilation: testCase.pair("dilation"))
     }
 
-    @Test func matchesTensorFlowGradients() throws {
-        let workspace = Workspace()
-        for testCase in try LayerGradientReference.cases("conv2d") {
-            try expectWeightGradientsMatch(layer(testCase), testCase, workspace: workspace)
+    @Test(arguments: kernelPaths) func matchesTensorFlowGradients(path: KernelPath) throws {
+        try withKernelPath(path) {
+            let workspace = Workspace()
+            for testCase in try LayerGradientReference.cases("conv2d") {
+                try expectWeightGradientsMatch(layer(testCase), testCase, workspace: workspace)
+            }
         }
     }
 

@@ -18,26 +18,30 @@ import Tensor
         return kernel[0] == 3 && kernel[1] == 3 && strides == (1, 1) && dilation == (1, 1)
     }
 
-    @Test func winogradMatchesKerasConv2D() throws {
-        let workspace = Workspace()
-        let cases = try KernelGoldens.cases("conv2d").filter(isWinogradEligible)
-        #expect(cases.count >= 4)
-        for testCase in cases {
-            let conv = try convolution(testCase, algorithm: .winograd)
-            let input = try testCase.input("x")
-            expectMatches(try conv(input, workspace: workspace), testCase.expected, "\(testCase.name) (Winograd)")
-            // One worker takes bigger tile blocks, which then span the images of a batch.
-            let output = try Tensor(shape: conv.outputShape(for: input))
-            try withWorkers(1) { try conv.forward(input, into: output, workspace: workspace) }
-            expectMatches(output, testCase.expected, "\(testCase.name) (Winograd, one worker)")
+    @Test(arguments: kernelPaths) func winogradMatchesKerasConv2D(path: KernelPath) throws {
+        try withKernelPath(path) {
+            let workspace = Workspace()
+            let cases = try KernelGoldens.cases("conv2d").filter(isWinogradEligible)
+            #expect(cases.count >= 4)
+            for testCase in cases {
+                let conv = try convolution(testCase, algorithm: .winograd)
+                let input = try testCase.input("x")
+                expectMatches(try conv(input, workspace: workspace), testCase.expected, "\(testCase.name) (Winograd)")
+                // One worker takes bigger tile blocks, which then span the images of a batch.
+                let output = try Tensor(shape: conv.outputShape(for: input))
+                try withWorkers(1) { try conv.forward(input, into: output, workspace: workspace) }
+                expectMatches(output, testCase.expected, "\(testCase.name) (Winograd, one worker)")
+            }
         }
     }
 
-    @Test func matchesKerasConv2D() throws {
-        let workspace = Workspace()
-        for testCase in try KernelGoldens.cases("conv2d") {
-            let output = try convolution(testCase)(testCase.input("x"), workspace: workspace)
-            expectMatches(output, testCase.expected, testCase.name)
+    @Test(arguments: kernelPaths) func matchesKerasConv2D(path: KernelPath) throws {
+        try withKernelPath(path) {
+            let workspace = Workspace()
+            for testCase in try KernelGoldens.cases("conv2d") {
+                let output = try convolution(testCase)(testCase.input("x"), workspace: workspace)
+                expectMatches(output, testCase.expected, testCase.name)
+            }
         }
     }
 
@@ -75,16 +79,18 @@ import Tensor
         #expect(worst.withLock { $0 } <= 1e-5)
     }
 
-    @Test func fusedResidualAddsBeforeActivation() throws {
-        // Keras computes conv, then Add, then ReLU; the reference conv output comes from TF.
-        let testCase = try #require(KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" })
-        let reference = testCase.expected.toArray()
-        let residual = try Tensor(shape: testCase.expected.shape, values: reference.indices.map { Float(($0 * 7919) % 13) / 6 - 1 })
-        let expected = try Tensor(shape: testCase.expected.shape,
-                                  values: zip(reference, residual.toArray()).map { max($0 + $1, 0) })
-        for algorithm in [Conv2D.Algorithm.gemm, .winograd] {
-            let output = try convolution(testCase, activation: .relu, algorithm: algorithm)(testCase.input("x"), residual: residual)
-            expectMatches(output, expected, "conv + residual + relu (\(algorithm))")
+    @Test(arguments: kernelPaths) func fusedResidualAddsBeforeActivation(path: KernelPath) throws {
+        try withKernelPath(path) {
+            // Keras computes conv, then Add, then ReLU; the reference conv output comes from TF.
+            let testCase = try #require(KernelGoldens.cases("conv2d").first { $0.name == "conv_same_s1_k3_c40_n37" })
+            let reference = testCase.expected.toArray()
+            let residual = try Tensor(shape: testCase.expected.shape, values: reference.indices.map { Float(($0 * 7919) % 13) / 6 - 1 })
+            let expected = try Tensor(shape: testCase.expected.shape,
+                                      values: zip(reference, residual.toArray()).map { max($0 + $1, 0) })
+            for algorithm in [Conv2D.Algorithm.gemm, .winograd] {
+                let output = try convolution(testCase, activation: .relu, algorithm: algorithm)(testCase.input("x"), residual: residual)
+                expectMatches(output, expected, "conv + residual + relu (\(algorithm))")
+            }
         }
     }
 

@@ -3,11 +3,13 @@ import Tensor
 
 /// Dense's input, kernel and bias gradients against TensorFlow's GradientTape (layer_gradients.py).
 struct DenseGradientTests {
-    @Test func matchesTensorFlowGradients() throws {
-        let workspace = Workspace()
-        for testCase in try LayerGradientReference.cases("dense") {
-            let dense = try Dense(kernel: testCase.tensor("kernel"), bias: testCase.tensor("bias"))
-            try expectWeightGradientsMatch(dense, testCase, workspace: workspace)
+    @Test(arguments: kernelPaths) func matchesTensorFlowGradients(path: KernelPath) throws {
+        try withKernelPath(path) {
+            let workspace = Workspace()
+            for testCase in try LayerGradientReference.cases("dense") {
+                let dense = try Dense(kernel: testCase.tensor("kernel"), bias: testCase.tensor("bias"))
+                try expectWeightGradientsMatch(dense, testCase, workspace: workspace)
+            }
         }
     }
 

@@ -2,11 +2,13 @@ import Testing
 import Tensor
 
 @Suite struct DenseTests {
-    @Test func matchesKerasDense() throws {
-        let workspace = Workspace()
-        for testCase in try KernelGoldens.cases("dense") {
-            let dense = try Dense(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"], activation: testCase.activation())
-            expectMatches(try dense(testCase.input("x"), workspace: workspace), testCase.expected, testCase.name)
+    @Test(arguments: kernelPaths) func matchesKerasDense(path: KernelPath) throws {
+        try withKernelPath(path) {
+            let workspace = Workspace()
+            for testCase in try KernelGoldens.cases("dense") {
+                let dense = try Dense(kernel: testCase.input("kernel"), bias: testCase.inputs["bias"], activation: testCase.activation())
+                expectMatches(try dense(testCase.input("x"), workspace: workspace), testCase.expected, testCase.name)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tensor
 import TestSupport
 
 /// The real `zoo` binary on the paths people give it: `convert` never writes over its input and replaces another
@@ -122,16 +123,29 @@ import TestSupport
         }
     }
 
-    /// `zoo --version`: the converter version files record, the commit (ZOO_COMMIT wins), the GEMM's CPU path.
+    /// `zoo --version`: the converter version files record, the commit (ZOO_COMMIT wins), the CPU model and the
+    /// kernel path chosen at start-up (the best the CPU supports, unless ZOO_CPU forces one).
     @Test func versionNamesTheCommitAndTheKernelPath() throws {
         let result = try TestEnvironment.run(TestEnvironment.zooBinary(), ["--version"], environment: ["ZOO_COMMIT": "v9-test"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "zoo 0.1.0")
         #expect(lines.contains("commit: v9-test"), "\(result.stdout)")
-        let cpuInfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let avx512 = cpuInfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx512f") ?? false
-        #expect(lines.contains { $0.hasPrefix("kernels: \(avx512 ? "AVX-512" : "AVX2+FMA")") }, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("cpu: ") && $0.count > 5 }, "\(result.stdout)")
+        let forced = ProcessInfo.processInfo.environment["ZOO_CPU"]
+        let expected = forced.map { "kernels: \($0) (" } ?? "kernels: \(KernelPath.supported.last!.rawValue) ("
+        #expect(lines.contains { $0.hasPrefix(expected) }, "\(result.stdout)")
+    }
+
+    /// ZOO_CPU forces the generic path (every x86-64 has it) and says so; an unknown path is one line and status 2.
+    @Test func zooCPUForcesAPathOrFailsInOneLine() throws {
+        let forced = try TestEnvironment.run(TestEnvironment.zooBinary(), ["--version"], environment: ["ZOO_CPU": "generic"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.contains("kernels: generic (") && forced.stdout.contains("forced by ZOO_CPU=generic"), "\(forced.stdout)")
+        let unknown = try TestEnvironment.run(TestEnvironment.zooBinary(), ["--version"], environment: ["ZOO_CPU": "sse9"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "zoo: ZOO_CPU=sse9 is not a kernel path; use avx512, avx2 or generic, or unset it\n", "\(unknown.stderr)")
+        #expect(unknown.stdout.isEmpty)
     }
 
     private func zoo(_ arguments: [String]) throws -> TestEnvironment.Result {

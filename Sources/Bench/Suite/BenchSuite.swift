@@ -170,7 +170,7 @@ public struct BenchSuite {
 
         let contents = try results.read()
         let report = BenchReport(runs: contents.records, latency: latency, context: ReportContext(
-            generatedBy: "\(Conversion.converterVersion) (\(machine.commit)) on \(machine.cpuModel) [\(machine.vectorExtensions.joined(separator: ", "))]",
+            generatedBy: "\(Conversion.converterVersion) (\(machine.commit)) on \(machine.cpuModel) [\(machine.vectorExtensions.joined(separator: ", "))], kernels \(machine.kernels)",
             bandBootstrap: try Bootstrap(replicates: settings.quick ? 200 : 1000, seed: 2019), warnings: contents.warnings))
         let written = try report.write(to: settings.out)
         // The report holds every run that finished; the failure still fails the suite, and --resume reruns the rest.

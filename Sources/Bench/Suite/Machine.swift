@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The machine a result was measured on, as every speed figure must name it: the CPU model, its vector extensions
 /// (AVX-512 or AVX2+FMA decide the kernels), and the Zoo commit that ran.
@@ -6,10 +7,12 @@ public struct Machine: Sendable {
     public let cpuModel: String
     public let vectorExtensions: [String]
     public let commit: String
+    /// The path the kernels take in this run, and whether ZOO_CPU forced it (`KernelPath.summary`).
+    public var kernels: String { KernelPath.summary }
 
     public static let current = Machine(
-        cpuModel: cpuInfo?.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU",
+        // From cpuid, as the kernels' choice is: /proc/cpuinfo describes the host even under an emulator.
+        cpuModel: KernelPath.cpuModel,
         vectorExtensions: {
             let flags = Set(cpuInfo?.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
             return ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter(flags.contains)

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Winograd F(2x2, 3x3) for 3x3 stride-1 undilated convolutions: each 2x2 block of outputs comes from a
 /// 4x4 input tile with 16 multiplications per (input, output) channel pair instead of 36, so the GEMM work
 /// drops 2.25x. Per tile `V = Bt d B`; per channel pair the weights become `U = G g Gt` (once, at load);
@@ -89,14 +91,7 @@ enum WinogradF2x3 {
                                 ? input + ((n * image.height + row) * image.width + column) * inputs : nil
                         }
                     }
-                    var channel = 0
-                    while channel < inputs {
-                        let lanes = min(16, inputs - channel)
-                        let transformed = v + local * inputs + channel
-                        inputTransform(load: { pixels[$0].map { loadVector($0 + channel, lanes: lanes) } ?? .zero },
-                                       store: { storeVector($1, transformed + $0 * blockTiles * inputs, lanes: lanes) })
-                        channel += 16
-                    }
+                    zoo_winograd_input_tile(pixels.baseAddress!, Int64(inputs), v + local * inputs, Int64(blockTiles * inputs))
                 }
             }
 
@@ -111,23 +106,23 @@ enum WinogradF2x3 {
             // Output transform Y = At M A with At = [[1,1,1,0],[0,1,-1,-1]], then bias/residual/activation
             // (in registers for linear and ReLU, like the GEMM tiles).
             forEachTile(firstTile..<firstTile + count, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
-                var channel = 0
-                while channel < outputs {
-                    let lanes = min(16, outputs - channel)
-                    let products = m + local * outputs + channel
-                    outputTransform(load: { loadVector(products + $0 * blockTiles * outputs, lanes: lanes) }) { i, j, value in
-                        if 2 * tileRow + i < outputHeight && 2 * tileColumn + j < outputWidth {
-                            let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j
-                            var value = value
-                            if let fused = epilogue.tileFinish(row: pixel, column: channel) {
-                                if let bias = fused.bias { value += loadVector(bias, lanes: lanes) }
-                                if let residual = fused.residual { value += loadVector(residual, lanes: lanes) }
-                                if fused.rectify { value = value.replacing(with: 0, where: value .< 0) }
+                // The four output pixels of the 2x2 block (nil past the image's bottom or right edge) and their residuals.
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4) { targets in
+                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 4) { residuals in
+                        let inRegisters = epilogue.finishesInRegisters
+                        for i in 0..<2 {
+                            for j in 0..<2 {
+                                let inside = 2 * tileRow + i < outputHeight && 2 * tileColumn + j < outputWidth
+                                let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j
+                                targets[i * 2 + j] = inside ? outputPointer.pointer + pixel * outputs : nil
+                                residuals[i * 2 + j] = inside ? epilogue.residual.map { $0 + pixel * epilogue.residualStride } : nil
                             }
-                            storeVector(value, outputPointer.pointer + pixel * outputs + channel, lanes: lanes)
                         }
+                        zoo_winograd_output_tile(m + local * outputs, Int64(blockTiles * outputs), Int64(outputs), targets.baseAddress!,
+                                                 inRegisters ? epilogue.bias : nil,
+                                                 inRegisters && epilogue.residual != nil ? UnsafePointer(residuals.baseAddress!) : nil,
+                                                 inRegisters && epilogue.activation == .relu)
                     }
-                    channel += 16
                 }
                 // Activations other than ReLU run over each finished output pixel instead.
                 guard !epilogue.finishesInRegisters else { return }
@@ -156,61 +151,4 @@ enum WinogradF2x3 {
             }
         }
     }
-}
-
-/// `Bt d B` for one 4x4 tile of 16-channel vectors, `load(i*4 + j)` giving `d[i][j]` and `store(xi, value)`
-/// receiving position `xi` of the result. Written out so every value stays in a register.
-@inline(__always)
-private func inputTransform(load: (Int) -> SIMD16<Float>, store: (Int, SIMD16<Float>) -> Void) {
-    // Bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], applied to columns, then rows.
-    @inline(__always) func bt(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, _ x3: SIMD16<Float>)
-        -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) { (x0 - x2, x1 + x2, x2 - x1, x1 - x3) }
-    let (t00, t10, t20, t30) = bt(load(0), load(4), load(8), load(12))
-    let (t01, t11, t21, t31) = bt(load(1), load(5), load(9), load(13))
-    let (t02, t12, t22, t32) = bt(load(2), load(6), load(10), load(14))
-    let (t03, t13, t23, t33) = bt(load(3), load(7), load(11), load(15))
-    @inline(__always) func storeRow(_ row: Int, _ t: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)) {
-        store(row * 4, t.0); store(row * 4 + 1, t.1); store(row * 4 + 2, t.2); store(row * 4 + 3, t.3)
-    }
-    storeRow(0, bt(t00, t01, t02, t03))
-    storeRow(1, bt(t10, t11, t12, t13))
-    storeRow(2, bt(t20, t21, t22, t23))
-    storeRow(3, bt(t30, t31, t32, t33))
-}
-
-/// `At M A` for one 4x4 tile of 16-channel vectors, `load(xi)` giving `M[xi]`; `store(i, j, value)` receives
-/// output (i, j) of the 2x2 block.
-@inline(__always)
-private func outputTransform(load: (Int) -> SIMD16<Float>, store: (Int, Int, SIMD16<Float>) -> Void) {
-    // At = [[1, 1, 1, 0], [0, 1, -1, -1]], applied to columns, then rows.
-    @inline(__always) func at(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, _ x3: SIMD16<Float>)
-        -> (SIMD16<Float>, SIMD16<Float>) { (x0 + x1 + x2, x1 - x2 - x3) }
-    let (s00, s10) = at(load(0), load(4), load(8), load(12))
-    let (s01, s11) = at(load(1), load(5), load(9), load(13))
-    let (s02, s12) = at(load(2), load(6), load(10), load(14))
-    let (s03, s13) = at(load(3), load(7), load(11), load(15))
-    let (y00, y01) = at(s00, s01, s02, s03)
-    let (y10, y11) = at(s10, s11, s12, s13)
-    store(0, 0, y00); store(0, 1, y01); store(1, 0, y10); store(1, 1, y11)
-}
-
-/// The first `lanes` floats at `pointer` (the rest zero): channel counts need not be multiples of 16.
-@inline(__always)
-private func loadVector(_ pointer: UnsafePointer<Float>, lanes: Int) -> SIMD16<Float> {
-    if lanes == 16 { return load16(pointer) }
-    var vector = SIMD16<Float>.zero
-    for lane in 0..<lanes { vector[lane] = pointer[lane] }
-    return vector
-}
-
-@inline(__always)
-private func loadVector(_ pointer: UnsafeMutablePointer<Float>, lanes: Int) -> SIMD16<Float> {
-    loadVector(UnsafePointer(pointer), lanes: lanes)
-}
-
-/// Stores the first `lanes` floats of `vector` at `pointer`.
-@inline(__always)
-private func storeVector(_ vector: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, lanes: Int) {
-    if lanes == 16 { return store16(vector, pointer) }
-    for lane in 0..<lanes { pointer[lane] = vector[lane] }
 }

@@ -22,7 +22,7 @@ struct GemmEpilogue: @unchecked Sendable {
     func tileFinish(row: Int, column: Int) -> TileFinish? {
         guard !isIdentity, finishesInRegisters else { return nil }
         return TileFinish(bias: bias.map { $0 + column }, residual: residual.map { $0 + (row &* residualStride &+ column) },
-                          residualStride: residualStride, rectify: activation == .relu)
+                          residual_stride: Int64(residualStride), rectify: activation == .relu)
     }
 
     /// Finishes `rows` x `columns` outputs at `tile` (rows `stride` apart) whose top-left element is

@@ -1,0 +1,195 @@
+// The body of every hot kernel, written once. Each path file defines, before including it:
+//   ZOO_PATH_SUFFIX         the name suffix of its functions and table (avx512, avx2, generic);
+//   ZOO_VECTOR_FLOATS       floats per vector register (16 for AVX-512, 8 for AVX2, 4 for SSE2);
+//   ZOO_FUSED_MULTIPLY_ADD  1 when the path has FMA instructions, else 0 (then multiply, then add);
+// and wraps the include in `#pragma clang attribute push(__attribute__((target(...))), apply_to = function)`, so
+// every function below is compiled for that instruction set and nothing else is. The path file includes
+// <string.h> and KernelTable.h before the pragma, so their declarations keep the package's baseline target.
+//
+// The GEMM tile is 6 x 32 outputs on every path (the packed B panels are 32 floats wide), computed as strips of
+// 6 rows x 2 vectors: one strip of twelve 16-float accumulators with AVX-512 (12 of 32 registers), two strips of
+// twelve 8-float accumulators with AVX2 (12 + two panel vectors + a broadcast = 15 of its 16 registers: the whole
+// tile as 24 ymm accumulators would spill), four strips of 4-float ones with SSE2.
+#define ZOO_JOIN_(name, suffix) name##_##suffix
+#define ZOO_JOIN(name, suffix) ZOO_JOIN_(name, suffix)
+#define ZOO_NAME(name) ZOO_JOIN(name, ZOO_PATH_SUFFIX)
+#define ZOO_INLINE static inline __attribute__((always_inline))
+
+enum { vector_floats = ZOO_VECTOR_FLOATS, tile_rows = 6, tile_columns = 32 };
+
+// Clang's extended vectors: element-wise arithmetic, and a cast from a scalar broadcasts it to every lane.
+typedef float vector __attribute__((ext_vector_type(ZOO_VECTOR_FLOATS)));
+typedef float unaligned_vector __attribute__((ext_vector_type(ZOO_VECTOR_FLOATS), aligned(sizeof(float))));
+typedef int32_t vector_mask __attribute__((ext_vector_type(ZOO_VECTOR_FLOATS)));
+
+ZOO_INLINE vector load(const float *pointer) { return *(const unaligned_vector *)pointer; }
+
+ZOO_INLINE void store(float *pointer, vector value) { *(unaligned_vector *)pointer = value; }
+
+ZOO_INLINE vector splat(float value) { return (vector)value; }
+
+/// `a * b + c`, rounded once where the CPU fuses it (as Swift's `addProduct` did), twice on the generic path.
+ZOO_INLINE vector multiply_add(vector a, vector b, vector c) {
+#if ZOO_FUSED_MULTIPLY_ADD
+    return __builtin_elementwise_fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
+/// ReLU that keeps NaN and -0 as they are (clears exactly the lanes below zero, like the Swift code it replaced).
+ZOO_INLINE vector rectify(vector value) {
+    vector_mask negative = value < 0;
+    return (vector)((vector_mask)value & ~negative);
+}
+
+/// The first `lanes` floats at `pointer`, the rest zero; all zero for a NULL pointer (padding).
+ZOO_INLINE vector load_lanes(const float *pointer, int64_t lanes) {
+    if (!pointer) return splat(0);
+    if (lanes == vector_floats) return load(pointer);
+    float buffer[ZOO_VECTOR_FLOATS] = {0};
+    memcpy(buffer, pointer, (size_t)lanes * sizeof(float));
+    return load(buffer);
+}
+
+ZOO_INLINE void store_lanes(float *pointer, vector value, int64_t lanes) {
+    if (lanes == vector_floats) {
+        store(pointer, value);
+        return;
+    }
+    float buffer[ZOO_VECTOR_FLOATS];
+    store(buffer, value);
+    memcpy(pointer, buffer, (size_t)lanes * sizeof(float));
+}
+
+/// Columns `column ..< column + 2 * vector_floats` of the 6 x 32 tile: twelve accumulators held in registers over
+/// the whole depth loop (one broadcast of an A element, two panel vectors, 12 fused multiply-adds per step).
+ZOO_INLINE void gemm_strip(int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
+                           bool accumulate, const zoo_tile_finish *finish, int64_t column) {
+    const float *a[tile_rows];
+    vector c[tile_rows][2];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < tile_rows; r++) {
+        a[r] = rows[r];
+        float *out = output + r * output_stride + column;
+        c[r][0] = accumulate ? load(out) : splat(0);
+        c[r][1] = accumulate ? load(out + vector_floats) : splat(0);
+    }
+    const float *b = panel + column;
+    for (int64_t k = 0; k < depth; k++, b += tile_columns) {
+        vector b0 = load(b), b1 = load(b + vector_floats);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < tile_rows; r++) {
+            vector s = splat(a[r][k]);
+            c[r][0] = multiply_add(s, b0, c[r][0]);
+            c[r][1] = multiply_add(s, b1, c[r][1]);
+        }
+    }
+    if (finish) {
+        if (finish->bias) {
+            vector bias0 = load(finish->bias + column), bias1 = load(finish->bias + column + vector_floats);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < tile_rows; r++) {
+                c[r][0] += bias0;
+                c[r][1] += bias1;
+            }
+        }
+        if (finish->residual) {
+#pragma clang loop unroll(full)
+            for (int r = 0; r < tile_rows; r++) {
+                const float *residual = finish->residual + r * finish->residual_stride + column;
+                c[r][0] += load(residual);
+                c[r][1] += load(residual + vector_floats);
+            }
+        }
+        if (finish->rectify) {
+#pragma clang loop unroll(full)
+            for (int r = 0; r < tile_rows; r++) {
+                c[r][0] = rectify(c[r][0]);
+                c[r][1] = rectify(c[r][1]);
+            }
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < tile_rows; r++) {
+        float *out = output + r * output_stride + column;
+        store(out, c[r][0]);
+        store(out + vector_floats, c[r][1]);
+    }
+}
+
+static void ZOO_NAME(gemm_tile)(int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
+                                bool accumulate, const zoo_tile_finish *finish) {
+#pragma clang loop unroll(full)
+    for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
+        gemm_strip(depth, rows, panel, output, output_stride, accumulate, finish, column);
+    }
+}
+
+/// `Bt d B` of one 4x4 tile, `vector_floats` channels at a time; Bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0],
+/// [0, 1, 0, -1]], applied to the columns, then to the rows. Only adds and subtracts: exact up to rounding.
+static void ZOO_NAME(winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed,
+                                          int64_t position_stride) {
+    for (int64_t channel = 0; channel < channels; channel += vector_floats) {
+        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        vector d[16], t[16];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 16; i++) d[i] = load_lanes(pixels[i] ? pixels[i] + channel : NULL, lanes);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {
+            vector x0 = d[j], x1 = d[4 + j], x2 = d[8 + j], x3 = d[12 + j];
+            t[j] = x0 - x2;
+            t[4 + j] = x1 + x2;
+            t[8 + j] = x2 - x1;
+            t[12 + j] = x1 - x3;
+        }
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 4; i++) {
+            vector x0 = t[4 * i], x1 = t[4 * i + 1], x2 = t[4 * i + 2], x3 = t[4 * i + 3];
+            float *row = transformed + 4 * i * position_stride + channel;
+            store_lanes(row, x0 - x2, lanes);
+            store_lanes(row + position_stride, x1 + x2, lanes);
+            store_lanes(row + 2 * position_stride, x2 - x1, lanes);
+            store_lanes(row + 3 * position_stride, x1 - x3, lanes);
+        }
+    }
+}
+
+/// `At M A` of one tile, `vector_floats` channels at a time; At = [[1, 1, 1, 0], [0, 1, -1, -1]], applied to the
+/// columns, then to the rows; then bias, residual and ReLU before the only store.
+static void ZOO_NAME(winograd_output_tile)(const float *products, int64_t position_stride, int64_t channels,
+                                           float *const *outputs, const float *bias, const float *const *residuals,
+                                           bool rectify_outputs) {
+    for (int64_t channel = 0; channel < channels; channel += vector_floats) {
+        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        vector s[2][4], y[4];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {
+            const float *column = products + j * position_stride + channel;
+            vector m0 = load_lanes(column, lanes), m1 = load_lanes(column + 4 * position_stride, lanes);
+            vector m2 = load_lanes(column + 8 * position_stride, lanes), m3 = load_lanes(column + 12 * position_stride, lanes);
+            s[0][j] = m0 + m1 + m2;
+            s[1][j] = m1 - m2 - m3;
+        }
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 2; i++) {
+            y[2 * i] = s[i][0] + s[i][1] + s[i][2];
+            y[2 * i + 1] = s[i][1] - s[i][2] - s[i][3];
+        }
+#pragma clang loop unroll(full)
+        for (int k = 0; k < 4; k++) {
+            if (!outputs[k]) continue;
+            vector value = y[k];
+            if (bias) value += load_lanes(bias + channel, lanes);
+            if (residuals && residuals[k]) value += load_lanes(residuals[k] + channel, lanes);
+            if (rectify_outputs) value = rectify(value);
+            store_lanes(outputs[k] + channel, value, lanes);
+        }
+    }
+}
+
+const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
+    .gemm_tile = ZOO_NAME(gemm_tile),
+    .winograd_input_tile = ZOO_NAME(winograd_input_tile),
+    .winograd_output_tile = ZOO_NAME(winograd_output_tile),
+};

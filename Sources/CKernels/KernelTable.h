@@ -1,0 +1,20 @@
+// The kernels of one instruction-set path, as CPUSelection.c dispatches to them. Each of KernelsAVX512.c,
+// KernelsAVX2.c and KernelsGeneric.c defines one table by including KernelBody.h.
+#ifndef ZOO_KERNEL_TABLE_H
+#define ZOO_KERNEL_TABLE_H
+
+#include "CKernels.h"
+
+typedef struct zoo_kernel_table {
+    void (*gemm_tile)(int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
+                      bool accumulate, const zoo_tile_finish *finish);
+    void (*winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride);
+    void (*winograd_output_tile)(const float *products, int64_t position_stride, int64_t channels, float *const *outputs,
+                                 const float *bias, const float *const *residuals, bool rectify);
+} zoo_kernel_table;
+
+extern const zoo_kernel_table zoo_kernels_avx512;
+extern const zoo_kernel_table zoo_kernels_avx2;
+extern const zoo_kernel_table zoo_kernels_generic;
+
+#endif

@@ -1,0 +1,70 @@
+// Zoo's hot kernels, compiled once per instruction set and chosen when the program starts.
+//
+// The kernel bodies (KernelBody.h) are written once with Clang vector types and instantiated three times:
+// AVX-512 (16-float vectors), AVX2+FMA (8-float vectors) and plain x86-64 (4-float SSE2 vectors), each in its
+// own file under `#pragma clang attribute push(target(...))`. CPUSelection.c reads cpuid and xgetbv once at
+// start-up, takes the best path the CPU and the operating system support (or the one ZOO_CPU names), and
+// every call below goes to that path. Nothing here needs a compiler flag: the package builds for baseline
+// x86-64, and only the functions of the chosen path ever execute AVX instructions.
+#ifndef ZOO_CKERNELS_H
+#define ZOO_CKERNELS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/// The instruction-set paths, worst to best.
+typedef enum __attribute__((enum_extensibility(closed))) zoo_kernel_path {
+    zoo_kernel_path_generic = 0,
+    zoo_kernel_path_avx2 = 1,
+    zoo_kernel_path_avx512 = 2,
+} zoo_kernel_path;
+
+/// Whether this CPU (cpuid) and its operating system (xgetbv: the vector registers are saved on a switch)
+/// can run `path`. Generic is always true.
+bool zoo_cpu_supports(zoo_kernel_path path);
+
+/// The CPU's brand string from cpuid (e.g. "Intel(R) Xeon(R) Platinum 8488C"), or "unknown CPU".
+const char *_Nonnull zoo_cpu_model(void);
+
+/// The path every kernel call below takes now.
+zoo_kernel_path zoo_kernel_path_in_use(void);
+
+/// Switches every later kernel call to `path` (tests and benchmarks compare paths in one process). Returns false,
+/// changing nothing, when the CPU cannot run it. A kernel call already running finishes on the path it started on.
+bool zoo_use_kernel_path(zoo_kernel_path path);
+
+/// The epilogue of a full register tile, applied in registers before the only store: bias, residual, then ReLU.
+typedef struct zoo_tile_finish {
+    /// The bias of the tile's first column, or NULL.
+    const float *_Nullable bias;
+    /// The residual element at the tile's top-left, or NULL; its rows `residual_stride` floats apart.
+    const float *_Nullable residual;
+    int64_t residual_stride;
+    /// Apply ReLU (the activation of nearly every convolution here).
+    bool rectify;
+} zoo_tile_finish;
+
+/// The GEMM's register tile: a 6 x 32 block of outputs, `output` (rows `output_stride` floats apart) =
+/// [output +] rows x panel over `depth` steps, then `finish` (or NULL) in registers.
+/// - rows: 6 pointers, each to `depth` consecutive floats of one A row.
+/// - panel: the packed B panel, `depth` rows of 32 floats.
+/// - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
+void zoo_gemm_tile(int64_t depth, const float *_Nonnull const *_Nonnull rows, const float *_Nonnull panel,
+                   float *_Nonnull output, int64_t output_stride, bool accumulate,
+                   const zoo_tile_finish *_Nullable finish);
+
+/// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to
+/// `transformed + xi * position_stride`. `pixels[i * 4 + j]` points at the channels of input pixel (i, j) of the
+/// tile, or is NULL for a pixel in the zero padding.
+void zoo_winograd_input_tile(const float *_Nullable const *_Nonnull pixels, int64_t channels,
+                             float *_Nonnull transformed, int64_t position_stride);
+
+/// Winograd F(2x2, 3x3) output transform of one tile, all `channels`: `At M A` from the 16 positions at
+/// `products + xi * position_stride`, then bias (NULL for none, else at channel 0), residual and ReLU, stored to
+/// `outputs[i * 2 + j]` for output pixel (i, j) of the 2x2 block (NULL: outside the image, skipped).
+/// `residuals` is NULL, or holds each output pixel's residual at channel 0.
+void zoo_winograd_output_tile(const float *_Nonnull products, int64_t position_stride, int64_t channels,
+                              float *_Nullable const *_Nonnull outputs, const float *_Nullable bias,
+                              const float *_Nullable const *_Nullable residuals, bool rectify);
+
+#endif
