@@ -11,7 +11,7 @@ SUITE_OUT := Benchmarks/results/suite
 LATENCY_OPTIONS ?= --rounds 2 --runs-b1 15 --runs-b16 3
 TRAINING_OPTIONS ?= --steps 10 --warmup 2
 
-.PHONY: test bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
+.PHONY: test fuzz fuzz-check bad-inputs bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
 
 deps:
 	@scripts/system-deps.sh
@@ -38,7 +38,27 @@ test: deps
 	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
 	echo "golden gradients: $$ZOO_GOLDEN_GRADIENTS" && \
 	finish_build && \
-	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build
+	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build && \
+	$(MAKE) --no-print-directory fuzz-check
+
+# Every libFuzzer target replayed over its seeds and regression inputs for a few seconds (docs/fuzzing.md), so a
+# reader that starts crashing on a known input fails the tests. Builds the targets first (about a minute).
+FUZZ_CHECK_SECONDS ?= 3
+fuzz-check:
+	@scripts/fuzz.sh build > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
+	@scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
+
+# Coverage-guided fuzzing of every reader of untrusted bytes, FUZZ_SECONDS per target; prints the table
+# (target, runs, coverage, crashes, libhdf5 crashes contained, slowest input). Crashing inputs: .build/fuzz/crashes.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	@scripts/fuzz.sh build > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
+	@scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+# docs/bad-inputs.md (the README's "Bad inputs tried"): from the last fuzz run's table, the hostile-size and
+# libhdf5 tests' record and a sweep of mutant checkpoints through zoo convert (scripts/bad-inputs.sh).
+bad-inputs: build
+	@scripts/bad-inputs.sh
 
 # The main job: the fine-tuning suite (zoo bench, short schedules on synthetic sets for now), then conversion,
 # input pipeline, inference latency and the training step against the peers.

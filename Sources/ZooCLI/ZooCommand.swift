@@ -6,7 +6,8 @@ struct ZooCommand: ParsableCommand {
         commandName: "zoo",
         abstract: "Convert Keras checkpoints, run and verify the classic CNNs, and benchmark them.",
         subcommands: [ConvertCommand.self, ExportCommand.self, InspectCommand.self, SummaryCommand.self, ModelsCommand.self, DataCommand.self,
-                      VerifyCommand.self, PredictCommand.self, TrainCommand.self, BenchCommand.self, FetchCommand.self]
+                      VerifyCommand.self, PredictCommand.self, TrainCommand.self, BenchCommand.self, FetchCommand.self,
+                      IndexCheckpointCommand.self]
     )
 
     // A flag rather than the configuration's `version:`, which is a fixed string: the commit and the CPU path are
