@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct ZooCommand: ParsableCommand {
@@ -13,6 +16,14 @@ struct ZooCommand: ParsableCommand {
     // A flag rather than the configuration's `version:`, which is a fixed string: the commit and the CPU path are
     // looked up only when asked for.
     @Flag(help: "Print the version, the commit it was built from and the CPU path its kernels take.") var version = false
+
+    static func main() {
+        // A file-size limit (`ulimit -f`) must end a command with its own error, not kill it mid-file: with
+        // SIGXFSZ ignored, the write that crosses the limit fails with EFBIG, which every writer reports in
+        // one line after removing its temporary file.
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 
     func run() throws {
         guard version else { throw CleanExit.helpRequest(self) }
