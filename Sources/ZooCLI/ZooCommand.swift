@@ -1,4 +1,5 @@
 import ArgumentParser
+import Converter
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,6 +23,13 @@ struct ZooCommand: ParsableCommand {
         // SIGXFSZ ignored, the write that crosses the limit fails with EFBIG, which every writer reports in
         // one line after removing its temporary file.
         signal(SIGXFSZ, SIG_IGN)
+        TemporaryFiles.removeOnSignals()
+        // A parent may start zoo with these signals blocked (the Swift test runner's processes were): unblocked
+        // here, before any thread starts, so Ctrl-C always reaches the handler.
+        var interrupts = sigset_t()
+        sigemptyset(&interrupts)
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&interrupts, number) }
+        pthread_sigmask(SIG_UNBLOCK, &interrupts, nil)
         main(nil)
     }
 
