@@ -51,13 +51,13 @@ fuzz-check:
 # Coverage-guided fuzzing of every reader of untrusted bytes, FUZZ_SECONDS per target; prints the table
 # (target, runs, coverage, crashes, libhdf5 crashes contained, slowest input). Crashing inputs: .build/fuzz/crashes.
 FUZZ_SECONDS ?= 60
-fuzz: build
+fuzz:
 	@scripts/fuzz.sh build > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
 	@scripts/fuzz.sh run $(FUZZ_SECONDS)
 
 # docs/bad-inputs.md (the README's "Bad inputs tried"): from the last fuzz run's table, the hostile-size and
 # libhdf5 tests' record and a sweep of mutant checkpoints through zoo convert (scripts/bad-inputs.sh).
-bad-inputs: build
+bad-inputs:
 	@scripts/bad-inputs.sh
 
 # The main job: the fine-tuning suite (zoo bench, short schedules on synthetic sets for now), then conversion,
