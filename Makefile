@@ -42,10 +42,10 @@ test: deps
 	$(MAKE) --no-print-directory fuzz-check
 
 # Every libFuzzer target replayed over its seeds and regression inputs for a few seconds (docs/fuzzing.md), so a
-# reader that starts crashing on a known input fails the tests. Builds the targets first (about a minute).
+# reader that starts crashing on a known input fails the tests. Builds the targets first when a source changed (about a minute).
 FUZZ_CHECK_SECONDS ?= 3
 fuzz-check:
-	@scripts/fuzz.sh build > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
+	@scripts/fuzz.sh build-if-changed > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
 	@scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
 
 # Coverage-guided fuzzing of every reader of untrusted bytes, FUZZ_SECONDS per target; prints the table

@@ -42,7 +42,7 @@ sweep() {  # class command source suffix
         local outcome
         if [ "$status" -eq 0 ]; then outcome="converted or read (mutation harmless)"
         elif [ "$status" -eq 1 ] && [ "$(wc -l < "$work/err")" -eq 1 ]; then
-            if grep -q libhdf5 "$work/err"; then outcome="contained libhdf5 crash or hang: one line, exit 1"
+            if grep -qE "libhdf5 (crashed|did not finish)" "$work/err"; then outcome="libhdf5 crash or loop, contained: one line, exit 1"
             else outcome="refused: one line, exit 1"; fi
         else outcome="FAILED: exit $status, $(wc -l < "$work/err") lines"; fi
         local lost=0
@@ -71,7 +71,7 @@ for target, runs, coverage, crashes, contained, slowest in table[1:]:
     result = "no crash" if crashes == "0" else f"{crashes} crash(es): see docs/fuzzing.md"
     if contained != "0":
         result += f"; {contained} inside libhdf5, contained by zoo convert's child process"
-    rows.append((f"fuzzing: {target}", f"{int(runs):,} runs (coverage {coverage})", result, "n/a (in-memory reader)"))
+    rows.append((f"fuzzing: {target}", f"{int(runs):,} runs (coverage {coverage})", result, "n/a (the readers write nothing)"))
 # Tests.
 record = collections.defaultdict(list)
 path = os.path.join(work, "record", "tests.tsv")
@@ -80,7 +80,7 @@ for line in open(path) if os.path.exists(path) else []:
     record[cls].append((label, outcome))
 for cls, cases in sorted(record.items()):
     outcomes = sorted(set(o for _, o in cases))
-    rows.append((f"{cls}: " + "; ".join(label for label, _ in cases), f"{len(cases)} cases", ", ".join(outcomes),
+    rows.append((f"{cls}: " + "; ".join(label for label, _ in cases), f"{len(cases)} case" + ("s" if len(cases) > 1 else ""), ", ".join(outcomes),
                  "nothing lost (the test checks it)"))
 # The sweep.
 sweep = collections.defaultdict(collections.Counter)

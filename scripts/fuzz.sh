@@ -2,6 +2,7 @@
 # Coverage-guided fuzzing of every reader of untrusted bytes (docs/fuzzing.md).
 #
 #   scripts/fuzz.sh build            build the libFuzzer targets into .build/fuzz (after `swift build -c release`)
+#   scripts/fuzz.sh build-if-changed the same, unless no source changed since the last build
 #   scripts/fuzz.sh run SECONDS      fuzz each target for SECONDS, print the table, write .build/fuzz/results.tsv
 #   scripts/fuzz.sh check            replay each target's seeds and regression inputs for a few seconds (make test)
 #
@@ -65,7 +66,14 @@ build() {
             "$root/Fuzz/Targets/image_codecs.c" "$root/Sources/CImageCodecs/"{png_codec,jpeg_codec}.c \
             -lpng16 -ljpeg -o "$out/bin/$format"
     done
+    touch "$out/built"
     echo "fuzz.sh: built ${#TARGETS[@]} targets into $out/bin"
+}
+
+# True when no source of any target changed since the last build (make test then skips the minute of building).
+up_to_date() {
+    [ -f "$out/built" ] && [ -z "$(find "$root/Sources/Converter" "$root/Sources/CImageCodecs" "$root/Sources/Bench/Data" \
+        "$root/Sources/Bench/Support" "$root/Fuzz/Targets" "$root/scripts/fuzz.sh" -newer "$out/built" -print -quit)" ]
 }
 
 # Runs one target for $2 seconds over a working corpus seeded afresh; a crash is saved under
@@ -80,6 +88,8 @@ fuzz_one() {
     seeds "$target" | while read -r seed; do cp "$seed" "$corpus/"; done
     local dict=() options=(-timeout=10 -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$crashes/")
     [ -f "$root/Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="$root/Fuzz/Dictionaries/$target.dict")
+    # A check is short: an input that takes seconds there is a regression (or, in libhdf5, a contained loop).
+    [ "$mode" = check ] && options[0]=-timeout=3
     local start=$SECONDS runs=0 cov=0 slowest=0 crashed=0 contained=0
     : > "$log"
     while [ $((SECONDS - start)) -lt "$seconds" ]; do
@@ -117,6 +127,7 @@ table() {
 
 case "${1:-}" in
     build) build ;;
+    build-if-changed) up_to_date && echo "fuzz.sh: targets up to date" || build ;;
     run) table run "${2:-${FUZZ_SECONDS:-60}}" ;;
     check) table check "${2:-3}" ;;
     *) die "usage: scripts/fuzz.sh build | run [SECONDS] | check [SECONDS]" ;;
