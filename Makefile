@@ -11,7 +11,7 @@ SUITE_OUT := Benchmarks/results/suite
 LATENCY_OPTIONS ?= --rounds 2 --runs-b1 15 --runs-b16 3
 TRAINING_OPTIONS ?= --steps 10 --warmup 2
 
-.PHONY: test other-kernel-paths bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
+.PHONY: test other-kernel-paths fuzz fuzz-check bad-inputs bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
 
 deps:
 	@scripts/system-deps.sh
@@ -39,7 +39,8 @@ test: deps
 	echo "golden gradients: $$ZOO_GOLDEN_GRADIENTS" && \
 	finish_build && \
 	swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build && \
-	$(MAKE) --no-print-directory other-kernel-paths
+	$(MAKE) --no-print-directory other-kernel-paths && \
+	$(MAKE) --no-print-directory fuzz-check
 
 # The kernel tests already run every path this CPU supports (Tests/TensorTests/KernelPaths.swift). On an AVX-512
 # machine the parity tests ran on the AVX-512 kernels, so the narrow twins of every full-size model (same graphs,
@@ -50,6 +51,25 @@ other-kernel-paths:
 	  ZOO_CPU=avx2 swift test $(SWIFT_FLAGS) -Xswiftc -enable-testing --skip-build \
 	    --filter "ParityTests/narrowModelMatchesKerasFromEveryFormat"; fi && \
 	scripts/other-cpus.sh
+
+# Every libFuzzer target replayed over its seeds and regression inputs for a few seconds (docs/fuzzing.md), so a
+# reader that starts crashing on a known input fails the tests. Builds the targets first when a source changed (about a minute).
+FUZZ_CHECK_SECONDS ?= 3
+fuzz-check:
+	@scripts/fuzz.sh build-if-changed > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
+	@scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
+
+# Coverage-guided fuzzing of every reader of untrusted bytes, FUZZ_SECONDS per target; prints the table
+# (target, runs, coverage, crashes, libhdf5 crashes contained, slowest input). Crashing inputs: .build/fuzz/crashes.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh build > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
+	@scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+# docs/bad-inputs.md (the README's "Bad inputs tried"): from the last fuzz run's table, the hostile-size and
+# libhdf5 tests' record and a sweep of mutant checkpoints through zoo convert (scripts/bad-inputs.sh).
+bad-inputs:
+	@scripts/bad-inputs.sh
 
 # The main job: the fine-tuning suite (zoo bench, short schedules on synthetic sets for now), then conversion,
 # input pipeline, inference latency and the training step against the peers.

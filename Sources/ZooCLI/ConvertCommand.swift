@@ -45,9 +45,11 @@ struct ConvertCommand: ParsableCommand {
             guard let storage = StorageDType(rawValue: dtype.uppercased()) else {
                 throw ValidationError("--dtype must be f32, f16 or bf16, not '\(dtype)'")
             }
+            if let arch, FilePaths.isKerasCheckpoint(arch) { try IsolatedCheckpointIndex.check(arch) }
             let architecture = try arch.map(Architectures.resolve)
             let outputPath = output ?? Self.defaultOutput(for: input)
             try Self.checkPaths(input: input, output: outputPath, force: force)
+            try IsolatedCheckpointIndex.check(input)
             var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess?.description,
                                              knownArchitectures: Registry.entries.map(\.name),
                                              defaultPreprocess: { (Registry.identify($0)?.preprocessing ?? .none).description })

@@ -1,3 +1,4 @@
+import Converter
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -11,16 +12,19 @@ enum FileSetWriter {
     /// Fails with one line naming the file and the system's reason (never a Foundation error domain).
     static func write(_ files: [(path: String, text: String)], role: String) throws {
         var staged: [(temporary: String, path: String)] = []
-        defer { for file in staged { unlink(file.temporary) } }
+        defer { for file in staged { unlink(file.temporary); TemporaryFiles.forget(file.temporary) } }
         for file in files {
             let temporary = temporaryName(for: file.path)
+            TemporaryFiles.register(temporary)
             if let reason = writeWhole(Data(file.text.utf8), to: temporary) {
+                TemporaryFiles.forget(temporary)
                 throw CommandFailure("\(file.path): cannot write the \(role): \(reason)")
             }
             staged.append((temporary, file.path))
         }
         while !staged.isEmpty {
             let file = staged.removeFirst()
+            defer { TemporaryFiles.forget(file.temporary) }
             guard rename(file.temporary, file.path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 unlink(file.temporary)

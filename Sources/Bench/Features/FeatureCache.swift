@@ -1,3 +1,4 @@
+import Converter
 import Foundation
 import Tensor
 
@@ -69,6 +70,8 @@ public final class FeatureCache: @unchecked Sendable {
             throw DataError(file: folder.path, kind: .writeFailed, problem: "cannot create the folder (\(error.localizedDescription))")
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
+        TemporaryFiles.register(temporary.path)
+        defer { TemporaryFiles.forget(temporary.path) }
         do {
             try FeatureCache.writeDurably(FeatureEntry.encode(tensor, key: key), to: temporary.path)
             guard rename(temporary.path, url.path) == 0 else { throw POSIXFailure("rename", errno) }

@@ -16,19 +16,47 @@
 /// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear) + `alpha`;
 ///   relu may also carry Keras ReLU's `max_value`, `threshold` and `alpha` (its negative slope)
 /// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none
+///
+/// A config comes from a file a stranger may have written, so every size it declares (dimension, filter
+/// and unit count, window, stride, dilation, padding) is bounded by `maximumSize` and every weight by
+/// `maximumWeightElements`: a hostile value is refused by name here, before any arithmetic could
+/// overflow or any buffer be sized from it.
 enum ShapeInference {
     typealias Shape = [Int?]
 
+    /// Far above any real layer (VGG16's widest is 25088 inputs to 4096 units).
+    static let maximumSize = 1 << 24
+    /// 16 G elements (64 GB as float32): larger than any checkpoint Zoo could convert.
+    static let maximumWeightElements = 1 << 34
+
     static func infer(_ op: Op, _ attributes: [String: AttributeValue], inputShapes: [Shape],
                       layer: String) throws -> (output: Shape, weights: [WeightSpec]) {
+        let result = try shapes(op, attributes, inputShapes: inputShapes, layer: layer)
+        for weight in result.weights {
+            guard let count = elementCount(of: weight.shape), count <= maximumWeightElements else {
+                throw GraphBuilder.Failure.layer(layer, "weight '\(weight.name)' of shape \(describe(weight.shape)) has more than "
+                                                 + "\(maximumWeightElements) elements")
+            }
+        }
+        return result
+    }
+
+    private static func shapes(_ op: Op, _ attributes: [String: AttributeValue], inputShapes: [Shape],
+                               layer: String) throws -> (output: Shape, weights: [WeightSpec]) {
         func fail(_ problem: String) -> GraphBuilder.Failure { .layer(layer, problem) }
+        func bounded(_ value: Int, _ what: String, minimum: Int) throws -> Int {
+            guard (minimum...maximumSize).contains(value) else {
+                throw fail("\(what) \(value) is outside \(minimum)...\(maximumSize)")
+            }
+            return value
+        }
         func int(_ key: String) throws -> Int {
             guard let value = attributes[key]?.intValue else { throw fail("missing integer attribute '\(key)'") }
-            return value
+            return try bounded(value, "'\(key)'", minimum: 1)
         }
         func pair(_ key: String) throws -> (Int, Int) {
             guard let value = attributes[key]?.intsValue, value.count == 2 else { throw fail("missing pair attribute '\(key)'") }
-            return (value[0], value[1])
+            return (try bounded(value[0], "'\(key)'", minimum: 1), try bounded(value[1], "'\(key)'", minimum: 1))
         }
         func bool(_ key: String, default fallback: Bool) -> Bool { attributes[key]?.boolValue ?? fallback }
         func single() throws -> Shape {
@@ -61,7 +89,7 @@ enum ShapeInference {
         switch op {
         case .input:
             guard let shape = attributes["shape"]?.intsValue else { throw fail("missing 'shape'") }
-            return (shape.map { $0 < 0 ? nil : $0 }, [])
+            return (try shape.map { $0 < 0 ? nil : try bounded($0, "input dimension", minimum: 0) }, [])
 
         case .conv2d:
             let (h, w, c) = try image()
@@ -105,6 +133,7 @@ enum ShapeInference {
         case .zeroPad2d:
             let (h, w, c) = try image()
             guard let pads = attributes["padding"]?.intsValue, pads.count == 4 else { throw fail("missing 'padding'") }
+            for pad in pads { _ = try bounded(pad, "'padding'", minimum: 0) }
             return ([h.map { $0 + pads[0] + pads[1] }, w.map { $0 + pads[2] + pads[3] }, c], [])
 
         case .add, .subtract, .multiply, .maximum, .average, .divide:
@@ -125,7 +154,9 @@ enum ShapeInference {
 
         case .flatten:
             let shape = try single()
-            return ([shape.reduce(1 as Int?) { product, size in product.flatMap { p in size.map { p * $0 } } }], [])
+            guard shape.allSatisfy({ $0 != nil }) else { return ([nil], []) }
+            guard let size = elementCount(of: shape.map { $0! }) else { throw fail("flattens \(describe(shape)): more elements than fit in memory") }
+            return ([size], [])
 
         case .dropout, .activation:
             return (try single(), [])

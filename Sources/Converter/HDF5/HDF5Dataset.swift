@@ -13,15 +13,22 @@ public final class HDF5Dataset: @unchecked Sendable {
     init(group: HDF5Group, name: String) throws {
         let id = H5Dopen2(group.id, name, zoo_h5p_default())
         guard id >= 0 else { throw group.error("cannot open dataset", at: name) }
-        self.id = id
-        self.group = group
-        self.place = group.child(name)
         let space = H5Dget_space(id)
         defer { H5Sclose(space) }
         let rank = Int(H5Sget_simple_extent_ndims(space))
         var dims = [hsize_t](repeating: 0, count: max(rank, 0))
         if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
-        shape = dims.map { Int($0) }
+        // The file declares the shape: a damaged or hostile one must not overflow the element count
+        // that sizes every buffer and range below.
+        let shape = dims.compactMap { Int(exactly: $0) }
+        guard shape.count == dims.count, let count = Converter.elementCount(of: shape), !count.multipliedReportingOverflow(by: 4).overflow else {
+            H5Dclose(id)
+            throw group.error("declares the shape \(dims), more elements than fit in memory (damaged file?)", at: name)
+        }
+        self.id = id
+        self.group = group
+        self.place = group.child(name)
+        self.shape = shape
         let type = H5Dget_type(id)
         defer { H5Tclose(type) }
         switch H5Tget_class(type) {

@@ -23,11 +23,17 @@ final class StoredZipArchive: @unchecked Sendable {
 
     func text(of name: String) throws -> String { String(decoding: try bytes(of: name), as: UTF8.self) }
 
+    /// Every offset and size comes from the file, so each is checked against the file before it is
+    /// used: a directory that lies (entries past the end, counts it cannot hold, 64-bit sizes) is
+    /// refused as damaged, never read out of bounds.
     private func readCentralDirectory() throws {
         let bytes = mapping.bytes
         func u16(_ offset: Int) -> Int { Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 }
         func u32(_ offset: Int) -> Int { u16(offset) | u16(offset + 2) << 16 }
-        func u64(_ offset: Int) -> Int { u32(offset) | u32(offset + 4) << 32 }
+        /// ZIP64 values saturate at `Int.max`, which no range check below lets through.
+        func u64(_ offset: Int) -> Int { Int(clamping: UInt64(u32(offset)) | UInt64(u32(offset + 4)) << 32) }
+        /// True when `length` bytes from `start` lie inside the file (written so that it cannot overflow).
+        func inFile(_ start: Int, _ length: Int) -> Bool { start >= 0 && length >= 0 && start <= bytes.count - length }
         func damaged(_ why: String) -> ConversionError { ConversionError(file: path, "not a readable .keras archive: \(why)") }
 
         // The end-of-central-directory record sits in the last 64 KiB (its comment is at most 65535 bytes).
@@ -37,36 +43,48 @@ final class StoredZipArchive: @unchecked Sendable {
         var count = u16(end + 10), directory = u32(end + 16)
         if directory == 0xFFFF_FFFF || count == 0xFFFF, end >= 20, u32(end - 20) == 0x0706_4b50 {
             let record = u64(end - 12)                                    // ZIP64 end-of-central-directory
-            guard record + 56 <= bytes.count, u32(record) == 0x0606_4b50 else { throw damaged("bad ZIP64 record") }
+            guard inFile(record, 56), u32(record) == 0x0606_4b50 else { throw damaged("bad ZIP64 record") }
             count = u64(record + 32)
             directory = u64(record + 48)
         }
+        // Each entry takes at least 46 bytes of directory: a count the file cannot hold is a lie.
+        guard inFile(directory, 0), count <= (bytes.count - directory) / 46 else {
+            throw damaged("the directory claims \(count) entries at offset \(directory) of a \(bytes.count)-byte file")
+        }
         var offset = directory
         for _ in 0..<count {
-            guard offset + 46 <= bytes.count, u32(offset) == 0x0201_4b50 else { throw damaged("central directory is damaged") }
+            guard inFile(offset, 46), u32(offset) == 0x0201_4b50 else { throw damaged("central directory is damaged") }
             let method = u16(offset + 10), nameLength = u16(offset + 28), extraLength = u16(offset + 30)
             var compressed = u32(offset + 20), uncompressed = u32(offset + 24), local = u32(offset + 42)
-            guard offset + 46 + nameLength + extraLength <= bytes.count else { throw damaged("central directory is damaged") }
+            guard inFile(offset + 46, nameLength + extraLength) else { throw damaged("central directory is damaged") }
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 46)..<(offset + 46 + nameLength)]), as: UTF8.self)
             // ZIP64 sizes and offsets live in an extra field when the 32-bit ones are saturated.
             var extra = offset + 46 + nameLength
             let extraEnd = extra + extraLength
             while extra + 4 <= extraEnd {
                 let id = u16(extra), size = u16(extra + 2)
+                let fieldEnd = min(extra + 4 + size, extraEnd)
                 if id == 0x0001 {
                     var field = extra + 4
-                    if uncompressed == 0xFFFF_FFFF { uncompressed = u64(field); field += 8 }
-                    if compressed == 0xFFFF_FFFF { compressed = u64(field); field += 8 }
-                    if local == 0xFFFF_FFFF { local = u64(field) }
+                    func next() throws -> Int {
+                        guard field + 8 <= fieldEnd else { throw damaged("entry '\(name)' has a short ZIP64 field") }
+                        defer { field += 8 }
+                        return u64(field)
+                    }
+                    if uncompressed == 0xFFFF_FFFF { uncompressed = try next() }
+                    if compressed == 0xFFFF_FFFF { compressed = try next() }
+                    if local == 0xFFFF_FFFF { local = try next() }
                 }
                 extra += 4 + size
             }
-            guard local + 30 <= bytes.count, u32(local) == 0x0403_4b50 else { throw damaged("entry '\(name)' is damaged") }
+            guard inFile(local, 30), u32(local) == 0x0403_4b50, inFile(local + 30, u16(local + 26) + u16(local + 28)) else {
+                throw damaged("entry '\(name)' is damaged")
+            }
             let start = local + 30 + u16(local + 26) + u16(local + 28)
             if method != 0 {
                 throw ConversionError(file: path, place: name, "is compressed (method \(method)); Keras stores entries uncompressed, re-save the model with Keras")
             }
-            guard start + compressed <= bytes.count, compressed == uncompressed else { throw damaged("entry '\(name)' is truncated") }
+            guard inFile(start, compressed), compressed == uncompressed else { throw damaged("entry '\(name)' is truncated") }
             entries[name] = start..<(start + compressed)
             offset += 46 + nameLength + extraLength + u16(offset + 32)
         }

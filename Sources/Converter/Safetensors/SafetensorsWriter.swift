@@ -55,6 +55,7 @@ public struct SafetensorsWriter: ~Copyable {
             let code = errno
             throw ioError(path: path, "create temporary file \(temporaryPath)", code: code)
         }
+        TemporaryFiles.register(temporaryPath)
         do {
             var length = UInt64(layout.json.count).littleEndian
             try withUnsafeBytes(of: &length) { prefix in
@@ -196,6 +197,7 @@ public struct SafetensorsWriter: ~Copyable {
                 let code = errno
                 throw ioError(path: path, "rename \(temporaryPath) to \(path)", code: code)
             }
+            TemporaryFiles.forget(temporaryPath)
             if durable { try Self.syncDirectory(of: path) }
         } catch {
             abandon()
@@ -263,5 +265,6 @@ public struct SafetensorsWriter: ~Copyable {
     private static func remove(descriptor: Int32, temporaryPath: String) {
         if descriptor >= 0 { close(descriptor) }
         unlink(temporaryPath)
+        TemporaryFiles.forget(temporaryPath)
     }
 }
