@@ -5,7 +5,8 @@ set -euo pipefail
 
 # chromium: the report test renders report.html in headless Chromium (Tests/BenchTests/Report/ReportBrowserTests.swift).
 # curl: zoo fetch downloads the published weights with it (Sources/ZooCLI/WeightsDownload.swift).
-packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl)
+# slurm-wlm, munge: the sweep test brings up a one-node Slurm cluster (Tests/Slurm/run-sweep.sh).
+packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl slurm-wlm munge)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
