@@ -2,17 +2,28 @@ import ArgumentParser
 import Bench
 import Foundation
 
+/// `zoo bench`: the suite in one process (the default), or a sweep planned, run task by task and merged.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "The fine-tuning suite in one process (zoo bench [suite] ...), or a sweep: plan, run, merge (docs/sweeps.md).",
+        // The suite's options live in its own subcommand: a parent's options would also be parsed after a
+        // subcommand's name and take its --out.
+        subcommands: [BenchSuiteCommand.self, BenchPlanCommand.self, BenchRunCommand.self, BenchMergeCommand.self],
+        defaultSubcommand: BenchSuiteCommand.self
+    )
+}
+
+struct BenchSuiteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suite",
         abstract: "Fine-tune, score and time every recipe on its dataset; write results.jsonl, tables, plots and report.html (docs/bench.md).",
         discussion: """
             Recipes are the JSON files of Benchmarks/recipes (copy and edit them). Without --data a synthetic set is \
             written and used. The bases' weights: the published ImageNet file from Keras' cache, otherwise the reference \
             generator's Keras-initialised checkpoints (--references, default $ZOO_GOLDEN), which the report labels. \
-            A sweep too large for one machine: plan, run and merge (docs/sweeps.md).
-            """,
-        subcommands: [BenchPlanCommand.self, BenchRunCommand.self, BenchMergeCommand.self]
+            A sweep too large for one machine: zoo bench plan, run and merge (docs/sweeps.md).
+            """
     )
 
     @OptionGroup var selection: BenchSelection

@@ -72,7 +72,9 @@ for _ in $(seq 30); do sinfo -h -o %T 2>/dev/null | grep -q idle && break; sleep
 sinfo -h -o %T | grep -q idle || die "the node is not idle: $(sinfo 2>&1); slurmd log: $(tail -n 5 "$state/log/slurmd.log")"
 
 # The sweep: the quick vgg16-tb recipe, clean protocol, 2 seeds, 2 folds: 4 runs and a latency task.
-selection=(--quick --recipes vgg16-tb --recipe-dir "$root/Benchmarks/recipes" --protocol clean --seeds 2 --folds 2)
+# One dataset folder for the sweep and the one-process run: the records' manifest digest names the folder.
+"$zoo" data synth tb --out "$work/tb" --count 48 > /dev/null
+selection=(--quick --recipes vgg16-tb --recipe-dir "$root/Benchmarks/recipes" --protocol clean --seeds 2 --folds 2 --data "tb=$work/tb")
 "$zoo" bench plan "${selection[@]}" --out "$work/plan.json" --emit slurm --parallel 2 --shared "$work/sweep" \
   --task-cpus 1 --task-memory-mb 1500 --task-minutes 10
 tasks=$(grep -c '"index"' "$work/plan.json")

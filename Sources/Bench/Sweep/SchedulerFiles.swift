@@ -21,7 +21,7 @@ public struct SchedulerFiles {
     public init(plan: SweepPlan, planFile: URL, parallel: Int, zoo: String, shared: URL, image: String, claim: String) {
         self.plan = plan
         self.planFile = planFile
-        self.parallel = max(1, parallel)
+        self.parallel = max(1, min(parallel, plan.tasks.count))
         self.zoo = zoo
         self.shared = shared
         self.image = image

@@ -72,11 +72,15 @@ import TestSupport
         recipe.input.size = 48
         let recipeFile = root.appendingPathComponent("vgg16-tb.json")
         try JSONEncoder().encode(recipe).write(to: recipeFile)
-        let selection = ["--quick", "--recipes", recipeFile.path, "--protocol", "clean", "--folds", "2", "--synthetic-images", "40"]
+        // One dataset folder for both: the records' manifest digest names the folder the images are in.
+        let data = root.appendingPathComponent("tb")
         let environment = ["ZOO_GOLDEN": try TestEnvironment.golden().path, "ZOO_GOLDEN_ACTIVATIONS": try TestEnvironment.goldenActivations().path]
         func zooRun(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TestEnvironment.Result {
             try TestEnvironment.run(zoo, arguments, environment: environment.merging(extra) { $1 })
         }
+        let synthesised = try zooRun(["data", "synth", "tb", "--out", data.path, "--count", "40"])
+        try #require(synthesised.status == 0, "\(synthesised.stderr)")
+        let selection = ["--quick", "--recipes", recipeFile.path, "--protocol", "clean", "--folds", "2", "--data", "tb=\(data.path)"]
 
         let single = root.appendingPathComponent("single")
         let oneProcess = try zooRun(["bench"] + selection + ["--quiet", "--out", single.path, "--feature-cache", root.appendingPathComponent("features-1").path])
