@@ -22,9 +22,15 @@ done
 state="$work/slurm"
 mkdir -p "$state"/{state,spool,log} /etc/slurm /run/munge
 pids=()
+# slurmd can linger after SIGTERM once slurmctld is gone: ask both to shut down first, give each daemon 10 s, then
+# SIGKILL it, so the test never leaves one running nor waits on it.
 stop() {
+  scontrol shutdown >/dev/null 2>&1 || true
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
 }
 trap stop EXIT
 

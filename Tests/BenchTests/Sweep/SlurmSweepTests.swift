@@ -5,7 +5,7 @@ import TestSupport
 /// The sweep on a real scheduler: Tests/Slurm/run-sweep.sh brings up a one-node Slurm cluster on this machine
 /// (as root, from Debian's slurm-wlm and munge), runs a quick sweep as a job array with one task failing once,
 /// resubmits it, merges after it (afterany), and runs the same sweep in one process; the two reports must agree
-/// table for table. A scheduler that cannot start fails the test with the reason. About 3 minutes on 2 cores.
+/// table for table. A scheduler that cannot start fails the test with the reason. About 1 minute on 2 cores.
 @Suite(.serialized) struct SlurmSweepTests {
     @Test func aSlurmJobArrayMergesToTheOneProcessReport() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-slurm-\(UUID().uuidString)")
