@@ -31,9 +31,10 @@ test: deps
 	{ ZOO_PYTHON="$$(scripts/python-env.sh | tail -n1)" && \
 	  ZOO_GOLDEN="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden.sh | tail -n1)" && \
 	  ZOO_GOLDEN_ACTIVATIONS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-activations.sh | tail -n1)" && \
-	  ZOO_GOLDEN_GRADIENTS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-gradients.sh | tail -n1)" || \
+	  ZOO_GOLDEN_GRADIENTS="$$(ZOO_PYTHON=$$ZOO_PYTHON scripts/golden-gradients.sh | tail -n1)" && \
+	  ZOO_KUBERNETES_PYTHON="$$(scripts/python-env.sh python/requirements-kubernetes.txt | tail -n1)" || \
 	  { wait $$build; exit 1; }; } && \
-	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS ZOO_GOLDEN_GRADIENTS && \
+	export ZOO_PYTHON ZOO_GOLDEN ZOO_GOLDEN_ACTIVATIONS ZOO_GOLDEN_GRADIENTS ZOO_KUBERNETES_PYTHON && \
 	echo "python: $$ZOO_PYTHON" && echo "reference files: $$ZOO_GOLDEN" && \
 	echo "golden activations: $$ZOO_GOLDEN_ACTIVATIONS" && \
 	echo "golden gradients: $$ZOO_GOLDEN_GRADIENTS" && \

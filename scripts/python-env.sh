@@ -2,8 +2,10 @@
 # Prints (last stdout line) the path of a Python interpreter inside a virtual environment that has
 # exactly the pinned packages of python/requirements.txt (the Keras reference) and
 # python/requirements-bench.txt (the benchmark peers), creating the environment when missing.
+# With arguments, the environment of those requirement files instead, e.g.
+# `scripts/python-env.sh python/requirements-kubernetes.txt` (the Kubernetes manifests' schema check).
 #
-#   venv dir: ${ZOO_CACHE:-$HOME/.cache/zoo}/venv-<first 12 hex of sha256(both files, concatenated)>
+#   venv dir: ${ZOO_CACHE:-$HOME/.cache/zoo}/venv-<first 12 hex of sha256(the files, concatenated)>
 #
 # A `.complete` marker is written only after a successful install, so an interrupted install is
 # redone from scratch on the next call. Progress goes to stderr. Exits non-zero on failure.
@@ -15,18 +17,20 @@ die() { echo "python-env.sh: error: $*" >&2; exit 1; }
 log() { echo "python-env.sh: $*" >&2; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-req="$root/python/requirements.txt"
-bench_req="$root/python/requirements-bench.txt"
-[ -f "$req" ] || die "missing $req"
-[ -f "$bench_req" ] || die "missing $bench_req"
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  files=("$root/python/requirements.txt" "$root/python/requirements-bench.txt")
+fi
+for file in "${files[@]}"; do [ -f "$file" ] || die "missing $file"; done
 
 base_python="${ZOO_BASE_PYTHON:-python3}"
 command -v "$base_python" >/dev/null 2>&1 || die "'$base_python' not found; install python3 and python3-venv (apt-get install python3 python3-venv)"
 
 if command -v sha256sum >/dev/null 2>&1; then
-  hash="$(cat "$req" "$bench_req" | sha256sum | cut -c1-12)"
+  hash="$(cat "${files[@]}" | sha256sum | cut -c1-12)"
 else
-  hash="$("$base_python" -c 'import hashlib,sys; print(hashlib.sha256(b"".join(open(p,"rb").read() for p in sys.argv[1:])).hexdigest()[:12])' "$req" "$bench_req")"
+  hash="$("$base_python" -c 'import hashlib,sys; print(hashlib.sha256(b"".join(open(p,"rb").read() for p in sys.argv[1:])).hexdigest()[:12])' "${files[@]}")"
 fi
 
 cache="${ZOO_CACHE:-$HOME/.cache/zoo}"
@@ -64,16 +68,20 @@ log "creating virtual environment $venv (base: $("$base_python" -V 2>&1))"
 log "upgrading pip"
 "$py" -m pip install --upgrade pip >&2 || die "pip upgrade failed (network or package index unreachable?)"
 
-log "installing pinned packages from python/requirements.txt and requirements-bench.txt (this takes a few minutes)"
-# One resolution over both files: a peer that needs another version of a reference pin fails the install.
-"$py" -m pip install -r "$req" -r "$bench_req" >&2 || die "pip install -r $req -r $bench_req failed; see the pip output above"
+log "installing pinned packages from ${files[*]} (this takes a few minutes)"
+# One resolution over the files: a peer that needs another version of a reference pin fails the install.
+"$py" -m pip install "${files[@]/#/--requirement=}" >&2 || die "pip install from ${files[*]} failed; see the pip output above"
 
 log "checking the environment"
+if [ $# -gt 0 ]; then
+  "$py" -m pip check >&2 || die "the packages of ${files[*]} do not fit together (pip check above)"
+else
 "$py" - >&2 <<'PY' || die "installed environment failed the import check"
 import h5py, numpy, safetensors.numpy, onnx, onnxruntime, sklearn.metrics, importlib.metadata as md
 for p in ("tensorflow", "keras", "tf_keras", "h5py", "numpy", "safetensors", "onnx", "onnxruntime", "scikit-learn"):
     print(f"  {p} {md.version(p)}")
 PY
+fi
 
 date -u +"%Y-%m-%dT%H:%M:%SZ" > "$venv/.complete" || die "cannot write $venv/.complete"
 log "environment ready in $(( $(date +%s) - start ))s"

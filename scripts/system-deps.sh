@@ -7,7 +7,8 @@ set -euo pipefail
 # curl: zoo fetch downloads the published weights with it (Sources/ZooCLI/WeightsDownload.swift).
 # qemu-user: scripts/other-cpus.sh runs the release zoo on emulated CPUs without AVX-512 (Haswell) and without
 # AVX2 (Nehalem), proving the kernels are chosen when it starts (no illegal instruction).
-packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl qemu-user)
+# slurm-wlm, munge: the sweep test brings up a one-node Slurm cluster (Tests/Slurm/run-sweep.sh).
+packages=(libhdf5-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config python3-venv time bc chromium curl qemu-user slurm-wlm munge)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

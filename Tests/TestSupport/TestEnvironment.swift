@@ -21,6 +21,13 @@ public enum TestEnvironment {
         try environment("ZOO_PYTHON", fix: "run `make test`, or `export ZOO_PYTHON=$(scripts/python-env.sh)`")
     }
 
+    /// The interpreter of the Kubernetes schema check's own environment (`ZOO_KUBERNETES_PYTHON`, with
+    /// kubernetes-validate from python/requirements-kubernetes.txt).
+    public static func kubernetesPython() throws -> String {
+        try environment("ZOO_KUBERNETES_PYTHON",
+                        fix: "run `make test`, or `export ZOO_KUBERNETES_PYTHON=$(scripts/python-env.sh python/requirements-kubernetes.txt | tail -n1)`")
+    }
+
     /// The directory of full-size reference files generated into the cache (`ZOO_GOLDEN`). It must be a
     /// complete set made in mode "full" (not `--only` or `--small-only`) whose manifest lists as many
     /// entries as its `.complete` marker records: a partial set would let the full-size tests pass

@@ -14,7 +14,7 @@ struct LatencyProbe {
     var longRepeats: Int { max(2, repeats / 3) }
 
     func measure(_ model: RecipeModel, base: BaseWeights, machine: Machine, unfreezeFrom: String?,
-                 runs: [RunRecord]) throws -> LatencyRecord {
+                 runs: [RunRecord], recipe: String) throws -> LatencyRecord {
         let size = model.recipe.input.size
         let weights = { HeadOverBase(head: try model.initialHeadWeights(seed: 1), base: try SafetensorsFile(path: base.file.path)) }
         let inference = try Model(graph: model.full, weights: try weights())
@@ -26,17 +26,13 @@ struct LatencyProbe {
 
         let frozen = try trainingStep(model, weights: try weights(), input: batch, unfreezeFrom: nil)
         let unfrozen = try unfreezeFrom.map { try trainingStep(model, weights: try weights(), input: batch, unfreezeFrom: $0) }
-        func epochSeconds(cached: Bool) -> Double? {
-            let seconds = runs.filter { $0.timing.featureCache == cached }.flatMap(\.history).map(\.seconds)
-            return seconds.isEmpty ? nil : seconds.mean
-        }
         return LatencyRecord(
             model: BenchSuite.modelName(model.recipe), inputSize: size, engine: "zoo", cpuModel: machine.cpuModel,
             vectorExtensions: machine.vectorExtensions, batch1MedianMs: Self.percentile(singles, 0.5),
             batch1P90Ms: Self.percentile(singles, 0.9), batch1P99Ms: Self.percentile(singles, 0.99),
             batch16ImagesPerSecond: 16 / Self.percentile(batchSeconds, 0.5),
-            peakMemoryMB: Double(Self.peakResidentBytes()) / 1_000_000, trainStepFrozenMs: frozen, trainStepUnfrozenMs: unfrozen,
-            epochSecondsCached: epochSeconds(cached: true), epochSecondsUncached: epochSeconds(cached: false))
+            peakMemoryMB: Double(Self.peakResidentBytes()) / 1_000_000, trainStepFrozenMs: frozen, trainStepUnfrozenMs: unfrozen
+        ).withEpochTimes(of: runs, recipe: recipe)
     }
 
     /// The median of `longRepeats` Adam steps (forward, loss, backward, update) after a warm-up one, in ms.
@@ -80,5 +76,21 @@ struct LatencyProbe {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+}
+
+extension LatencyRecord {
+    /// The record with its last two columns: the mean epoch time of `recipe`'s Zoo head-phase runs among `runs`, on
+    /// cached features and running the base. The suite fills them as it probes; `zoo bench merge` from every shard.
+    func withEpochTimes(of runs: [RunRecord], recipe: String) -> LatencyRecord {
+        let timed = runs.filter { $0.recipe == recipe && $0.engine == EngineComparison.zoo && $0.phase == RunIdentity.headPhase }
+        func epochSeconds(cached: Bool) -> Double? {
+            let seconds = timed.filter { $0.timing.featureCache == cached }.flatMap(\.history).map(\.seconds)
+            return seconds.isEmpty ? nil : seconds.mean
+        }
+        var record = self
+        record.epochSecondsCached = epochSeconds(cached: true)
+        record.epochSecondsUncached = epochSeconds(cached: false)
+        return record
     }
 }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Bench
+import Foundation
+
+/// `zoo bench plan`: the sweep as numbered tasks, and the scheduler's files to run them (docs/sweeps.md).
+struct BenchPlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Expand a sweep into numbered tasks (PLAN.json), and write the Slurm, Kubernetes or shell files that run them.",
+        discussion: "Run one task with zoo bench run --plan PLAN --task I; merge the shards with zoo bench merge (docs/sweeps.md).")
+
+    @OptionGroup var selection: BenchSelection
+    @Option(help: "The plan file to write.") var out = "plan.json"
+    @Option(help: ArgumentHelp("Also write the scheduler's files next to the plan: slurm, kubernetes or shell (repeatable).", valueName: "scheduler")) var emit: [String] = []
+    @Option(help: "Tasks at once (Slurm's %P, Kubernetes' parallelism, the shell script's jobs).") var parallel = 4
+    @Option(help: "Where the tasks write, on a file system every node shares (Slurm, shell): out/ (shards), features/, report/, logs/ (default: <plan folder>/sweep).") var shared: String?
+    @Option(help: "The zoo executable on the nodes or in the image (default: this one's path; kubernetes: zoo).") var zoo: String?
+    @Option(help: "Kubernetes: the container image with zoo.") var image = "zoo:latest"
+    @Option(help: "Kubernetes: the PersistentVolumeClaim (ReadWriteMany) mounted at /sweep for shards, features and report.") var claim = "zoo-sweep"
+    @Option(help: "CPUs per task (default 2).") var taskCpus: Int?
+    @Option(help: "Memory per task in MB (default: estimated from the recipe).") var taskMemoryMb: Int?
+    @Option(help: "Time limit per task in minutes (default: estimated from the recipe).") var taskMinutes: Int?
+
+    func run() throws {
+        do {
+            let schedulers = try emit.map { name in
+                guard let scheduler = SchedulerFiles.Scheduler(rawValue: name) else {
+                    throw CommandFailure("--emit \(name): expected \(SchedulerFiles.Scheduler.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return scheduler
+            }
+            let planFile = URL(fileURLWithPath: out)
+            let plan = try SweepPlan.make(try selection.settings(out: planFile.deletingLastPathComponent()),
+                                          resources: .init(cpus: taskCpus, memoryMB: taskMemoryMb, minutes: taskMinutes))
+            try plan.write(to: planFile)
+            print("plan: \(planFile.path) (\(plan.tasks.count) tasks, plan \(plan.planHash.prefix(12)))")
+            for scheduler in schedulers {
+                let files = SchedulerFiles(
+                    plan: plan, planFile: planFile, parallel: parallel,
+                    zoo: zoo ?? (scheduler == .kubernetes ? "zoo" : Self.thisExecutable),
+                    shared: URL(fileURLWithPath: shared ?? planFile.deletingLastPathComponent().appendingPathComponent("sweep").path),
+                    image: image, claim: claim)
+                for file in try files.write(scheduler) { print("\(scheduler.rawValue): \(file.path)") }
+            }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    /// The running zoo's absolute path, for scripts run on nodes that share this file system.
+    static var thisExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? URL(fileURLWithPath: CommandLine.arguments[0]).path
+    }
+}
