@@ -7,6 +7,11 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "The fine-tuning suite in one process (zoo bench [suite] ...), or a sweep: plan, run, merge (docs/sweeps.md).",
+        discussion: """
+            Examples:
+              zoo bench --quick --out bench-quick
+              zoo bench plan --seeds 5 --folds 5 --out sweep/plan.json --emit slurm
+            """,
         // The suite's options live in its own subcommand: a parent's options would also be parsed after a
         // subcommand's name and take its --out.
         subcommands: [BenchSuiteCommand.self, BenchPlanCommand.self, BenchRunCommand.self, BenchMergeCommand.self],

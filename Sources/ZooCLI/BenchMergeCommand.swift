@@ -7,7 +7,12 @@ struct BenchMergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge the shards of a plan's tasks into the tables, plots and report.html one zoo bench process writes.",
-        discussion: "Exits non-zero when a task is missing, failed or duplicated (the report is written all the same; merge.md lists them).")
+        discussion: """
+            Exits non-zero when a task is missing, failed or duplicated (the report is written all the same; merge.md lists them).
+
+            Example:
+              zoo bench merge --plan sweep/plan.json sweep/out --out sweep/report
+            """)
 
     @Option(help: "The plan (zoo bench plan).") var plan: String
     @Argument(help: "Folders given to zoo bench run --out.") var directories: [String]

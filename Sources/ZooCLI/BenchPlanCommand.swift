@@ -7,7 +7,13 @@ struct BenchPlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Expand a sweep into numbered tasks (PLAN.json), and write the Slurm, Kubernetes or shell files that run them.",
-        discussion: "Run one task with zoo bench run --plan PLAN --task I; merge the shards with zoo bench merge (docs/sweeps.md).")
+        discussion: """
+            Run one task with zoo bench run --plan PLAN --task I; merge the shards with zoo bench merge (docs/sweeps.md).
+
+            Examples:
+              zoo bench plan --seeds 5 --folds 5 --out sweep/plan.json --emit slurm --parallel 8
+              zoo bench plan --quick --seeds 2 --folds 2 --out plan.json --emit kubernetes --image registry.example/zoo:0.1
+            """)
 
     @OptionGroup var selection: BenchSelection
     @Option(help: "The plan file to write.") var out = "plan.json"

@@ -10,6 +10,9 @@ struct BenchRunCommand: ParsableCommand {
         discussion: """
             Test hook: with ZOO_FAIL_TASK_ONCE=I in the environment, task I fails after its first record, once per \
             shard (a marker file in the shard remembers it), so tests can resubmit it and watch it resume.
+
+            Example:
+              zoo bench run --plan sweep/plan.json --task $SLURM_ARRAY_TASK_ID --out sweep/out
             """)
 
     @Option(help: "The plan (zoo bench plan).") var plan: String
@@ -23,7 +26,7 @@ struct BenchRunCommand: ParsableCommand {
             let run = try SweepTaskRun(plan: plan, task: task, out: URL(fileURLWithPath: out))
             let failOnce = ProcessInfo.processInfo.environment["ZOO_FAIL_TASK_ONCE"] == String(task)
             _ = try run.run(featureCache: try execution.cache(), references: execution.referencesURL, activations: execution.activationsURL,
-                            quiet: execution.quiet, failOnce: failOnce) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+                            quiet: execution.quiet, failOnce: failOnce) { StandardError.print($0) }
             print("shard: \(run.shard.directory.path)")
         } catch {
             throw CommandFailure(error)

@@ -7,8 +7,12 @@ import Glibc
 /// The data hash check that `predict` and `verify` make on a converted file the first time they use it. Hashing
 /// VGG16's 528 MB takes about a second, so a file that passed is remembered by what identifies this copy of it
 /// (device, inode, size, modification time): the next use of the unchanged file skips the hash, and any write to
-/// it (which changes the modification time) makes the next use hash it again. `inspect` always hashes.
+/// it (which changes the modification time) makes the next use hash it again. A file under `rememberedSize` hashes in a
+/// few milliseconds and is not remembered, so the folder holds one entry per model worth it, not per small file.
+/// `inspect` always hashes.
 enum DataHashCheck {
+    static let rememberedSize = 16 << 20
+
     /// Where the passes are remembered: one empty file per verified copy, named by its identity.
     static var folder: URL {
         let environment = ProcessInfo.processInfo.environment
@@ -35,10 +39,11 @@ enum DataHashCheck {
         }
     }
 
-    /// "device-inode-size-mtime" of the file `path` names (through links), or nil if it cannot be read.
+    /// "device-inode-size-mtime" of the file `path` names (through links), or nil if it cannot be read or is too small
+    /// to be worth remembering.
     private static func identity(of path: String) -> String? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
+        guard stat(path, &status) == 0, status.st_size >= rememberedSize else { return nil }
         let modified = Int(status.st_mtim.tv_sec) * 1_000_000_000 + Int(status.st_mtim.tv_nsec)
         return "\(status.st_dev)-\(status.st_ino)-\(status.st_size)-\(modified)"
     }

@@ -84,8 +84,10 @@ private func openShape(_ shape: AttributeValue, admits other: AttributeValue?) -
 /// count the one Keras counts for the same architecture (the reference set's manifest).
 @Test func modelsTableListsTheRegistryWithKerasCounts() throws {
     struct Exported: Decodable {
+        struct Published: Decodable { let bytes: Int }
         let name: String, parameters: Int, preprocess: String, summary: String
         let input_size: [Int]
+        let published_weights: Published?
     }
     let registry = try JSONDecoder().decode([Exported].self, from: Data(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("zoo/registry.json")))
     let keras = try ReferenceSet.generated()
@@ -93,8 +95,8 @@ private func openShape(_ shape: AttributeValue, admits other: AttributeValue?) -
     try #require(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n").map(String.init)
     let header = try #require(lines.first)
-    let titles = ["name", "parameters", "input", "preprocess", "model"]
-    #expect(header.split(separator: " ").map(String.init) == titles)
+    let titles = ["name", "parameters", "input", "preprocess", "published weights", "model"]
+    #expect(header.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } == titles)
     let starts = try titles.map { title in try #require(header.range(of: title)).lowerBound }
     try #require(lines.count == 1 + registry.count, "\(result.stdout)")
     for (line, entry) in zip(lines.dropFirst(), registry) {
@@ -108,7 +110,10 @@ private func openShape(_ shape: AttributeValue, admits other: AttributeValue?) -
         }
         let count = try #require(keras.kerasParameterCount(of: entry.name), "no Keras model or config for \(entry.name)")
         let input = entry.input_size.map { $0 < 0 ? "?" : String($0) }.joined(separator: "x")
-        #expect(cells == [entry.name, count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))), input, entry.preprocess, entry.summary],
+        // The published file's size in decimal megabytes, as download sizes are quoted.
+        let published = entry.published_weights.map { String(format: "%.1f MB", Double($0.bytes) / 1e6) } ?? "none"
+        #expect(cells == [entry.name, count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))), input, entry.preprocess,
+                          published, entry.summary],
                 "\(line)")
     }
 }

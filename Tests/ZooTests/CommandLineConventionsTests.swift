@@ -65,15 +65,14 @@ import TestSupport
         #expect(eightBit.status == 0 && eightBit.stderr.isEmpty, "\(eightBit.stderr)")
     }
 
-    /// `predict` and `verify` check the data hash of a model file the first time they use it (a passing file is
-    /// remembered in the cache folder), refuse a damaged one, and take it with --no-verify.
+    /// `predict` and `verify` check the data hash of a model file the first time they use it, refuse a damaged one, and
+    /// take it with --no-verify. (A small file like this one is hashed on every use: it takes milliseconds.)
     @Test func aDamagedModelIsRefusedOnFirstUse() throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let good = try zoo(["predict", setup.model, setup.eightBit[0]], setup.environment)
         #expect(good.status == 0, "\(good.stderr)")
-        let remembered = try FileManager.default.contentsOfDirectory(atPath: setup.cache.appendingPathComponent("zoo/verified").path)
-        #expect(remembered.count == 1, "one record for the verified file: \(remembered)")
+        #expect(!FileManager.default.fileExists(atPath: setup.cache.appendingPathComponent("zoo/verified").path), "small files are not remembered")
 
         // The last byte of the file is the last tensor's: the header still parses, the data no longer hashes right.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: setup.model))
@@ -133,7 +132,7 @@ import TestSupport
     /// promises.
     @Test func helpShowsExamples() throws {
         for command in [["convert"], ["export"], ["inspect"], ["summary"], ["models"], ["data", "describe"], ["data", "synth"],
-                        ["verify"], ["predict"], ["train"], ["bench"], ["fetch"], ["ceilings"], ["profile"]] {
+                        ["verify"], ["predict"], ["train"], ["bench"], ["bench", "plan"], ["bench", "run"], ["bench", "merge"], ["fetch"], ["ceilings"], ["profile"]] {
             let help = try zoo(command + ["--help"])
             #expect(help.status == 0)
             let examples = help.stdout.split(separator: "\n").drop { !$0.hasPrefix("Example") }.dropFirst()
