@@ -10,67 +10,16 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__x86_64__)
-#include <cpuid.h>
+#include "CKernels.h"
 
-static void cpuid(unsigned leaf, unsigned subleaf, unsigned registers[4]) {
-    __cpuid_count(leaf, subleaf, registers[0], registers[1], registers[2], registers[3]);
-}
-
-// The register state the OS saves on a context switch (XCR0): ymm needs bits 1-2, zmm also 5-7.
-static uint64_t saved_state(void) {
-    unsigned registers[4];
-    cpuid(1, 0, registers);
-    if (!(registers[2] & (1u << 27))) return 0;  // no OSXSAVE: xgetbv would fault
-    unsigned low, high;
-    __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
-    return ((uint64_t)high << 32) | low;
-}
-
-int zoo_cpu_has(const char *extension) {
-    unsigned leaf1[4], leaf7[4];
-    cpuid(0, 0, leaf1);
-    unsigned highest = leaf1[0];
-    cpuid(1, 0, leaf1);
-    if (highest >= 7) cpuid(7, 0, leaf7); else memset(leaf7, 0, sizeof leaf7);
-    if (!strcmp(extension, "fma")) return (leaf1[2] >> 12) & 1;
-    if (!strcmp(extension, "f16c")) return (leaf1[2] >> 29) & 1;
-    if (!strcmp(extension, "avx2")) return (leaf7[1] >> 5) & 1;
-    if (!strcmp(extension, "avx512f")) return (leaf7[1] >> 16) & 1;
-    if (!strcmp(extension, "avx512bw")) return (leaf7[1] >> 30) & 1;
-    if (!strcmp(extension, "avx512vl")) return (leaf7[1] >> 31) & 1;
-    return 0;
-}
-
+// The widest FMA unit is the one the kernel paths found (cpuid and xgetbv, read once in CKernels).
 zoo_fma_width zoo_widest_fma(void) {
-    uint64_t state = saved_state();
-    int ymm = (state & 0x6) == 0x6, zmm = ymm && (state & 0xe0) == 0xe0;
-    if (zmm && zoo_cpu_has("avx512f")) return ZOO_FMA_AVX512;
-    if (ymm && zoo_cpu_has("avx2") && zoo_cpu_has("fma")) return ZOO_FMA_AVX2;
+    if (zoo_cpu_supports(zoo_kernel_path_avx512)) return ZOO_FMA_AVX512;
+    if (zoo_cpu_supports(zoo_kernel_path_avx2)) return ZOO_FMA_AVX2;
     return ZOO_FMA_NONE;
 }
 
-void zoo_cpu_brand(char *text, size_t capacity) {
-    unsigned registers[4];
-    char brand[49] = {0};
-    cpuid(0x80000000u, 0, registers);
-    if (registers[0] >= 0x80000004u) {
-        for (unsigned leaf = 0; leaf < 3; leaf++) {
-            cpuid(0x80000002u + leaf, 0, registers);
-            memcpy(brand + 16 * leaf, registers, 16);
-        }
-    }
-    const char *start = brand;
-    while (*start == ' ') start++;
-    size_t length = strlen(start);
-    while (length > 0 && start[length - 1] == ' ') length--;
-    if (length == 0) { start = "unknown CPU"; length = strlen(start); }
-    if (capacity == 0) return;
-    if (length >= capacity) length = capacity - 1;
-    memcpy(text, start, length);
-    text[length] = 0;
-}
-
+#if defined(__x86_64__)
 // The loop both widths run, as assembly text for register prefix R ("zmm" or "ymm") and the zeroing
 // instruction Z: fourteen registers zeroed (zeros keep denormals out), then `iterations` rounds of twelve
 // independent FMAs into registers 0-11 from 12 and 13, counted down in the one operand.
@@ -97,10 +46,6 @@ __attribute__((target("avx2,fma")))
 static void fma_chains_avx2(long iterations) {
     __asm__ volatile(FMA_CHAINS("vxorps", "ymm") : "+r"(iterations) : : FMA_CLOBBERS);
 }
-#else
-int zoo_cpu_has(const char *extension) { (void)extension; return 0; }
-zoo_fma_width zoo_widest_fma(void) { return ZOO_FMA_NONE; }
-void zoo_cpu_brand(char *text, size_t capacity) { if (capacity) { strncpy(text, "unknown CPU", capacity - 1); text[capacity - 1] = 0; } }
 #endif
 
 // The calling thread's CPU time, not the wall clock: while other processes take turns on the cores, a thread's

@@ -109,6 +109,20 @@ bool zoo_cpu_supports(zoo_kernel_path path) {
     return detected_support(path);
 }
 
+bool zoo_cpu_has(const char *extension) {
+    unsigned eax, ebx, ecx = 0, edx, leaf7_ebx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    unsigned leaf1_ecx = ecx;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) leaf7_ebx = ebx;
+    if (strcmp(extension, "fma") == 0) return leaf1_ecx & bit_FMA;
+    if (strcmp(extension, "f16c") == 0) return leaf1_ecx & bit_F16C;
+    if (strcmp(extension, "avx2") == 0) return leaf7_ebx & bit_AVX2;
+    if (strcmp(extension, "avx512f") == 0) return leaf7_ebx & bit_AVX512F;
+    if (strcmp(extension, "avx512bw") == 0) return leaf7_ebx & bit_AVX512BW;
+    if (strcmp(extension, "avx512vl") == 0) return leaf7_ebx & bit_AVX512VL;
+    return false;
+}
+
 const char *zoo_cpu_model(void) {
     pthread_once(&chosen, choose_kernels);
     return model;

@@ -1,4 +1,5 @@
 import CCeilings
+import CKernels
 import Foundation
 
 /// What this machine can do at best, measured here and now: the FMA peak of its widest vector unit and the
@@ -46,13 +47,11 @@ public struct MachineCeilings: Sendable, Codable, Equatable {
     }
 
     public static var cpuModel: String {
-        var text = [CChar](repeating: 0, count: 64)
-        zoo_cpu_brand(&text, text.count)
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        String(cString: zoo_cpu_model())
     }
 
     public static var vectorExtensions: [String] {
-        ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter { zoo_cpu_has($0) != 0 }
+        ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter { zoo_cpu_has($0) }
     }
 
     private static func unitName(_ width: zoo_fma_width) -> String {

@@ -16,16 +16,8 @@ typedef enum {
     ZOO_FMA_AVX512 = 16, // 16-float zmm FMA
 } zoo_fma_width;
 
-// The widest FMA the CPU and the operating system both enable (cpuid leaf 7 and 1, xgetbv for the saved state).
+// The widest FMA the CPU and the operating system both enable: the widest kernel path CKernels found.
 zoo_fma_width zoo_widest_fma(void);
-
-// Whether the CPU reports the extension, by its /proc/cpuinfo name: "avx512f", "avx512bw", "avx512vl", "avx2",
-// "fma", "f16c". Unknown names answer 0.
-int zoo_cpu_has(const char *extension);
-
-// The CPU's brand string (cpuid 0x80000002-4), trimmed, written into `text` (at least 49 bytes); "unknown CPU"
-// where the CPU has none.
-void zoo_cpu_brand(char *text, size_t capacity);
 
 // Rates are over each thread's own CPU time (CLOCK_THREAD_CPUTIME_ID) and summed over the threads, so other
 // processes taking turns on the cores lower them little: they are the hardware's ceilings.

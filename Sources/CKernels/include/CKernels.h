@@ -26,6 +26,10 @@ bool zoo_cpu_supports(zoo_kernel_path path);
 /// The CPU's brand string from cpuid (e.g. "Intel(R) Xeon(R) Platinum 8488C"), or "unknown CPU".
 const char *_Nonnull zoo_cpu_model(void);
 
+/// Whether the CPU reports the extension, by its /proc/cpuinfo name: "avx512f", "avx512bw", "avx512vl", "avx2",
+/// "fma", "f16c" (what reports list). Unknown names answer false.
+bool zoo_cpu_has(const char *_Nonnull extension);
+
 /// The path every kernel call below takes now.
 zoo_kernel_path zoo_kernel_path_in_use(void);
 
