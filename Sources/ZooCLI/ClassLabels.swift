@@ -5,6 +5,10 @@ import Foundation
 struct ClassLabels {
     let names: [String]
 
+    init(names: [String]) {
+        self.names = names
+    }
+
     /// A path to an existing file is read; anything else is a comma-separated list.
     init(argument: String) throws {
         var isDirectory: ObjCBool = false
@@ -47,7 +51,7 @@ struct ClassLabels {
     /// Fails unless there is one name per class of the model's output.
     func check(classes: Int, source: String) throws {
         guard names.count == classes else {
-            throw CommandFailure("--labels \(source): \(names.count) name\(names.count == 1 ? "" : "s") for a model with \(classes) classes")
+            throw CommandFailure("\(source): \(names.count) name\(names.count == 1 ? "" : "s") for a model with \(classes) classes")
         }
     }
 }

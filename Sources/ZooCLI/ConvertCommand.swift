@@ -39,6 +39,9 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace the output file if it exists (never the input): the new file is written under a temporary name and renamed over it.")
     var force = false
     @Flag(help: "No progress line.") var quiet = false
+    @Option(help: ArgumentHelp("Class names to record in the file (zoo predict prints them): a file (one name per line, or Keras' class index .json) or a comma-separated list.",
+                               valueName: "file|a,b,c"))
+    var labels: String?
 
     func run() throws {
         do {
@@ -54,6 +57,7 @@ struct ConvertCommand: ParsableCommand {
                                              knownArchitectures: Registry.entries.map(\.name),
                                              defaultPreprocess: { (Registry.identify($0)?.preprocessing ?? .none).description })
             request.partial = partial
+            request.classNames = try labels.map { try ClassLabels(argument: $0).names }
             if let architecture {
                 request.architecture = (architecture.name, architecture.graph, architecture.entry?.parameters)
             }

@@ -9,11 +9,14 @@ struct ModelLoading {
     let fault: EngineFault?
     /// Layers the fault added, which have no Keras output to compare with.
     let faultLayers: Set<String>
+    /// The class names the file records (`class_names`), if any.
+    let classNames: [String]?
 
     init(_ path: String, architecture: String?, mode: Model.Mode, verifyData: Bool) throws {
         try FilePaths.requireConvertedModel(path)
         let file = try SafetensorsFile(path: path)
         if verifyData { try DataHashCheck.require(file, path: path) }
+        classNames = try ClassNames.recorded(in: file.metadata, file: path)
         var graph = try architecture.map(Registry.graph(named:)) ?? Model.graph(in: file)
         fault = try EngineFault.fromEnvironment()
         var added = Set<String>()

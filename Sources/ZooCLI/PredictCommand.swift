@@ -39,7 +39,7 @@ struct PredictCommand: ParsableCommand {
             })
     var sixteenBit: ImageLoader.SixteenBit?
     @Option(help: "Run this registry architecture's graph instead of the file's own.") var arch: String?
-    @Option(help: ArgumentHelp("Class names to print next to the indices: a file (one name per line, or Keras' class index .json) or a comma-separated list.",
+    @Option(help: ArgumentHelp("Class names to print next to the indices: a file (one name per line, or Keras' class index .json) or a comma-separated list (default: the names the model file records, if any).",
                                valueName: "file|a,b,c"))
     var labels: String?
     @Flag(help: "One JSON line per image: {\"image\", \"shape\", \"top\": [{\"index\", \"name\", \"probability\"}]} (--top of them).") var json = false
@@ -52,10 +52,13 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
+        var recordedNames: [String]?
         let (loaded, inputShape, channels) = try CommandFailure.converting { () throws -> (Model, [Int?], Int) in
             // Every path is checked before the model loads, so a mistyped one fails at once.
             for path in images { try FilePaths.requireFile(path) }
-            let loaded = try ModelLoading(model, architecture: arch, mode: .fused, verifyData: !skipDataHash).model
+            let loading = try ModelLoading(model, architecture: arch, mode: .fused, verifyData: !skipDataHash)
+            recordedNames = loading.classNames
+            let loaded = loading.model
             guard loaded.graph.inputs.count == 1, loaded.graph.outputs.count == 1, let inputShape = loaded.inputShapes.first,
                   inputShape.count == 3, let channels = inputShape[2], channels == 1 || channels == 3 else {
                 throw CommandFailure("\(model): predict needs one image input of 1 or 3 channels and one output; this model has inputs \(loaded.inputShapes) and \(loaded.graph.outputs.count) output(s)")
@@ -63,7 +66,9 @@ struct PredictCommand: ParsableCommand {
             return (loaded, inputShape, channels)
         }
         let printer = try CommandFailure.converting {
-            PredictionPrinter(top: top, labels: try labels.map(ClassLabels.init(argument:)), labelSource: labels ?? "", raw: raw)
+            // --labels wins over the names the file records (zoo convert --labels, zoo train's class folders).
+            if let labels { return PredictionPrinter(top: top, labels: try ClassLabels(argument: labels), labelSource: "--labels \(labels)", raw: raw) }
+            return PredictionPrinter(top: top, labels: recordedNames.map(ClassLabels.init(names:)), labelSource: "\(model)'s class_names metadata", raw: raw)
         }
         let preprocessing = Self.preprocessing(choice: preprocess, stored: loaded.preprocessing)
         var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit ?? .clip)

@@ -6,7 +6,7 @@ import Tensor
 struct PredictionPrinter {
     let top: Int
     let labels: ClassLabels?
-    /// The --labels argument, to name it when its count does not fit the model.
+    /// Where the labels came from ("--labels a,b", the file's metadata), to name it when their count does not fit the model.
     let labelSource: String
     let raw: Bool
 

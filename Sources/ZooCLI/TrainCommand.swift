@@ -111,7 +111,8 @@ struct TrainCommand: ParsableCommand {
 
             try TrainedModelWriter.write(store, source: file, to: output, provenance: provenance(
                 settings: settings, learningRate: learningRate, sourceSHA256: try sourceDigest.value(),
-                trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: classNames, classWeights: classWeights))
+                trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: classNames, classWeights: classWeights),
+                classNames: classNames)
             print(summary(logs, settings: settings, images: training.split.images.count, skipped: skipped.count))
         } catch {
             // A log this run wrote is incomplete; one it has not touched yet is someone else's.

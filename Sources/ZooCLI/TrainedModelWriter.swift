@@ -7,9 +7,12 @@ import Zoo
 /// `training` entry saying where the weights came from. The writer builds the file under a temporary name and
 /// renames it into place only when complete, so a failed write leaves nothing at `path`.
 enum TrainedModelWriter {
-    /// `provenance`: the run's recipe, written as the `training` metadata (JSON).
-    static func write(_ parameters: ParameterStore, source: SafetensorsFile, to path: String, provenance: [String: Any]) throws {
+    /// `provenance`: the run's recipe, written as the `training` metadata (JSON); `classNames`: the class folders' names
+    /// in index order, recorded as `class_names` for `zoo predict`.
+    static func write(_ parameters: ParameterStore, source: SafetensorsFile, to path: String, provenance: [String: Any],
+                      classNames: [String]) throws {
         var metadata = source.metadataToCarry
+        metadata[ClassNames.metadataKey] = try ClassNames.encode(classNames)
         let json = try JSONSerialization.data(withJSONObject: provenance, options: [.sortedKeys, .withoutEscapingSlashes])
         metadata["training"] = String(decoding: json, as: UTF8.self)
         var writer = try SafetensorsWriter(path: path, tensors: parameters.parameters.map { ($0.name, $0.value.shape) },

@@ -75,6 +75,7 @@ import TestSupport
         let source = try SafetensorsFile(path: scratch.model), trained = try SafetensorsFile(path: output)
         #expect(trained.verifyDataHash() == .verified)
         #expect(trained.metadata["graph"] == source.metadata["graph"] && trained.metadata["preprocess"] == source.metadata["preprocess"])
+        #expect(trained.metadata["class_names"] == #"["cat","dog","fox"]"#, "the class folders, for zoo predict")
         let training = try #require(trained.metadata["training"])
         let provenance = try #require(try JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any])
         let sourceHash = try sha256Hex(ofFileAt: scratch.model)

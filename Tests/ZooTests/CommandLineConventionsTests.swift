@@ -94,6 +94,32 @@ import TestSupport
         #expect(skipped.status == 0, "\(skipped.stderr)")
     }
 
+    /// `zoo convert --labels` records the class names in the file, `predict` prints them unless --labels overrides
+    /// them, and a count that does not fit the output is refused before anything is written.
+    @Test func classNamesRecordedAtConversion() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keras = try ReferenceSet.committed().root.appendingPathComponent("tiny_vgg/k3.keras").path
+        let named = directory.appendingPathComponent("named.safetensors").path
+        let names = ["daisy", "dandelion", "rose", "sunflower", "tulip"]
+        let converted = try zoo(["convert", keras, "-o", named, "--labels", names.joined(separator: ","), "--quiet"])
+        #expect(converted.status == 0, "\(converted.stderr)")
+        let image = directory.appendingPathComponent("tb")
+        _ = try zoo(["data", "synth", "tb", "--out", image.path, "--count", "2"])
+        let png = try #require(try FileManager.default.subpathsOfDirectory(atPath: image.path).first { $0.hasSuffix(".png") && $0.contains("CHNCXR") })
+        let predicted = try zoo(["predict", named, image.appendingPathComponent(png).path, "--top", "5"])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        for name in names { #expect(predicted.stdout.contains(" (\(name)) "), "\(name): \(predicted.stdout)") }
+        let overridden = try zoo(["predict", named, image.appendingPathComponent(png).path, "--labels", "a,b,c,d,e", "--top", "1"])
+        #expect(overridden.stdout.range(of: #"1\. class \d \([a-e]\) "#, options: .regularExpression) != nil, "\(overridden.stdout)")
+
+        let wrong = directory.appendingPathComponent("wrong.safetensors").path
+        let refused = try zoo(["convert", keras, "-o", wrong, "--labels", "normal,tuberculosis"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: \(keras): --labels gives 2 names for an output of 5 classes\n", "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: wrong))
+    }
+
     /// Off a terminal (a log, a pipe) progress is one final line; --quiet leaves none.
     @Test func progressOffATerminalIsOneFinalLine() throws {
         let directory = try Converting.temporaryDirectory()

@@ -20,6 +20,8 @@ public enum Conversion {
         public var knownArchitectures: [String]
         /// Take only the architecture's tensors from a file that holds more (`--partial`).
         public var partial = false
+        /// The output's class names, recorded as `class_names` (`--labels`); one per unit of the model's output.
+        public var classNames: [String]?
 
         public init(input: String, output: String, architecture: (name: String, graph: ModelGraph, parameters: Int?)? = nil,
                     dtype: StorageDType = .f32, preprocess: String? = nil, knownArchitectures: [String] = [],
@@ -84,8 +86,12 @@ public enum Conversion {
         // The source file's hash goes into the header but is only needed at the end: compute it on
         // another thread while the tensors stream (once the plan holds), and patch it in at the finish.
         let sourceDigest = BackgroundDigest(path: request.input)
-        let metadata = try self.metadata(for: checkpoint, graph: graph, sourceHash: BackgroundDigest.placeholder,
+        var metadata = try self.metadata(for: checkpoint, graph: graph, sourceHash: BackgroundDigest.placeholder,
                                          preprocess: request.preprocess ?? request.defaultPreprocess(graph))
+        if let names = request.classNames {
+            try ClassNames.check(names, against: graph, file: request.input)
+            metadata[ClassNames.metadataKey] = try ClassNames.encode(names)
+        }
 
         var writer = try SafetensorsWriter(path: request.output, tensors: matches.map { ($0.tensorName, $0.shape) },
                                            dtype: request.dtype, metadata: metadata)
