@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Zoo: Keras checkpoints converted, rebuilt in Swift, verified layer by layer, and benchmarked.
 // Module map (dependencies point down only; docs/architecture.md): zoo -> Bench; Bench -> Training, Zoo, Converter, Tensor;
-// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor, Ceilings; Tensor -> CKernels (C); Ceilings -> CCeilings (C) -> CKernels (C).
+// Training -> Zoo, Tensor (never Bench); Zoo -> Converter, Tensor, Ceilings; Tensor -> CKernels (C); Ceilings -> Tensor, CCeilings (C) -> CKernels (C).
 // Converter depends on no module of ours.
 import PackageDescription
 
@@ -44,7 +44,7 @@ let package = Package(
         // The machine's ceilings, measured where Zoo runs (`zoo ceilings`, `zoo profile`, the latency report): the FMA
         // loops are C with a per-function target attribute, picked by cpuid at run time, so no compiler flag is needed.
         .target(name: "CCeilings", dependencies: ["CKernels"]),
-        .target(name: "Ceilings", dependencies: ["CCeilings", "CKernels"]),
+        .target(name: "Ceilings", dependencies: ["CCeilings", "Tensor"]),
         .target(name: "Zoo", dependencies: ["Converter", "Tensor", "Ceilings"]),
         // Optimizers (so far) over Zoo's ParameterStore; batches reach it through a protocol, never from Bench.
         .target(name: "Training", dependencies: ["Zoo", "Tensor"]),

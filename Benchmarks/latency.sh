@@ -21,13 +21,8 @@ if [[ -z "${ZOO_PYTHON:-}" ]]; then
     exit 1
 fi
 
-# PyTorch joins the pinned venv on first use (python/requirements-torch.txt), never for `make test`.
-if ! "$ZOO_PYTHON" -c 'import torch' 2>/dev/null; then
-    echo "latency.sh: installing PyTorch (CPU) from python/requirements-torch.txt into the pinned venv" >&2
-    "$ZOO_PYTHON" -m pip install -r python/requirements-torch.txt >&2 || {
-        echo "latency.sh: installing PyTorch failed; where pip cannot find torch==...+cpu, retry with PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu" >&2
-        exit 1; }
-fi
+source Benchmarks/require-torch.sh
+require_torch latency.sh
 
 echo "latency.sh: building zoo and ModelBench (release)..." >&2
 swift build -c release --product zoo >&2

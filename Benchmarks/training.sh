@@ -29,13 +29,8 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-# PyTorch joins the pinned venv on first use (python/requirements-torch.txt), never for `make test`.
-if [[ ",$frameworks," == *,torch,* ]] && ! "$ZOO_PYTHON" -c 'import torch' 2>/dev/null; then
-    echo "training.sh: installing PyTorch (CPU) from python/requirements-torch.txt into the pinned venv" >&2
-    "$ZOO_PYTHON" -m pip install -r python/requirements-torch.txt >&2 || {
-        echo "training.sh: installing PyTorch failed; where pip cannot find torch==...+cpu, retry with PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu, or pass --frameworks keras" >&2
-        exit 1; }
-fi
+source Benchmarks/require-torch.sh
+if [[ ",$frameworks," == *,torch,* ]]; then require_torch training.sh "or pass --frameworks keras"; fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -1,5 +1,5 @@
 import CCeilings
-import CKernels
+import Tensor
 import Foundation
 
 /// What this machine can do at best, measured here and now: the FMA peak of its widest vector unit and the
@@ -46,13 +46,9 @@ public struct MachineCeilings: Sendable, Codable, Equatable {
                                fmaPeakGFLOPS: peak, memoryBandwidthGBps: bandwidth, measuredAt: formatter.string(from: Date()))
     }
 
-    public static var cpuModel: String {
-        String(cString: zoo_cpu_model())
-    }
+    public static var cpuModel: String { KernelPath.cpuModel }
 
-    public static var vectorExtensions: [String] {
-        ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter { zoo_cpu_has($0) }
-    }
+    public static var vectorExtensions: [String] { KernelPath.vectorExtensions }
 
     private static func unitName(_ width: zoo_fma_width) -> String {
         switch width {

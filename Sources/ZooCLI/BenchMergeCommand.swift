@@ -21,7 +21,7 @@ struct BenchMergeCommand: ParsableCommand {
     @Flag(help: "Also take shards written by another Zoo version or commit than the plan's.") var allowMixedVersions = false
 
     func run() throws {
-        do {
+        try CommandFailure.converting {
             let plan = try SweepPlan.read(URL(fileURLWithPath: self.plan))
             let outcome = try SweepMerge(plan: plan, allowOtherPlans: allowOtherPlans, allowMixedVersions: allowMixedVersions)
                 .merge(directories.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out))
@@ -29,10 +29,6 @@ struct BenchMergeCommand: ParsableCommand {
             guard outcome.complete else {
                 throw CommandFailure("incomplete merge: \(outcome.problems.count) problem(s)\n" + outcome.problems.joined(separator: "\n"))
             }
-        } catch let failure as CommandFailure {
-            throw failure
-        } catch {
-            throw CommandFailure(error)
         }
     }
 }

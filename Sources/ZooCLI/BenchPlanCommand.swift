@@ -28,7 +28,7 @@ struct BenchPlanCommand: ParsableCommand {
     @Option(help: "Time limit per task in minutes (default: estimated from the recipe).") var taskMinutes: Int?
 
     func run() throws {
-        do {
+        try CommandFailure.converting {
             let schedulers = try emit.map { name in
                 guard let scheduler = SchedulerFiles.Scheduler(rawValue: name) else {
                     throw CommandFailure("--emit \(name): expected \(SchedulerFiles.Scheduler.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -48,10 +48,6 @@ struct BenchPlanCommand: ParsableCommand {
                     image: image, claim: claim)
                 for file in try files.write(scheduler) { print("\(scheduler.rawValue): \(file.path)") }
             }
-        } catch let failure as CommandFailure {
-            throw failure
-        } catch {
-            throw CommandFailure(error)
         }
     }
 

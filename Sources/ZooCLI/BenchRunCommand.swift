@@ -21,15 +21,13 @@ struct BenchRunCommand: ParsableCommand {
     @OptionGroup var execution: BenchExecutionOptions
 
     func run() throws {
-        do {
+        try CommandFailure.converting {
             let plan = try SweepPlan.read(URL(fileURLWithPath: self.plan))
             let run = try SweepTaskRun(plan: plan, task: task, out: URL(fileURLWithPath: out))
             let failOnce = ProcessInfo.processInfo.environment["ZOO_FAIL_TASK_ONCE"] == String(task)
             _ = try run.run(featureCache: try execution.cache(), references: execution.referencesURL, activations: execution.activationsURL,
                             quiet: execution.quiet, failOnce: failOnce) { StandardError.print($0) }
             print("shard: \(run.shard.directory.path)")
-        } catch {
-            throw CommandFailure(error)
         }
     }
 }

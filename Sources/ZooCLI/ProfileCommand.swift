@@ -97,6 +97,6 @@ struct ProfileCommand: ParsableCommand {
     }
 
     private func progress(_ message: String) {
-        FileHandle.standardError.write(Data("profile: \(message)\n".utf8))
+        StandardError.print("profile: \(message)")
     }
 }

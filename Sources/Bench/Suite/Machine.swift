@@ -11,15 +11,10 @@ public struct Machine: Sendable {
     public var kernels: String { KernelPath.summary }
 
     public static let current = Machine(
-        // From cpuid, as the kernels' choice is: /proc/cpuinfo describes the host even under an emulator.
+        // From cpuid, as the kernels' choice is (KernelPath).
         cpuModel: KernelPath.cpuModel,
-        vectorExtensions: {
-            let flags = Set(cpuInfo?.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
-            return ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter(flags.contains)
-        }(),
+        vectorExtensions: KernelPath.vectorExtensions,
         commit: zooCommit ?? "unknown commit (set ZOO_COMMIT, or run the binary from its git checkout)")
-
-    private static var cpuInfo: String? { try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) }
 
     /// ZOO_COMMIT if set (a packaged build), else `git describe` of the checkout holding the running executable (a
     /// SwiftPM build sits in the repository's .build folder), not of the current folder, which may be any project.

@@ -34,6 +34,12 @@ public enum KernelPath: String, CaseIterable, Sendable {
     /// The CPU's name as cpuid gives it (e.g. "Intel(R) Xeon(R) Platinum 8488C").
     public static var cpuModel: String { String(cString: zoo_cpu_model()) }
 
+    /// The vector extensions that decide the kernels, as cpuid reports them, by their /proc/cpuinfo names (which
+    /// describes the host even under an emulator): what every report and `zoo --version` list.
+    public static var vectorExtensions: [String] {
+        ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"].filter { zoo_cpu_has($0) }
+    }
+
     /// The path in use, in words, and why (`zoo --version`, benchmark records): "avx512 (6x32 register tile of
     /// 16-float vectors; best of avx512, avx2, generic)" or "... forced by ZOO_CPU=avx2".
     public static var summary: String {
