@@ -50,12 +50,14 @@ public struct SafetensorsWriter: ~Copyable {
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let temporaryPath = "\(directory).\(name).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
 
+        // Listed before it exists: a Ctrl-C between creating and listing it would leave it behind.
+        TemporaryFiles.register(temporaryPath)
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             let code = errno
+            TemporaryFiles.forget(temporaryPath)
             throw ioError(path: path, "create temporary file \(temporaryPath)", code: code)
         }
-        TemporaryFiles.register(temporaryPath)
         do {
             var length = UInt64(layout.json.count).littleEndian
             try withUnsafeBytes(of: &length) { prefix in
