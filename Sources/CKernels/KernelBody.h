@@ -62,14 +62,16 @@ ZOO_INLINE void store_lanes(float *pointer, vector value, int64_t lanes) {
     memcpy(pointer, buffer, (size_t)lanes * sizeof(float));
 }
 
-/// Columns `column ..< column + 2 * vector_floats` of the 6 x 32 tile: twelve accumulators held in registers over
-/// the whole depth loop (one broadcast of an A element, two panel vectors, 12 fused multiply-adds per step).
-ZOO_INLINE void gemm_strip(int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
-                           bool accumulate, const zoo_tile_finish *finish, int64_t column) {
+/// Columns `column ..< column + 2 * vector_floats` of the first `row_count` rows of the 6 x 32 tile: up to twelve
+/// accumulators held in registers over the whole depth loop (one broadcast of an A element per row, two panel
+/// vectors, two fused multiply-adds per row and step). Always inlined with a constant `row_count`, so each count
+/// compiles to its own fully unrolled loop.
+ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
+                           int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column) {
     const float *a[tile_rows];
     vector c[tile_rows][2];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < tile_rows; r++) {
+    for (int r = 0; r < row_count; r++) {
         a[r] = rows[r];
         float *out = output + r * output_stride + column;
         c[r][0] = accumulate ? load(out) : splat(0);
@@ -79,7 +81,7 @@ ZOO_INLINE void gemm_strip(int64_t depth, const float *const *rows, const float 
     for (int64_t k = 0; k < depth; k++, b += tile_columns) {
         vector b0 = load(b), b1 = load(b + vector_floats);
 #pragma clang loop unroll(full)
-        for (int r = 0; r < tile_rows; r++) {
+        for (int r = 0; r < row_count; r++) {
             vector s = splat(a[r][k]);
             c[r][0] = multiply_add(s, b0, c[r][0]);
             c[r][1] = multiply_add(s, b1, c[r][1]);
@@ -89,14 +91,14 @@ ZOO_INLINE void gemm_strip(int64_t depth, const float *const *rows, const float 
         if (finish->bias) {
             vector bias0 = load(finish->bias + column), bias1 = load(finish->bias + column + vector_floats);
 #pragma clang loop unroll(full)
-            for (int r = 0; r < tile_rows; r++) {
+            for (int r = 0; r < row_count; r++) {
                 c[r][0] += bias0;
                 c[r][1] += bias1;
             }
         }
         if (finish->residual) {
 #pragma clang loop unroll(full)
-            for (int r = 0; r < tile_rows; r++) {
+            for (int r = 0; r < row_count; r++) {
                 const float *residual = finish->residual + r * finish->residual_stride + column;
                 c[r][0] += load(residual);
                 c[r][1] += load(residual + vector_floats);
@@ -104,25 +106,39 @@ ZOO_INLINE void gemm_strip(int64_t depth, const float *const *rows, const float 
         }
         if (finish->rectify) {
 #pragma clang loop unroll(full)
-            for (int r = 0; r < tile_rows; r++) {
+            for (int r = 0; r < row_count; r++) {
                 c[r][0] = rectify(c[r][0]);
                 c[r][1] = rectify(c[r][1]);
             }
         }
     }
 #pragma clang loop unroll(full)
-    for (int r = 0; r < tile_rows; r++) {
+    for (int r = 0; r < row_count; r++) {
         float *out = output + r * output_stride + column;
         store(out, c[r][0]);
         store(out + vector_floats, c[r][1]);
     }
 }
 
-static void ZOO_NAME(gemm_tile)(int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
-                                bool accumulate, const zoo_tile_finish *finish) {
+ZOO_INLINE void gemm_rows(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
+                          int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
 #pragma clang loop unroll(full)
     for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
-        gemm_strip(depth, rows, panel, output, output_stride, accumulate, finish, column);
+        gemm_strip(row_count, depth, rows, panel, output, output_stride, accumulate, finish, column);
+    }
+}
+
+/// The tile's first `row_count` rows (1 to 6): the last tile of a row block whose row count is not a multiple of 6
+/// (a 7x7 map has 49 rows) computes only its own rows instead of a whole tile with zero rows.
+static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
+                                float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
+    switch (row_count) {
+    case 1: gemm_rows(1, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    case 2: gemm_rows(2, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish); break;
     }
 }
 

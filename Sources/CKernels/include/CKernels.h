@@ -48,13 +48,14 @@ typedef struct zoo_tile_finish {
     bool rectify;
 } zoo_tile_finish;
 
-/// The GEMM's register tile: a 6 x 32 block of outputs, `output` (rows `output_stride` floats apart) =
-/// [output +] rows x panel over `depth` steps, then `finish` (or NULL) in registers.
-/// - rows: 6 pointers, each to `depth` consecutive floats of one A row.
+/// The GEMM's register tile: a `row_count` x 32 block of outputs (1 to 6 rows), `output` (rows `output_stride`
+/// floats apart) = [output +] rows x panel over `depth` steps, then `finish` (or NULL) in registers. Only the
+/// first `row_count` rows are read, computed and stored.
+/// - rows: `row_count` pointers, each to `depth` consecutive floats of one A row.
 /// - panel: the packed B panel, `depth` rows of 32 floats.
 /// - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
-void zoo_gemm_tile(int64_t depth, const float *_Nonnull const *_Nonnull rows, const float *_Nonnull panel,
-                   float *_Nonnull output, int64_t output_stride, bool accumulate,
+void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *_Nonnull const *_Nonnull rows,
+                   const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, bool accumulate,
                    const zoo_tile_finish *_Nullable finish);
 
 /// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to

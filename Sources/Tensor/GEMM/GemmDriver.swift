@@ -118,15 +118,16 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         let row = blockStart + tileRow
         let tileRows = min(GemmTile.rows, blockRows - tileRow)
         let target = output + row * outputStride + column
-        if tileRows == GemmTile.rows && tileColumns == GemmTile.columns {
+        if tileColumns == GemmTile.columns {
+            // Full width: the tile computes its rows (all 6, or the row block's last few) straight into the output.
             let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
-            multiplyTile(depth: depth, rows: table, panel: panelSlice, output: target, outputStride: outputStride,
-                         accumulate: accumulate, finish: inRegisters)
+            multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: target,
+                         outputStride: outputStride, accumulate: accumulate, finish: inRegisters)
             if finish && inRegisters == nil {
                 epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
             }
         } else {
-            // A partial tile computes into the edge tile and copies only the valid part back.
+            // A tile narrower than a panel computes into the edge tile and copies only the valid part back.
             if accumulate {
                 for r in 0..<tileRows {
                     (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)

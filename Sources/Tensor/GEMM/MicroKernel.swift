@@ -1,25 +1,26 @@
 internal import CKernels
 
-/// The register tile of the GEMM: `GemmTile.rows` x `GemmTile.columns` (6 x 32) outputs held in registers while
-/// the depth loop runs. Per depth step it loads the packed B panel's row and broadcasts one element of each A
+/// The register tile of the GEMM: up to `GemmTile.rows` x `GemmTile.columns` (6 x 32) outputs held in registers
+/// while the depth loop runs. Per depth step it loads the packed B panel's row and broadcasts one element of each A
 /// row, then issues the fused multiply-adds. The tile lives in the C target `CKernels` (KernelBody.h), compiled
 /// once per instruction set; `KernelPath` says which one runs here.
 ///
 /// - Parameters:
+///   - rowCount: rows of the tile to compute (1 to 6); a row block's last tile may have fewer than 6.
 ///   - depth: steps of the reduction (k) in this call.
-///   - rows: `GemmTile.rows` pointers, each to `depth` consecutive floats of one A row.
+///   - rows: `rowCount` pointers, each to `depth` consecutive floats of one A row.
 ///   - panel: the packed B panel, `depth` rows of `GemmTile.columns` floats.
 ///   - output: the top-left output element; rows are `outputStride` floats apart.
 ///   - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
 ///   - finish: after the last depth block, the bias, residual and ReLU to apply in registers before the
 ///     only store (saves a pass over the tile); nil otherwise.
 @inline(__always)
-func multiplyTile(depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
+func multiplyTile(rowCount: Int = GemmTile.rows, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
                   output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish? = nil) {
     if var finish {
-        zoo_gemm_tile(Int64(depth), rows, panel, output, Int64(outputStride), accumulate, &finish)
+        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, &finish)
     } else {
-        zoo_gemm_tile(Int64(depth), rows, panel, output, Int64(outputStride), accumulate, nil)
+        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, nil)
     }
 }
 
