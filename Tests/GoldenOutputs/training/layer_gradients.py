@@ -66,6 +66,15 @@ def layer_case(case, kind, attrs, layer, inputs, single=True):
     record(case, kind, attrs, arrays | {"y": y, "g": g})
 
 
+def kinks(shape):
+    """The 0.5 grid over [-8, 8], led by values at and just either side of 0, +-3 and +-6 (where relu6 and the hard
+    sigmoid bend), so both sides of every kink are met."""
+    values = grid(shape, -8, 8).reshape(-1)
+    near = np.array([k + d for k in (-6.0, -3.0, 0.0, 3.0, 6.0) for d in (-1e-2, -1e-6, 0.0, 1e-6, 1e-2)], np.float32)
+    values[:near.size] = near
+    return values.reshape(shape)
+
+
 # --- Activations (gradient read from the output in Swift) ------------------------------------------------
 for name, layer, alpha in [("linear", keras.layers.Activation("linear"), None),
                            ("relu", keras.layers.Activation("relu"), None),
@@ -212,6 +221,22 @@ weighted_case("dense_rank4", "dense", {}, keras.layers.Dense(33), (2, 3, 5, 40))
 weighted_case("dense_eleven_rows", "dense", {}, keras.layers.Dense(9), (11, 40))
 
 # --- The wider zoo (issue 14), after the cases above so their seeded values stay as they were ---------------
+# The activations of MobileNet and EfficientNet, by their Keras names (swish and hard_swish are aliases of silu and
+# hard_silu); gelu by Keras' default (exact) and its tanh approximation. Softplus also beyond +-13.94, where TF's kernel
+# switches to x and exp(x).
+for name, layer, attrs in [("relu6", keras.layers.Activation("relu6"), {}),
+                           ("swish", keras.layers.Activation("swish"), {}),
+                           ("silu", keras.layers.Activation("silu"), {}),
+                           ("hard_sigmoid", keras.layers.Activation("hard_sigmoid"), {}),
+                           ("hard_swish", keras.layers.Activation("hard_swish"), {}),
+                           ("gelu", keras.layers.Activation("gelu"), {}),
+                           ("gelu_approximate", lambda x: keras.activations.gelu(x, approximate=True), {"approximate": True}),
+                           ("selu", keras.layers.Activation("selu"), {}),
+                           ("softplus", keras.layers.Activation("softplus"), {})]:
+    attrs = {"activation": name.removesuffix("_approximate")} | attrs
+    layer_case(f"activation_{name}", "activation", attrs, layer,
+               [uniform((3, 5, 7, 11), -20, 20) if name == "softplus" else uniform((3, 5, 7, 11), -8, 8)])
+    layer_case(f"activation_{name}_kinks", "activation", attrs, layer, [kinks((3, 5, 7, 11))])
 
 
 def depthwise_case(case, input_shape, kernel, multiplier=1, strides=(1, 1), padding="same", dilation=(1, 1)):
