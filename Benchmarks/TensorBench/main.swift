@@ -1,5 +1,5 @@
 // TensorBench: GEMM and convolution throughput of the Tensor module. Release builds only:
-//   swift run -c release TensorBench [gemm|conv|resnet-conv|dense|conv-backward] [repeats]
+//   swift run -c release TensorBench [gemm|conv|resnet-conv|dense|conv-backward|depthwise] [repeats]
 // Whole models (VGG16, VGG19, ResNet50 from converted files) are timed by ModelBench (Benchmarks/latency.sh).
 // Other processes may share the cores; each number is the best of several runs (median shown too).
 let arguments = CommandLine.arguments.dropFirst()
@@ -15,6 +15,7 @@ do {
     }
     if sections.isEmpty || sections.contains("dense") { try benchmarkDense(threads: threads, repeats: repeats) }
     if sections.isEmpty || sections.contains("conv-backward") { try benchmarkConvolutionBackward(threads: threads.max()!, repeats: repeats) }
+    if sections.isEmpty || sections.contains("depthwise") { try benchmarkDepthwise(repeats: repeats) }
 } catch {
     print("TensorBench failed: \(error)")
 }

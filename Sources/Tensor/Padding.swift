@@ -34,6 +34,22 @@ public struct WindowAxis: Equatable, Sendable {
 
     /// The input coordinate read by output position `o` at kernel tap `k` (may fall in the padding).
     @inline(__always) func inputIndex(output o: Int, tap k: Int) -> Int { o &* stride &+ k &* dilation &- padBefore }
+
+    /// The taps of output position `o` that land inside the input (the others read padding zeros), dilation counted.
+    @inline(__always) func taps(output o: Int) -> Range<Int> {
+        let start = o &* stride &- padBefore   // where tap 0 lands
+        let first = start >= 0 ? 0 : (dilation &- 1 &- start) / dilation
+        let end = start >= input ? 0 : min(kernel, (input &- 1 &- start) / dilation &+ 1)
+        return first..<max(first, end)
+    }
+
+    /// The output position whose tap `k` reads input coordinate `i`, or nil when none does (the transposed
+    /// `inputIndex`, for gathering gradients).
+    @inline(__always) func outputIndex(input i: Int, tap k: Int) -> Int? {
+        let shifted = i &+ padBefore &- k &* dilation
+        guard shifted >= 0, shifted % stride == 0, shifted / stride < output else { return nil }
+        return shifted / stride
+    }
 }
 
 /// The geometry of a 2-D window (height and width axes), validated once from public attributes.

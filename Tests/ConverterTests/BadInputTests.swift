@@ -105,6 +105,16 @@ import TestSupport
         #expect(result.stderr.contains("bad.safetensors") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
+    /// tf-keras' hard_sigmoid is another function than Keras 3's, the one Zoo computes: refused, naming the layer.
+    @Test func tfKerasHardSigmoidIsRefused() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = directory.appendingPathComponent("gated.h5").path
+        let written = try TestEnvironment.runPython("tf_keras_hard_sigmoid.py", [model])
+        try #require(written.status == 0, "tf_keras_hard_sigmoid.py failed: \(written.stderr.suffix(2000))")
+        try expectRefusal(input: model, arch: nil, expected: ["gated.h5", "layer 'gate'", "hard_sigmoid as Keras 2.", "relu6(x + 3) / 6"])
+    }
+
     private func expectRefusal(input: String, arch: String?, expected: [String]) throws {
         let directory = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -2,8 +2,8 @@ import Testing
 import Tensor
 
 /// Backward passes of the Tensor layers against TensorFlow's gradients (Tests/GoldenOutputs/training/
-/// layer_gradients.py): every case's input gradient, and BatchNormalization's gamma and beta gradients and batch
-/// statistics, within 1e-5 normalised error.
+/// layer_gradients.py): every case's input gradient (and the activations' outputs), and BatchNormalization's gamma and
+/// beta gradients and batch statistics, within 1e-5 normalised error.
 @Suite struct LayerGradientTests {
     /// Expects `actual` within `tolerance` of the reference and prints the measured normalised error.
     private func check(_ actual: Tensor, _ expected: Tensor, _ label: String, tolerance: Float = 1e-5,
@@ -18,11 +18,14 @@ import Tensor
             let x = try testCase.tensor("x0"), g = try testCase.tensor("g")
             let y = try Tensor(shape: x.shape), dx = try Tensor(shape: x.shape)
             try activation.forward(x, into: y)
-            try activation.backward(output: y, outputGradient: g, into: dx)
+            check(y, try testCase.tensor("y"), "\(testCase) y")
+            // The input only where the activation says it reads it, as a fused convolution's backward pass gives it.
+            let input = activation.backwardReadsInput ? x : nil
+            try activation.backward(input: input, output: y, outputGradient: g, into: dx)
             check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
             // In place, as the contract allows: the input gradient overwrites the output gradient.
             let shared = try g.copied()
-            try activation.backward(output: y, outputGradient: shared, into: shared)
+            try activation.backward(input: input, output: y, outputGradient: shared, into: shared)
             #expect(shared.toArray() == dx.toArray(), "\(testCase): in place differs")
         }
     }

@@ -52,12 +52,13 @@ extension ReferenceCase {
         return padding
     }
 
-    /// The Swift activation for the case's Keras `activation` attribute (and optional `alpha`).
+    /// The Swift activation for the case's Keras `activation` attribute (and optional `alpha`, or gelu's `approximate`).
     func activation() throws -> Activation {
         let name = try string("activation")
         switch (name, number("alpha")) {
         case ("elu", let alpha?): return .elu(alpha: alpha)
         case ("leaky_relu", let alpha?): return .leakyRelu(alpha: alpha)
+        case ("gelu", _) where attributes["approximate"] != nil: return .gelu(approximate: try flag("approximate"))
         default: return try Activation(kerasName: name)
         }
     }

@@ -1,7 +1,7 @@
 import Testing
 import Tensor
 
-/// The two backward calls Conv2D and Dense share (the training contract), so one check serves both.
+/// The two backward calls Conv2D, DepthwiseConv2D and Dense share (the training contract), so one check serves all.
 protocol WeightedLayer {
     func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws
     func weightGradient(input: Tensor, outputGradient: Tensor, kernelGradient: Tensor, biasGradient: Tensor?,
@@ -11,8 +11,20 @@ protocol WeightedLayer {
 extension Conv2D: WeightedLayer {}
 extension Dense: WeightedLayer {}
 
-/// Expects `layer`'s input, kernel and bias gradients on a conv2d or dense case of layer_gradients.py to match
-/// TensorFlow's, and prints the measured normalised errors.
+/// The depthwise convolution needs no GEMM scratch memory.
+extension DepthwiseConv2D: WeightedLayer {
+    func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws {
+        try self.inputGradient(outputGradient, kernel: kernel, into: inputGradient)
+    }
+
+    func weightGradient(input: Tensor, outputGradient: Tensor, kernelGradient: Tensor, biasGradient: Tensor?,
+                        workspace: Workspace) throws {
+        try weightGradient(input: input, outputGradient: outputGradient, kernelGradient: kernelGradient, biasGradient: biasGradient)
+    }
+}
+
+/// Expects `layer`'s input, kernel and bias gradients on a conv2d, depthwise_conv2d or dense case of layer_gradients.py
+/// to match TensorFlow's, and prints the measured normalised errors.
 func expectWeightGradientsMatch(_ layer: some WeightedLayer, _ testCase: LayerGradientCase, workspace: Workspace,
                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
     let x = try testCase.tensor("x0"), g = try testCase.tensor("g"), kernel = try testCase.tensor("kernel")

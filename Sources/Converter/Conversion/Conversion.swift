@@ -64,6 +64,7 @@ public enum Conversion {
             (graph, graphName) = (architecture.graph, "architecture '\(architecture.name)'")
         } else if let config = checkpoint.modelConfig {
             (graph, graphName) = (try KerasConfigImporter(file: request.input).importGraph(json: config), "the model config")
+            try refuseOlderHardSigmoid(in: graph, of: checkpoint)
         } else {
             throw ConversionError(file: request.input, "holds only weights (\(checkpoint.format.rawValue), no model config): "
                                   + "name its architecture with --arch (\(request.knownArchitectures.joined(separator: ", ")), or a Keras config .json)")
@@ -78,6 +79,17 @@ public enum Conversion {
             throw ConversionError(file: request.input, "\(graphName) has \(graph.parameterCount) parameters, Keras' has \(expected)")
         }
         return (checkpoint, graph, graphName, matching)
+    }
+
+    /// `hard_sigmoid` is `clip(0.2 * x + 0.5, 0, 1)` to Keras 1, Keras 2 and tf-keras, and `relu6(x + 3) / 6` to Keras 3,
+    /// the one Zoo computes (docs/keras-numerics.md §5): a model an older Keras wrote (or one that does not say) that
+    /// names it is refused rather than converted into the other function.
+    private static func refuseOlderHardSigmoid(in graph: ModelGraph, of checkpoint: KerasCheckpoint) throws {
+        guard checkpoint.kerasVersion?.hasPrefix("3.") != true,
+              let layer = graph.layers.first(where: { $0.attributes["activation"]?.stringValue == "hard_sigmoid" }) else { return }
+        throw ConversionError(file: checkpoint.path, place: "layer '\(layer.name)'",
+                              "uses hard_sigmoid as Keras \(checkpoint.kerasVersion ?? "before 2") defines it, clip(0.2 * x + 0.5, 0, 1); "
+                              + "Zoo computes only Keras 3's relu6(x + 3) / 6")
     }
 
     public static func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Summary {

@@ -191,13 +191,16 @@ public struct WeightMatcher {
 enum WeightNames {
     static let keras1: [String: String] = ["W": "kernel", "b": "bias", "running_mean": "moving_mean", "running_std": "moving_variance"]
     static let current: Set<String> = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"]
+    /// tf-keras names Keras 3 changed: DepthwiseConv2D's `depthwise_kernel` is its `kernel`.
+    static let tfKeras: [String: String] = ["depthwise_kernel": "kernel"]
 
-    /// `block1_conv1/kernel:0` → `kernel`; `block1_conv1_W_1:0` → `kernel`; `bn_conv1_running_std:0`
-    /// → `moving_variance` (Keras 1 stored the variance under that name). Nil when unrecognised.
+    /// `block1_conv1/kernel:0` → `kernel`; `dw/depthwise_kernel:0` → `kernel`; `block1_conv1_W_1:0` → `kernel`;
+    /// `bn_conv1_running_std:0` → `moving_variance` (Keras 1 stored the variance under that name). Nil when unrecognised.
     static func canonical(_ stored: String, layer: String) -> String? {
         var name = String(stored.split(separator: "/").last ?? "")
         if let colon = name.lastIndex(of: ":") { name = String(name[..<colon]) }
         if current.contains(name) { return name }
+        if let renamed = tfKeras[name] { return renamed }
         let layerName = String(layer.split(separator: "/").last ?? "")
         if name.hasPrefix(layerName + "_") { name.removeFirst(layerName.count + 1) }
         if current.contains(name) { return name }

@@ -110,8 +110,10 @@ public struct WeightSpec: Codable, Sendable, Equatable {
 /// The attributes an op needs to run are listed in `ShapeInference`. Training reads more, kept with
 /// the names and meaning of the Keras config keys (`TrainingAttributes` builds them); inference
 /// ignores them all. Absent keys (graphs converted before they were kept) mean Keras' defaults.
-/// - `conv2d`, `dense`: `kernel_initializer`, `bias_initializer`; when set, `kernel_regularizer`,
-///   `bias_regularizer`, `activity_regularizer`, `kernel_constraint`, `bias_constraint`.
+/// - `conv2d`, `depthwise_conv2d`, `dense`: `kernel_initializer`, `bias_initializer`; when set, `kernel_regularizer`,
+///   `bias_regularizer`, `activity_regularizer`, `kernel_constraint`, `bias_constraint`. A DepthwiseConv2D config's
+///   `depthwise_initializer`, `depthwise_regularizer` and `depthwise_constraint` are kept under the `kernel_` keys,
+///   after the weight they apply to, so training reads every layer's `<weight>_initializer` alike.
 /// - `batch_norm`: `momentum` (of the moving statistics, Keras' 0.99 by default);
 ///   `gamma_initializer`, `beta_initializer`, `moving_mean_initializer`, `moving_variance_initializer`;
 ///   when set, `gamma_regularizer`, `beta_regularizer`, `gamma_constraint`, `beta_constraint`.
@@ -129,6 +131,8 @@ public struct WeightSpec: Codable, Sendable, Equatable {
 public enum Op: String, Codable, Sendable, CaseIterable {
     case input
     case conv2d
+    /// Keras `DepthwiseConv2D`: one `(kh, kw, in, depth_multiplier)` kernel, named `kernel` as Keras 3 names it.
+    case depthwiseConv2d = "depthwise_conv2d"
     case dense
     case batchNorm = "batch_norm"
     case maxPool2d = "max_pool2d"

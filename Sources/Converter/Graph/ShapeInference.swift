@@ -6,6 +6,8 @@
 /// - `input`: `shape` (ints, -1 = any)
 /// - `conv2d`: `filters`, `kernel_size` [h, w], `strides` [h, w], `padding` "same"|"valid",
 ///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu)
+/// - `depthwise_conv2d`: `depth_multiplier`, `kernel_size`, `strides`, `padding`, `dilation_rate`, `use_bias`,
+///   `activation` (+ `alpha`), as `conv2d`
 /// - `dense`: `units`, `use_bias`, `activation` (+ `alpha`)
 /// - `batch_norm`: `epsilon`, `center`, `scale`, optional `axis` (Keras' own; always the last axis)
 /// - `max_pool2d`, `avg_pool2d`: `pool_size` [h, w], `strides` [h, w], `padding`
@@ -13,7 +15,8 @@
 /// - `zero_pad2d`: `padding` [top, bottom, left, right]
 /// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
 /// - `dropout`: none (the identity at inference; `kind`, `rate`, `stddev` are for training, see `Op`)
-/// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear) + `alpha`;
+/// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear, relu6, silu, hard_sigmoid,
+///   hard_silu, gelu, selu, softplus) + `alpha`;
 ///   relu may also carry Keras ReLU's `max_value`, `threshold` and `alpha` (its negative slope)
 /// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none
 ///
@@ -100,6 +103,19 @@ enum ShapeInference {
                                  windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), filters]
             var weights = [WeightSpec(name: "kernel", shape: [kh, kw, try known(c, "input channels"), filters])]
             if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [filters])) }
+            return (output, weights)
+
+        case .depthwiseConv2d:
+            let (h, w, c) = try image()
+            let multiplier = try int("depth_multiplier"), (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
+            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
+            let same = try padding()
+            let channels = try known(c, "input channels")
+            let outputChannels = try bounded(channels * multiplier, "output channels (input channels x depth_multiplier)", minimum: 1)
+            let output: Shape = [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same),
+                                 windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), outputChannels]
+            var weights = [WeightSpec(name: "kernel", shape: [kh, kw, channels, multiplier])]
+            if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [outputChannels])) }
             return (output, weights)
 
         case .dense:

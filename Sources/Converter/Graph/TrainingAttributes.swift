@@ -12,7 +12,7 @@ public enum TrainingAttributes {
     /// Keras' default BatchNormalization momentum (tf-keras and Keras 3 alike).
     public static let defaultMomentum = 0.99
 
-    /// What a Keras Conv2D or Dense layer is created with unless told otherwise.
+    /// What a Keras Conv2D, DepthwiseConv2D or Dense layer is created with unless told otherwise.
     public static let weightedLayerDefaults: [String: AttributeValue] = [
         "kernel_initializer": kerasObject("GlorotUniform"),
         "bias_initializer": kerasObject("Zeros"),
@@ -27,10 +27,11 @@ public enum TrainingAttributes {
         "moving_variance_initializer": kerasObject("Ones"),
     ]
 
-    /// The config keys each op's training attributes come from.
+    /// The keys of each op's training attributes: the Keras config keys they come from (DepthwiseConv2D's
+    /// `depthwise_*` being kept as `kernel_*`, see `Op`).
     public static func keys(of op: Op) -> [String] {
         switch op {
-        case .conv2d, .dense:
+        case .conv2d, .depthwiseConv2d, .dense:
             ["kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer",
              "kernel_constraint", "bias_constraint"]
         case .batchNorm:

@@ -7,7 +7,7 @@ enum KerasLayerTranslation {
     struct Refusal: Error { let reason: String }
 
     static let supportedClasses = [
-        "InputLayer", "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
+        "InputLayer", "Conv2D", "DepthwiseConv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
         "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Add", "Subtract", "Multiply",
         "Maximum", "Average", "Concatenate", "Flatten", "Dropout", "SpatialDropout2D", "AlphaDropout",
         "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
@@ -37,6 +37,18 @@ enum KerasLayerTranslation {
             ]
             try activation(config["activation"], into: &attributes)
             return (.conv2d, attributes)
+
+        case "DepthwiseConv2D":
+            var attributes: [String: AttributeValue] = [
+                "depth_multiplier": .int(int(config["depth_multiplier"]) ?? 1),
+                "kernel_size": .ints(try pair(config["kernel_size"], "kernel_size")),
+                "strides": .ints(try pair(config["strides"] ?? [1, 1], "strides")),
+                "padding": .string(try padding(config)),
+                "dilation_rate": .ints(try pair(config["dilation_rate"] ?? [1, 1], "dilation_rate")),
+                "use_bias": .bool(config["use_bias"] as? Bool ?? true),
+            ]
+            try activation(config["activation"], into: &attributes)
+            return (.depthwiseConv2d, attributes)
 
         case "Dense":
             var attributes: [String: AttributeValue] = [
@@ -116,8 +128,11 @@ enum KerasLayerTranslation {
         }
     }
 
-    /// Activation names as Keras serialises them: a string, or (Keras 3) a serialised object.
-    static let activations = ["linear", "relu", "sigmoid", "softmax", "elu", "leaky_relu", "tanh"]
+    /// Activation names as Keras serialises them: a string, or (Keras 3) a serialised object. `swish` and
+    /// `hard_swish` are Keras' aliases of `silu` and `hard_silu` (tf-keras writes `swish`); `gelu` is the exact form,
+    /// the only one a config can name; `hard_sigmoid` is read as Keras 3 defines it (docs/keras-numerics.md §5).
+    static let activations = ["linear", "relu", "sigmoid", "softmax", "elu", "leaky_relu", "tanh", "relu6", "silu", "swish",
+                              "hard_sigmoid", "hard_silu", "hard_swish", "gelu", "selu", "softplus"]
 
     private static func activation(_ value: Any?, into attributes: inout [String: AttributeValue]) throws {
         var name = "linear"

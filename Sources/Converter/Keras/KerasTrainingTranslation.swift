@@ -18,13 +18,15 @@ enum KerasTrainingTranslation {
     static func attributes(of op: Op, className: String, config: [String: Any]) -> [String: AttributeValue] {
         var attributes: [String: AttributeValue]
         switch op {
-        case .conv2d, .dense: attributes = TrainingAttributes.weightedLayerDefaults
+        case .conv2d, .depthwiseConv2d, .dense: attributes = TrainingAttributes.weightedLayerDefaults
         case .batchNorm: attributes = TrainingAttributes.batchNormDefaults
         case .dropout: attributes = ["kind": .string(dropoutKinds[className] ?? "dropout")]
         default: return [:]
         }
         for key in TrainingAttributes.keys(of: op) where key != "kind" {
-            guard let value = config[key], !(value is NSNull) else { continue }
+            // DepthwiseConv2D calls its kernel's settings `depthwise_initializer`, ...: kept under the weight's name.
+            let configKey = op == .depthwiseConv2d && key.hasPrefix("kernel_") ? "depthwise_" + key.dropFirst("kernel_".count) : key
+            guard let value = config[configKey], !(value is NSNull) else { continue }
             if key.hasSuffix("_initializer") || key.hasSuffix("_regularizer") || key.hasSuffix("_constraint") {
                 attributes[key] = kerasObject(value)
             } else if key == "noise_shape", let sizes = value as? [Any] {

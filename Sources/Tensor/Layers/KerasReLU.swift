@@ -2,7 +2,8 @@
 /// computes it: `y = x > threshold ? x : 0` (plain `max(x, 0)` when the threshold is 0, so a negative
 /// threshold lets small negatives through), clipped to `[0, max_value]` when there is a max, then
 /// `y -= negative_slope * max(threshold - x, 0)`. The plain
-/// cases (`relu`, `leaky_relu`) are `Activation`s and fuse into GEMM epilogues; this one runs alone.
+/// cases (`relu`, `leaky_relu`, and `ReLU(6.0)` as `relu6`) are `Activation`s and fuse into GEMM epilogues; this one
+/// runs alone.
 public struct KerasReLU: Sendable, Equatable {
     public let maxValue: Float?
     public let negativeSlope: Float

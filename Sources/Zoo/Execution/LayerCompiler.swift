@@ -14,6 +14,7 @@ struct LayerCompiler {
         do {
             switch head.op {
             case .conv2d: return try convolution(plan)
+            case .depthwiseConv2d: return try depthwiseConvolution(plan)
             case .dense:
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
                 return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
@@ -33,7 +34,7 @@ struct LayerCompiler {
         let attributes = Attributes(layer)
         switch layer.op {
         case .input: return .input
-        case .conv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
+        case .conv2d, .depthwiseConv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
         case .batchNorm: return .batchNorm(try batchNorm(layer))
         case .maxPool2d, .avgPool2d:
             return .pool(try Pool2D(layer.op == .maxPool2d ? .max : .average, poolSize: attributes.pair("pool_size"),
@@ -95,6 +96,30 @@ struct LayerCompiler {
         return .conv2d(convolution)
     }
 
+    /// A depthwise convolution, with a BatchNormalization folded into it as into a convolution (the kernel's last two
+    /// axes, read flat, are its output channels) and an activation after it.
+    private func depthwiseConvolution(_ plan: StepPlan) throws -> LayerKernel {
+        let layer = plan.head, attributes = Attributes(layer)
+        guard let spec = layer.weights.first(where: { $0.name == "kernel" }), spec.shape.count == 4 else {
+            throw LayerProblem("the graph lists no 4-D weight 'kernel'")
+        }
+        var kernel = try weight(layer, "kernel"), bias = try optionalWeight(layer, "bias")
+        if let normLayer = plan.layers.first(where: { $0.op == .batchNorm }) {
+            let norm = try batchNorm(normLayer)
+            let channels = spec.shape[2] * spec.shape[3]
+            guard norm.channels == channels else {
+                throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(norm.channels) channels, the convolution makes \(channels)")
+            }
+            let scaled = try Tensor(shape: spec.shape)
+            for i in 0..<kernel.count { scaled.pointer[i] = kernel.pointer[i] * norm.scale[i % channels] }
+            bias = try norm.foldedBias(bias)
+            kernel = scaled
+        }
+        let activation = try Self.activation(of: plan.layers.last { $0.op == .activation } ?? layer)
+        return .depthwiseConv2d(try DepthwiseConv2D(kernel: kernel, bias: bias, strides: attributes.pair("strides"), padding: attributes.padding(),
+                                                    dilation: attributes.pair("dilation_rate", default: (1, 1)), activation: activation))
+    }
+
     /// Whether Winograd F(2x2, 3x3) beats the GEMM: 3x3 stride-1 layers past the first (an RGB stem has 3
     /// input channels) whose output map has at least 14x14 pixels, or is only known at run time.
     /// TensorBench (`conv`, `resnet-conv`): VGG16 57 ms against 77 ms by GEMM with this rule; ResNet50's
@@ -115,11 +140,12 @@ struct LayerCompiler {
     }
 
     /// The activation a layer names (`activation` attribute, `alpha` for elu and leaky_relu; Keras' ReLU
-    /// layer with only a negative slope is a leaky ReLU).
+    /// layer with only a negative slope is a leaky ReLU, with only `max_value` 6 a relu6).
     static func activation(of layer: Layer) throws -> Activation {
         let name = layer.attributes["activation"]?.stringValue ?? "linear"
         let alpha = layer.attributes["alpha"]?.doubleValue.map(Float.init)
         switch (name, alpha) {
+        case ("relu", _) where layer.isReLU6: return .relu6
         case ("relu", let slope?) where slope != 0: return .leakyRelu(alpha: slope)
         case ("leaky_relu", let slope?): return .leakyRelu(alpha: slope)
         case ("elu", let scale?): return .elu(alpha: scale)
@@ -145,8 +171,22 @@ struct LayerCompiler {
 
 extension Layer {
     /// Keras' ReLU layer with a max value or a threshold: a `KerasReLU` step of its own, which no element-wise
-    /// epilogue can stand in for.
-    var isGeneralReLU: Bool { attributes["max_value"] != nil || attributes["threshold"] != nil }
+    /// epilogue can stand in for. Except `ReLU(6.0)` (MobileNet's), which is the `relu6` activation.
+    var isGeneralReLU: Bool { (attributes["max_value"] != nil && !isReLU6) || attributes["threshold"] != nil }
+
+    /// Keras' `ReLU(max_value=6)` without slope or threshold: what Keras computes by `relu6` (KerasReLU's own reading
+    /// of it), value for value and in its gradient.
+    var isReLU6: Bool {
+        attributes["activation"]?.stringValue == "relu" && attributes["max_value"]?.doubleValue == 6
+            && attributes["threshold"] == nil && (attributes["alpha"]?.doubleValue ?? 0) == 0
+    }
+}
+
+extension Op {
+    /// The ops with a kernel, a bias and an activation of their own.
+    var isWeighted: Bool { self == .conv2d || self == .depthwiseConv2d || self == .dense }
+    /// The convolutions: a BatchNormalization after one folds into its kernel in the fused mode.
+    var isConvolution: Bool { self == .conv2d || self == .depthwiseConv2d }
 }
 
 /// What is wrong with one layer's description; `compile` names the layer.

@@ -6,6 +6,7 @@ enum LayerKernel {
     /// A graph input: its value is the tensor the caller passes.
     case input
     case conv2d(Conv2D)
+    case depthwiseConv2d(DepthwiseConv2D)
     case dense(Dense)
     case batchNorm(BatchNorm)
     case pool(Pool2D)
@@ -41,6 +42,7 @@ enum LayerKernel {
         case .input, .flatten, .identity:
             return try view(of: inputs[0]).shape
         case .conv2d(let convolution): return try convolution.outputShape(for: inputs[0])
+        case .depthwiseConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .dense(let dense): return try dense.outputShape(for: inputs[0])
         case .batchNorm, .activation, .relu: return inputs[0].shape
         case .pool(let pool): return try pool.outputShape(for: inputs[0])
@@ -51,13 +53,14 @@ enum LayerKernel {
         }
     }
 
-    /// Computes the step into `output` (shaped by `outputShape`). `residual` only for fused convolutions.
+    /// Computes the step into `output` (shaped by `outputShape`). `residual` only for fused (not depthwise) convolutions.
     func forward(_ inputs: [Tensor], residual: Tensor?, into output: Tensor, workspace: Workspace) throws {
         switch self {
         case .input, .flatten, .identity:
             try output.copy(from: view(of: inputs[0]))
         case .conv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
+        case .depthwiseConv2d(let convolution): try convolution.forward(inputs[0], into: output)
         case .dense(let dense): try dense.forward(inputs[0], into: output, workspace: workspace)
         case .batchNorm(let norm): try norm.forward(inputs[0], into: output)
         case .pool(let pool): try pool.forward(inputs[0], into: output)

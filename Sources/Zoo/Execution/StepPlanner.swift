@@ -20,9 +20,10 @@ struct StepPlan {
 
 /// Orders a graph's layers into steps. Layer by layer, every Keras layer is its own step so its output
 /// can be compared with Keras'. Fused, a convolution absorbs what follows it when no one else reads the
-/// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input), and an
-/// element-wise activation (its epilogue); a dense layer absorbs an activation. That is ResNet50's
-/// `conv -> bn -> add -> relu` in one GEMM pass.
+/// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
+/// depthwise convolution), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
+/// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
+/// in one pass.
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
         let layers = try topologicalOrder(graph)
@@ -43,7 +44,7 @@ enum StepPlanner {
         let position = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
         for layer in layers where !absorbed.contains(layer.name) {
             var plan = StepPlan(layers: [layer], inputs: layer.inputs, headShape: shapes[layer.name])
-            if layer.op == .conv2d || layer.op == .dense, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
+            if layer.op.isWeighted, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
                 while let next = soleReader(plan.name), !absorbed.contains(next.name),
                       let extended = absorb(next, into: plan, shapes: shapes) {
                     plan = extended
@@ -59,14 +60,14 @@ enum StepPlanner {
     /// `plan` extended by `next`, or nil when `next` cannot join it.
     private static func absorb(_ next: Layer, into plan: StepPlan, shapes: [String: [Int?]]) -> StepPlan? {
         let ops = plan.layers.map(\.op)
-        let isConvolution = plan.head.op == .conv2d
+        let isConvolution = plan.head.op.isConvolution
         let hasActivation = ops.contains(.activation)
         var extended = plan
         extended.layers.append(next)
         switch next.op {
-        case .batchNorm where isConvolution && ops == [.conv2d]:
+        case .batchNorm where isConvolution && ops == [plan.head.op]:
             return extended
-        case .add where isConvolution && !ops.contains(.add) && !hasActivation && next.inputs.count == 2:
+        case .add where plan.head.op == .conv2d && !ops.contains(.add) && !hasActivation && next.inputs.count == 2:
             let other = next.inputs[0] == plan.name ? next.inputs[1] : next.inputs[0]
             // The epilogue adds element by element: no broadcasting.
             guard let mine = shapes[plan.name], let theirs = shapes[other], mine == theirs, !mine.contains(1) else { return nil }

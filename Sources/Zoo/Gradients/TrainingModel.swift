@@ -68,10 +68,13 @@ public final class TrainingModel {
     private var values: [String: Tensor] = [:]
     private var batchStatistics: [String: (mean: [Float], variance: [Float])] = [:]
     private var masks: [String: DropoutMask] = [:]
-    /// Outputs made by a convolution or dense layer with a softmax: their kernels without it, so the logits are
-    /// kept (Keras 3 trains a softmax head on its logits: docs/keras-numerics.md §9.3). A softmax Activation
-    /// layer's logits are its input.
-    private var logitKernels: [String: LayerKernel] = [:]
+    /// Convolution and dense layers whose value before their activation is needed: an output's softmax (Keras 3
+    /// trains a softmax head on its logits: docs/keras-numerics.md §9.3), and, where a gradient passes, an activation
+    /// whose gradient reads its input (`Activation.backwardReadsInput`: swish, GELU, ...). Their kernels without the
+    /// activation, which then runs on its own; the value before it is kept in `preActivations`, and a softmax
+    /// output's in `logits` too. A softmax Activation layer's logits are its input.
+    private var linearKernels: [String: LayerKernel] = [:]
+    private var preActivations: [String: Tensor] = [:]
     private var logits: [String: Tensor] = [:]
     /// Each dropout mask's seed: the next draw of the stream `dropoutSeed` starts. Read and restored with the
     /// count of masks drawn (`TrainingModelState`).
@@ -162,11 +165,14 @@ public final class TrainingModel {
         let compiler = LayerCompiler(weights: parameters, winograd: true)
         for layer in changed {
             kernels[layer.name] = try compiler.compile(StepPlan(layers: [layer], inputs: layer.inputs, headShape: shapes[layer.name]))
-            if graph.outputs.contains(layer.name), layer.op == .conv2d || layer.op == .dense,
-               layer.attributes["activation"]?.stringValue == "softmax" {
+            guard layer.op.isWeighted else { continue }
+            let activation = try LayerCompiler.activation(of: layer)
+            if (activation == .softmax && graph.outputs.contains(layer.name))
+                || (activation.backwardReadsInput && needsGradient.contains(layer.name)) {
                 var linear = layer
                 linear.attributes["activation"] = .string("linear")
-                logitKernels[layer.name] = try compiler.compile(StepPlan(layers: [linear], inputs: layer.inputs))
+                linearKernels[layer.name] = try compiler.compile(StepPlan(layers: [linear], inputs: layer.inputs,
+                                                                          headShape: shapes[layer.name]))
             }
         }
     }
@@ -178,7 +184,7 @@ public final class TrainingModel {
         guard inputs.count == graph.inputs.count else {
             throw ModelError("the model takes \(graph.inputs.count) input(s), got \(inputs.count)")
         }
-        values = [:]; batchStatistics = [:]; masks = [:]; logits = [:]
+        values = [:]; batchStatistics = [:]; masks = [:]; preActivations = [:]; logits = [:]
         if let frozenBase {
             // Views into the base's arena, valid until the next forward pass: as long as the backward pass needs them.
             for (name, value) in zip(frozenBase.outputs, try frozenBase.model.run(inputs)) { values[name] = value }
@@ -227,12 +233,14 @@ public final class TrainingModel {
             let output = try Tensor(shape: operands[0].shape)
             try Activation.softmax.forward(operands[0], into: output)
             return output
-        case .conv2d where logitKernels[layer.name] != nil, .dense where logitKernels[layer.name] != nil:
-            let logits = try Tensor(shape: kernel(for: layer).outputShape(for: operands))
-            try logitKernels[layer.name]!.forward(operands, residual: nil, into: logits, workspace: workspace)
-            self.logits[layer.name] = logits
-            let output = try Tensor(shape: logits.shape)
-            try Activation.softmax.forward(logits, into: output)
+        case _ where linearKernels[layer.name] != nil:
+            let preActivation = try Tensor(shape: kernel(for: layer).outputShape(for: operands))
+            try linearKernels[layer.name]!.forward(operands, residual: nil, into: preActivation, workspace: workspace)
+            preActivations[layer.name] = preActivation
+            let activation = try LayerCompiler.activation(of: layer)
+            if activation == .softmax { logits[layer.name] = preActivation }
+            let output = try Tensor(shape: preActivation.shape)
+            try activation.forward(preActivation, into: output)
             return output
         default:
             let kernel = try kernel(for: layer)
@@ -395,21 +403,26 @@ public final class TrainingModel {
         func weighted(_ layerKernel: some WeightedLayer) throws -> Tensor? {
             // Linear (every convolution a BatchNormalization follows) passes the gradient through as it is.
             let through = pastSoftmax || layerKernel.activation == .linear
-            let preActivation = through ? outputGradient : try Tensor(shape: output.shape)
-            if !through { try layerKernel.activation.backward(output: output, outputGradient: outputGradient, into: preActivation) }
+            let preActivationGradient = through ? outputGradient : try Tensor(shape: output.shape)
+            if !through {
+                try layerKernel.activation.backward(input: preActivations[layer.name], output: output, outputGradient: outputGradient,
+                                                    into: preActivationGradient)
+            }
             if let kernelGradient = try parameterGradient("kernel") {
-                try layerKernel.weightGradient(input: inputs[0], outputGradient: preActivation, kernelGradient: kernelGradient,
+                try layerKernel.weightGradient(input: inputs[0], outputGradient: preActivationGradient, kernelGradient: kernelGradient,
                                                biasGradient: try parameterGradient("bias"), workspace: workspace)
             }
             guard let inputGradient = try inputGradient(0) else { return nil }
             let weights = parameters["\(layer.name)/kernel"]!.value
-            try layerKernel.inputGradient(preActivation, kernel: backwardFault?.inputGradientKernel(weights, of: layer) ?? weights,
+            try layerKernel.inputGradient(preActivationGradient, kernel: backwardFault?.inputGradientKernel(weights, of: layer) ?? weights,
                                           into: inputGradient, workspace: workspace)
             return inputGradient
         }
 
         switch kernel {
         case .conv2d(let convolution):
+            results[0] = try weighted(convolution)
+        case .depthwiseConv2d(let convolution):
             results[0] = try weighted(convolution)
         case .dense(let dense):
             results[0] = try weighted(dense)
@@ -459,7 +472,7 @@ public final class TrainingModel {
             if wanted[0] { results[0] = outputGradient }
         case .activation(let activation):
             if let inputGradient = try inputGradient(0) {
-                try activation.backward(output: output, outputGradient: outputGradient, into: inputGradient)
+                try activation.backward(input: inputs[0], output: output, outputGradient: outputGradient, into: inputGradient)
                 results[0] = inputGradient
             }
         case .relu(let relu):
@@ -489,7 +502,7 @@ public final class TrainingModel {
     }
 }
 
-/// Convolution and dense share one backward pass: activation, then the kernel's two gradients.
+/// Convolutions and dense share one backward pass: activation, then the kernel's two gradients.
 protocol WeightedLayer {
     var activation: Activation { get }
     func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws
@@ -498,3 +511,14 @@ protocol WeightedLayer {
 
 extension Conv2D: WeightedLayer {}
 extension Dense: WeightedLayer {}
+
+/// The depthwise convolution needs no GEMM scratch memory.
+extension DepthwiseConv2D: WeightedLayer {
+    func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws {
+        try self.inputGradient(outputGradient, kernel: kernel, into: inputGradient)
+    }
+
+    func weightGradient(input: Tensor, outputGradient: Tensor, kernelGradient: Tensor, biasGradient: Tensor?, workspace: Workspace) throws {
+        try weightGradient(input: input, outputGradient: outputGradient, kernelGradient: kernelGradient, biasGradient: biasGradient)
+    }
+}

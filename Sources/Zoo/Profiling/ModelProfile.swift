@@ -93,15 +93,17 @@ extension Model {
     }
 
     /// 2 x the kernel's elements x the output positions (output elements over output channels) of the step's
-    /// convolution or dense layer: Keras' kernels are (kh, kw, in / groups, out) and (in, out).
+    /// convolution or dense layer: Keras' kernels are (kh, kw, in / groups, out) and (in, out). A depthwise
+    /// convolution's output value takes one multiply-add per tap: 2 x kh x kw x the output elements.
     static func flops(of plan: StepPlan, outputShape: [Int]) -> Int {
-        guard plan.head.op == .conv2d || plan.head.op == .dense,
-              let kernel = plan.head.weights.first(where: { $0.name == "kernel" }), let outputs = kernel.shape.last, outputs > 0 else { return 0 }
+        guard plan.head.op.isWeighted, let kernel = plan.head.weights.first(where: { $0.name == "kernel" }),
+              let outputs = kernel.shape.last, outputs > 0 else { return 0 }
+        if plan.head.op == .depthwiseConv2d { return 2 * kernel.shape[0] * kernel.shape[1] * outputShape.reduce(1, *) }
         return 2 * kernel.shape.reduce(1, *) * (outputShape.reduce(1, *) / outputs)
     }
 
     static func weightBytes(of plan: StepPlan) -> Int {
-        let folded = plan.head.op == .conv2d
+        let folded = plan.head.op.isConvolution
         return plan.layers.filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount } * MemoryLayout<Float>.stride
     }
 

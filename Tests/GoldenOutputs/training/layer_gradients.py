@@ -4,15 +4,17 @@ Usage: python layer_gradients.py OUT_DIR
 
 Every case runs a real Keras 3 layer (training=True where the layer cares) on seeded inputs, takes the loss
 `sum(y * g)` for a seeded upstream gradient `g`, and records the gradients of the loss with respect to the
-inputs (and to Conv2D's and Dense's kernel and bias, BatchNormalization's gamma and beta). Writes
-OUT_DIR/layer_gradients.safetensors (tensors named `<case>/<tensor>`: inputs `x0, x1, ...`, `g`, input gradients
+inputs (and to Conv2D's, DepthwiseConv2D's and Dense's kernel and bias, BatchNormalization's gamma and beta). Writes
+OUT_DIR/layer_gradients.safetensors (tensors named `<case>/<tensor>`: inputs `x0, x1, ...`, output `y`, `g`, input gradients
 `dx0, dx1, ...`, and per kind `kernel`, `bias`, `dkernel`, `dbias`, `dgamma`, `dbeta`, `gamma`, `beta`, `mean`,
 `variance`, `moving_mean`, `moving_variance`) and OUT_DIR/layer_gradients.json (per case: kind, attributes,
 tensor names).
 
-Conv2D and Dense run with a linear activation, so `g` is the pre-activation output gradient dz. Their cases cover
-TF 'same' padding's asymmetric split (stride 2 on odd and even sizes), the 7x7 stride-2 ResNet stem, 1x1 strided
-'valid', dilation, non-square kernels, 3 and 64 input channels, and Dense over rank 2 and rank 4 inputs.
+Conv2D, DepthwiseConv2D and Dense run with a linear activation, so `g` is the pre-activation output gradient dz.
+Their cases cover TF 'same' padding's asymmetric split (stride 2 on odd and even sizes), the 7x7 stride-2 ResNet stem,
+1x1 strided 'valid', dilation, non-square kernels, 3 and 64 input channels, depth multipliers 1 and 2, and Dense over
+rank 2 and rank 4 inputs. Every case also keeps the layer's output `y`, so the forward pass is checked on the same
+inputs.
 """
 import json
 import os
@@ -61,7 +63,16 @@ def gradients(call, inputs, variables=()):
 def layer_case(case, kind, attrs, layer, inputs, single=True):
     y, g, grads = gradients(lambda xs: layer(xs[0]) if single else layer(xs), inputs)
     arrays = {f"x{i}": x for i, x in enumerate(inputs)} | {f"dx{i}": d for i, d in enumerate(grads)}
-    record(case, kind, attrs, arrays | {"g": g})
+    record(case, kind, attrs, arrays | {"y": y, "g": g})
+
+
+def kinks(shape):
+    """The 0.5 grid over [-8, 8], led by values at and just either side of 0, +-3 and +-6 (where relu6 and the hard
+    sigmoid bend), so both sides of every kink are met."""
+    values = grid(shape, -8, 8).reshape(-1)
+    near = np.array([k + d for k in (-6.0, -3.0, 0.0, 3.0, 6.0) for d in (-1e-2, -1e-6, 0.0, 1e-6, 1e-2)], np.float32)
+    values[:near.size] = near
+    return values.reshape(shape)
 
 
 # --- Activations (gradient read from the output in Swift) ------------------------------------------------
@@ -185,7 +196,7 @@ def weighted_case(case, kind, attrs, layer, input_shape):
     layer.set_weights([kernel, bias])
     x = uniform(input_shape)
     y, g, grads = gradients(lambda xs: layer(xs[0]), [x], [layer.kernel, layer.bias])
-    record(case, kind, attrs, {"x0": x, "g": g, "dx0": grads[0], "kernel": kernel, "bias": bias,
+    record(case, kind, attrs, {"x0": x, "y": y, "g": g, "dx0": grads[0], "kernel": kernel, "bias": bias,
                                "dkernel": grads[1], "dbias": grads[2]})
 
 
@@ -208,6 +219,44 @@ weighted_case("dense_rank2", "dense", {}, keras.layers.Dense(70), (3, 300))
 weighted_case("dense_rank4", "dense", {}, keras.layers.Dense(33), (2, 3, 5, 40))
 # 11 rows over 8 packing tasks of 2: the last two tasks have no rows (a short last batch of a pass hit this).
 weighted_case("dense_eleven_rows", "dense", {}, keras.layers.Dense(9), (11, 40))
+
+# --- The wider zoo (issue 14), after the cases above so their seeded values stay as they were ---------------
+# The activations of MobileNet and EfficientNet, by their Keras names (swish and hard_swish are aliases of silu and
+# hard_silu); gelu by Keras' default (exact) and its tanh approximation. Softplus also beyond +-13.94, where TF's kernel
+# switches to x and exp(x).
+for name, layer, attrs in [("relu6", keras.layers.Activation("relu6"), {}),
+                           ("swish", keras.layers.Activation("swish"), {}),
+                           ("silu", keras.layers.Activation("silu"), {}),
+                           ("hard_sigmoid", keras.layers.Activation("hard_sigmoid"), {}),
+                           ("hard_swish", keras.layers.Activation("hard_swish"), {}),
+                           ("gelu", keras.layers.Activation("gelu"), {}),
+                           ("gelu_approximate", lambda x: keras.activations.gelu(x, approximate=True), {"approximate": True}),
+                           ("selu", keras.layers.Activation("selu"), {}),
+                           ("softplus", keras.layers.Activation("softplus"), {})]:
+    attrs = {"activation": name.removesuffix("_approximate")} | attrs
+    layer_case(f"activation_{name}", "activation", attrs, layer,
+               [uniform((3, 5, 7, 11), -20, 20) if name == "softplus" else uniform((3, 5, 7, 11), -8, 8)])
+    layer_case(f"activation_{name}_kinks", "activation", attrs, layer, [kinks((3, 5, 7, 11))])
+
+
+def depthwise_case(case, input_shape, kernel, multiplier=1, strides=(1, 1), padding="same", dilation=(1, 1)):
+    layer = keras.layers.DepthwiseConv2D(kernel, strides=strides, padding=padding, depth_multiplier=multiplier,
+                                         dilation_rate=dilation)
+    weighted_case(case, "depthwise_conv2d", {"strides": list(strides), "padding": padding, "dilation": list(dilation),
+                                             "depth_multiplier": multiplier}, layer, input_shape)
+
+
+# Channel counts off the 16-lane vectors (24, 17, 7, 5), TF 'same' split on odd and even sizes at stride 2, an even
+# kernel, dilation 2 under both paddings, multiplier 1 and 2.
+depthwise_case("depthwise_k3_same_s1", (2, 9, 11, 24), (3, 3))
+depthwise_case("depthwise_k3_same_s2_odd", (2, 13, 15, 32), (3, 3), strides=(2, 2))
+depthwise_case("depthwise_k3_same_s2_even", (3, 12, 10, 16), (3, 3), strides=(2, 2))
+depthwise_case("depthwise_k5_same_s2_m2", (2, 11, 13, 7), (5, 5), multiplier=2, strides=(2, 2))
+depthwise_case("depthwise_k3_valid_m2", (2, 10, 9, 5), (3, 3), multiplier=2, padding="valid")
+depthwise_case("depthwise_k3_valid_s2", (2, 11, 12, 24), (3, 3), strides=(2, 2), padding="valid")
+depthwise_case("depthwise_k3_same_d2", (2, 11, 12, 20), (3, 3), dilation=(2, 2))
+depthwise_case("depthwise_k3_valid_d2_m2", (2, 12, 11, 6), (3, 3), multiplier=2, padding="valid", dilation=(2, 2))
+depthwise_case("depthwise_k2x3_same", (2, 8, 9, 17), (2, 3))
 
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""A tiny MobileNet-style model and its Keras references, written when the test runs (issue 14's layers).
+
+    mobile_blocks.py OUT_DIR
+
+Builds `mobile_blocks` with Keras 3 (15x13x3 input, ~2,000 parameters):
+
+    stem_conv (3x3/2 'same', no bias) -> stem_bn -> stem_relu (ReLU(6.0))
+    MobileNetV2's inverted residual: block_expand (1x1) -> bn -> ReLU(6.0) -> block_depthwise (3x3 'same', no bias)
+        -> bn -> ReLU(6.0) -> block_project (1x1) -> bn, added to the stem's output (block_add)
+    dw_s2_m2_swish   DepthwiseConv2D 3x3 stride 2 'same' (asymmetric on the 8x7 map), depth_multiplier 2, swish
+    hard_swish       Activation
+    dw_d2_gelu       DepthwiseConv2D 3x3 dilation 2 'same', gelu (its gradient reads the pre-activation)
+    relu6            Activation
+    pointwise_selu   Conv2D 1x1, selu
+    hard_sigmoid     Activation
+    gap -> dense_softplus (Dense, softplus) -> predictions (Dense, softmax)
+
+gives every weight its seeded value (generate.py's `draw`), and writes, in the layout of the golden sets:
+
+    OUT_DIR/mobile_blocks/k3.keras                  Keras 3 `model.save`
+    OUT_DIR/mobile_blocks/activations.safetensors   every layer's output on the golden cases normal, image, large
+                                                    and odd (13x17), by activations.py's own worker
+    OUT_DIR/mobile_blocks_train/                    case.json and reference.safetensors: TensorFlow's gradients of
+                                                    the categorical cross-entropy, every layer trainable (BN on
+                                                    batch statistics), by gradients.py's own run_case
+
+One TensorFlow start, about 10 s. The model's name is not tiny_*: gradients.py reads those from the fixtures.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "training"))
+
+from generate import draw_into, quiet_tf                    # noqa: E402
+from activations import worker                              # noqa: E402
+from gradients import case, run_case                        # noqa: E402
+
+NAME = "mobile_blocks"
+
+
+def build(keras):
+    layers = keras.layers
+    inputs = keras.Input((15, 13, 3), name="input_1")
+    x = layers.Conv2D(8, 3, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.ReLU(6.0, name="stem_relu")(x)
+    y = layers.Conv2D(16, 1, use_bias=False, name="block_expand")(x)
+    y = layers.BatchNormalization(name="block_expand_bn")(y)
+    y = layers.ReLU(6.0, name="block_expand_relu")(y)
+    y = layers.DepthwiseConv2D(3, padding="same", use_bias=False, name="block_depthwise")(y)
+    y = layers.BatchNormalization(name="block_depthwise_bn")(y)
+    y = layers.ReLU(6.0, name="block_depthwise_relu")(y)
+    y = layers.Conv2D(8, 1, use_bias=False, name="block_project")(y)
+    y = layers.BatchNormalization(name="block_project_bn")(y)
+    x = layers.Add(name="block_add")([x, y])
+    x = layers.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="swish", name="dw_s2_m2_swish")(x)
+    x = layers.Activation("hard_swish", name="hard_swish")(x)
+    x = layers.DepthwiseConv2D(3, padding="same", dilation_rate=2, activation="gelu", name="dw_d2_gelu")(x)
+    x = layers.Activation("relu6", name="relu6")(x)
+    x = layers.Conv2D(12, 1, activation="selu", name="pointwise_selu")(x)
+    x = layers.Activation("hard_sigmoid", name="hard_sigmoid")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dense(6, activation="softplus", name="dense_softplus")(x)
+    outputs = layers.Dense(3, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name=NAME)
+
+
+def main():
+    out = os.path.abspath(sys.argv[1])
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    quiet_tf()
+    import keras
+    model = build(keras)
+    draw_into(keras, model, keep=(), legacy=False)
+    os.makedirs(os.path.join(out, NAME), exist_ok=True)
+    os.makedirs(os.path.join(out, ".work"), exist_ok=True)      # where the worker leaves its summary
+    model.save(os.path.join(out, NAME, "k3.keras"))
+    worker(out, out, [NAME], {}, {NAME: "small"})
+    run_case(case(f"{NAME}_train", NAME), out, out)
+
+
+if __name__ == "__main__":
+    main()
