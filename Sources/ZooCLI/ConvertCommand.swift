@@ -36,7 +36,7 @@ struct ConvertCommand: ParsableCommand {
     var preprocess: Preprocessing?
     @Flag(help: "Take the architecture's tensors from a file that holds more, by layer name, and list what is left out.")
     var partial = false
-    @Flag(help: "Replace the output file if it exists (never the input): the new file is written under a temporary name and renamed over it.")
+    @Flag(help: "Replace the output file if it exists (never the input), or the file a symbolic link there points to: the new file is written under a temporary name and renamed over it.")
     var force = false
     @Flag(help: "No progress line.") var quiet = false
     @Option(help: ArgumentHelp("Class names to record in the file (zoo predict prints them): a file (one name per line, or Keras' class index .json) or a comma-separated list.",
@@ -51,9 +51,9 @@ struct ConvertCommand: ParsableCommand {
             if let arch, FilePaths.isKerasCheckpoint(arch) { try IsolatedCheckpointIndex.check(arch) }
             let architecture = try arch.map(Architectures.resolve)
             let outputPath = output ?? Self.defaultOutput(for: input)
-            try Self.checkPaths(input: input, output: outputPath, force: force)
+            let destination = try Self.checkPaths(input: input, output: outputPath, force: force)
             try IsolatedCheckpointIndex.check(input)
-            var request = Conversion.Request(input: input, output: outputPath, dtype: storage, preprocess: preprocess?.description,
+            var request = Conversion.Request(input: input, output: destination, dtype: storage, preprocess: preprocess?.description,
                                              knownArchitectures: Registry.entries.map(\.name),
                                              defaultPreprocess: { (Registry.identify($0)?.preprocessing ?? .none).description })
             request.partial = partial
@@ -79,13 +79,14 @@ struct ConvertCommand: ParsableCommand {
     }
 
     /// Before any work: the input is a file, the output is never the input (whatever the spelling or link), and
-    /// an existing output is replaced only with --force.
-    static func checkPaths(input: String, output: String, force: Bool) throws {
+    /// an existing output, or a symbolic link there, is replaced only with --force. Returns the path to write (the
+    /// link's target for a link).
+    static func checkPaths(input: String, output: String, force: Bool) throws -> String {
         try FilePaths.requireFile(input)
         if FilePaths.sameFile(input, output) {
             throw CommandFailure("\(output): is the input file; give another output name with -o")
         }
-        try FilePaths.checkWritable(output, role: "output", existing: .refuseUnlessForced(force))
+        return try FilePaths.checkWritable(output, role: "output", existing: .refuseUnlessForced, force: force)
     }
 
     /// One line per tensor of the file the conversion did not take: its layer, place and shape.

@@ -47,6 +47,9 @@ struct DataCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write the description (Markdown, or JSON with --json) to this file instead of printing it.")
         var output: String?
 
+        @Flag(help: "Write through a symbolic link at the output, replacing the file it points to.")
+        var force = false
+
         @Option(help: ArgumentHelp(
             "Count the splits a file gives instead of the folder's own (repeatable).",
             discussion: "mednet's published JSON ({\"train\": [[path, label], ...], \"validation\": ..., \"test\": ...}) or Zoo manifests; every entry is checked against the folder."))
@@ -56,7 +59,7 @@ struct DataCommand: ParsableCommand {
         var maxPixels: Int = ImageDecoder.defaultPixelLimit
 
         func run() throws {
-            if let output { try FilePaths.checkWritable(output, role: "description", existing: .replace) }
+            let destination = try output.map { try FilePaths.checkWritable($0, role: "description", existing: .replace, force: force) }
             let folder = try DatasetReader.read(URL(fileURLWithPath: directory), layout: layout.datasetLayout)
             let splitFile = try split.isEmpty ? nil : SplitFile.read(split.map { URL(fileURLWithPath: $0) }, against: folder)
             let dataset = splitFile?.applied(to: folder) ?? folder
@@ -66,8 +69,8 @@ struct DataCommand: ParsableCommand {
             if let splitFile, !json {
                 text += "\nSplits from " + splitFile.sources.map(\.path).joined(separator: ", ") + ", SHA-256 \(splitFile.digest).\n"
             }
-            if let output {
-                try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
+            if let destination {
+                try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: destination))
             } else {
                 print(text, terminator: "")
             }

@@ -1,3 +1,4 @@
+import Converter
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -44,16 +45,38 @@ enum FilePaths {
 
     /// What to do when an output file already exists.
     enum Existing {
-        /// Replace it (reports, which are made to be rewritten).
+        /// Replace it (reports and trained models, which are made to be rewritten).
         case replace
         /// Refuse unless the command's `--force` was given.
-        case refuseUnlessForced(Bool)
+        case refuseUnlessForced
     }
 
-    /// Fails unless `path` can be written as a new file: its folder exists and is a folder, `path` is not a folder,
-    /// and an existing file there may be replaced. `role` says what the file is ("output", "report").
-    static func checkWritable(_ path: String, role: String, existing: Existing) throws {
-        let folder = (path as NSString).deletingLastPathComponent
+    /// Checks, before any work, that a new file can be written at `path`, and returns the path to write. `role` says
+    /// what the file is ("output", "report"); `force` is the command's --force, nil for a command that has none.
+    ///
+    /// - A symbolic link at `path`, even a dangling one, is refused unless `force`: writing the new file beside it
+    ///   and renaming it into place would replace the link itself, and the file it points to would silently keep
+    ///   its old content. With `force` the link is followed to its end, and the path returned is that file's, so
+    ///   the new file replaces the link's target (by the same rename, atomically) and the link stays.
+    /// - The folder must exist and take a new file: a file is created there and removed again, because access()
+    ///   answers for permissions only, and as root it calls even /proc and /sys writable.
+    /// - An existing folder at the path is refused, an existing file only by `.refuseUnlessForced` without `force`.
+    @discardableResult
+    static func checkWritable(_ path: String, role: String, existing: Existing, force: Bool? = nil) throws -> String {
+        var target = path
+        if let resolved = try linkTarget(of: path, role: role) {
+            let exists = FileManager.default.fileExists(atPath: resolved)
+            switch force {
+            case true?:
+                target = resolved
+            case false?:
+                throw CommandFailure("\(path): is a symbolic link to \(resolved)\(exists ? "" : ", which does not exist")"
+                                     + "; pass --force to write \(resolved) through it, or name another file")
+            case nil:
+                throw CommandFailure("\(path): cannot write the \(role) through a symbolic link: name the file it points to, \(resolved)")
+            }
+        }
+        let folder = (target as NSString).deletingLastPathComponent
         let directory = folder.isEmpty ? "." : folder
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
@@ -62,15 +85,47 @@ enum FilePaths {
         guard isDirectory.boolValue else {
             throw CommandFailure("\(path): cannot write the \(role): \(directory) is a file, not a folder")
         }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw CommandFailure("\(path): cannot write the \(role): the folder \(directory) is not writable")
+        if let reason = cannotCreateFile(beside: target) {
+            throw CommandFailure("\(path): cannot write the \(role): cannot create a file in \(directory): \(reason)")
         }
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return target }
         if isDirectory.boolValue {
             throw CommandFailure("\(path): cannot write the \(role): it is a directory (give a file name)")
         }
-        if case .refuseUnlessForced(false) = existing {
+        if case .refuseUnlessForced = existing, force != true {
             throw CommandFailure("\(path): already exists; pass --force to replace it")
         }
+        return target
+    }
+
+    /// The file a symbolic link at `path` ends at, through any chain of links (each relative target taken from its
+    /// link's folder), whether or not it exists; nil when `path` is not a link.
+    private static func linkTarget(of path: String, role: String) throws -> String? {
+        var current = path
+        // The kernel's own limit on links followed in one lookup (ELOOP beyond it).
+        for _ in 0..<40 {
+            guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else {
+                return current == path ? nil : current
+            }
+            current = destination.hasPrefix("/")
+                ? destination
+                : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+        }
+        throw CommandFailure("\(path): cannot write the \(role): \(String(cString: strerror(ELOOP)))")
+    }
+
+    /// Creates and removes a hidden file beside `path` (the writers' temporary files go there): the system's reason
+    /// when that fails, nil when it works.
+    private static func cannotCreateFile(beside path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        let probe = (folder.isEmpty ? "" : folder + "/")
+            + ".\((path as NSString).lastPathComponent).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+        TemporaryFiles.register(probe)
+        defer { TemporaryFiles.forget(probe) }
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+        close(descriptor)
+        unlink(probe)
+        return nil
     }
 }

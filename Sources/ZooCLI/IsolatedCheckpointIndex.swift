@@ -9,31 +9,52 @@ import Glibc
 /// file can crash it (SIGSEGV in H5HG_read while reading a variable-length string) or send it into a loop
 /// that never ends. Zoo cannot validate every structure libhdf5 reads, so it contains it instead: before a
 /// checkpoint is opened in this process, a child process (this executable, `zoo index-checkpoint`) opens and
-/// indexes it under resource limits. A child killed by a signal means the file is not safe to open: the
-/// command fails in one line and this process, with everything it already wrote, lives on. A child that
-/// merely fails (a clean error) is not reported here: the same error comes again, in full, from the open in
-/// this process. The cost is one process start and a second index of the file (docs/fuzzing.md).
+/// indexes it under resource limits and ends with an explicit verdict (docs/fuzzing.md):
+///
+/// - exit status 0: the file indexes; the command goes on and opens it in this process;
+/// - `cleanErrorStatus`: the file is refused with an ordinary error, whose one line the child wrote on its
+///   standard output; the command fails with that line and never opens the file itself;
+/// - anything else (a signal, or any other exit status: a sanitizer's report, a runtime that failed to start,
+///   an allocation refused by the limits) is a crash, reported in one line; the file is never opened here.
+///
+/// Only a verdict the child gave on purpose lets the file into this process: an unexpected status must not be
+/// read as "failed cleanly", or a crash that happens to exit with status 1 would be parsed here after all.
+/// The cost is one process start and a second index of the file.
 enum IsolatedCheckpointIndex {
     /// CPU seconds the index may take: a real checkpoint's takes milliseconds (VGG16's 550 MB: under 0.1 s).
     static let cpuSeconds: rlim_t = 10
+    /// The child's "refused cleanly, the reason is on standard output": EX_DATAERR of sysexits.h ("the input
+    /// data was incorrect"), distinct from 1 (ArgumentParser's errors, AddressSanitizer's reports), 2 (zoo's
+    /// refusal of a ZOO_CPU it cannot run) and 64 (a wrong option).
+    static let cleanErrorStatus: Int32 = 65
 
-    /// Fails with one line if libhdf5 cannot index `path` without being killed.
+    /// Fails with one line unless libhdf5 indexes `path` in a child process and the child says it did.
     static func check(_ path: String) throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         child.arguments = [IndexCheckpointCommand.configuration.commandName!, path]
         // No backtrace: the crash is the expected outcome of a hostile file, and reported below.
         child.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
-        child.standardOutput = FileHandle.nullDevice
+        let verdict = Pipe()
+        child.standardOutput = verdict
         child.standardError = FileHandle.nullDevice
         try child.run()
+        // Read to the end before waiting, so a long message can never fill the pipe and stall the child.
+        let message = String(decoding: verdict.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         child.waitUntilExit()
-        guard child.terminationReason == .uncaughtSignal else { return }
-        let signal = child.terminationStatus
-        let what = signal == SIGXCPU || signal == SIGKILL
-            ? "did not finish indexing it within \(cpuSeconds) s of CPU time"
-            : "crashed indexing it (\(String(cString: strsignal(signal))))"
-        throw CommandFailure("\(path): libhdf5 \(what): the file is damaged or hostile; nothing was written")
+        let status = child.terminationStatus
+        if child.terminationReason == .uncaughtSignal {
+            let what = status == SIGXCPU || status == SIGKILL
+                ? "did not finish indexing it within \(cpuSeconds) s of CPU time"
+                : "crashed indexing it (\(String(cString: strsignal(status))))"
+            throw CommandFailure("\(path): libhdf5 \(what): the file is damaged or hostile; nothing was written")
+        }
+        if status == 0 { return }
+        if status == cleanErrorStatus, !message.isEmpty {
+            throw CommandFailure(message.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        throw CommandFailure("\(path): libhdf5 crashed indexing it (the index process ended with exit status \(status), "
+                             + "not a verdict): the file is damaged or hostile; nothing was written")
     }
 
     /// In the child: limits it may not outgrow (no core file, CPU time, address space), applied to itself.
@@ -44,13 +65,16 @@ enum IsolatedCheckpointIndex {
         }
         limit(RLIMIT_CORE, 0)
         limit(RLIMIT_CPU, cpuSeconds)
-        // The file is mapped whole; beyond it, 4 GB is far more than an index needs.
-        limit(RLIMIT_AS, rlim_t(fileSize) + (4 << 30))
+        // The file is mapped whole; beyond it, 4 GB is far more than an index needs. Not under a sanitizer: its
+        // shadow memory is reserved address space (terabytes for AddressSanitizer and ThreadSanitizer), so under
+        // the limit every later allocation would fail and the child die of that instead of indexing the file.
+        if !SanitizerRuntime.isPresent { limit(RLIMIT_AS, rlim_t(fileSize) + (4 << 30)) }
     }
 }
 
 /// `zoo index-checkpoint FILE` (hidden): the child of `IsolatedCheckpointIndex`. Exits 0 when the file opens and
-/// indexes, 1 with the error otherwise; a crash or a loop is left to the signal and the limits.
+/// indexes; `IsolatedCheckpointIndex.cleanErrorStatus` with the error's one line on standard output when it is
+/// refused; a crash or a loop is left to the signal and the limits.
 struct IndexCheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index-checkpoint",
@@ -67,7 +91,8 @@ struct IndexCheckpointCommand: ParsableCommand {
             let checkpoint = try KerasCheckpoint(path: input)
             _ = checkpoint.weightCount
         } catch {
-            throw CommandFailure(error)
+            FileHandle.standardOutput.write(Data((CommandFailure(error).description + "\n").utf8))
+            throw ExitCode(IsolatedCheckpointIndex.cleanErrorStatus)
         }
     }
 }

@@ -46,6 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Images that do not decode: skip (leave them out, and say which) or fail.") var badImages: TrainingData.BadImages = .fail
     @Option(help: ArgumentHelp("Write each epoch's logs here as Keras' CSVLogger does.", valueName: "file.csv")) var history: String?
     @Option(name: .shortAndLong, help: "Where to write the trained model (.safetensors).") var output: String
+    @Flag(help: "Write through a symbolic link at the output, replacing the file it points to.") var force = false
 
     func validate() throws {
         guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be at least 1") }
@@ -59,7 +60,7 @@ struct TrainCommand: ParsableCommand {
             if FilePaths.sameFile(model, output) {
                 throw CommandFailure("\(output): is the model being trained; give another output name with -o (the starting weights stay as they are)")
             }
-            try TrainedModelWriter.checkWritable(output)
+            let destination = try TrainedModelWriter.checkWritable(output, force: force)
             let file = try SafetensorsFile(path: model)
             // Hashed from now, while the rest runs: the provenance names the file that was read.
             let sourceDigest = BackgroundDigest(path: model)
@@ -109,7 +110,7 @@ struct TrainCommand: ParsableCommand {
                               callbacks: [TrainingProgress(epochs: epochs, steps: settings.stepsPerEpoch)] + (logger.map { [$0] } ?? []))
             let logs = try fit.run(training: stream, validation: validationStream.map { batches in { () -> any TrainingBatches in batches } }, settings: settings)
 
-            try TrainedModelWriter.write(store, source: file, to: output, provenance: provenance(
+            try TrainedModelWriter.write(store, source: file, to: destination, provenance: provenance(
                 settings: settings, learningRate: learningRate, sourceSHA256: try sourceDigest.value(),
                 trained: store.trainableParameters.map(\.name), skipped: skipped.map(\.path), classes: classNames, classWeights: classWeights),
                 classNames: classNames)

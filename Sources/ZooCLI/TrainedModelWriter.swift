@@ -23,8 +23,9 @@ enum TrainedModelWriter {
         try writer.finish()
     }
 
-    /// Fails now, before any training, when `path`'s folder does not exist or cannot be written to, or `path` is a folder.
-    static func checkWritable(_ path: String) throws {
-        try FilePaths.checkWritable(path, role: "trained model", existing: .replace)
+    /// Fails now, before any training, when `path`'s folder does not exist or cannot be written to, `path` is a folder,
+    /// or a symbolic link without `force`; returns the path to write (the link's target for a link).
+    static func checkWritable(_ path: String, force: Bool) throws -> String {
+        try FilePaths.checkWritable(path, role: "trained model", existing: .replace, force: force)
     }
 }

@@ -24,6 +24,18 @@ import TestSupport
     #expect(written.status == 0 && written.stdout.isEmpty, "\(written.stderr)")
     #expect(try Data(contentsOf: json) == Data(printed.stdout.utf8))
 
+    // -o through a symbolic link: refused without --force (the link and its target stay), written into the target with it.
+    let link = out.deletingLastPathComponent().appendingPathComponent("latest.json")
+    try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "description.json")
+    try Data("an earlier description".utf8).write(to: json)
+    let refused = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json", "-o", link.path])
+    #expect(refused.status == 1 && refused.stderr.hasPrefix("Error: \(link.path): is a symbolic link to \(json.path); pass --force"), "\(refused.stderr)")
+    #expect(try String(contentsOf: json, encoding: .utf8) == "an earlier description")
+    let forced = try TestEnvironment.run(zoo, ["data", "describe", out.path, "--json", "-o", link.path, "--force"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(try Data(contentsOf: json) == Data(printed.stdout.utf8))
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "description.json")
+
     let missing = try TestEnvironment.run(zoo, ["data", "describe", "/nonexistent/DermMel"])
     #expect(missing.status != 0)
     #expect(missing.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: /nonexistent/DermMel: not a directory")
