@@ -11,7 +11,7 @@ SUITE_OUT := Benchmarks/results/suite
 LATENCY_OPTIONS ?= --rounds 2 --runs-b1 15 --runs-b16 3
 TRAINING_OPTIONS ?= --steps 10 --warmup 2
 
-.PHONY: test other-kernel-paths fuzz fuzz-check bad-inputs bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
+.PHONY: test test-asan test-tsan other-kernel-paths fuzz fuzz-check bad-inputs bench build deps suite-bench convert-bench data-bench latency-bench training-bench notebook-scale clean
 
 deps:
 	@scripts/system-deps.sh
@@ -59,6 +59,21 @@ FUZZ_CHECK_SECONDS ?= 3
 fuzz-check:
 	@scripts/fuzz.sh build-if-changed > .build/fuzz-build.log 2>&1 || { cat .build/fuzz-build.log; exit 1; }
 	@scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
+
+# The tests under AddressSanitizer, then under ThreadSanitizer (docs/sanitizers.md): a debug build of the package
+# and its tests with the sanitizer, in a scratch path of its own (.build/asan, .build/tsan; the release build is left
+# alone), the zoo the tests start included. Every report, from the tests or from a zoo they run, fails the target.
+# ASAN_FILTER and TSAN_FILTER are swift test's --filter (a regular expression over suite and test names); an empty
+# ASAN_FILTER runs every test (slow: an instrumented debug build). TSAN_FILTER names what runs on several threads:
+# the worker pool under the kernels (ParallelTests, the convolution and GEMM tests), batch streams, and the
+# conversions whose source digest is computed on its own thread while the tensors stream.
+ASAN_FILTER ?=
+TSAN_FILTER ?= ParallelTests|ConvolutionTests|BatchStreamTests|ConversionTests
+test-asan: deps
+	@scripts/sanitizer-tests.sh address "$(ASAN_FILTER)"
+
+test-tsan: deps
+	@scripts/sanitizer-tests.sh thread "$(TSAN_FILTER)"
 
 # Coverage-guided fuzzing of every reader of untrusted bytes, FUZZ_SECONDS per target; prints the table
 # (target, runs, coverage, crashes, libhdf5 crashes contained, slowest input). Crashing inputs: .build/fuzz/crashes.

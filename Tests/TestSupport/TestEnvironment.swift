@@ -136,12 +136,10 @@ public enum TestEnvironment {
         process.standardError = err
         try process.run()
         // Read both pipes concurrently so a chatty child cannot fill one and block.
-        nonisolated(unsafe) var errData = Data()
-        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        errReader.start()
+        let errReader = PipeReader(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errReader.isFinished { usleep(1000) }
+        let errData = errReader.bytes()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
@@ -182,5 +180,30 @@ public enum TestEnvironment {
             throw Missing(description: "\(name) is not set: \(fix)")
         }
         return value
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own; `bytes()` waits for that. The bytes are handed over under a
+/// lock: polling `Thread.isFinished`, as this did before, orders nothing, and ThreadSanitizer reported the read of
+/// the bytes racing with their write (docs/sanitizers.md).
+private final class PipeReader: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data: Data?
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            let read = handle.readDataToEndOfFile()
+            condition.lock()
+            data = read
+            condition.signal()
+            condition.unlock()
+        }.start()
+    }
+
+    func bytes() -> Data {
+        condition.lock()
+        defer { condition.unlock() }
+        while data == nil { condition.wait() }
+        return data!
     }
 }
