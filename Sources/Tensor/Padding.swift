@@ -66,4 +66,16 @@ struct WindowGeometry: Equatable {
                                             detail: "input \(input.height)x\(input.width) is smaller than the \(kernel) window with 'valid' padding")
         }
     }
+
+    /// The image shape of a convolution's `input` (its `role` in `operation`, for messages), checked to have the
+    /// kernel's `channels`, and the window geometry over it.
+    static func convolution(_ input: Tensor, channels: Int, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int),
+                            padding: Padding, operation: String, role: String) throws -> (ImageShape, WindowGeometry) {
+        let image = try ImageShape(input, operation: operation)
+        guard image.channels == channels else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "\(role) has \(image.channels) channels, kernel expects \(channels)")
+        }
+        let geometry = try WindowGeometry(operation: operation, input: image, kernel: kernel, strides: strides, dilation: dilation, padding: padding)
+        return (image, geometry)
+    }
 }

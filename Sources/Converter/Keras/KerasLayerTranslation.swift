@@ -27,26 +27,14 @@ enum KerasLayerTranslation {
         switch className {
         case "Conv2D", "Convolution2D":
             if let groups = int(config["groups"]), groups != 1 { throw Refusal(reason: "grouped convolution (groups \(groups)) is not supported") }
-            var attributes: [String: AttributeValue] = [
-                "filters": .int(try require(int(config["filters"]), "filters")),
-                "kernel_size": .ints(try pair(config["kernel_size"], "kernel_size")),
-                "strides": .ints(try pair(config["strides"] ?? [1, 1], "strides")),
-                "padding": .string(try padding(config)),
-                "dilation_rate": .ints(try pair(config["dilation_rate"] ?? [1, 1], "dilation_rate")),
-                "use_bias": .bool(config["use_bias"] as? Bool ?? true),
-            ]
+            var attributes = try convolutionWindow(config)
+            attributes["filters"] = .int(try require(int(config["filters"]), "filters"))
             try activation(config["activation"], into: &attributes)
             return (.conv2d, attributes)
 
         case "DepthwiseConv2D":
-            var attributes: [String: AttributeValue] = [
-                "depth_multiplier": .int(int(config["depth_multiplier"]) ?? 1),
-                "kernel_size": .ints(try pair(config["kernel_size"], "kernel_size")),
-                "strides": .ints(try pair(config["strides"] ?? [1, 1], "strides")),
-                "padding": .string(try padding(config)),
-                "dilation_rate": .ints(try pair(config["dilation_rate"] ?? [1, 1], "dilation_rate")),
-                "use_bias": .bool(config["use_bias"] as? Bool ?? true),
-            ]
+            var attributes = try convolutionWindow(config)
+            attributes["depth_multiplier"] = .int(int(config["depth_multiplier"]) ?? 1)
             try activation(config["activation"], into: &attributes)
             return (.depthwiseConv2d, attributes)
 
@@ -158,6 +146,17 @@ enum KerasLayerTranslation {
             throw Refusal(reason: "activation '\(name)' is not supported (supported: \(activations.joined(separator: ", ")))")
         }
         attributes["activation"] = .string(name)
+    }
+
+    /// The window attributes Conv2D and DepthwiseConv2D share: kernel size, strides, padding, dilation and bias.
+    private static func convolutionWindow(_ config: [String: Any]) throws -> [String: AttributeValue] {
+        [
+            "kernel_size": .ints(try pair(config["kernel_size"], "kernel_size")),
+            "strides": .ints(try pair(config["strides"] ?? [1, 1], "strides")),
+            "padding": .string(try padding(config)),
+            "dilation_rate": .ints(try pair(config["dilation_rate"] ?? [1, 1], "dilation_rate")),
+            "use_bias": .bool(config["use_bias"] as? Bool ?? true),
+        ]
     }
 
     private static func padding(_ config: [String: Any]) throws -> String {

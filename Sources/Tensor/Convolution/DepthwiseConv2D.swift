@@ -49,13 +49,8 @@ public struct DepthwiseConv2D: Sendable {
 
     /// The image shape of `input` (the `role` of `operation`, for messages) and the window geometry over it.
     func geometry(_ input: Tensor, operation: String = "depthwise_conv2d", role: String = "input") throws -> (ImageShape, WindowGeometry) {
-        let image = try ImageShape(input, operation: operation)
-        guard image.channels == inputChannels else {
-            throw TensorError.shapeMismatch(operation: operation, detail: "\(role) has \(image.channels) channels, kernel expects \(inputChannels)")
-        }
-        let geometry = try WindowGeometry(operation: operation, input: image, kernel: (kernelHeight, kernelWidth),
-                                          strides: strides, dilation: dilation, padding: padding)
-        return (image, geometry)
+        try WindowGeometry.convolution(input, channels: inputChannels, kernel: (kernelHeight, kernelWidth), strides: strides,
+                                       dilation: dilation, padding: padding, operation: operation, role: role)
     }
 
     /// `(N, outH, outW, in · depth_multiplier)` for an NHWC input shape.
