@@ -73,13 +73,7 @@ struct LayerCompiler {
         guard let spec = layer.weights.first(where: { $0.name == "kernel" }), spec.shape.count == 4 else {
             throw LayerProblem("the graph lists no 4-D weight 'kernel'")
         }
-        let norm = try plan.layers.first(where: { $0.op == .batchNorm }).map { normLayer in
-            let norm = try batchNorm(normLayer)
-            guard norm.channels == spec.shape[3] else {
-                throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(norm.channels) channels, the convolution makes \(spec.shape[3])")
-            }
-            return norm
-        }
+        let norm = try foldedNorm(in: plan, channels: spec.shape[3])
         let activationLayer = plan.layers.last { $0.op == .activation }
         let activation = try Self.activation(of: activationLayer ?? layer)
         let strides = try attributes.pair("strides")
@@ -104,12 +98,8 @@ struct LayerCompiler {
             throw LayerProblem("the graph lists no 4-D weight 'kernel'")
         }
         var kernel = try weight(layer, "kernel"), bias = try optionalWeight(layer, "bias")
-        if let normLayer = plan.layers.first(where: { $0.op == .batchNorm }) {
-            let norm = try batchNorm(normLayer)
-            let channels = spec.shape[2] * spec.shape[3]
-            guard norm.channels == channels else {
-                throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(norm.channels) channels, the convolution makes \(channels)")
-            }
+        let channels = spec.shape[2] * spec.shape[3]
+        if let norm = try foldedNorm(in: plan, channels: channels) {
             let scaled = try Tensor(shape: spec.shape)
             for i in 0..<kernel.count { scaled.pointer[i] = kernel.pointer[i] * norm.scale[i % channels] }
             bias = try norm.foldedBias(bias)
@@ -118,6 +108,16 @@ struct LayerCompiler {
         let activation = try Self.activation(of: plan.layers.last { $0.op == .activation } ?? layer)
         return .depthwiseConv2d(try DepthwiseConv2D(kernel: kernel, bias: bias, strides: attributes.pair("strides"), padding: attributes.padding(),
                                                     dilation: attributes.pair("dilation_rate", default: (1, 1)), activation: activation))
+    }
+
+    /// The BatchNormalization the plan folds into its convolution, checked to normalise the `channels` it makes.
+    private func foldedNorm(in plan: StepPlan, channels: Int) throws -> BatchNorm? {
+        guard let normLayer = plan.layers.first(where: { $0.op == .batchNorm }) else { return nil }
+        let norm = try batchNorm(normLayer)
+        guard norm.channels == channels else {
+            throw ModelError.layer(normLayer.name, "batch_norm", "normalises \(norm.channels) channels, the convolution makes \(channels)")
+        }
+        return norm
     }
 
     /// Whether Winograd F(2x2, 3x3) beats the GEMM: 3x3 stride-1 layers past the first (an RGB stem has 3
