@@ -117,9 +117,7 @@ enum FilePaths {
     /// Creates and removes a hidden file beside `path` (the writers' temporary files go there): the system's reason
     /// when that fails, nil when it works.
     private static func cannotCreateFile(beside path: String) -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
-        let probe = (folder.isEmpty ? "" : folder + "/")
-            + ".\((path as NSString).lastPathComponent).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+        let probe = TemporaryFiles.name(for: path)
         TemporaryFiles.register(probe)
         defer { TemporaryFiles.forget(probe) }
         let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -14,7 +14,7 @@ enum FileSetWriter {
         var staged: [(temporary: String, path: String)] = []
         defer { for file in staged { unlink(file.temporary); TemporaryFiles.forget(file.temporary) } }
         for file in files {
-            let temporary = temporaryName(for: file.path)
+            let temporary = TemporaryFiles.name(for: file.path)
             TemporaryFiles.register(temporary)
             if let reason = writeWhole(Data(file.text.utf8), to: temporary) {
                 TemporaryFiles.forget(temporary)
@@ -31,13 +31,6 @@ enum FileSetWriter {
                 throw CommandFailure("\(file.path): cannot write the \(role): \(reason)")
             }
         }
-    }
-
-    /// `<folder>/.<name>.tmp-<random>`: hidden, beside its place (so the rename stays on one file system).
-    private static func temporaryName(for path: String) -> String {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        return (folder.isEmpty ? "" : folder + "/") + ".\(name).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
     }
 
     /// Creates `path` (which must not exist) holding `data`; the system's reason on failure, nil on success.

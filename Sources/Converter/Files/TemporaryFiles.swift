@@ -23,6 +23,15 @@ public enum TemporaryFiles {
         return lock
     }()
 
+    /// `<folder>/.<name>.tmp-<random>` for `path`: hidden, and beside it, so the rename into place stays on one file
+    /// system and a probe of whether the folder takes a new file tests the folder the writer will use.
+    public static func name(for path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return "\(folder).\(name).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+    }
+
     /// Lists `path` until `forget`; a full table only means that file would not be cleaned up on a signal.
     public static func register(_ path: String) {
         pthread_mutex_lock(lock)

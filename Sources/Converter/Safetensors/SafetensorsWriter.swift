@@ -45,10 +45,7 @@ public struct SafetensorsWriter: ~Copyable {
     public init(path: String, tensors: [(name: String, shape: [Int])], dtype: StorageDType,
                 metadata: [String: String]) throws {
         let layout = try HeaderLayout(path: path, tensors: tensors, dtype: dtype, metadata: metadata)
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporaryPath = "\(directory).\(name).tmp-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+        let temporaryPath = TemporaryFiles.name(for: path)
 
         // Listed before it exists: a Ctrl-C between creating and listing it would leave it behind.
         TemporaryFiles.register(temporaryPath)
