@@ -3,11 +3,14 @@
 
     mobile_blocks.py OUT_DIR
 
-Builds `mobile_blocks` with Keras 3 (15x13x3 input, ~2,000 parameters):
+Builds `mobile_blocks` with Keras 3 (15x13x3 input, ~3,000 parameters):
 
     stem_conv (3x3/2 'same', no bias) -> stem_bn -> stem_relu (ReLU(6.0))
     MobileNetV2's inverted residual: block_expand (1x1) -> bn -> ReLU(6.0) -> block_depthwise (3x3 'same', no bias)
         -> bn -> ReLU(6.0) -> block_project (1x1) -> bn, added to the stem's output (block_add)
+    Xception's block: sep1 (SeparableConv2D 3x3 'same', no bias) -> bn -> relu -> sep2 (depth_multiplier 2, no bias)
+        -> bn, added to a 1x1 shortcut's bn (sep_add)
+    sep_d2_elu       SeparableConv2D 3x2 'valid', dilation 2, with bias and elu
     dw_s2_m2_swish   DepthwiseConv2D 3x3 stride 2 'same' (asymmetric on the 8x7 map), depth_multiplier 2, swish
     hard_swish       Activation
     dw_d2_gelu       DepthwiseConv2D 3x3 dilation 2 'same', gelu (its gradient reads the pre-activation)
@@ -16,9 +19,10 @@ Builds `mobile_blocks` with Keras 3 (15x13x3 input, ~2,000 parameters):
     hard_sigmoid     Activation
     gap -> dense_softplus (Dense, softplus) -> predictions (Dense, softmax)
 
-gives every weight its seeded value (generate.py's `draw`), and writes, in the layout of the golden sets:
+gives every weight its seeded value (test_time_models.py), and writes, in the layout of the golden sets:
 
     OUT_DIR/mobile_blocks/k3.keras                  Keras 3 `model.save`
+    OUT_DIR/mobile_blocks/k3_full.h5                Keras 3's legacy full-model HDF5 (weights matched by name)
     OUT_DIR/mobile_blocks/activations.safetensors   every layer's output on the golden cases normal, image, large
                                                     and odd (13x17), by activations.py's own worker
     OUT_DIR/mobile_blocks_train/                    case.json and reference.safetensors: TensorFlow's gradients of
@@ -34,7 +38,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "training"))
 
-from generate import draw_into, quiet_tf                    # noqa: E402
+from generate import quiet_tf                               # noqa: E402
+from test_time_models import seed_weights                   # noqa: E402
 from activations import worker                              # noqa: E402
 from gradients import case, run_case                        # noqa: E402
 
@@ -56,6 +61,16 @@ def build(keras):
     y = layers.Conv2D(8, 1, use_bias=False, name="block_project")(y)
     y = layers.BatchNormalization(name="block_project_bn")(y)
     x = layers.Add(name="block_add")([x, y])
+    # Xception's block: separable convolutions without bias, each with its BatchNormalization, beside a 1x1 shortcut.
+    s = layers.SeparableConv2D(12, 3, padding="same", use_bias=False, name="sep1")(x)
+    s = layers.BatchNormalization(name="sep1_bn")(s)
+    s = layers.Activation("relu", name="sep1_act")(s)
+    s = layers.SeparableConv2D(12, 3, padding="same", depth_multiplier=2, use_bias=False, name="sep2")(s)
+    s = layers.BatchNormalization(name="sep2_bn")(s)
+    shortcut = layers.Conv2D(12, 1, use_bias=False, name="sep_shortcut")(x)
+    shortcut = layers.BatchNormalization(name="sep_shortcut_bn")(shortcut)
+    x = layers.Add(name="sep_add")([s, shortcut])
+    x = layers.SeparableConv2D(10, (3, 2), padding="valid", dilation_rate=2, activation="elu", name="sep_d2_elu")(x)
     x = layers.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="swish", name="dw_s2_m2_swish")(x)
     x = layers.Activation("hard_swish", name="hard_swish")(x)
     x = layers.DepthwiseConv2D(3, padding="same", dilation_rate=2, activation="gelu", name="dw_d2_gelu")(x)
@@ -75,10 +90,11 @@ def main():
     quiet_tf()
     import keras
     model = build(keras)
-    draw_into(keras, model, keep=(), legacy=False)
+    seed_weights(keras, model)
     os.makedirs(os.path.join(out, NAME), exist_ok=True)
     os.makedirs(os.path.join(out, ".work"), exist_ok=True)      # where the worker leaves its summary
     model.save(os.path.join(out, NAME, "k3.keras"))
+    model.save(os.path.join(out, NAME, "k3_full.h5"))
     worker(out, out, [NAME], {}, {NAME: "small"})
     run_case(case(f"{NAME}_train", NAME), out, out)
 

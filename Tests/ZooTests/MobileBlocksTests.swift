@@ -1,45 +1,30 @@
-import Converter
-import Foundation
 import Testing
-import TestSupport
-import Zoo
 
-/// A tiny MobileNet-style model with issue 14's layers (DepthwiseConv2D with a depth multiplier, stride 2 on an odd
-/// map, dilation and fused activations; BatchNormalization + ReLU(6.0) as MobileNetV2 has them; swish, hard_swish,
+/// A tiny MobileNet- and Xception-style model with issue 14's layers (DepthwiseConv2D with a depth multiplier, stride 2
+/// on an odd map, dilation and fused activations; BatchNormalization + ReLU(6.0) as MobileNetV2 has them; SeparableConv2D
+/// without bias beside a shortcut as Xception has it, with a depth multiplier, and dilated with a bias; swish, hard_swish,
 /// gelu, relu6, selu, hard_sigmoid, softplus), written by Keras 3 when the test runs (Tests/GoldenOutputs/
-/// mobile_blocks.py), converted by `zoo convert`, and checked layer by layer against Keras (`zoo verify`), in the
-/// fused engine, and in its training gradients against TensorFlow's (`zoo verify --gradients`).
+/// mobile_blocks.py) as a `.keras` archive and a legacy `.h5` (weights matched by name), converted by `zoo convert`, and
+/// checked layer by layer against Keras (`zoo verify`), in the fused engine, and in its training gradients against
+/// TensorFlow's (`zoo verify --gradients`).
 @Suite(.serialized) struct MobileBlocksTests {
     @Test func convertsAndMatchesKerasLayerByLayerFusedAndInItsGradients() throws {
-        let directory = try Converting.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try TestEnvironment.generateReference("mobile_blocks.py", into: directory)
-        let model = directory.appendingPathComponent("mobile_blocks.safetensors").path
-        let conversion = try Converting.convert(directory.appendingPathComponent("mobile_blocks/k3.keras").path, arch: nil, to: model)
-        try #require(conversion.status == 0, "\(conversion.stderr)")
-
-        let golden = directory.appendingPathComponent("mobile_blocks/activations.safetensors").path
-        let report = directory.appendingPathComponent("parity.md").path
-        let parity = try Verifying.verify(model, golden: golden, arguments: ["--report", report])
-        #expect(parity.status == 0, "\(parity.stdout.suffix(3000)) \(parity.stderr)")
-        let worst = try Verifying.worstNormalisedError(csv: directory.appendingPathComponent("parity.csv").path)
-        print("parity mobile_blocks: worst normalised error \(worst)")
-
-        // Fused: each depthwise convolution absorbs its BatchNormalization and ReLU(6.0), and the output stays Keras'.
-        let file = try SafetensorsFile(path: model)
-        let fused = try Model(file: file, mode: .fused)
-        #expect(fused.steps.contains("depthwise_conv2d+batch_norm+activation"), "\(fused.steps)")
-        let activations = try GoldenActivations(path: golden)
-        for name in activations.cases {
-            let output = try fused.run([activations.input(name)])[0]
-            let expected = try #require(try activations.output(of: "predictions", case: name))
-            let error = LayerParity(layer: "predictions", op: "", depth: 0, actual: output, reference: expected).normalisedError
-            #expect(error < 1e-4, "fused \(name): normalised error \(error)")
+        let written = try ModelWrittenAtTestTime(script: "mobile_blocks.py", name: "mobile_blocks")
+        defer { written.remove() }
+        var converted: [String] = []
+        for checkpoint in ["k3.keras", "k3_full.h5"] {
+            let model = try written.convert(checkpoint)
+            converted.append(model)
+            try written.verifyLayerByLayer(model)
+            // Fused: each depthwise convolution absorbs its BatchNormalization and ReLU(6.0), the second separable one its
+            // BatchNormalization and the shortcut's add, and the output stays Keras'.
+            let steps = try written.verifyFused(model)
+            #expect(steps.contains("depthwise_conv2d+batch_norm+activation"), "\(steps)")
+            #expect(steps.contains("separable_conv2d+batch_norm+add"), "\(steps)")
         }
-
-        let gradients = try Verifying.verify(model, golden: directory.appendingPathComponent("mobile_blocks_train").path,
-                                             arguments: ["--gradients"])
-        #expect(gradients.status == 0, "\(gradients.stdout.suffix(4000)) \(gradients.stderr)")
-        #expect(gradients.stdout.contains("dw_s2_m2_swish") && gradients.stdout.contains("block_depthwise"), "\(gradients.stdout)")
+        let gradients = try written.verifyGradients(converted[0])
+        for layer in ["dw_s2_m2_swish", "block_depthwise", "sep1", "sep2", "sep_d2_elu"] {
+            #expect(gradients.contains(layer), "\(layer): \(gradients)")
+        }
     }
 }

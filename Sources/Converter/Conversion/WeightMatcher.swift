@@ -115,19 +115,17 @@ public struct WeightMatcher {
             return try group.weights.map { stored in
                 let parts = (stored.storedName ?? "").split(separator: "/").map(String.init)
                 guard parts.count >= 2, let layer = unit.layers.first(where: { $0.name == parts[parts.count - 2] || $0.name.hasSuffix("/\(parts[parts.count - 2])") }),
-                      let short = WeightNames.canonical(parts[parts.count - 1], layer: layer.name),
-                      let spec = layer.weights.first(where: { $0.name == short }) else {
+                      let spec = WeightNames.spec(stored: parts[parts.count - 1], of: layer, storedLayer: layer.name) else {
                     throw failure(stored.place, "weight '\(stored.storedName ?? "?")' matches no layer of nested model '\(unit.name)'")
                 }
                 return try match(layer, spec, stored)
             }
         }
         let layer = unit.layers[0]
-        let names = group.weights.map { WeightNames.canonical($0.storedName ?? "", layer: group.name ?? layer.name) }
-        let byName = names.allSatisfy { name in layer.weights.contains { $0.name == name } } && Set(names).count == names.count
-        return try zip(group.weights, names).enumerated().map { index, pair in
-            let spec = byName ? layer.weights.first { $0.name == pair.1 }! : layer.weights[index]
-            return try match(layer, spec, pair.0)
+        let named = group.weights.map { WeightNames.spec(stored: $0.storedName ?? "", of: layer, storedLayer: group.name ?? layer.name) }
+        let byName = named.allSatisfy { $0 != nil } && Set(named.map { $0!.name }).count == named.count
+        return try zip(group.weights, named).enumerated().map { index, pair in
+            try match(layer, byName ? pair.1! : layer.weights[index], pair.0)
         }
     }
 
@@ -190,17 +188,25 @@ public struct WeightMatcher {
 /// Weight names across Keras generations, reduced to the short names of today's Keras.
 enum WeightNames {
     static let keras1: [String: String] = ["W": "kernel", "b": "bias", "running_mean": "moving_mean", "running_std": "moving_variance"]
-    static let current: Set<String> = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"]
-    /// tf-keras names Keras 3 changed: DepthwiseConv2D's `depthwise_kernel` is its `kernel`.
+    static let current: Set<String> = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "mean", "variance", "count",
+                                       "depthwise_kernel", "pointwise_kernel"]
+    /// tf-keras names Keras 3 changed: DepthwiseConv2D's `depthwise_kernel` is its `kernel` (SeparableConv2D's is still
+    /// `depthwise_kernel`).
     static let tfKeras: [String: String] = ["depthwise_kernel": "kernel"]
 
-    /// `block1_conv1/kernel:0` → `kernel`; `dw/depthwise_kernel:0` → `kernel`; `block1_conv1_W_1:0` → `kernel`;
+    /// The weight of `layer` a stored weight fills (`storedLayer`: the layer name the file stores it under): by its
+    /// `canonical` name, or the name Keras 3 gave it. Nil when unrecognised.
+    static func spec(stored: String, of layer: Layer, storedLayer: String) -> WeightSpec? {
+        guard let name = canonical(stored, layer: storedLayer) else { return nil }
+        return layer.weights.first { $0.name == name } ?? tfKeras[name].flatMap { renamed in layer.weights.first { $0.name == renamed } }
+    }
+
+    /// `block1_conv1/kernel:0` → `kernel`; `dw/depthwise_kernel:0` → `depthwise_kernel`; `block1_conv1_W_1:0` → `kernel`;
     /// `bn_conv1_running_std:0` → `moving_variance` (Keras 1 stored the variance under that name). Nil when unrecognised.
     static func canonical(_ stored: String, layer: String) -> String? {
         var name = String(stored.split(separator: "/").last ?? "")
         if let colon = name.lastIndex(of: ":") { name = String(name[..<colon]) }
         if current.contains(name) { return name }
-        if let renamed = tfKeras[name] { return renamed }
         let layerName = String(layer.split(separator: "/").last ?? "")
         if name.hasPrefix(layerName + "_") { name.removeFirst(layerName.count + 1) }
         if current.contains(name) { return name }

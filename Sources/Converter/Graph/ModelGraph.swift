@@ -84,9 +84,9 @@ public struct Layer: Codable, Sendable, Equatable {
 
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
-    /// Keras' `layer.trainable_weights` inside its model: none when frozen, and never the moving
-    /// statistics, which BatchNormalization updates by averaging, not by gradient.
-    public var trainableWeights: [WeightSpec] { trainable ? weights.filter { !$0.isMovingStatistic } : [] }
+    /// Keras' `layer.trainable_weights` inside its model: none when frozen, and never the non-trainable ones
+    /// (BatchNormalization's moving statistics, Normalization's adapted values).
+    public var trainableWeights: [WeightSpec] { trainable ? weights.filter { !$0.isNonTrainable } : [] }
 
     public var trainableParameterCount: Int { trainableWeights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 }
@@ -101,8 +101,14 @@ public struct WeightSpec: Codable, Sendable, Equatable {
         self.shape = shape
     }
 
-    /// BatchNormalization's `moving_mean` and `moving_variance`: Keras' non-trainable weights.
+    /// BatchNormalization's `moving_mean` and `moving_variance`, which training updates by averaging, not by gradient.
     public var isMovingStatistic: Bool { name == "moving_mean" || name == "moving_variance" }
+
+    /// Normalization's `mean`, `variance` and `count`: set by `adapt()` before training, never by it.
+    public var isAdaptedStatistic: Bool { name == "mean" || name == "variance" || name == "count" }
+
+    /// Keras' non-trainable weights: no optimizer changes them, whatever the layer's `trainable` says.
+    public var isNonTrainable: Bool { isMovingStatistic || isAdaptedStatistic }
 }
 
 /// The operations Zoo knows. Raw values are what the `graph` metadata stores.
@@ -114,6 +120,8 @@ public struct WeightSpec: Codable, Sendable, Equatable {
 ///   `bias_regularizer`, `activity_regularizer`, `kernel_constraint`, `bias_constraint`. A DepthwiseConv2D config's
 ///   `depthwise_initializer`, `depthwise_regularizer` and `depthwise_constraint` are kept under the `kernel_` keys,
 ///   after the weight they apply to, so training reads every layer's `<weight>_initializer` alike.
+/// - `separable_conv2d`: the same keys, and `depthwise_kernel_*` and `pointwise_kernel_*` for the config's
+///   `depthwise_*` and `pointwise_*` (no `kernel_*`).
 /// - `batch_norm`: `momentum` (of the moving statistics, Keras' 0.99 by default);
 ///   `gamma_initializer`, `beta_initializer`, `moving_mean_initializer`, `moving_variance_initializer`;
 ///   when set, `gamma_regularizer`, `beta_regularizer`, `gamma_constraint`, `beta_constraint`.
@@ -133,6 +141,9 @@ public enum Op: String, Codable, Sendable, CaseIterable {
     case conv2d
     /// Keras `DepthwiseConv2D`: one `(kh, kw, in, depth_multiplier)` kernel, named `kernel` as Keras 3 names it.
     case depthwiseConv2d = "depthwise_conv2d"
+    /// Keras `SeparableConv2D`: a depthwise stage (`depthwise_kernel`, `(kh, kw, in, depth_multiplier)`, no bias), then a
+    /// 1x1 convolution (`pointwise_kernel`, `(1, 1, in · depth_multiplier, filters)`) with the `bias` and activation.
+    case separableConv2d = "separable_conv2d"
     case dense
     case batchNorm = "batch_norm"
     case maxPool2d = "max_pool2d"
@@ -151,6 +162,12 @@ public enum Op: String, Codable, Sendable, CaseIterable {
     case activation
     /// `x[0] / x[1]`: the attention-VGG16's `RescaleGAP` Lambda, translated by name.
     case divide
+    /// Keras `Normalization`: `(x - mean) / max(sqrt(variance), 1e-7)` per channel, or its inverse. Adapted values are
+    /// the weights `mean`, `variance` and `count` (adapt's sample count, which nothing reads); values given to the
+    /// layer's constructor are the attributes `mean` and `variance` instead.
+    case normalization
+    /// Keras `Rescaling`: `x * scale + offset`, each a number or one per channel.
+    case rescaling
 }
 
 /// A layer attribute: the small JSON subset Keras configs use for the fields that matter.
@@ -160,6 +177,8 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
     case string(String)
     case bool(Bool)
     case ints([Int])
+    /// Numbers that are not all integers: a preprocessing layer's per-channel values.
+    case doubles([Double])
     /// A serialised Keras object (initialiser, regulariser, constraint): `class` and its config.
     case object([String: AttributeValue])
 
@@ -170,6 +189,7 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         else if let value = try? container.decode(Double.self) { self = .double(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([Int].self) { self = .ints(value) }
+        else if let value = try? container.decode([Double].self) { self = .doubles(value) }
         else { self = .object(try container.decode([String: AttributeValue].self)) }
     }
 
@@ -181,6 +201,7 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         case .string(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
         case .ints(let value): try container.encode(value)
+        case .doubles(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
         }
     }
@@ -192,6 +213,7 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         case .string(let value): value
         case .bool(let value): "\(value)"
         case .ints(let value): "\(value)"
+        case .doubles(let value): "\(value)"
         case .object(let fields):
             // Keras' own notation: L2(l2=0.001), VarianceScaling(distribution=uniform, mode=fan_in, scale=2.0)
             (fields["class"]?.stringValue ?? "") + "("
@@ -207,6 +229,7 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         case (.string(let a), .string(let b)): a == b
         case (.bool(let a), .bool(let b)): a == b
         case (.ints(let a), .ints(let b)): a == b
+        case (.ints, .doubles), (.doubles, .ints), (.doubles, .doubles): lhs.doublesValue == rhs.doublesValue
         case (.object(let a), .object(let b)): a == b
         default: false
         }
@@ -217,6 +240,15 @@ public enum AttributeValue: Codable, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .double(let v): v
         case .int(let v): Double(v)
+        default: nil
+        }
+    }
+    /// A list of numbers, or one number as a list of one: a preprocessing layer's values, per channel or for all.
+    public var doublesValue: [Double]? {
+        switch self {
+        case .doubles(let v): v
+        case .ints(let v): v.map(Double.init)
+        case .double, .int: [doubleValue!]
         default: nil
         }
     }

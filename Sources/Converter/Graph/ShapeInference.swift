@@ -8,6 +8,7 @@
 ///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu)
 /// - `depthwise_conv2d`: `depth_multiplier`, `kernel_size`, `strides`, `padding`, `dilation_rate`, `use_bias`,
 ///   `activation` (+ `alpha`), as `conv2d`
+/// - `separable_conv2d`: `filters`, `depth_multiplier` and the rest of `conv2d`'s
 /// - `dense`: `units`, `use_bias`, `activation` (+ `alpha`)
 /// - `batch_norm`: `epsilon`, `center`, `scale`, optional `axis` (Keras' own; always the last axis)
 /// - `max_pool2d`, `avg_pool2d`: `pool_size` [h, w], `strides` [h, w], `padding`
@@ -18,6 +19,10 @@
 /// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear, relu6, silu, hard_sigmoid,
 ///   hard_silu, gelu, selu, softplus) + `alpha`;
 ///   relu may also carry Keras ReLU's `max_value`, `threshold` and `alpha` (its negative slope)
+/// - `normalization`: `axis` (ints, Keras' count; [] = one value for all, else only the last axis), `invert`; the
+///   constructor's `mean` and `variance` (doubles, one or one per channel) when given, else the weights
+///   `mean`, `variance` and `count` that `adapt()` set
+/// - `rescaling`: `scale`, `offset` (doubles, one or one per channel)
 /// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none
 ///
 /// A config comes from a file a stranger may have written, so every size it declares (dimension, filter
@@ -118,6 +123,21 @@ enum ShapeInference {
             if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [outputChannels])) }
             return (output, weights)
 
+        case .separableConv2d:
+            let (h, w, c) = try image()
+            let filters = try int("filters"), multiplier = try int("depth_multiplier")
+            let (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
+            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
+            let same = try padding()
+            let channels = try known(c, "input channels")
+            let middle = try bounded(channels * multiplier, "depthwise channels (input channels x depth_multiplier)", minimum: 1)
+            let output: Shape = [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same),
+                                 windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), filters]
+            var weights = [WeightSpec(name: "depthwise_kernel", shape: [kh, kw, channels, multiplier]),
+                           WeightSpec(name: "pointwise_kernel", shape: [1, 1, middle, filters])]
+            if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [filters])) }
+            return (output, weights)
+
         case .dense:
             let shape = try single()
             guard let last = shape.last else { throw fail("needs an input of rank 1 or more") }
@@ -173,6 +193,34 @@ enum ShapeInference {
             guard shape.allSatisfy({ $0 != nil }) else { return ([nil], []) }
             guard let size = elementCount(of: shape.map { $0! }) else { throw fail("flattens \(describe(shape)): more elements than fit in memory") }
             return ([size], [])
+
+        case .normalization:
+            let shape = try single()
+            let kept = (attributes["axis"]?.intsValue ?? [-1]).map { $0 < 0 ? $0 + shape.count + 1 : $0 }
+            guard kept.isEmpty || kept == [shape.count] else {
+                throw fail("normalises over axes \(attributes["axis"]?.description ?? "?"); only the last (channel) axis or none "
+                           + "(axis=None, one mean and variance for every value) is supported")
+            }
+            let channels = kept.isEmpty ? 1 : try known(shape.last ?? nil, "the channel count")
+            guard let mean = attributes["mean"]?.doublesValue else {
+                let statistics = kept.isEmpty ? [] : [channels]
+                return (shape, [WeightSpec(name: "mean", shape: statistics), WeightSpec(name: "variance", shape: statistics),
+                                WeightSpec(name: "count", shape: [])])
+            }
+            guard mean.count == 1 || mean.count == channels, attributes["variance"]?.doublesValue?.count == mean.count else {
+                throw fail("gives \(mean.count) mean and \(attributes["variance"]?.doublesValue?.count ?? 0) variance values for \(channels) channel(s)")
+            }
+            return (shape, [])
+
+        case .rescaling:
+            let shape = try single()
+            for key in ["scale", "offset"] {
+                guard let values = attributes[key]?.doublesValue else { throw fail("missing '\(key)'") }
+                guard values.count == 1 || values.count == shape.last ?? nil else {
+                    throw fail("'\(key)' has \(values.count) values, neither one nor one per channel of \(describe(shape))")
+                }
+            }
+            return (shape, [])
 
         case .dropout, .activation:
             return (try single(), [])

@@ -18,6 +18,13 @@ public enum TrainingAttributes {
         "bias_initializer": kerasObject("Zeros"),
     ]
 
+    /// What a Keras SeparableConv2D layer is created with unless told otherwise.
+    public static let separableDefaults: [String: AttributeValue] = [
+        "depthwise_kernel_initializer": kerasObject("GlorotUniform"),
+        "pointwise_kernel_initializer": kerasObject("GlorotUniform"),
+        "bias_initializer": kerasObject("Zeros"),
+    ]
+
     /// What a Keras BatchNormalization layer is created with unless told otherwise.
     public static let batchNormDefaults: [String: AttributeValue] = [
         "momentum": .double(defaultMomentum),
@@ -34,6 +41,10 @@ public enum TrainingAttributes {
         case .conv2d, .depthwiseConv2d, .dense:
             ["kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer",
              "kernel_constraint", "bias_constraint"]
+        case .separableConv2d:
+            ["depthwise_kernel_initializer", "pointwise_kernel_initializer", "bias_initializer", "depthwise_kernel_regularizer",
+             "pointwise_kernel_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_kernel_constraint",
+             "pointwise_kernel_constraint", "bias_constraint"]
         case .batchNorm:
             ["momentum", "gamma_initializer", "beta_initializer", "moving_mean_initializer", "moving_variance_initializer",
              "gamma_regularizer", "beta_regularizer", "gamma_constraint", "beta_constraint"]

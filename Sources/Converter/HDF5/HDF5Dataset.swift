@@ -8,7 +8,9 @@ public final class HDF5Dataset: @unchecked Sendable {
     private let id: hid_t
     private let storage: Storage
 
-    enum Storage { case float, bfloat16, other(String) }
+    /// `integer`: Normalization's `count` (int64), the one integer weight Keras writes; read as float32 like the rest,
+    /// exact up to 2^24.
+    enum Storage { case float, bfloat16, integer, nonNumeric }
 
     init(group: HDF5Group, name: String) throws {
         let id = H5Dopen2(group.id, name, zoo_h5p_default())
@@ -37,8 +39,10 @@ public final class HDF5Dataset: @unchecked Sendable {
         case H5T_INTEGER where H5Tget_size(type) == 2 && HDF5Dataset.isBFloat16(id):
             // Keras 3 stores bfloat16 variables as 16-bit words tagged @dtype="bfloat16".
             storage = .bfloat16
+        case H5T_INTEGER:
+            storage = .integer
         default:
-            storage = .other(H5Tget_class(type) == H5T_INTEGER ? "integer" : "non-numeric")
+            storage = .nonNumeric
         }
     }
 
@@ -63,7 +67,7 @@ public final class HDF5Dataset: @unchecked Sendable {
         precondition(buffer.count >= elementCount, "buffer too small for \(place)")
         let problem = ConversionError(file: group.file.displayName, place: place, "cannot read the data (truncated or damaged file)")
         switch storage {
-        case .float:
+        case .float, .integer:
             guard H5Dread(id, zoo_h5t_native_float(), zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), buffer.baseAddress) >= 0
             else { throw problem }
         case .bfloat16:
@@ -74,8 +78,8 @@ public final class HDF5Dataset: @unchecked Sendable {
             else { throw problem }
             let bits = UnsafeMutableRawPointer(buffer.baseAddress!).bindMemory(to: UInt32.self, capacity: elementCount)
             for index in 0..<elementCount { bits[index] = UInt32(upper[index]) << 16 }
-        case .other(let kind):
-            throw ConversionError(file: group.file.displayName, place: place, "holds \(kind) data where a float weight was expected")
+        case .nonNumeric:
+            throw ConversionError(file: group.file.displayName, place: place, "holds non-numeric data where a float weight was expected")
         }
     }
 

@@ -7,11 +7,11 @@ enum KerasLayerTranslation {
     struct Refusal: Error { let reason: String }
 
     static let supportedClasses = [
-        "InputLayer", "Conv2D", "DepthwiseConv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
+        "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
         "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Add", "Subtract", "Multiply",
         "Maximum", "Average", "Concatenate", "Flatten", "Dropout", "SpatialDropout2D", "AlphaDropout",
         "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
-        "Softmax", "Lambda (RescaleGAP)", "Functional", "Sequential",
+        "Softmax", "Normalization", "Rescaling", "Lambda (RescaleGAP)", "Functional", "Sequential",
     ]
 
     /// Python Lambdas Zoo translates, by layer name: their bytecode cannot be read outside CPython.
@@ -37,6 +37,13 @@ enum KerasLayerTranslation {
             attributes["depth_multiplier"] = .int(int(config["depth_multiplier"]) ?? 1)
             try activation(config["activation"], into: &attributes)
             return (.depthwiseConv2d, attributes)
+
+        case "SeparableConv2D", "SeparableConvolution2D":
+            var attributes = try convolutionWindow(config)
+            attributes["filters"] = .int(try require(int(config["filters"]), "filters"))
+            attributes["depth_multiplier"] = .int(int(config["depth_multiplier"]) ?? 1)
+            try activation(config["activation"], into: &attributes)
+            return (.separableConv2d, attributes)
 
         case "Dense":
             var attributes: [String: AttributeValue] = [
@@ -103,6 +110,28 @@ enum KerasLayerTranslation {
             guard int(axis) == -1 else { throw Refusal(reason: "softmax over axis \(axis) is not supported (only -1)") }
             return (.activation, ["activation": .string("softmax")])
 
+        case "Normalization":
+            // The axes keep Keras' count (batch axis included; none = one mean and variance for every value); which
+            // of them run is checked once the input's rank is known (ShapeInference).
+            var attributes: [String: AttributeValue] = [
+                "axis": .ints(try axes(config["axis"] ?? -1)),
+                "invert": .bool(config["invert"] as? Bool ?? false),
+            ]
+            let mean = try numbers(config["mean"], "mean"), variance = try numbers(config["variance"], "variance")
+            guard (mean == nil) == (variance == nil) else { throw Refusal(reason: "gives 'mean' or 'variance' without the other") }
+            if let mean, let variance {
+                guard mean.count == variance.count else {
+                    throw Refusal(reason: "gives \(mean.count) mean values and \(variance.count) variance values")
+                }
+                attributes["mean"] = .doubles(mean)
+                attributes["variance"] = .doubles(variance)
+            }
+            return (.normalization, attributes)
+
+        case "Rescaling":
+            let scale = try require(numbers(config["scale"], "scale"), "scale")
+            return (.rescaling, ["scale": .doubles(scale), "offset": .doubles(try numbers(config["offset"], "offset") ?? [0])])
+
         case "Lambda":
             guard let known = translatedLambdas[name] else {
                 throw Refusal(reason: "holds Python bytecode that Zoo cannot translate; known Lambdas: "
@@ -148,7 +177,7 @@ enum KerasLayerTranslation {
         attributes["activation"] = .string(name)
     }
 
-    /// The window attributes Conv2D and DepthwiseConv2D share: kernel size, strides, padding, dilation and bias.
+    /// The window attributes the convolutions share: kernel size, strides, padding, dilation and bias.
     private static func convolutionWindow(_ config: [String: Any]) throws -> [String: AttributeValue] {
         [
             "kernel_size": .ints(try pair(config["kernel_size"], "kernel_size")),
@@ -175,6 +204,32 @@ enum KerasLayerTranslation {
             throw Refusal(reason: "unreadable padding \(value!)")
         }
         return [t, b, l, r]
+    }
+
+    /// Normalization's `axis`: an int, a list of ints, or None (no axis kept).
+    private static func axes(_ value: Any) throws -> [Int] {
+        if value is NSNull { return [] }
+        if let single = int(value) { return [single] }
+        let parts = value as? [Any] ?? [value], axes = parts.compactMap(int)
+        guard value is [Any], axes.count == parts.count else {
+            throw Refusal(reason: "'axis' \(value) is not an integer, a list of integers or None")
+        }
+        return axes
+    }
+
+    /// A preprocessing layer's values: a number, a flat list of numbers, or (Keras 3) a serialised NumPy array
+    /// (`{"class_name": "__numpy__", "config": {"value": ...}}`); nil when absent or None.
+    private static func numbers(_ value: Any?, _ key: String) throws -> [Double]? {
+        guard let value, !(value is NSNull) else { return nil }
+        if let object = value as? [String: Any], object["class_name"] as? String == "__numpy__",
+           let config = object["config"] as? [String: Any] {
+            return try numbers(config["value"], key)
+        }
+        let parts = value as? [Any] ?? [value], values = parts.compactMap(double)
+        guard !values.isEmpty, values.count == parts.count, values.allSatisfy(\.isFinite) else {
+            throw Refusal(reason: "'\(key)' is not a finite number or a flat list of them")
+        }
+        return values
     }
 
     private static func pair(_ value: Any?, _ key: String) throws -> [Int] {

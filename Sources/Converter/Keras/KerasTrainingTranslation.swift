@@ -15,18 +15,28 @@ enum KerasTrainingTranslation {
         "GaussianDropout": "gaussian_dropout", "GaussianNoise": "gaussian_noise",
     ]
 
+    /// The config key a training attribute comes from. The depthwise convolutions call their kernels' settings
+    /// `depthwise_initializer`, `pointwise_initializer`, ...: kept under the weights' names (`kernel_initializer` of a
+    /// DepthwiseConv2D, `depthwise_kernel_initializer` of a SeparableConv2D).
+    private static func configKey(of key: String, op: Op) -> String {
+        if op == .depthwiseConv2d, key.hasPrefix("kernel_") { return "depthwise_" + key.dropFirst("kernel_".count) }
+        for stage in ["depthwise_", "pointwise_"] where key.hasPrefix(stage + "kernel_") {
+            return stage + key.dropFirst((stage + "kernel_").count)
+        }
+        return key
+    }
+
     static func attributes(of op: Op, className: String, config: [String: Any]) -> [String: AttributeValue] {
         var attributes: [String: AttributeValue]
         switch op {
         case .conv2d, .depthwiseConv2d, .dense: attributes = TrainingAttributes.weightedLayerDefaults
+        case .separableConv2d: attributes = TrainingAttributes.separableDefaults
         case .batchNorm: attributes = TrainingAttributes.batchNormDefaults
         case .dropout: attributes = ["kind": .string(dropoutKinds[className] ?? "dropout")]
         default: return [:]
         }
         for key in TrainingAttributes.keys(of: op) where key != "kind" {
-            // DepthwiseConv2D calls its kernel's settings `depthwise_initializer`, ...: kept under the weight's name.
-            let configKey = op == .depthwiseConv2d && key.hasPrefix("kernel_") ? "depthwise_" + key.dropFirst("kernel_".count) : key
-            guard let value = config[configKey], !(value is NSNull) else { continue }
+            guard let value = config[configKey(of: key, op: op)], !(value is NSNull) else { continue }
             if key.hasSuffix("_initializer") || key.hasSuffix("_regularizer") || key.hasSuffix("_constraint") {
                 attributes[key] = kerasObject(value)
             } else if key == "noise_shape", let sizes = value as? [Any] {

@@ -15,6 +15,7 @@ struct LayerCompiler {
             switch head.op {
             case .conv2d: return try convolution(plan)
             case .depthwiseConv2d: return try depthwiseConvolution(plan)
+            case .separableConv2d: return try separableConvolution(plan)
             case .dense:
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
                 return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
@@ -34,8 +35,13 @@ struct LayerCompiler {
         let attributes = Attributes(layer)
         switch layer.op {
         case .input: return .input
-        case .conv2d, .depthwiseConv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
+        case .conv2d, .depthwiseConv2d, .separableConv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
         case .batchNorm: return .batchNorm(try batchNorm(layer))
+        case .normalization:
+            return .channelTransform(try .normalization(mean: statistic(layer, "mean"), variance: statistic(layer, "variance"),
+                                                        invert: attributes.bool("invert", default: false)))
+        case .rescaling:
+            return .channelTransform(try .rescaling(scale: attributes.floats("scale"), offset: attributes.floats("offset")))
         case .maxPool2d, .avgPool2d:
             return .pool(try Pool2D(layer.op == .maxPool2d ? .max : .average, poolSize: attributes.pair("pool_size"),
                                     strides: attributes.pair("strides"), padding: attributes.padding()))
@@ -69,25 +75,37 @@ struct LayerCompiler {
     /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
     /// source's values, so loading keeps no float32 copy of it.
     private func convolution(_ plan: StepPlan) throws -> LayerKernel {
-        let layer = plan.head, attributes = Attributes(layer)
-        guard let spec = layer.weights.first(where: { $0.name == "kernel" }), spec.shape.count == 4 else {
-            throw LayerProblem("the graph lists no 4-D weight 'kernel'")
+        let attributes = Attributes(plan.head)
+        return .conv2d(try fusedConvolution(plan, kernel: "kernel", strides: attributes.pair("strides"), padding: attributes.padding(),
+                                            dilation: attributes.pair("dilation_rate", default: (1, 1))))
+    }
+
+    /// A separable convolution: its depthwise stage as the layer describes it, its pointwise stage a 1x1 convolution with
+    /// what the plan fused into it, as `convolution`'s.
+    private func separableConvolution(_ plan: StepPlan) throws -> LayerKernel {
+        let attributes = Attributes(plan.head)
+        let depthwise = try DepthwiseConv2D(kernel: weight(plan.head, "depthwise_kernel"), bias: nil, strides: attributes.pair("strides"),
+                                            padding: attributes.padding(), dilation: attributes.pair("dilation_rate", default: (1, 1)))
+        let pointwise = try fusedConvolution(plan, kernel: "pointwise_kernel", strides: (1, 1), padding: .valid, dilation: (1, 1))
+        return .separableConv2d(try SeparableConv2D(depthwise: depthwise, pointwise: pointwise))
+    }
+
+    /// The convolution by the plan head's weight `name` and `bias`, with what the plan fused into it.
+    private func fusedConvolution(_ plan: StepPlan, kernel name: String, strides: (Int, Int), padding: Padding,
+                                  dilation: (Int, Int)) throws -> Conv2D {
+        let layer = plan.head
+        guard let spec = layer.weights.first(where: { $0.name == name }), spec.shape.count == 4 else {
+            throw LayerProblem("the graph lists no 4-D weight '\(name)'")
         }
         let norm = try foldedNorm(in: plan, channels: spec.shape[3])
-        let activationLayer = plan.layers.last { $0.op == .activation }
-        let activation = try Self.activation(of: activationLayer ?? layer)
-        let strides = try attributes.pair("strides")
-        let padding = try attributes.padding()
-        let dilation = try attributes.pair("dilation_rate", default: (1, 1))
+        let activation = try Self.activation(of: plan.layers.last { $0.op == .activation } ?? layer)
         let algorithm: Conv2D.Algorithm = winograd && Self.winogradPays(kernel: spec.shape, strides: strides, dilation: dilation,
                                                                          output: plan.headShape) ? .winograd : .gemm
         let kernel = try weights.withValues(named: layer.tensorName(of: spec), shape: spec.shape) {
             try Conv2D.Kernel(hwio: $0, shape: spec.shape, outputScale: norm?.scale, algorithm: algorithm)
         }
         let bias = try norm.map { try $0.foldedBias(optionalWeight(layer, "bias")) } ?? optionalWeight(layer, "bias")
-        let convolution = try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding,
-                                     dilation: dilation, activation: activation)
-        return .conv2d(convolution)
+        return try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, dilation: dilation, activation: activation)
     }
 
     /// A depthwise convolution, with a BatchNormalization folded into it as into a convolution (the kernel's last two
@@ -153,6 +171,12 @@ struct LayerCompiler {
         }
     }
 
+    /// A Normalization's `mean` or `variance`: the value given to its constructor, else the one `adapt()` stored.
+    private func statistic(_ layer: Layer, _ name: String) throws -> [Float] {
+        if layer.attributes[name] != nil { return try Attributes(layer).floats(name) }
+        return try weight(layer, name).toArray()
+    }
+
     private func weight(_ layer: Layer, _ name: String) throws -> Tensor {
         guard let spec = layer.weights.first(where: { $0.name == name }) else { throw LayerProblem("the graph lists no weight '\(name)'") }
         return try weights.tensor(named: layer.tensorName(of: spec), shape: spec.shape)
@@ -184,9 +208,11 @@ extension Layer {
 
 extension Op {
     /// The ops with a kernel, a bias and an activation of their own.
-    var isWeighted: Bool { self == .conv2d || self == .depthwiseConv2d || self == .dense }
+    var isWeighted: Bool { isConvolution || self == .dense }
     /// The convolutions: a BatchNormalization after one folds into its kernel in the fused mode.
-    var isConvolution: Bool { self == .conv2d || self == .depthwiseConv2d }
+    var isConvolution: Bool { self == .conv2d || self == .depthwiseConv2d || self == .separableConv2d }
+    /// The convolutions whose GEMM epilogue adds a residual (the depthwise one has no GEMM).
+    var takesResidual: Bool { self == .conv2d || self == .separableConv2d }
 }
 
 /// What is wrong with one layer's description; `compile` names the layer.
@@ -214,6 +240,14 @@ private struct Attributes {
             throw LayerProblem("attribute '\(key)' must be \(count) integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
         }
         return value
+    }
+
+    /// A number or a list of them, in float32 as Keras casts them.
+    func floats(_ key: String) throws -> [Float] {
+        guard let value = values[key]?.doublesValue, !value.isEmpty else {
+            throw LayerProblem("attribute '\(key)' must be a number or a list of numbers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+        }
+        return value.map(Float.init)
     }
 
     func int(_ key: String, default fallback: Int) -> Int { values[key]?.intValue ?? fallback }

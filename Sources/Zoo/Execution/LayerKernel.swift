@@ -7,8 +7,11 @@ enum LayerKernel {
     case input
     case conv2d(Conv2D)
     case depthwiseConv2d(DepthwiseConv2D)
+    case separableConv2d(SeparableConv2D)
     case dense(Dense)
     case batchNorm(BatchNorm)
+    /// Keras' `Normalization` and `Rescaling`.
+    case channelTransform(ChannelTransform)
     case pool(Pool2D)
     case globalPool(GlobalPool2D)
     case zeroPad(ZeroPadding2D)
@@ -43,8 +46,9 @@ enum LayerKernel {
             return try view(of: inputs[0]).shape
         case .conv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .depthwiseConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
+        case .separableConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .dense(let dense): return try dense.outputShape(for: inputs[0])
-        case .batchNorm, .activation, .relu: return inputs[0].shape
+        case .batchNorm, .channelTransform, .activation, .relu: return inputs[0].shape
         case .pool(let pool): return try pool.outputShape(for: inputs[0])
         case .globalPool(let pool): return try pool.outputShape(for: inputs[0])
         case .zeroPad(let pad): return try pad.outputShape(for: inputs[0])
@@ -53,7 +57,7 @@ enum LayerKernel {
         }
     }
 
-    /// Computes the step into `output` (shaped by `outputShape`). `residual` only for fused (not depthwise) convolutions.
+    /// Computes the step into `output` (shaped by `outputShape`). `residual` only for fused convolutions with a GEMM.
     func forward(_ inputs: [Tensor], residual: Tensor?, into output: Tensor, workspace: Workspace) throws {
         switch self {
         case .input, .flatten, .identity:
@@ -61,8 +65,11 @@ enum LayerKernel {
         case .conv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
         case .depthwiseConv2d(let convolution): try convolution.forward(inputs[0], into: output)
+        case .separableConv2d(let convolution):
+            try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
         case .dense(let dense): try dense.forward(inputs[0], into: output, workspace: workspace)
         case .batchNorm(let norm): try norm.forward(inputs[0], into: output)
+        case .channelTransform(let transform): try transform.forward(inputs[0], into: output)
         case .pool(let pool): try pool.forward(inputs[0], into: output)
         case .globalPool(let pool): try pool.forward(inputs[0], into: output)
         case .zeroPad(let pad): try pad.forward(inputs[0], into: output)

@@ -38,7 +38,7 @@ public final class ParameterStore: WeightSource {
                     _ = UnsafeMutableBufferPointer(start: value.pointer, count: value.count).update(fromContentsOf: values)
                 }
                 return Parameter(name: name, layer: layer.name, weight: spec, value: value,
-                                 trainable: layer.trainable && !spec.isMovingStatistic)
+                                 trainable: layer.trainable && !spec.isNonTrainable)
             }
         }
         positions = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1.name, $0) })
@@ -51,20 +51,20 @@ public final class ParameterStore: WeightSource {
     /// Keras' "Trainable params": the elements an optimizer may change.
     public var trainableCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
 
-    /// Keras' `layer.trainable = flag` after loading: every weight of `layer`, its moving statistics excepted.
+    /// Keras' `layer.trainable = flag` after loading: every weight of `layer`, its non-trainable ones excepted.
     public func setTrainable(_ trainable: Bool, layer: String) throws {
         let indices = parameters.indices.filter { parameters[$0].layer == layer }
         guard !indices.isEmpty else { throw ModelError("\(origin): no layer '\(layer)' with weights") }
-        for index in indices where !parameters[index].weight.isMovingStatistic {
+        for index in indices where !parameters[index].weight.isNonTrainable {
             parameters[index].trainable = trainable
         }
     }
 
     /// Keras' `layer.trainable` set on every layer with weights: true for the layers named in `layers`, false for
-    /// the rest (moving statistics excepted, as in `setTrainable`). A name without weights here changes nothing.
+    /// the rest (non-trainable weights excepted, as in `setTrainable`). A name without weights here changes nothing.
     public func setTrainableLayers(_ layers: some Sequence<String>) {
         let training = Set(layers)
-        for index in parameters.indices where !parameters[index].weight.isMovingStatistic {
+        for index in parameters.indices where !parameters[index].weight.isNonTrainable {
             parameters[index].trainable = training.contains(parameters[index].layer)
         }
     }

@@ -21,7 +21,7 @@ struct StepPlan {
 /// Orders a graph's layers into steps. Layer by layer, every Keras layer is its own step so its output
 /// can be compared with Keras'. Fused, a convolution absorbs what follows it when no one else reads the
 /// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
-/// depthwise convolution), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
+/// depthwise convolution, which has no GEMM epilogue), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
 /// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
 /// in one pass.
 enum StepPlanner {
@@ -67,7 +67,7 @@ enum StepPlanner {
         switch next.op {
         case .batchNorm where isConvolution && ops == [plan.head.op]:
             return extended
-        case .add where plan.head.op == .conv2d && !ops.contains(.add) && !hasActivation && next.inputs.count == 2:
+        case .add where plan.head.op.takesResidual && !ops.contains(.add) && !hasActivation && next.inputs.count == 2:
             let other = next.inputs[0] == plan.name ? next.inputs[1] : next.inputs[0]
             // The epilogue adds element by element: no broadcasting.
             guard let mine = shapes[plan.name], let theirs = shapes[other], mine == theirs, !mine.contains(1) else { return nil }

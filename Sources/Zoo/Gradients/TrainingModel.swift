@@ -398,16 +398,17 @@ public final class TrainingModel {
             wanted[index] ? try Tensor(shape: inputs[index].shape) : nil
         }
         var results = [Tensor?](repeating: nil, count: inputs.count)
-        /// A convolution or dense layer: back through its activation (unless the gradient is already of the
-        /// logits), then its kernel and bias gradients and its input gradient.
+        /// The gradient before a convolution's or dense layer's activation (the output gradient itself when the activation
+        /// is linear, as of every convolution a BatchNormalization follows, or the gradient is already of the logits).
+        func preActivationGradient(_ activation: Activation) throws -> Tensor {
+            if pastSoftmax || activation == .linear { return outputGradient }
+            let gradient = try Tensor(shape: output.shape)
+            try activation.backward(input: preActivations[layer.name], output: output, outputGradient: outputGradient, into: gradient)
+            return gradient
+        }
+        /// A convolution or dense layer: back through its activation, then its kernel and bias gradients and its input gradient.
         func weighted(_ layerKernel: some WeightedLayer) throws -> Tensor? {
-            // Linear (every convolution a BatchNormalization follows) passes the gradient through as it is.
-            let through = pastSoftmax || layerKernel.activation == .linear
-            let preActivationGradient = through ? outputGradient : try Tensor(shape: output.shape)
-            if !through {
-                try layerKernel.activation.backward(input: preActivations[layer.name], output: output, outputGradient: outputGradient,
-                                                    into: preActivationGradient)
-            }
+            let preActivationGradient = try preActivationGradient(layerKernel.activation)
             if let kernelGradient = try parameterGradient("kernel") {
                 try layerKernel.weightGradient(input: inputs[0], outputGradient: preActivationGradient, kernelGradient: kernelGradient,
                                                biasGradient: try parameterGradient("bias"), workspace: workspace)
@@ -424,6 +425,15 @@ public final class TrainingModel {
             results[0] = try weighted(convolution)
         case .depthwiseConv2d(let convolution):
             results[0] = try weighted(convolution)
+        case .separableConv2d(let convolution):
+            let inputGradient = try inputGradient(0)
+            try convolution.backward(input: inputs[0], outputGradient: preActivationGradient(convolution.activation),
+                                     depthwiseKernel: parameters["\(layer.name)/depthwise_kernel"]!.value,
+                                     pointwiseKernel: parameters["\(layer.name)/pointwise_kernel"]!.value,
+                                     depthwiseKernelGradient: parameterGradient("depthwise_kernel"),
+                                     pointwiseKernelGradient: parameterGradient("pointwise_kernel"), biasGradient: parameterGradient("bias"),
+                                     inputGradient: inputGradient, workspace: workspace)
+            results[0] = inputGradient
         case .dense(let dense):
             results[0] = try weighted(dense)
         case .batchNorm(let norm):
@@ -437,6 +447,11 @@ public final class TrainingModel {
                 results[0] = inputGradient
             } else if let inputGradient = try inputGradient(0) {
                 try norm.inputGradient(outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .channelTransform(let transform):
+            if let inputGradient = try inputGradient(0) {
+                try transform.inputGradient(outputGradient, into: inputGradient)
                 results[0] = inputGradient
             }
         case .pool(let pool):

@@ -94,8 +94,14 @@ extension Model {
 
     /// 2 x the kernel's elements x the output positions (output elements over output channels) of the step's
     /// convolution or dense layer: Keras' kernels are (kh, kw, in / groups, out) and (in, out). A depthwise
-    /// convolution's output value takes one multiply-add per tap: 2 x kh x kw x the output elements.
+    /// convolution's output value takes one multiply-add per tap: 2 x kh x kw x the output elements. A separable one
+    /// is both: its depthwise stage (kh x kw x its in x M channels per position), then its pointwise GEMM.
     static func flops(of plan: StepPlan, outputShape: [Int]) -> Int {
+        if plan.head.op == .separableConv2d, let depthwise = plan.head.weights.first(where: { $0.name == "depthwise_kernel" }),
+           let pointwise = plan.head.weights.first(where: { $0.name == "pointwise_kernel" }), let filters = outputShape.last, filters > 0 {
+            let positions = outputShape.reduce(1, *) / filters
+            return 2 * positions * (depthwise.shape.reduce(1, *) + pointwise.shape.reduce(1, *))
+        }
         guard plan.head.op.isWeighted, let kernel = plan.head.weights.first(where: { $0.name == "kernel" }),
               let outputs = kernel.shape.last, outputs > 0 else { return 0 }
         if plan.head.op == .depthwiseConv2d { return 2 * kernel.shape[0] * kernel.shape[1] * outputShape.reduce(1, *) }

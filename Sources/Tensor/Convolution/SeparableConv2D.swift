@@ -1,0 +1,70 @@
+/// Keras `SeparableConv2D`, as `tf.nn.separable_conv2d` computes it: a depthwise convolution (each input channel with
+/// `depth_multiplier` filters of its own, the layer's strides, padding and dilation, no bias), then a 1x1 convolution
+/// across its channels with the layer's bias and activation. Xception is built of it.
+///
+/// The two stages are the engine's own `DepthwiseConv2D` and `Conv2D`: the pointwise stage is a GEMM with every epilogue
+/// a convolution has (a folded BatchNormalization, a residual `add`, the activation).
+public struct SeparableConv2D: Sendable {
+    /// The first stage: linear, without bias.
+    public let depthwise: DepthwiseConv2D
+    /// The second stage: 1x1, stride 1, with the layer's bias and activation.
+    public let pointwise: Conv2D
+
+    public var activation: Activation { pointwise.activation }
+    public var outputChannels: Int { pointwise.outputChannels }
+
+    public init(depthwise: DepthwiseConv2D, pointwise: Conv2D) throws {
+        guard depthwise.bias == nil, depthwise.activation == .linear else {
+            throw TensorError.invalidArgument(operation: "separable_conv2d", detail: "the depthwise stage takes no bias and no activation")
+        }
+        guard pointwise.kernelHeight == 1, pointwise.kernelWidth == 1, pointwise.strides == (1, 1),
+              pointwise.inputChannels == depthwise.outputChannels else {
+            throw TensorError.shapeMismatch(operation: "separable_conv2d", detail: "the pointwise stage must be a 1x1, stride 1 convolution "
+                                            + "of the depthwise stage's \(depthwise.outputChannels) channels, got \(pointwise.kernelHeight)x"
+                                            + "\(pointwise.kernelWidth) over \(pointwise.inputChannels)")
+        }
+        self.depthwise = depthwise
+        self.pointwise = pointwise
+    }
+
+    /// `(N, outH, outW, filters)` for an NHWC input shape.
+    public func outputShape(for input: Tensor) throws -> [Int] {
+        try depthwise.outputShape(for: input).dropLast() + [outputChannels]
+    }
+
+    /// Computes the layer into `output` (shaped by `outputShape(for:)`); `residual` as `Conv2D.forward`. The depthwise
+    /// stage's values get memory of their own for the call: the workspace is the pointwise GEMM's.
+    public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
+        let middle = try depthwiseStage(input)
+        try pointwise.forward(middle, into: output, residual: residual, workspace: workspace)
+    }
+
+    private func depthwiseStage(_ input: Tensor) throws -> Tensor {
+        let middle = try Tensor(shape: depthwise.outputShape(for: input))
+        try depthwise.forward(input, into: middle)
+        return middle
+    }
+
+    /// The backward pass, given dz, the gradient of the pre-activation output: each stage's, in reverse. The depthwise
+    /// stage's output, which the pointwise kernel gradient reads, is computed again rather than kept from the forward
+    /// pass (it costs a fraction of the pointwise GEMM). Each gradient is optional and overwritten; the kernels are
+    /// Keras' `(kh, kw, in, M)` and `(1, 1, in·M, filters)`.
+    public func backward(input: Tensor, outputGradient: Tensor, depthwiseKernel: Tensor, pointwiseKernel: Tensor,
+                         depthwiseKernelGradient: Tensor?, pointwiseKernelGradient: Tensor?, biasGradient: Tensor?,
+                         inputGradient: Tensor?, workspace: Workspace) throws {
+        let middle = try depthwiseStage(input)
+        if let pointwiseKernelGradient {
+            try pointwise.weightGradient(input: middle, outputGradient: outputGradient, kernelGradient: pointwiseKernelGradient,
+                                         biasGradient: biasGradient, workspace: workspace)
+        }
+        guard depthwiseKernelGradient != nil || inputGradient != nil else { return }
+        let middleGradient = try Tensor(shape: middle.shape)
+        try pointwise.inputGradient(outputGradient, kernel: pointwiseKernel, into: middleGradient, workspace: workspace)
+        if let depthwiseKernelGradient {
+            try depthwise.weightGradient(input: input, outputGradient: middleGradient, kernelGradient: depthwiseKernelGradient, biasGradient: nil)
+        }
+        if let inputGradient {
+            try depthwise.inputGradient(middleGradient, kernel: depthwiseKernel, into: inputGradient)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Keras' preprocessing layers that change each channel (the last axis) by fixed values: `Normalization` and
+/// `Rescaling`. Each is computed operation for operation as Keras' TensorFlow backend computes it, in float32, so
+/// the outputs are Keras' bit for bit:
+/// - `Normalization`: `(x - mean) / max(sqrt(variance), 1e-7)`; with `invert=True`, `mean + x * max(sqrt(variance), 1e-7)`;
+/// - `Rescaling`: `x * scale + offset`.
+/// Every value list holds one value for all channels or one per channel, as Keras broadcasts them.
+public struct ChannelTransform: Sendable {
+    public enum Form: Sendable {
+        case normalize
+        case denormalize
+        case rescale
+    }
+
+    public let form: Form
+    /// `mean` (normalize, denormalize) or `scale` (rescale).
+    let first: [Float]
+    /// `max(sqrt(variance), epsilon)` (normalize, denormalize) or `offset` (rescale).
+    let second: [Float]
+
+    /// Keras' `backend.epsilon()`, the floor of the standard deviation Normalization divides by.
+    public static let epsilon: Float = 1e-7
+
+    /// Keras `Normalization` with the adapted or given `mean` and `variance`.
+    public static func normalization(mean: [Float], variance: [Float], invert: Bool) throws -> ChannelTransform {
+        try ChannelTransform(invert ? .denormalize : .normalize, mean, variance.map { max(sqrtf($0), epsilon) })
+    }
+
+    /// Keras `Rescaling`.
+    public static func rescaling(scale: [Float], offset: [Float]) throws -> ChannelTransform {
+        try ChannelTransform(.rescale, scale, offset)
+    }
+
+    private init(_ form: Form, _ first: [Float], _ second: [Float]) throws {
+        guard !first.isEmpty, !second.isEmpty else {
+            throw TensorError.invalidArgument(operation: Self.operation(form), detail: "needs at least one value")
+        }
+        self.form = form
+        self.first = first
+        self.second = second
+    }
+
+    /// `output` may be `input`.
+    public func forward(_ input: Tensor, into output: Tensor) throws {
+        let channels = try self.channels(of: input, operation: Self.operation(form))
+        try output.requireShape(input.shape, operation: Self.operation(form))
+        let a = Self.perChannel(first, channels), b = Self.perChannel(second, channels)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                for row in 0..<(input.count / channels) {
+                    let x = input.pointer + row * channels, y = output.pointer + row * channels
+                    switch form {
+                    case .normalize: for c in 0..<channels { y[c] = (x[c] - a[c]) / b[c] }
+                    case .denormalize: for c in 0..<channels { y[c] = a[c] + x[c] * b[c] }
+                    case .rescale: for c in 0..<channels { y[c] = x[c] * a[c] + b[c] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gradient with respect to the input, as TensorFlow differentiates the same operations: `dy / std`,
+    /// `dy * std` or `dy * scale`. None of the values is trained. `inputGradient` may be `outputGradient`.
+    public func inputGradient(_ outputGradient: Tensor, into inputGradient: Tensor) throws {
+        let operation = Self.operation(form) + " backward"
+        let channels = try self.channels(of: outputGradient, operation: operation)
+        try inputGradient.requireShape(outputGradient.shape, operation: operation, role: "input gradient")
+        let factor = Self.perChannel(form == .rescale ? first : second, channels)
+        factor.withUnsafeBufferPointer { factor in
+            for row in 0..<(outputGradient.count / channels) {
+                let dy = outputGradient.pointer + row * channels, dx = inputGradient.pointer + row * channels
+                if form == .normalize { for c in 0..<channels { dx[c] = dy[c] / factor[c] } }
+                else { for c in 0..<channels { dx[c] = dy[c] * factor[c] } }
+            }
+        }
+    }
+
+    private func channels(of tensor: Tensor, operation: String) throws -> Int {
+        let channels = tensor.rank >= 1 ? tensor.shape[tensor.rank - 1] : 0
+        guard channels > 0, [1, channels].contains(first.count), [1, channels].contains(second.count) else {
+            throw TensorError.shapeMismatch(operation: operation, detail: "input \(tensor.shape) against \(first.count) and \(second.count) "
+                                            + "values: each must be one, or one per channel")
+        }
+        return channels
+    }
+
+    private static func perChannel(_ values: [Float], _ channels: Int) -> [Float] {
+        values.count == channels ? values : Array(repeating: values[0], count: channels)
+    }
+
+    private static func operation(_ form: Form) -> String { form == .rescale ? "rescaling" : "normalization" }
+}

@@ -1,0 +1,68 @@
+import Converter
+import Foundation
+import Testing
+import TestSupport
+import Zoo
+
+/// A small model that a script in Tests/GoldenOutputs builds and Keras 3 writes when the test runs (in the golden
+/// sets' layout: `NAME/<checkpoint>`, `NAME/activations.safetensors`, `NAME_train/`), checked the way every model
+/// Zoo proves is: each checkpoint converted by `zoo convert`, then `zoo verify` layer by layer against Keras, the
+/// fused engine's outputs against Keras', and `zoo verify --gradients` against TensorFlow's gradients.
+struct ModelWrittenAtTestTime {
+    let script: String
+    let name: String
+    let directory: URL
+
+    /// Runs the script into a temporary folder; `remove()` deletes it.
+    init(script: String, name: String) throws {
+        self.script = script
+        self.name = name
+        directory = try Converting.temporaryDirectory()
+        try TestEnvironment.generateReference(script, into: directory)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    var golden: String { directory.appendingPathComponent("\(name)/activations.safetensors").path }
+
+    /// Converts `NAME/<checkpoint>` to a file of its own, failing the test with zoo's message if it is refused.
+    func convert(_ checkpoint: String) throws -> String {
+        let model = directory.appendingPathComponent("\(name)-\(checkpoint).safetensors").path
+        let conversion = try Converting.convert(directory.appendingPathComponent("\(name)/\(checkpoint)").path, arch: nil, to: model)
+        try #require(conversion.status == 0, "\(checkpoint): \(conversion.stderr)")
+        return model
+    }
+
+    /// `zoo verify` layer by layer; returns the worst normalised error.
+    @discardableResult
+    func verifyLayerByLayer(_ model: String) throws -> Double {
+        let report = directory.appendingPathComponent("parity.md").path
+        let parity = try Verifying.verify(model, golden: golden, arguments: ["--report", report])
+        #expect(parity.status == 0, "\(parity.stdout.suffix(3000)) \(parity.stderr)")
+        let worst = try Verifying.worstNormalisedError(csv: directory.appendingPathComponent("parity.csv").path)
+        print("parity \(name): worst normalised error \(worst)")
+        return worst
+    }
+
+    /// The fused engine's `output` on every golden case, against Keras'; returns the fused model's steps.
+    @discardableResult
+    func verifyFused(_ model: String, output: String = "predictions") throws -> [String] {
+        let fused = try Model(file: try SafetensorsFile(path: model), mode: .fused)
+        let activations = try GoldenActivations(path: golden)
+        for name in activations.cases {
+            let result = try fused.run([activations.input(name)])[0]
+            let expected = try #require(try activations.output(of: output, case: name))
+            let error = LayerParity(layer: output, op: "", depth: 0, actual: result, reference: expected).normalisedError
+            #expect(error < 1e-4, "fused \(name): normalised error \(error)")
+        }
+        return fused.steps
+    }
+
+    /// `zoo verify --gradients` against the `NAME_train` case; returns its report.
+    @discardableResult
+    func verifyGradients(_ model: String) throws -> String {
+        let gradients = try Verifying.verify(model, golden: directory.appendingPathComponent("\(name)_train").path, arguments: ["--gradients"])
+        #expect(gradients.status == 0, "\(gradients.stdout.suffix(4000)) \(gradients.stderr)")
+        return gradients.stdout
+    }
+}
