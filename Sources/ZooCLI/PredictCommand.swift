@@ -15,16 +15,21 @@ struct PredictCommand: ParsableCommand {
         the first time it is used. An image that cannot be read is reported and the others are still predicted; \
         the exit status is then 1.
 
+        A model with several inputs (an image and clinical metadata, say) takes one --input NAME=PATH per input         instead of images: an image file goes through the image path above, a .npy file holds a float32 array of         the input's shape without the batch axis (np.save). Every output is printed, by name.
+
         Examples:
           zoo predict vgg16.safetensors cat.jpg dog.png --top 3
           zoo predict tb-vgg16.safetensors xrays/*.png --labels normal,tuberculosis --json
+          zoo predict lesion.safetensors --input image=lesion.jpg --input metadata=patient.npy --json
         """
     )
 
     enum PreprocessChoice: String, ExpressibleByArgument, CaseIterable { case caffe, tf, torch, rescale, none }
 
     @Argument(help: "The converted .safetensors model.") var model: String
-    @Argument(help: "PNG or JPEG files.") var images: [String]
+    @Argument(help: "PNG or JPEG files, for a model of one image input.") var images: [String] = []
+    @Option(name: .customLong("input"), help: ArgumentHelp("One input of a model with several, by its name: an image file, or a float32 .npy of the input's shape without the batch axis. Once per input; one prediction of them all.", valueName: "name=path"))
+    var namedInputs: [String] = []
     // Unconditional, so that `--top -1` reaches validate() and is answered there, not taken for an option.
     @Option(parsing: .unconditional, help: "How many classes to list per image.") var top: Int = 5
     @Option(help: "Preprocessing (default: the model's own, from its metadata): caffe, tf, torch, rescale or none.") var preprocess: PreprocessChoice?
@@ -47,11 +52,16 @@ struct PredictCommand: ParsableCommand {
     @Flag(name: .customLong("no-verify"), help: "Skip the data hash check of the model file (made on its first use).") var skipDataHash = false
 
     func validate() throws {
+        guard images.isEmpty != namedInputs.isEmpty else {
+            throw ValidationError(images.isEmpty ? "give the images to predict, or --input NAME=PATH for each input of a model with several"
+                                                 : "give images (a model of one image input) or --input NAME=PATH, not both")
+        }
         guard top > 0 else { throw ValidationError("--top must be a positive number, not \(top)") }
         guard !raw || json else { throw ValidationError("--raw is for --json (the raw output tensor in each JSON line)") }
     }
 
     func run() throws {
+        if !namedInputs.isEmpty { return try predictNamedInputs() }
         var recordedNames: [String]?
         let (loaded, inputShape, channels) = try CommandFailure.converting { () throws -> (Model, [Int?], Int) in
             // Every path is checked before the model loads, so a mistyped one fails at once.
@@ -78,13 +88,8 @@ struct PredictCommand: ParsableCommand {
         // thousands should not cost the rest.
         for path in images {
             do {
-                let decoded = try loader.decoder.decode(ImageDecoder.read(URL(fileURLWithPath: path)), file: path)
-                if sixteenBit == nil, !warnedOfClipping, decoded.clipsAbove255 {
-                    warnedOfClipping = true
-                    StandardError.print("warning: \(path) is a 16-bit PNG: values above 255 are clipped to 255, as Keras' load_img does, which turns most X-rays nearly white; --sixteen-bit 12 (or the image's significant bits) scales them instead, --sixteen-bit clip silences this")
-                }
-                loader.targetSize = ImageLoader.Size(width: inputShape[1] ?? decoded.width, height: inputShape[0] ?? decoded.height)
-                let input = try loader.convert(decoded).modelInput(channels: channels, preprocessing: preprocessing)
+                let input = try imageInput(path, shape: inputShape, channels: channels, loader: &loader, preprocessing: preprocessing,
+                                           warnedOfClipping: &warnedOfClipping)
                 let output = try loaded.run([input])[0]
                 print(json ? try printer.jsonLine(image: path, output: output) : try printer.ranking(image: path, output: output))
             } catch {
@@ -96,6 +101,81 @@ struct PredictCommand: ParsableCommand {
         if !failed.isEmpty {
             throw CommandFailure("\(failed.count) of \(images.count) images could not be predicted (named above); the other \(images.count - failed.count) were")
         }
+    }
+
+    /// The model input for one image file: decoded, resized to the input's `shape` where it fixes a size, preprocessed.
+    private func imageInput(_ path: String, shape: [Int?], channels: Int, loader: inout ImageLoader, preprocessing: Preprocessing,
+                            warnedOfClipping: inout Bool) throws -> Tensor {
+        let decoded = try loader.decoder.decode(ImageDecoder.read(URL(fileURLWithPath: path)), file: path)
+        if sixteenBit == nil, !warnedOfClipping, decoded.clipsAbove255 {
+            warnedOfClipping = true
+            StandardError.print("warning: \(path) is a 16-bit PNG: values above 255 are clipped to 255, as Keras' load_img does, which turns most X-rays nearly white; --sixteen-bit 12 (or the image's significant bits) scales them instead, --sixteen-bit clip silences this")
+        }
+        loader.targetSize = ImageLoader.Size(width: shape[1] ?? decoded.width, height: shape[0] ?? decoded.height)
+        return try loader.convert(decoded).modelInput(channels: channels, preprocessing: preprocessing)
+    }
+
+    /// `--input NAME=PATH` for every input of the model: one prediction, each output printed by name (as a JSON line of
+    /// them all with --json). Class names apply to a model of one output only.
+    private func predictNamedInputs() throws {
+        let (loaded, feeds) = try CommandFailure.converting { () throws -> (Model, [String: String]) in
+            var feeds: [String: String] = [:]
+            for argument in namedInputs {
+                guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex, argument.last != "=" else {
+                    throw CommandFailure("--input \(argument): expected NAME=PATH, NAME one of the model's inputs")
+                }
+                let name = String(argument[..<equals]), path = String(argument[argument.index(after: equals)...])
+                guard feeds.updateValue(path, forKey: name) == nil else { throw CommandFailure("--input \(name) is given twice") }
+                try FilePaths.requireFile(path)
+            }
+            let loaded = try ModelLoading(model, architecture: arch, mode: .fused, verifyData: !skipDataHash).model
+            let inputs = loaded.graph.inputs
+            for name in feeds.keys.sorted() where !inputs.contains(name) {
+                throw CommandFailure("\(model) has no input '\(name)'; its inputs: \(inputs.joined(separator: ", "))")
+            }
+            let missing = inputs.filter { feeds[$0] == nil }
+            guard missing.isEmpty else {
+                throw CommandFailure("\(model) also needs " + missing.map { "--input \($0)=PATH" }.joined(separator: ", ")
+                                     + " (its inputs: \(inputs.joined(separator: ", ")))")
+            }
+            guard labels == nil || loaded.graph.outputs.count == 1 else {
+                throw CommandFailure("--labels names the classes of one output; \(model) has \(loaded.graph.outputs.count): \(loaded.graph.outputs.joined(separator: ", "))")
+            }
+            return (loaded, feeds)
+        }
+        let preprocessing = Self.preprocessing(choice: preprocess, stored: loaded.preprocessing)
+        var loader = ImageLoader(targetSize: nil, interpolation: interpolation, sixteenBit: sixteenBit ?? .clip)
+        var warnedOfClipping = false
+        let outputs = try CommandFailure.converting { () throws -> [Tensor] in
+            let tensors = try zip(loaded.graph.inputs, loaded.inputShapes).map { name, shape in
+                let path = feeds[name]!
+                if path.lowercased().hasSuffix(".npy") { return try Self.arrayInput(path, name: name, shape: shape) }
+                guard shape.count == 3, let channels = shape[2], channels == 1 || channels == 3 else {
+                    throw CommandFailure("--input \(name)=\(path): an image for input '\(name)' of shape \(Model.describe(shape)), which is not an image of 1 or 3 channels; give a .npy")
+                }
+                return try imageInput(path, shape: shape, channels: channels, loader: &loader, preprocessing: preprocessing,
+                                      warnedOfClipping: &warnedOfClipping)
+            }
+            return try loaded.run(tensors)
+        }
+        let printer = try CommandFailure.converting {
+            if let labels { return PredictionPrinter(top: top, labels: try ClassLabels(argument: labels), labelSource: "--labels \(labels)", raw: raw) }
+            return PredictionPrinter(top: top, labels: nil, labelSource: "", raw: raw)
+        }
+        let named = zip(loaded.graph.outputs, outputs).map { (name: $0, tensor: $1) }
+        try CommandFailure.converting {
+            if json { print(try printer.jsonLine(inputs: feeds, outputs: named)) }
+            else { for (name, output) in named { print(try printer.ranking(image: name, output: output)) } }
+        }
+    }
+
+    /// A `.npy` input: float32 values of the input's shape (any size where the model accepts any), given a batch axis of 1.
+    private static func arrayInput(_ path: String, name: String, shape: [Int?]) throws -> Tensor {
+        let array = try NumPyArray.read(path: path)
+        guard array.rank == shape.count, zip(array.shape, shape).allSatisfy({ actual, wanted in wanted.map { $0 == actual } ?? true }) else {
+            throw CommandFailure("\(path): holds an array of shape \(array.shape); input '\(name)' takes \(Model.describe(shape)) (without the batch axis)")
+        }
+        return try array.reshaped([1] + array.shape)
     }
 
     /// `--preprocess` if given (rescale keeps the model's own factor, else 1/255), else the model's own.

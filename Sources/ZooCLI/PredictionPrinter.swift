@@ -54,9 +54,33 @@ struct PredictionPrinter {
         }.joined(separator: "  ")
     }
 
+    /// One output of a model with several, in the JSON line of `--input` predictions.
+    struct Output: Encodable {
+        let shape: [Int]
+        let top: [Entry]?
+        let values: [Float?]?
+    }
+
+    /// `{"inputs": {name: path}, "outputs": {name: {"shape", "top", "values"}}}`: one prediction from named inputs.
+    struct NamedLine: Encodable {
+        let inputs: [String: String]
+        let outputs: [String: Output]
+    }
+
     func jsonLine(image: String, output: Tensor) throws -> String {
-        let line = Line(image: image, shape: output.shape, top: try ranked(output),
-                        values: raw ? output.toArray().map { $0.isFinite ? $0 : nil } : nil)
+        let described = try self.described(output)
+        return try encoded(Line(image: image, shape: described.shape, top: described.top, values: described.values))
+    }
+
+    func jsonLine(inputs: [String: String], outputs: [(name: String, tensor: Tensor)]) throws -> String {
+        try encoded(NamedLine(inputs: inputs, outputs: Dictionary(uniqueKeysWithValues: try outputs.map { ($0.name, try described($0.tensor)) })))
+    }
+
+    private func described(_ output: Tensor) throws -> Output {
+        Output(shape: output.shape, top: try ranked(output), values: raw ? output.toArray().map { $0.isFinite ? $0 : nil } : nil)
+    }
+
+    private func encoded(_ line: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(line), as: UTF8.self)

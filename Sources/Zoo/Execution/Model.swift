@@ -145,9 +145,13 @@ public final class Model {
             let fits = input.rank == expected.count + 1
                 && zip(input.shape.dropFirst(), expected).allSatisfy { actual, wanted in wanted.map { $0 == actual } ?? true }
             guard fits, input.shape.first ?? 0 > 0 else {
-                let wanted = "(N, " + declared.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + ")"
-                throw ModelError("input '\(graph.inputs[index])' must be \(wanted), got \(input.shape)")
+                throw ModelError("input '\(graph.inputs[index])' must be (N, \(Self.describe(declared).dropFirst()), got \(input.shape)")
             }
         }
+    }
+
+    /// An input shape for messages: `(224, 224, 3)`, `any` where any size is accepted.
+    public static func describe(_ shape: [Int?]) -> String {
+        "(" + shape.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + ")"
     }
 }

@@ -8,6 +8,7 @@ import Tensor
 public struct ParityCheck: Sendable {
     public struct CaseResult: Sendable {
         public let name: String
+        /// The first input's shape (the image's, in a model with several inputs).
         public let inputShape: [Int]
         /// In execution order; input layers are not compared.
         public let layers: [LayerParity]
@@ -53,10 +54,10 @@ public struct ParityCheck: Sendable {
         var results: [CaseResult] = []
         for name in selected {
             progress(name)
-            let input = try golden.input(name)
+            let inputs = try golden.inputs(name, for: model.graph.inputs)
             let activations: [String: Tensor]
             do {
-                activations = try model.activations([input])
+                activations = try model.activations(inputs)
             } catch {
                 throw ModelError("\(golden.file.path), case '\(name)': \(error)")
             }
@@ -84,7 +85,7 @@ public struct ParityCheck: Sendable {
                 guard let reference = outputReferences[output] else { return [ArgmaxAgreement]() }
                 return argmaxAgreement(output: output, zoo: activations[output]!, keras: reference)
             }
-            results.append(CaseResult(name: name, inputShape: input.shape, layers: layers, firstFailingLayer: firstFailing,
+            results.append(CaseResult(name: name, inputShape: inputs[0].shape, layers: layers, firstFailingLayer: firstFailing,
                                       argmaxAgreement: agreement))
         }
         return ParityCheck(tolerance: tolerance, cases: results)
