@@ -92,6 +92,10 @@ public enum Registry {
         try DenseNet.graph(name: "densenet169", blocks: DenseNet.densenet169Blocks, includeTop: $0)
     } + application("densenet201", "DenseNet201", parameters: (20_242_984, 18_321_984), preprocessing: .torch) {
         try DenseNet.graph(name: "densenet201", blocks: DenseNet.densenet201Blocks, includeTop: $0)
+    } + application("mobilenetv2", "MobileNetV2 (width 1.0)", parameters: (3_538_984, 2_257_984), preprocessing: .tf) {
+        try MobileNetV2.graph(includeTop: $0)
+    } + application("xception", "Xception", parameters: (22_910_480, 20_861_480), preprocessing: .tf, size: 299) {
+        try Xception.graph(includeTop: $0)
     } + [
         RegistryEntry(name: "tb-vgg16", summary: "Notebook VGG16 for tuberculosis X-rays: frozen base, BN/GAP/LeakyReLU head",
                       parameters: 14_848_578, preprocessing: rescale, inputSize: [512, 512, 3], publishedWeights: nil,
@@ -107,13 +111,13 @@ public enum Registry {
                       graph: { try SeedModels.melanomaResNet50() }),
     ]
 
-    /// A `keras.applications` architecture with its ImageNet top (`name`, input 224x224x3) and without it
+    /// A `keras.applications` architecture with its ImageNet top (`name`, input `size` x `size` x 3) and without it
     /// (`name-notop`, any input size), as `graph(includeTop)` builds them. Zoo does not list the published
     /// weights of these yet: `zoo fetch` knows VGG16, VGG19 and ResNet50's.
     static func application(_ name: String, _ title: String, parameters: (top: Int, notop: Int), preprocessing: Preprocessing,
-                            graph: @escaping @Sendable (_ includeTop: Bool) throws -> ModelGraph) -> [RegistryEntry] {
+                            size: Int = 224, graph: @escaping @Sendable (_ includeTop: Bool) throws -> ModelGraph) -> [RegistryEntry] {
         [RegistryEntry(name: name, summary: "\(title), keras.applications, with the ImageNet top", parameters: parameters.top,
-                       preprocessing: preprocessing, inputSize: [224, 224, 3], publishedWeights: nil, graph: { try graph(true) }),
+                       preprocessing: preprocessing, inputSize: [size, size, 3], publishedWeights: nil, graph: { try graph(true) }),
          RegistryEntry(name: "\(name)-notop", summary: "\(title.split(separator: " ")[0]) convolutional base (include_top=False)",
                        parameters: parameters.notop, preprocessing: preprocessing, inputSize: [nil, nil, 3], publishedWeights: nil,
                        graph: { try graph(false) })]

@@ -23,8 +23,8 @@ gives every other weight its seeded value (test_time_models.py), and writes, in 
     OUT_DIR/lesion_with_metadata/metadata.npy             the image case's metadata values (float32, shape (10,))
     OUT_DIR/lesion_with_metadata/image_case.json          Keras' outputs for those two, by output name
 
-activations.py's worker covers models with one input (generate.py's golden sets have no other); this script runs the
-several-input model the same way: one auxiliary model with every layer's output, checked against `model.predict`.
+activations.py's worker covers models with one input (generate.py's golden sets have no other); this script's
+activations come from test_time_models.py's `write_activations`, the same layer route for several inputs.
 
 One TensorFlow start, about 10 s.
 """
@@ -36,8 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from generate import quiet_tf                               # noqa: E402
-from test_time_models import seed_weights                   # noqa: E402
-from activations import LARGE_STD, SEED, TOLERANCE, rel_diff, rng_for, synthetic_image   # noqa: E402
+from test_time_models import seed_weights, write_activations    # noqa: E402
+from activations import LARGE_STD, SEED, rng_for, synthetic_image   # noqa: E402
 
 NAME = "lesion_with_metadata"
 IMAGE = (16, 14, 3)
@@ -81,32 +81,16 @@ def main():
     import keras
     import numpy as np
     from PIL import Image
-    from safetensors.numpy import save_file
     model = build(keras, np)
     seed_weights(keras, model)
     directory = os.path.join(out, NAME)
     os.makedirs(directory, exist_ok=True)
     model.save(os.path.join(directory, "k3.keras"))
 
-    names = [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    everything = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    cases = {case: case_inputs(case, np) for case in ("normal", "image", "large")}
+    names = write_activations(keras, model, os.path.join(directory, "activations.safetensors"), cases,
+                              {"model": NAME, "checkpoint": f"{NAME}/k3.keras", "preprocess": "none", "seed": str(SEED)})
     outputs = [tensor._keras_history.operation.name for tensor in model.outputs]
-    input_names = [tensor._keras_history.operation.name for tensor in model.inputs]
-    tensors, cases = {}, ["normal", "image", "large"]
-    for case in cases:
-        inputs = case_inputs(case, np)
-        values = dict(zip(names, everything.predict(inputs, batch_size=len(inputs[0]), verbose=0)))
-        for name, predicted in zip(outputs, model.predict(inputs, batch_size=len(inputs[0]), verbose=0)):
-            if rel_diff(values[name], predicted) > TOLERANCE:
-                raise RuntimeError(f"{case}: {name} differs between the layer route and model.predict")
-        for input_name, value in zip(input_names, inputs):
-            tensors[f"inputs/{input_name}/{case}"] = np.ascontiguousarray(value, dtype=np.float32)
-        for name, value in values.items():
-            tensors[f"{name}/{case}"] = np.ascontiguousarray(value, dtype=np.float32)
-    save_file(tensors, os.path.join(directory, "activations.safetensors"), metadata={
-        "model": NAME, "checkpoint": f"{NAME}/k3.keras", "cases": ",".join(cases), "inputs": ",".join(input_names),
-        "outputs": ",".join(outputs), "layers": ",".join(names), "preprocess": "none", "seed": str(SEED),
-        "keras_version": keras.__version__})
 
     # The image case as files, for zoo predict --input: the picture and the metadata values Keras saw with it.
     image, metadata = case_inputs("image", np)
@@ -114,7 +98,7 @@ def main():
     np.save(os.path.join(directory, "metadata.npy"), metadata[0])
     with open(os.path.join(directory, "image_case.json"), "w") as handle:
         json.dump({name: value[0].tolist() for name, value in zip(outputs, model.predict([image, metadata], verbose=0))}, handle)
-    print(f"    {NAME}: {len(names)} layers, inputs {input_names}, outputs {outputs}")
+    print(f"    {NAME}: {len(names)} layers, outputs {outputs}")
 
 
 if __name__ == "__main__":

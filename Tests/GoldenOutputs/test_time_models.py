@@ -1,4 +1,5 @@
-"""What the models Keras writes while the tests run share (mobile_blocks.py, preprocessing_layers.py).
+"""What the models Keras writes while the tests run share (mobile_blocks.py, preprocessing_layers.py,
+lesion_with_metadata.py, applications_reference.py).
 
 Their layers have weights the golden sets' models do not: SeparableConv2D's `depthwise_kernel` and `pointwise_kernel`,
 Normalization's `mean`, `variance` and `count`. generate.py names and draws only the others, and its text is the
@@ -6,7 +7,10 @@ golden sets' cache key (scripts/golden.sh), so the names are added here, where i
 gradients.py's `run_case` too, and the values come from `seed_weights`. Importing it also makes activations.py's
 odd-size clone refresh what Normalization computes with (below).
 """
+import os
+
 import activations
+from activations import TOLERANCE, rel_diff
 from generate import SHORT_NAMES, draw
 
 SHORT_NAMES += [name for name in ("depthwise_kernel", "pointwise_kernel", "mean", "variance", "count") if name not in SHORT_NAMES]
@@ -40,3 +44,39 @@ def seed_weights(keras, model):
     for layer in model.layers:
         if layer.weights and not isinstance(layer, keras.layers.Normalization):
             layer.set_weights([seeded_value(f"{layer.name}/{variable.name}", variable.shape) for variable in layer.weights])
+
+
+def write_activations(keras, model, path, cases, metadata):
+    """The golden activations of a flat functional model, in activations.py's layout, for models its worker does not
+    take (several inputs, or open input sizes): every non-input layer's output on each case, `cases` mapping a case
+    name to its inputs (a list, in the model's input order), checked against `model.predict`. Each input is stored as
+    `inputs/<case>` for a model of one input, `inputs/<input>/<case>` (metadata `inputs`) for several. Returns the
+    layer names."""
+    import numpy as np
+    from safetensors.numpy import save_file
+    names = [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    everything = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    outputs = [tensor._keras_history.operation.name for tensor in model.outputs]
+    input_names = [tensor._keras_history.operation.name for tensor in model.inputs]
+    tensors = {}
+    for case, inputs in cases.items():
+        batch = len(inputs[0])
+        values = dict(zip(names, everything.predict(inputs, batch_size=batch, verbose=0)))
+        predicted = model.predict(inputs, batch_size=batch, verbose=0)
+        for name, value in zip(outputs, predicted if len(outputs) > 1 else [predicted]):
+            if rel_diff(values[name], value) > TOLERANCE:
+                raise RuntimeError(f"{case}: {name} differs between the layer route and model.predict")
+        for input_name, value in zip(input_names, inputs):
+            key = f"inputs/{case}" if len(inputs) == 1 else f"inputs/{input_name}/{case}"
+            tensors[key] = np.ascontiguousarray(value, dtype=np.float32)
+        for name, value in values.items():
+            if not np.all(np.isfinite(value)):
+                raise RuntimeError(f"{case}: non-finite values in {name}")
+            tensors[f"{name}/{case}"] = np.ascontiguousarray(value, dtype=np.float32)
+    fields = {"cases": ",".join(cases), "outputs": ",".join(outputs), "layers": ",".join(names),
+              "keras_version": keras.__version__, **metadata}
+    if len(input_names) > 1:
+        fields["inputs"] = ",".join(input_names)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_file(tensors, path, metadata=fields)
+    return names

@@ -17,6 +17,26 @@ extension GraphBuilder {
                        inputs: [x], trainable: trainable)
     }
 
+    /// Keras' `DepthwiseConv2D` (one `kernel`, as Keras 3 names it).
+    public mutating func depthwiseConv2d(_ name: String, _ x: Node, kernel: Int, strides: Int = 1, padding: String = "valid",
+                                         useBias: Bool = true) throws -> Node {
+        let attributes: [String: AttributeValue] = [
+            "depth_multiplier": .int(1), "kernel_size": .ints([kernel, kernel]), "strides": .ints([strides, strides]),
+            "padding": .string(padding), "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias), "activation": .string("linear"),
+        ]
+        return try add(name, .depthwiseConv2d, attributes.merging(TrainingAttributes.weightedLayerDefaults) { own, _ in own }, inputs: [x])
+    }
+
+    /// Keras' `SeparableConv2D`: a depthwise stage, then a 1x1 convolution to `filters`.
+    public mutating func separableConv2d(_ name: String, _ x: Node, filters: Int, kernel: Int, padding: String = "valid",
+                                         useBias: Bool = true) throws -> Node {
+        let attributes: [String: AttributeValue] = [
+            "filters": .int(filters), "depth_multiplier": .int(1), "kernel_size": .ints([kernel, kernel]), "strides": .ints([1, 1]),
+            "padding": .string(padding), "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias), "activation": .string("linear"),
+        ]
+        return try add(name, .separableConv2d, attributes.merging(TrainingAttributes.separableDefaults) { own, _ in own }, inputs: [x])
+    }
+
     /// `kernelRegularizer`: e.g. `TrainingAttributes.l2(0.001)`, Keras' `kernel_regularizer=l2(0.001)`.
     public mutating func dense(_ name: String, _ x: Node, units: Int, activation: String = "linear",
                                kernelRegularizer: AttributeValue? = nil) throws -> Node {
@@ -26,8 +46,10 @@ extension GraphBuilder {
         return try add(name, .dense, attributes, inputs: [x])
     }
 
-    public mutating func batchNorm(_ name: String, _ x: Node, epsilon: Double = 1e-3) throws -> Node {
-        let attributes: [String: AttributeValue] = ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(true)]
+    public mutating func batchNorm(_ name: String, _ x: Node, epsilon: Double = 1e-3,
+                                   momentum: Double = TrainingAttributes.defaultMomentum) throws -> Node {
+        let attributes: [String: AttributeValue] = ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(true),
+                                                    "momentum": .double(momentum)]
         return try add(name, .batchNorm, attributes.merging(TrainingAttributes.batchNormDefaults) { own, _ in own }, inputs: [x])
     }
 
@@ -37,17 +59,22 @@ extension GraphBuilder {
         return try add(name, .activation, attributes, inputs: [x])
     }
 
-    public mutating func maxPool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
-        try pool2d(name, .maxPool2d, x, size: size, strides: strides)
+    /// Keras' `ReLU(6.0)` layer (MobileNetV2's), which runs as the relu6 activation.
+    public mutating func relu6(_ name: String, _ x: Node) throws -> Node {
+        try add(name, .activation, ["activation": .string("relu"), "max_value": .double(6)], inputs: [x])
     }
 
-    public mutating func averagePool2d(_ name: String, _ x: Node, size: Int, strides: Int) throws -> Node {
-        try pool2d(name, .avgPool2d, x, size: size, strides: strides)
+    public mutating func maxPool2d(_ name: String, _ x: Node, size: Int, strides: Int, padding: String = "valid") throws -> Node {
+        try pool2d(name, .maxPool2d, x, size: size, strides: strides, padding: padding)
     }
 
-    private mutating func pool2d(_ name: String, _ op: Op, _ x: Node, size: Int, strides: Int) throws -> Node {
+    public mutating func averagePool2d(_ name: String, _ x: Node, size: Int, strides: Int, padding: String = "valid") throws -> Node {
+        try pool2d(name, .avgPool2d, x, size: size, strides: strides, padding: padding)
+    }
+
+    private mutating func pool2d(_ name: String, _ op: Op, _ x: Node, size: Int, strides: Int, padding: String) throws -> Node {
         try add(name, op, ["pool_size": .ints([size, size]), "strides": .ints([strides, strides]),
-                           "padding": .string("valid")], inputs: [x])
+                           "padding": .string(padding)], inputs: [x])
     }
 
     /// `axis` counts the batch axis, as Keras' does (3 or -1: the channels).
@@ -56,7 +83,11 @@ extension GraphBuilder {
     }
 
     public mutating func zeroPad2d(_ name: String, _ x: Node, _ pad: Int) throws -> Node {
-        try add(name, .zeroPad2d, ["padding": .ints([pad, pad, pad, pad])], inputs: [x])
+        try zeroPad2d(name, x, top: pad, bottom: pad, left: pad, right: pad)
+    }
+
+    public mutating func zeroPad2d(_ name: String, _ x: Node, top: Int, bottom: Int, left: Int, right: Int) throws -> Node {
+        try add(name, .zeroPad2d, ["padding": .ints([top, bottom, left, right])], inputs: [x])
     }
 
     public mutating func globalAvgPool2d(_ name: String, _ x: Node) throws -> Node {

@@ -13,13 +13,22 @@ struct ModelWrittenAtTestTime {
     let name: String
     let directory: URL
 
-    /// Runs the script into a temporary folder; `remove()` deletes it.
-    init(script: String, name: String) throws {
+    /// Runs the script into a temporary folder (with `arguments` after it); `remove()` deletes it.
+    init(script: String, name: String, arguments: [String] = []) throws {
         self.script = script
         self.name = name
         directory = try Converting.temporaryDirectory()
-        try TestEnvironment.generateReference(script, into: directory)
+        try TestEnvironment.generateReference(script, into: directory, arguments)
     }
+
+    private init(script: String, name: String, directory: URL) {
+        self.script = script
+        self.name = name
+        self.directory = directory
+    }
+
+    /// Another model the same script run wrote.
+    func model(_ name: String) -> ModelWrittenAtTestTime { ModelWrittenAtTestTime(script: script, name: name, directory: directory) }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 
@@ -44,10 +53,12 @@ struct ModelWrittenAtTestTime {
         return worst
     }
 
-    /// The fused engine's `output` on every golden case, against Keras'; returns the fused model's steps.
+    /// The fused engine's `output` on every golden case, against Keras' (the file's own graph, or a registry
+    /// `architecture`'s with the file's weights); returns the fused model's steps.
     @discardableResult
-    func verifyFused(_ model: String, output: String = "predictions") throws -> [String] {
-        let fused = try Model(file: try SafetensorsFile(path: model), mode: .fused)
+    func verifyFused(_ model: String, output: String = "predictions", architecture: String? = nil) throws -> [String] {
+        let file = try SafetensorsFile(path: model)
+        let fused = try architecture.map { try Model(architecture: $0, file: file, mode: .fused) } ?? Model(file: file, mode: .fused)
         let activations = try GoldenActivations(path: golden)
         for name in activations.cases {
             let result = try fused.run([activations.input(name)])[0]

@@ -1,6 +1,8 @@
+import Converter
 import Foundation
 import TestSupport
 import Testing
+import Zoo
 
 /// Runs `zoo convert` and `zoo verify` the way a user would, for the parity tests.
 enum Verifying {
@@ -12,6 +14,9 @@ enum Verifying {
     static let configOnlyArchitectures = ["densenet121-notop", "densenet169", "densenet169-notop", "densenet201",
                                           "densenet201-notop", "resnet101", "resnet101-notop", "resnet152", "resnet152-notop",
                                           "resnet50v2", "resnet50v2-notop"]
+    /// The registry architectures whose Keras configs and references keras.applications writes when the test runs
+    /// (Tests/GoldenOutputs/applications_reference.py, WiderApplicationsTests) rather than the reference set.
+    static let testTimeArchitectures = ["mobilenetv2", "mobilenetv2-notop", "xception", "xception-notop"]
     /// The narrow twins (same graphs and layer names, widths divided by 8, 64x64 inputs) of the full-size models
     /// and of the config-only architectures with their top; they carry every checkpoint format.
     static let narrowModels = (fullSizeModels + ["densenet169", "densenet201", "resnet101", "resnet152", "resnet50v2"]).map { "narrow_\($0)" }
@@ -59,5 +64,32 @@ enum Verifying {
     static func worstNormalisedError(csv path: String, layer: String? = nil) throws -> Double {
         let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         return rows.filter { row in layer.map { row[2] == $0 } ?? true }.compactMap { Double($0[7]) }.max() ?? .nan
+    }
+
+    /// The registry's definition of `arch` is the graph Keras' config at `path` describes: the same layers in Keras'
+    /// order, each with the same op, inputs, trainability and weights (names and shapes), and every attribute the
+    /// definition sets equal to what the import of Keras' config reads (an input size the definition leaves open, as
+    /// without a top, accepts the size keras.applications was built with).
+    static func expectNamedDefinition(_ arch: String, isKerasConfig path: String) throws {
+        let keras = try KerasConfigImporter(file: path).importGraph(json: String(contentsOfFile: path, encoding: .utf8))
+        let named = try Registry.graph(named: arch)
+        #expect(named.name == keras.name && named.inputs == keras.inputs && named.outputs == keras.outputs,
+                "\(arch): \(named.name) \(named.inputs) \(named.outputs), Keras \(keras.name) \(keras.inputs) \(keras.outputs)")
+        try #require(named.layers.map(\.name) == keras.layers.map(\.name),
+                     "\(arch): layers differ from Keras' at \(zip(named.layers, keras.layers).first { $0.name != $1.name }.map { "\($0.name) / \($1.name)" } ?? "the end")")
+        for (ours, theirs) in zip(named.layers, keras.layers) {
+            #expect(ours.op == theirs.op && ours.inputs == theirs.inputs && ours.trainable == theirs.trainable, "\(arch) '\(ours.name)'")
+            #expect(ours.weights == theirs.weights, "\(arch) '\(ours.name)': weights \(ours.weights), Keras \(theirs.weights)")
+            for (key, value) in ours.attributes where theirs.attributes[key] != value && !openShape(value, admits: theirs.attributes[key]) {
+                let keras: String = theirs.attributes[key].map { "\($0)" } ?? "nothing"
+                Issue.record("\(arch) '\(ours.name)': \(key) is \(value), Keras' config gives \(keras)")
+            }
+        }
+    }
+
+    /// Whether `shape` (-1: open) admits the concrete `other`.
+    private static func openShape(_ shape: AttributeValue, admits other: AttributeValue?) -> Bool {
+        guard case .ints(let open) = shape, case .ints(let concrete)? = other, open.count == concrete.count else { return false }
+        return zip(open, concrete).allSatisfy { $0 == -1 || $0 == $1 }
     }
 }

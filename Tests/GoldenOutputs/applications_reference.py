@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""keras.applications' MobileNetV2 and Xception as Keras 3 builds them, and their references, written when the test runs
+(issue 14's architectures built of its new layers).
+
+    applications_reference.py OUT_DIR [ARCH ...]        ARCH: mobilenetv2, xception (default: both)
+
+For each architecture, built by keras.applications with weights=None and the input named `input_1`, as the golden
+sets' applications are:
+
+    OUT_DIR/architectures/<arch>.json, <arch>-notop.json   the model configs, with and without the ImageNet top
+    OUT_DIR/architectures.json                             [{arch, params, trainable_params, config}], Keras' counts
+    OUT_DIR/<arch>_notop/k3.keras                          the base with open input sizes (the registry's -notop
+                                                           graph) and seeded weights (test_time_models.py)
+    OUT_DIR/<arch>_notop/activations.safetensors           every layer's output on three cases: `image` (the golden
+                                                           synthetic picture, 'tf' preprocessing), `normal` and `odd`
+                                                           (standard normal values at an odd size), the sizes small
+                                                           enough for a test (MobileNetV2 64x64 and 67x61, Xception
+                                                           75x75 and 83x77)
+
+The full-size weights are not written: the architectures' graphs are compared layer by layer with the registry's,
+and their computation is checked on the same graphs at small sizes.
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from generate import quiet_tf                                   # noqa: E402
+from test_time_models import seed_weights, write_activations    # noqa: E402
+from activations import SEED, make_input                        # noqa: E402
+
+# arch -> (keras.applications constructor, input size with the top, the small test sizes: square, odd)
+APPLICATIONS = {
+    "mobilenetv2": ("MobileNetV2", 224, (64, 64), (67, 61)),
+    "xception": ("Xception", 299, (75, 75), (83, 77)),
+}
+
+
+def build(keras, arch, include_top):
+    keras.backend.clear_session()      # Keras numbers unnamed layers per session: conv2d, conv2d_1, ...
+    constructor, size, _, _ = APPLICATIONS[arch]
+    shape = (size, size, 3) if include_top else (None, None, 3)
+    return getattr(keras.applications, constructor)(weights=None, include_top=include_top,
+                                                    input_tensor=keras.Input(shape, name="input_1"))
+
+
+def main():
+    out = os.path.abspath(sys.argv[1])
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    quiet_tf()
+    import keras
+    import numpy as np
+    index = []
+    os.makedirs(os.path.join(out, "architectures"), exist_ok=True)
+    for arch in sys.argv[2:] or list(APPLICATIONS):
+        for include_top in (True, False):
+            model = build(keras, arch, include_top)
+            name = arch if include_top else f"{arch}-notop"
+            with open(os.path.join(out, "architectures", f"{name}.json"), "w") as handle:
+                handle.write(model.to_json())
+            index.append({"arch": name, "params": int(model.count_params()), "config": f"architectures/{name}.json",
+                          "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights))})
+        seed_weights(keras, model)      # the base, as built last
+        directory = os.path.join(out, f"{arch}_notop")
+        os.makedirs(directory, exist_ok=True)
+        model.save(os.path.join(directory, "k3.keras"))
+        _, _, square, odd = APPLICATIONS[arch]
+        cases = {"image": [make_input("image", square + (3,), "tf")],
+                 "normal": [make_input("normal", square + (3,), "none")],
+                 "odd": [make_input("odd", odd + (3,), "none")]}
+        layers = write_activations(keras, model, os.path.join(directory, "activations.safetensors"), cases,
+                                   {"model": f"{arch}_notop", "checkpoint": f"{arch}_notop/k3.keras", "preprocess": "tf",
+                                    "seed": str(SEED)})
+        print(f"    {arch}: {index[-2]['params']:,} / {index[-1]['params']:,} params, {len(layers)} layers checked")
+    with open(os.path.join(out, "architectures.json"), "w") as handle:
+        json.dump(index, handle)
+
+
+if __name__ == "__main__":
+    main()
