@@ -17,6 +17,7 @@ Builds `mobile_blocks` with Keras 3 (15x13x3 input, ~3,000 parameters):
     relu6            Activation
     pointwise_selu   Conv2D 1x1, selu
     hard_sigmoid     Activation
+    se_squeeze -> se_reshape (Reshape to 1x1x12) -> se_expand (Conv2D 1x1, sigmoid) -> se_excite (Multiply, broadcast)
     gap -> dense_softplus (Dense, softplus) -> predictions (Dense, softmax)
 
 gives every weight its seeded value (test_time_models.py), and writes, in the layout of the golden sets:
@@ -77,6 +78,11 @@ def build(keras):
     x = layers.Activation("relu6", name="relu6")(x)
     x = layers.Conv2D(12, 1, activation="selu", name="pointwise_selu")(x)
     x = layers.Activation("hard_sigmoid", name="hard_sigmoid")(x)
+    # EfficientNet's squeeze-and-excitation: a Reshape to 1x1, and a Multiply that broadcasts it over the map.
+    se = layers.GlobalAveragePooling2D(name="se_squeeze")(x)
+    se = layers.Reshape((1, 1, 12), name="se_reshape")(se)
+    se = layers.Conv2D(12, 1, activation="sigmoid", name="se_expand")(se)
+    x = layers.Multiply(name="se_excite")([x, se])
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dense(6, activation="softplus", name="dense_softplus")(x)
     outputs = layers.Dense(3, activation="softmax", name="predictions")(x)

@@ -158,6 +158,8 @@ public enum Op: String, Codable, Sendable, CaseIterable {
     case average
     case concatenate
     case flatten
+    /// Keras `Reshape`: the values in the same order under `target_shape` (without the batch axis; one -1 is inferred).
+    case reshape
     case dropout
     case activation
     /// `x[0] / x[1]`: the attention-VGG16's `RescaleGAP` Lambda, translated by name.

@@ -23,6 +23,7 @@
 ///   constructor's `mean` and `variance` (doubles, one or one per channel) when given, else the weights
 ///   `mean`, `variance` and `count` that `adapt()` set
 /// - `rescaling`: `scale`, `offset` (doubles, one or one per channel)
+/// - `reshape`: `target_shape` (ints without the batch axis; one -1 inferred)
 /// - `add`, `subtract`, `multiply`, `maximum`, `average`, `divide`, `flatten`: none
 ///
 /// A config comes from a file a stranger may have written, so every size it declares (dimension, filter
@@ -221,6 +222,20 @@ enum ShapeInference {
                 }
             }
             return (shape, [])
+
+        case .reshape:
+            let shape = try single()
+            guard let target = attributes["target_shape"]?.intsValue, !target.isEmpty else { throw fail("missing 'target_shape'") }
+            guard target.count(where: { $0 == -1 }) <= 1 else { throw fail("'target_shape' \(target) infers more than one size") }
+            for size in target where size != -1 { _ = try bounded(size, "'target_shape' size", minimum: 1) }
+            guard shape.allSatisfy({ $0 != nil }), let count = elementCount(of: shape.map { $0! }) else {
+                return (target.map { $0 == -1 ? nil : $0 }, [])
+            }
+            let known = target.filter { $0 != -1 }.reduce(1, *)
+            guard target.contains(-1) ? count % known == 0 : count == known else {
+                throw fail("cannot reshape \(describe(shape)) (\(count) values) to \(target)")
+            }
+            return (target.map { $0 == -1 ? count / known : $0 }, [])
 
         case .dropout, .activation:
             return (try single(), [])

@@ -9,7 +9,7 @@ enum KerasLayerTranslation {
     static let supportedClasses = [
         "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
         "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Add", "Subtract", "Multiply",
-        "Maximum", "Average", "Concatenate", "Flatten", "Dropout", "SpatialDropout2D", "AlphaDropout",
+        "Maximum", "Average", "Concatenate", "Flatten", "Reshape", "Dropout", "SpatialDropout2D", "AlphaDropout",
         "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
         "Softmax", "Normalization", "Rescaling", "Lambda (RescaleGAP)", "Functional", "Sequential",
     ]
@@ -85,6 +85,10 @@ enum KerasLayerTranslation {
         case "Average": return (.average, [:])
         case "Concatenate": return (.concatenate, ["axis": .int(int(config["axis"]) ?? -1)])
         case "Flatten": return (.flatten, [:])
+        case "Reshape":
+            let parts = config["target_shape"] as? [Any] ?? [], sizes = parts.compactMap(int)
+            guard !sizes.isEmpty, sizes.count == parts.count else { throw Refusal(reason: "'target_shape' is not a list of integers") }
+            return (.reshape, ["target_shape": .ints(sizes)])
         case _ where KerasTrainingTranslation.dropoutKinds[className] != nil:
             return (.dropout, [:])     // the identity at inference; its kind and rate are for training
 
@@ -252,6 +256,6 @@ enum KerasLayerTranslation {
 
     private static func double(_ value: Any?) -> Double? {
         guard let number = value as? NSNumber, !KerasTrainingTranslation.isBool(number) else { return nil }
-        return number.doubleValue
+        return KerasTrainingTranslation.exactDouble(number)
     }
 }

@@ -42,7 +42,7 @@ enum KerasTrainingTranslation {
             } else if key == "noise_shape", let sizes = value as? [Any] {
                 attributes[key] = .ints(sizes.map { ($0 as? NSNumber)?.intValue ?? -1 })
             } else if let number = value as? NSNumber, !isBool(number) {
-                attributes[key] = key == "seed" ? .int(number.intValue) : .double(number.doubleValue)
+                attributes[key] = key == "seed" ? .int(number.intValue) : .double(exactDouble(number))
             }
         }
         return attributes
@@ -62,7 +62,8 @@ enum KerasTrainingTranslation {
             case let number as NSNumber where isBool(number): config[key] = .bool(number.boolValue)
             case let number as NSNumber where !isFloatingPoint(number): config[key] = .int(number.intValue)
             case let number as NSNumber:
-                config[key] = .double(factors.contains(key) ? TrainingAttributes.regularizerFactor(number.doubleValue) : number.doubleValue)
+                let value = exactDouble(number)
+                config[key] = .double(factors.contains(key) ? TrainingAttributes.regularizerFactor(value) : value)
             case let string as String: config[key] = .string(string)
             case let list as [Any]:
                 let ints = list.compactMap { ($0 as? NSNumber).flatMap { isBool($0) ? nil : $0.intValue } }
@@ -77,6 +78,11 @@ enum KerasTrainingTranslation {
     static func className(ofAlias alias: String) -> String {
         alias.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
+
+    /// The double a JSON number's text denotes. JSONSerialization (swift-corelibs-foundation) keeps the text but its
+    /// `doubleValue` can be an ulp off it (`0.00392156862745098`, Python's 1/255, reads as 0.0039215686274509795);
+    /// Swift's `Double(String)` rounds correctly, so Keras' doubles arrive as Python wrote them.
+    static func exactDouble(_ number: NSNumber) -> Double { Double(number.stringValue) ?? number.doubleValue }
 
     /// JSON booleans also arrive as NSNumber; their Objective-C type code is "c".
     static func isBool(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }

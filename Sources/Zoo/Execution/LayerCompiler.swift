@@ -59,6 +59,7 @@ struct LayerCompiler {
         case .divide: return .merge(Merge(.divide))  // the attention head's RescaleGAP, x[0] / x[1]
         case .concatenate: return .concatenate(Concatenate(axis: attributes.int("axis", default: -1)))
         case .flatten: return .flatten
+        case .reshape: return .reshape(try attributes.ints("target_shape"))
         case .dropout: return .identity
         case .activation:
             if layer.isGeneralReLU {
@@ -235,9 +236,10 @@ private struct Attributes {
         return (value[0], value[1])
     }
 
-    func ints(_ key: String, count: Int) throws -> [Int] {
-        guard let value = values[key]?.intsValue, value.count == count else {
-            throw LayerProblem("attribute '\(key)' must be \(count) integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+    /// `count` integers, or (nil) at least one.
+    func ints(_ key: String, count: Int? = nil) throws -> [Int] {
+        guard let value = values[key]?.intsValue, count.map({ value.count == $0 }) ?? !value.isEmpty else {
+            throw LayerProblem("attribute '\(key)' must be \(count.map(String.init) ?? "one or more") integers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
         }
         return value
     }

@@ -21,13 +21,15 @@ enum LayerKernel {
     case relu(KerasReLU)
     /// Keras `Flatten`: a reshaped view of the input, no copy.
     case flatten
+    /// Keras `Reshape` to the target shape (without the batch axis, a -1 inferred): a view, no copy.
+    case reshape([Int])
     /// `Dropout` at inference: the input itself.
     case identity
 
     /// Whether the step's value is a view of its single input rather than memory of its own.
     var isView: Bool {
         switch self {
-        case .flatten, .identity: return true
+        case .flatten, .reshape, .identity: return true
         default: return false
         }
     }
@@ -36,13 +38,16 @@ enum LayerKernel {
     func view(of input: Tensor) throws -> Tensor {
         switch self {
         case .flatten: return input.rank == 2 ? input : try input.flattened()
+        case .reshape(let target):
+            let batch = input.shape.first ?? 0, known = target.filter { $0 != -1 }.reduce(1, *)
+            return try input.reshaped([batch] + target.map { $0 == -1 && known > 0 && batch > 0 ? input.count / batch / known : $0 })
         default: return input
         }
     }
 
     func outputShape(for inputs: [Tensor]) throws -> [Int] {
         switch self {
-        case .input, .flatten, .identity:
+        case .input, .flatten, .reshape, .identity:
             return try view(of: inputs[0]).shape
         case .conv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .depthwiseConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
@@ -60,7 +65,7 @@ enum LayerKernel {
     /// Computes the step into `output` (shaped by `outputShape`). `residual` only for fused convolutions with a GEMM.
     func forward(_ inputs: [Tensor], residual: Tensor?, into output: Tensor, workspace: Workspace) throws {
         switch self {
-        case .input, .flatten, .identity:
+        case .input, .flatten, .reshape, .identity:
             try output.copy(from: view(of: inputs[0]))
         case .conv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)

@@ -495,7 +495,7 @@ public final class TrainingModel {
                 try relu.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
                 results[0] = inputGradient
             }
-        case .flatten:
+        case .flatten, .reshape:
             if wanted[0] { results[0] = try outputGradient.reshaped(inputs[0].shape) }
         case .identity:
             if let mask = masks[layer.name], let inputGradient = try inputGradient(0) {
