@@ -4,25 +4,18 @@ import Testing
 import TestSupport
 import Zoo
 
-/// keras.applications' MobileNetV2 and Xception (issue 14), built by Keras 3 when the test runs (Tests/GoldenOutputs/
-/// applications_reference.py): the registry's definitions, with and without the top, are the graphs Keras' configs
-/// describe and have Keras' parameter counts; each base, with seeded weights, converts, verifies layer by layer against
-/// Keras at two small sizes (one odd), and runs from the registry's definition with Keras' outputs.
+/// keras.applications' MobileNetV2, Xception and EfficientNetB0-B7 (issue 14), built by Keras 3 when the test runs
+/// (Tests/GoldenOutputs/applications_reference.py; EfficientNet as for its ImageNet weights, with its preprocessing
+/// layers): the registry's definitions, with and without the top, are the graphs Keras' configs describe and have
+/// Keras' parameter counts; MobileNetV2's, Xception's and EfficientNetB0's bases, with seeded weights, convert, verify
+/// layer by layer against Keras at two small sizes (one odd), and run from the registry's definition with Keras'
+/// outputs. B1-B7 are B0's blocks at other widths and depths: their graphs and counts are checked.
 @Suite(.serialized) struct WiderApplicationsTests {
-    @Test(arguments: ["mobilenetv2", "xception"])
+    @Test(arguments: ["mobilenetv2", "xception", "efficientnetb0"])
     func namedDefinitionIsKerasAndComputesWhatKerasComputes(_ arch: String) throws {
         let written = try ModelWrittenAtTestTime(script: "applications_reference.py", name: "\(arch)_notop", arguments: [arch])
         defer { written.remove() }
-        struct Record: Decodable { let arch: String; let params: Int; let config: String }
-        let records = try JSONDecoder().decode([Record].self, from: Data(contentsOf: written.directory.appendingPathComponent("architectures.json")))
-        #expect(records.map(\.arch) == [arch, "\(arch)-notop"])
-        for record in records {
-            let entry = try #require(Registry.entry(named: record.arch))
-            let counted = try entry.graph().parameterCount
-            #expect(entry.parameters == record.params && counted == record.params,
-                    "\(record.arch): registry \(entry.parameters), its graph \(counted), Keras \(record.params)")
-            try Verifying.expectNamedDefinition(record.arch, isKerasConfig: written.directory.appendingPathComponent(record.config).path)
-        }
+        try expectDefinitionsAreKeras([arch], written)
 
         let model = try written.convert("k3.keras")
         let worst = try written.verifyLayerByLayer(model)
@@ -32,5 +25,26 @@ import Zoo
         let own = try written.verifyFused(model, output: output)
         let named = try written.verifyFused(model, output: output, architecture: "\(arch)-notop")
         #expect(own == named, "\(arch): the file's graph runs \(own.count) steps, the registry's \(named.count)")
+    }
+
+    @Test func efficientNetScalesAsKeras() throws {
+        let variants = (1...7).map { "efficientnetb\($0)" }
+        let written = try ModelWrittenAtTestTime(script: "applications_reference.py", name: "", arguments: variants)
+        defer { written.remove() }
+        try expectDefinitionsAreKeras(variants, written)
+    }
+
+    /// Each architecture's registry definitions, with and without the top, against the configs and counts Keras wrote.
+    private func expectDefinitionsAreKeras(_ architectures: [String], _ written: ModelWrittenAtTestTime) throws {
+        struct Record: Decodable { let arch: String; let params: Int; let config: String }
+        let records = try JSONDecoder().decode([Record].self, from: Data(contentsOf: written.directory.appendingPathComponent("architectures.json")))
+        #expect(records.map(\.arch) == architectures.flatMap { [$0, "\($0)-notop"] })
+        for record in records {
+            let entry = try #require(Registry.entry(named: record.arch))
+            let counted = try entry.graph().parameterCount
+            #expect(entry.parameters == record.params && counted == record.params,
+                    "\(record.arch): registry \(entry.parameters), its graph \(counted), Keras \(record.params)")
+            try Verifying.expectNamedDefinition(record.arch, isKerasConfig: written.directory.appendingPathComponent(record.config).path)
+        }
     }
 }

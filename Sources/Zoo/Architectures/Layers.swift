@@ -5,25 +5,28 @@ import Converter
 extension GraphBuilder {
     /// Keras' defaults for what training reads (initialisers, momentum) come with every layer, as
     /// Keras writes them into a config, so a graph built here and one imported from Keras agree.
+    /// `kernelInitializer`: e.g. EfficientNet's `VarianceScaling`; Keras' `GlorotUniform` when nil.
     public mutating func conv2d(_ name: String, _ x: Node, filters: Int, kernel: Int, strides: Int = 1,
                                 padding: String = "valid", activation: String = "linear", useBias: Bool = true,
-                                trainable: Bool = true) throws -> Node {
-        let attributes: [String: AttributeValue] = [
+                                kernelInitializer: AttributeValue? = nil, trainable: Bool = true) throws -> Node {
+        var attributes: [String: AttributeValue] = [
             "filters": .int(filters), "kernel_size": .ints([kernel, kernel]), "strides": .ints([strides, strides]),
             "padding": .string(padding), "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias),
             "activation": .string(activation),
         ]
+        if let kernelInitializer { attributes["kernel_initializer"] = kernelInitializer }
         return try add(name, .conv2d, attributes.merging(TrainingAttributes.weightedLayerDefaults) { own, _ in own },
                        inputs: [x], trainable: trainable)
     }
 
     /// Keras' `DepthwiseConv2D` (one `kernel`, as Keras 3 names it).
     public mutating func depthwiseConv2d(_ name: String, _ x: Node, kernel: Int, strides: Int = 1, padding: String = "valid",
-                                         useBias: Bool = true) throws -> Node {
-        let attributes: [String: AttributeValue] = [
+                                         useBias: Bool = true, kernelInitializer: AttributeValue? = nil) throws -> Node {
+        var attributes: [String: AttributeValue] = [
             "depth_multiplier": .int(1), "kernel_size": .ints([kernel, kernel]), "strides": .ints([strides, strides]),
             "padding": .string(padding), "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias), "activation": .string("linear"),
         ]
+        if let kernelInitializer { attributes["kernel_initializer"] = kernelInitializer }
         return try add(name, .depthwiseConv2d, attributes.merging(TrainingAttributes.weightedLayerDefaults) { own, _ in own }, inputs: [x])
     }
 
@@ -39,8 +42,9 @@ extension GraphBuilder {
 
     /// `kernelRegularizer`: e.g. `TrainingAttributes.l2(0.001)`, Keras' `kernel_regularizer=l2(0.001)`.
     public mutating func dense(_ name: String, _ x: Node, units: Int, activation: String = "linear",
-                               kernelRegularizer: AttributeValue? = nil) throws -> Node {
+                               kernelInitializer: AttributeValue? = nil, kernelRegularizer: AttributeValue? = nil) throws -> Node {
         var attributes: [String: AttributeValue] = ["units": .int(units), "use_bias": .bool(true), "activation": .string(activation)]
+        if let kernelInitializer { attributes["kernel_initializer"] = kernelInitializer }
         attributes.merge(TrainingAttributes.weightedLayerDefaults) { own, _ in own }
         if let kernelRegularizer { attributes["kernel_regularizer"] = kernelRegularizer }
         return try add(name, .dense, attributes, inputs: [x])
@@ -104,7 +108,34 @@ extension GraphBuilder {
         try add(name, .flatten, inputs: [x])
     }
 
-    public mutating func dropout(_ name: String, _ x: Node, rate: Double) throws -> Node {
-        try add(name, .dropout, ["kind": .string("dropout"), "rate": .double(rate)], inputs: [x])
+    /// `noiseShape`: Keras' `noise_shape` with -1 for None (EfficientNet's stochastic depth drops whole samples).
+    public mutating func dropout(_ name: String, _ x: Node, rate: Double, noiseShape: [Int]? = nil) throws -> Node {
+        var attributes: [String: AttributeValue] = ["kind": .string("dropout"), "rate": .double(rate)]
+        if let noiseShape { attributes["noise_shape"] = .ints(noiseShape) }
+        return try add(name, .dropout, attributes, inputs: [x])
+    }
+
+    /// Keras' `Rescaling(scale, offset)`: one value, or one per channel.
+    public mutating func rescaling(_ name: String, _ x: Node, scale: [Double], offset: [Double] = [0]) throws -> Node {
+        try add(name, .rescaling, ["scale": .doubles(scale), "offset": .doubles(offset)], inputs: [x])
+    }
+
+    /// Keras' `Normalization(axis)` whose mean and variance are weights (adapted, or loaded with a model's weights).
+    public mutating func normalization(_ name: String, _ x: Node, axis: Int) throws -> Node {
+        try add(name, .normalization, ["axis": .ints([axis]), "invert": .bool(false)], inputs: [x])
+    }
+
+    /// Keras' `Reshape(target_shape)`.
+    public mutating func reshape(_ name: String, _ x: Node, _ targetShape: [Int]) throws -> Node {
+        try add(name, .reshape, ["target_shape": .ints(targetShape)], inputs: [x])
+    }
+
+    /// `imagenet_utils.correct_pad(x, kernel)`: the zero padding keras.applications puts before a stride-2 'valid'
+    /// convolution, `kernel / 2` pixels at the bottom and right, one fewer at the top and left unless the size is odd
+    /// (an open size counts as even).
+    public mutating func correctPad(_ name: String, _ x: Node, kernel: Int) throws -> Node {
+        func before(_ size: Int?) -> Int { kernel / 2 - (1 - (size ?? 0) % 2) }
+        return try zeroPad2d(name, x, top: before(x.shape[0] ?? nil), bottom: kernel / 2,
+                             left: before(x.shape[1] ?? nil), right: kernel / 2)
     }
 }

@@ -54,31 +54,17 @@ public enum MobileNetV2 {
             x = try b.relu6("\(prefix)expand_relu", x)
         }
         if stride == 2 {
-            let pad = correctPadding(x)
-            x = try b.zeroPad2d("\(prefix)pad", x, top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right)
+            x = try b.correctPad("\(prefix)pad", x, kernel: 3)
         }
         x = try b.depthwiseConv2d("\(prefix)depthwise", x, kernel: 3, strides: stride, padding: stride == 1 ? "same" : "valid", useBias: false)
         x = try b.batchNorm("\(prefix)depthwise_BN", x, epsilon: epsilon, momentum: momentum)
         x = try b.relu6("\(prefix)depthwise_relu", x)
-        x = try b.conv2d("\(prefix)project", x, filters: makeDivisible(filters), kernel: 1, padding: "same", useBias: false)
+        let outputChannels = ChannelRounding.divisible(Double(filters))
+        x = try b.conv2d("\(prefix)project", x, filters: outputChannels, kernel: 1, padding: "same", useBias: false)
         x = try b.batchNorm("\(prefix)project_BN", x, epsilon: epsilon, momentum: momentum)
-        if inputChannels == makeDivisible(filters) && stride == 1 {
+        if inputChannels == outputChannels && stride == 1 {
             return try b.add("\(prefix)add", .add, inputs: [input, x])
         }
         return x
-    }
-
-    /// `imagenet_utils.correct_pad(x, 3)`: before a stride-2 3x3 'valid' convolution, one pixel at the bottom and right,
-    /// and at the top and left too where the size is odd (an open size counts as even).
-    static func correctPadding(_ x: GraphBuilder.Node) -> (top: Int, bottom: Int, left: Int, right: Int) {
-        let oddRows = ((x.shape[0] ?? nil) ?? 0) % 2, oddColumns = ((x.shape[1] ?? nil) ?? 0) % 2
-        return (oddRows, 1, oddColumns, 1)
-    }
-
-    /// `_make_divisible(v, 8)`: the nearest multiple of 8, at least 8 and at least 90% of `v`.
-    static func makeDivisible(_ value: Int, divisor: Int = 8) -> Int {
-        var result = max(divisor, (value + divisor / 2) / divisor * divisor)
-        if Double(result) < 0.9 * Double(value) { result += divisor }
-        return result
     }
 }
