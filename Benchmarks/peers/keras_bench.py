@@ -12,7 +12,8 @@ from keras_logits import drop_final_softmax
 
 
 def flops_per_image(model):
-    """2 x multiply-adds of the convolutions and dense layers, the usual FLOP count of these networks."""
+    """2 x multiply-adds of the convolutions (depthwise ones included) and dense layers, the usual FLOP count of
+    these networks."""
     import keras
 
     def layers(model):  # a nested model's layers inline (the tuberculosis models nest their VGG base)
@@ -25,6 +26,10 @@ def flops_per_image(model):
             height, width, outputs = layer.output.shape[1:]
             kernel = layer.kernel.shape
             convolution += 2 * height * width * outputs * kernel[0] * kernel[1] * kernel[2] // layer.groups
+        elif isinstance(layer, keras.layers.DepthwiseConv2D):
+            # One multiply-add per tap and output value (MobileNetV2's and EfficientNet's depthwise convolutions).
+            height, width, outputs = layer.output.shape[1:]
+            convolution += 2 * height * width * outputs * layer.kernel.shape[0] * layer.kernel.shape[1]
         elif isinstance(layer, keras.layers.Dense):
             dense += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
     return {"flops_per_image": convolution + dense, "conv_flops_per_image": convolution}

@@ -19,7 +19,8 @@ max |Keras|) after the first round, before any result is written; above 1e-4 the
 Latency statistics pool the timed runs of all rounds. Results go through report.py.
 
     python latency.py --zoo ZOO --model-bench MODELBENCH --out DIR [--golden DIR] [--models vgg16,vgg19,resnet50,tb_vgg16,tb_vgg19]
-                      [--rounds 3] [--runs-b1 30] [--runs-b16 4] [--warmup 3] [--threads 2] [--cache DIR]
+                      [--rounds 3] [--runs-b1 30] [--runs-b16 4] [--warmup 3] [--threads 2] [--cache DIR] [--name latency]
+    --models wider: DenseNet121, MobileNetV2 and EfficientNetB0 (with --name latency-wider, so the main table stays)
 """
 import argparse
 import hashlib
@@ -48,7 +49,14 @@ MODELS = {
     "resnet50": ("ResNet50", {}, 224, (1, 16)),
     "tb_vgg16": ("VGG16", {"include_top": False, "input_shape": (512, 512, 3), "pooling": "avg"}, 512, (1,)),
     "tb_vgg19": ("VGG19", {"include_top": False, "input_shape": (512, 512, 3), "pooling": "avg"}, 512, (1,)),
+    # The wider zoo (issue 14): memory-bound depthwise convolutions (MobileNetV2, EfficientNetB0) and DenseNet's
+    # concatenations. Not part of the default run (WIDER); the reference set has DenseNet121 only, the other two
+    # are seeded stand-ins even with --golden.
+    "densenet121": ("DenseNet121", {}, 224, (1, 16)),
+    "mobilenetv2": ("MobileNetV2", {}, 224, (1, 16)),
+    "efficientnetb0": ("EfficientNetB0", {}, 224, (1, 16)),
 }
+WIDER = ["densenet121", "mobilenetv2", "efficientnetb0"]
 TOLERANCE = 1e-4
 PEER_RUNNERS = {"keras": "keras_bench.py", "onnxruntime": "ort_bench.py", "torch": "torch_bench.py"}
 CAFFE_MEANS_BGR = np.array([103.939, 116.779, 123.68])
@@ -225,7 +233,9 @@ def arguments():
     parser.add_argument("--out", required=True, help="where latency.{md,csv,json,svg} go")
     parser.add_argument("--golden", help="reference checkpoints (<dir>/<model>/k3.keras); seeded ones are made when absent")
     parser.add_argument("--ceilings", help="a `zoo ceilings --json` result to use instead of measuring (only to redraw a report)")
-    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--models", default=",".join(name for name in MODELS if name not in WIDER),
+                        help=f"comma-separated; 'wider' stands for {','.join(WIDER)}")
+    parser.add_argument("--name", default="latency", help="the results' file name before the CPU's (latency-<cpu>.md ...)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs-b1", type=int, default=30)
     parser.add_argument("--runs-b16", type=int, default=4)
@@ -233,7 +243,7 @@ def arguments():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cache", default=os.path.join(os.environ.get("ZOO_CACHE", os.path.expanduser("~/.cache/zoo")), "latency"))
     options = parser.parse_args()
-    options.models = options.models.split(",")
+    options.models = [model for name in options.models.split(",") for model in (WIDER if name == "wider" else [name])]
     unknown = [m for m in options.models if m not in MODELS]
     if unknown:
         parser.error(f"unknown model(s) {unknown}; known: {', '.join(MODELS)}")
@@ -282,7 +292,7 @@ def main():
     results = []
     for index, name in enumerate(options.models, 1):
         checkpoint = None
-        if options.golden:
+        if options.golden and name not in ("mobilenetv2", "efficientnetb0"):
             checkpoint = os.path.join(options.golden, name, "k3.keras")
             if not os.path.exists(checkpoint):
                 raise BenchmarkFailure(f"{checkpoint} is missing: rerun scripts/golden.sh, or leave out --golden to use seeded checkpoints")
@@ -306,7 +316,7 @@ def main():
                 "cores": os.cpu_count(), "threads": options.threads, "rounds": options.rounds,
                 "runs_b1_per_round": options.runs_b1, "runs_b16_per_round": options.runs_b16, "warmup": options.warmup,
                 "tolerance": TOLERANCE, "ceilings": ceilings, "cpu": cpu()}
-    report.write(options.out, run_info, results)
+    report.write(options.out, run_info, results, name=options.name)
 
 
 if __name__ == "__main__":

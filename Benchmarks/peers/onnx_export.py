@@ -60,7 +60,13 @@ class Exporter:
         ops = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
         if name == "linear":
             return value
-        if name == "softmax":
+        if name in ("swish", "silu"):
+            # x * sigmoid(x): ONNX Runtime fuses the pair (QuickGelu/Swish); opset 17 has no Swish node.
+            gate = self.node("Sigmoid", [value], f"{layer_name}/sigmoid")
+            out = self.node("Mul", [value, gate], f"{layer_name}/swish")
+        elif name == "relu6":
+            out = self.clip(value, 0.0, 6.0, layer_name)
+        elif name == "softmax":
             # Keras' softmax is over the last axis; in NCHW that is axis 1 for rank-4 values.
             axis = 1 if self.rank[value] == 4 else -1
             out = self.node("Softmax", [value], f"{layer_name}/softmax", axis=axis)
@@ -70,6 +76,15 @@ class Exporter:
             raise UnsupportedLayer(f"layer '{layer_name}': activation '{name}' has no ONNX mapping here")
         self.rank[out] = self.rank[value]
         return out
+
+    def clip(self, value, low, high, layer_name):
+        bounds = [self.weight(f"{layer_name}/min", np.float32(low)), self.weight(f"{layer_name}/max", np.float32(high))]
+        return self.node("Clip", [value] + bounds, f"{layer_name}/clip")
+
+    def channel_constant(self, name, values, rank):
+        """Per-channel values (or one) shaped to broadcast over an NCHW (rank 4) or (N, C) value."""
+        values = np.asarray(values, dtype=np.float32).reshape(-1)
+        return self.weight(name, values.reshape((-1, 1, 1)) if rank == 4 and values.size > 1 else values)
 
     def spatial_pads(self, layer, shape, kernel, strides, dilation=(1, 1)):
         if layer.padding == "valid":
@@ -95,6 +110,48 @@ class Exporter:
                             dilations=list(layer.dilation_rate), pads=pads)
             self.rank[out] = 4
             return self.activation(config["activation"], out, name)
+        if kind == "DepthwiseConv2D":
+            # A grouped convolution, one group per input channel: Keras' (kh, kw, C, M) kernel is ONNX's (C·M, 1, kh, kw).
+            kernel, *rest = layer.get_weights()
+            height, width, channels, multiplier = kernel.shape
+            ins = [x, self.weight(f"{name}/kernel", kernel.reshape(height, width, 1, channels * multiplier).transpose(3, 2, 0, 1))]
+            if layer.use_bias:
+                ins.append(self.weight(f"{name}/bias", rest[0]))
+            pads = self.spatial_pads(layer, layer.input.shape, (height, width), layer.strides, layer.dilation_rate)
+            out = self.node("Conv", ins, name, kernel_shape=[height, width], strides=list(layer.strides),
+                            dilations=list(layer.dilation_rate), pads=pads, group=channels)
+            self.rank[out] = 4
+            return self.activation(config["activation"], out, name)
+        if kind == "Rescaling":
+            scale = self.channel_constant(f"{name}/scale", layer.scale, self.rank[x])
+            out = self.node("Mul", [x, scale], f"{name}/scaled")
+            offset = np.asarray(layer.offset, dtype=np.float32)
+            if np.any(offset != 0):
+                out = self.node("Add", [out, self.channel_constant(f"{name}/offset", offset, self.rank[x])], name)
+            self.rank[out] = self.rank[x]
+            return out
+        if kind == "Normalization":
+            if layer.invert or tuple(layer.axis) not in ((-1,), (len(layer.input.shape) - 1,)):
+                raise UnsupportedLayer(f"layer '{name}': only Normalization over the channel axis, not inverted")
+            mean = np.asarray(layer.mean).reshape(-1)
+            deviation = np.maximum(np.sqrt(np.asarray(layer.variance).reshape(-1)), np.float32(1e-7))
+            centred = self.node("Sub", [x, self.channel_constant(f"{name}/mean", mean, self.rank[x])], f"{name}/centred")
+            out = self.node("Div", [centred, self.channel_constant(f"{name}/deviation", deviation, self.rank[x])], name)
+            self.rank[out] = self.rank[x]
+            return out
+        if kind == "Reshape":
+            target = list(layer.target_shape)
+            if self.rank[x] != 2 or len(target) != 3 or target[:2] != [1, 1]:
+                raise UnsupportedLayer(f"layer '{name}': only Reshape of a vector to (1, 1, C), as squeeze-and-excitation does")
+            out = self.node("Reshape", [x, self.weight(f"{name}/shape", [0, -1, 1, 1], dtype=np.int64)], name)
+            self.rank[out] = 4
+            return out
+        if kind == "Concatenate":
+            if layer.axis not in (-1, 3) or any(self.rank[value] != 4 for value in inputs):
+                raise UnsupportedLayer(f"layer '{name}': only Concatenate of feature maps over channels")
+            out = self.node("Concat", inputs, name, axis=1)
+            self.rank[out] = 4
+            return out
         if kind == "BatchNormalization":
             if layer.axis not in (-1, 3):
                 raise UnsupportedLayer(f"layer '{name}': BatchNormalization over axis {layer.axis}")
@@ -112,9 +169,9 @@ class Exporter:
         if kind == "Activation":
             return self.activation(config["activation"], x, name)
         if kind == "ReLU":
-            if config.get("max_value") is not None or config.get("negative_slope", 0) or config.get("threshold", 0):
-                raise UnsupportedLayer(f"layer '{name}': ReLU with max_value, negative_slope or threshold")
-            return self.activation("relu", x, name)
+            if config.get("negative_slope", 0) or config.get("threshold", 0) or config.get("max_value") not in (None, 6.0):
+                raise UnsupportedLayer(f"layer '{name}': ReLU with a max_value other than 6, negative_slope or threshold")
+            return self.activation("relu" if config.get("max_value") is None else "relu6", x, name)
         if kind == "LeakyReLU":
             slope = config.get("negative_slope", config.get("alpha"))
             out = self.node("LeakyRelu", [x], name, alpha=float(slope))
@@ -220,14 +277,23 @@ def self_test():
     """A tiny VGG-like model with every layer kind the benchmark models use: conv (stride 1 'same',
     stride 2 'same' with TensorFlow's uneven pads, 'valid'), BN, residual add, both pools, zero padding,
     flatten of an NHWC map into dense rows, LeakyReLU, softmax, and a nested model (as the tuberculosis
-    models nest their VGG base). Odd sizes make a wrong flatten order or padding side show up."""
+    models nest their VGG base); and the mobile families': Rescaling, Normalization, a depthwise convolution with
+    ReLU(6.0), swish, squeeze-and-excitation (Reshape, broadcast Multiply) and DenseNet's Concatenate. Odd sizes
+    make a wrong flatten order or padding side show up."""
     import keras
 
     keras.utils.set_random_seed(3)
     inputs = keras.Input((13, 11, 3))
     nested_input = keras.Input((13, 11, 3))
     nested = keras.Model(nested_input, keras.layers.Conv2D(8, 3, padding="same", activation="relu")(nested_input), name="base")
-    x = nested(inputs)
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
+    normalization = keras.layers.Normalization()
+    normalization.adapt(np.random.default_rng(4).normal(0.2, 0.6, (8, 13, 11, 3)).astype(np.float32))
+    x = nested(normalization(x))
+    x = keras.layers.ReLU(6.0)(keras.layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2)(x))
+    squeeze = keras.layers.Reshape((1, 1, 16))(keras.layers.GlobalAveragePooling2D()(x))
+    x = keras.layers.Multiply()([x, keras.layers.Conv2D(16, 1, activation="sigmoid")(squeeze)])
+    x = keras.layers.Concatenate()([keras.layers.Conv2D(4, 1, activation="swish")(x), x])
     y = keras.layers.Conv2D(8, 3, strides=2, padding="same")(x)
     y = keras.layers.BatchNormalization(epsilon=1.001e-5)(y)
     shortcut = keras.layers.Conv2D(8, 1, strides=2)(x)

@@ -27,8 +27,13 @@ def module(path, output="output"):
     constants = {tensor.name: torch.from_numpy(np.array(numpy_helper.to_array(tensor))) for tensor in graph.initializer}
     nodes = [(node.op_type, list(node.input), node.output[0], _attributes(node)) for node in graph.node]
     for op, inputs, _, attributes in nodes:
-        if op == "Pad":  # the pads are a constant: read once here, so the trace holds numbers, not a tensor read
+        # Constant operands read once here, so the trace holds numbers, not tensor reads.
+        if op == "Pad":
             attributes["pads"] = constants[inputs.pop(1)].tolist()
+        elif op == "Reshape":
+            attributes["shape"] = constants[inputs.pop(1)].tolist()
+        elif op == "Clip":
+            attributes["min"], attributes["max"] = (constants[inputs.pop(1)].item() for _ in range(2))
     for op, _, name, _ in nodes:
         if op not in TRANSLATED:
             raise UnsupportedNode(f"{path}: node '{name}' is {op}, which onnx_torch.py does not translate")
@@ -68,7 +73,7 @@ def _convolution(F, operands, attributes, _):
     else:
         x = _pads(x, pads, F)
     return F.conv2d(x, operands[1], operands[2] if len(operands) > 2 else None, stride=tuple(attributes.get("strides", [1, 1])),
-                    padding=padding, dilation=tuple(attributes.get("dilations", [1, 1])))
+                    padding=padding, dilation=tuple(attributes.get("dilations", [1, 1])), groups=attributes.get("group", 1))
 
 
 def _pool(kind):
@@ -89,6 +94,11 @@ def _pool(kind):
 def _pad(F, operands, attributes, _):
     pads = attributes["pads"]  # [0, 0, top, left, 0, 0, bottom, right]
     return _pads(operands[0], [pads[2], pads[3], pads[6], pads[7]], F)
+
+
+def _concat(F, operands, attributes, _):
+    import torch
+    return torch.cat(operands, dim=attributes["axis"])
 
 
 def _gemm(F, operands, attributes, _):
@@ -116,6 +126,11 @@ TRANSLATED = {
     "Add": lambda F, o, a, _: o[0] + o[1],
     "Mul": lambda F, o, a, _: o[0] * o[1],
     "Sub": lambda F, o, a, _: o[0] - o[1],
+    "Div": lambda F, o, a, _: o[0] / o[1],
+    "Clip": lambda F, o, a, _: o[0].clamp(a["min"], a["max"]),
+    "Concat": _concat,
+    # ONNX's 0 keeps the input's size: the batch axis.
+    "Reshape": lambda F, o, a, _: o[0].reshape([o[0].shape[0]] + a["shape"][1:]),
     "Max": lambda F, o, a, _: o[0].maximum(o[1]),
     "Identity": lambda F, o, a, _: o[0],
 }

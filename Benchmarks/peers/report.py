@@ -183,12 +183,13 @@ def svg(run, table):
     return "\n".join(parts) + "\n"
 
 
-def write(out_dir, run, results):
+def write(out_dir, run, results, name="latency"):
+    """`name`-<cpu>.{md,csv,json,svg}: `latency` for the main models, another name for another set of them."""
     table = rows(results, run["ceilings"])
     text = markdown(run, results, table)
     print(text, end="")
     os.makedirs(out_dir, exist_ok=True)
-    stem = os.path.join(out_dir, f"latency-{run['cpu']['slug']}")
+    stem = os.path.join(out_dir, f"{name}-{run['cpu']['slug']}")
     write_atomically(f"{stem}.md", f"# Inference speed on {run['cpu']['name']}: Zoo vs Keras/TensorFlow, ONNX Runtime and PyTorch\n\n" + text)
     columns = list(dict.fromkeys(key for row in table for key in row))
     cell = lambda value: "" if value is None else str(value)
