@@ -44,6 +44,7 @@ struct BenchSuiteCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try FilePaths.prepareFolder(out, role: "results")
             var settings = try selection.settings(out: URL(fileURLWithPath: out))
             settings.references = execution.referencesURL
             settings.activations = execution.activationsURL
