@@ -51,6 +51,8 @@ struct BenchSuiteCommand: ParsableCommand {
             settings.resume = resume
             settings.quiet = execution.quiet
             settings.peer = try kerasPeer(ProcessInfo.processInfo.environment)
+            // After the options are checked, so a wrong one leaves no folder behind; before any run.
+            try FilePaths.prepareFolder(out, role: "results")
             let files = try BenchSuite(settings).run()
             print("report: \(files.last?.path ?? out)")
         } catch let failure as CommandFailure {

@@ -23,6 +23,7 @@ struct BenchMergeCommand: ParsableCommand {
     func run() throws {
         try CommandFailure.converting {
             let plan = try SweepPlan.read(URL(fileURLWithPath: self.plan))
+            try FilePaths.prepareFolder(out, role: "report")
             let outcome = try SweepMerge(plan: plan, allowOtherPlans: allowOtherPlans, allowMixedVersions: allowMixedVersions)
                 .merge(directories.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out))
             print("report: \(outcome.files.last?.path ?? out)")

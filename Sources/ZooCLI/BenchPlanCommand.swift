@@ -26,6 +26,7 @@ struct BenchPlanCommand: ParsableCommand {
     @Option(help: "CPUs per task (default 2).") var taskCpus: Int?
     @Option(help: "Memory per task in MB (default: estimated from the recipe).") var taskMemoryMb: Int?
     @Option(help: "Time limit per task in minutes (default: estimated from the recipe).") var taskMinutes: Int?
+    @Flag(help: "Replace an existing plan, and write through symbolic links at the plan or its scheduler files.") var force = false
 
     func run() throws {
         try CommandFailure.converting {
@@ -35,19 +36,31 @@ struct BenchPlanCommand: ParsableCommand {
                 }
                 return scheduler
             }
+            // A plan may have tasks running from it or shards made by it: an existing one is replaced only with --force.
+            let planTarget = try FilePaths.checkWritable(out, role: "plan", existing: .refuseUnlessForced, force: force)
             let planFile = URL(fileURLWithPath: out)
             let plan = try SweepPlan.make(try selection.settings(out: planFile.deletingLastPathComponent()),
                                           resources: .init(cpus: taskCpus, memoryMB: taskMemoryMb, minutes: taskMinutes))
-            try plan.write(to: planFile)
-            print("plan: \(planFile.path) (\(plan.tasks.count) tasks, plan \(plan.planHash.prefix(12)))")
+            // The scheduler's files are made from the plan and go with it: each is checked before any is written, and
+            // all are written, the plan last, or none (FileSetWriter).
+            var files: [(path: String, text: String)] = [], executables: Set<String> = [], printed: [String] = []
             for scheduler in schedulers {
-                let files = SchedulerFiles(
+                let made = SchedulerFiles(
                     plan: plan, planFile: planFile, parallel: parallel,
                     zoo: zoo ?? (scheduler == .kubernetes ? "zoo" : Self.thisExecutable),
                     shared: URL(fileURLWithPath: shared ?? planFile.deletingLastPathComponent().appendingPathComponent("sweep").path),
                     image: image, claim: claim)
-                for file in try files.write(scheduler) { print("\(scheduler.rawValue): \(file.path)") }
+                for file in made.files(scheduler) {
+                    let target = try FilePaths.checkWritable(file.url.path, role: "\(scheduler.rawValue) file", existing: .replace, force: force)
+                    files.append((target, file.text))
+                    if file.executable { executables.insert(target) }
+                    printed.append("\(scheduler.rawValue): \(file.url.path)")
+                }
             }
+            files.append((planTarget, String(decoding: try plan.encoded(), as: UTF8.self)))
+            try FileSetWriter.write(files, role: "plan", executables: executables)
+            print("plan: \(planFile.path) (\(plan.tasks.count) tasks, plan \(plan.planHash.prefix(12)))")
+            for line in printed { print(line) }
         }
     }
 

@@ -23,6 +23,7 @@ struct BenchRunCommand: ParsableCommand {
     func run() throws {
         try CommandFailure.converting {
             let plan = try SweepPlan.read(URL(fileURLWithPath: self.plan))
+            try FilePaths.prepareFolder(out, role: "shards")
             let run = try SweepTaskRun(plan: plan, task: task, out: URL(fileURLWithPath: out))
             let failOnce = ProcessInfo.processInfo.environment["ZOO_FAIL_TASK_ONCE"] == String(task)
             _ = try run.run(featureCache: try execution.cache(), references: execution.referencesURL, activations: execution.activationsURL,

@@ -96,7 +96,12 @@ struct BenchExecutionOptions: ParsableArguments {
     var referencesURL: URL? { (references ?? ProcessInfo.processInfo.environment["ZOO_GOLDEN"]).map { URL(fileURLWithPath: $0) } }
     var activationsURL: URL? { (activations ?? ProcessInfo.processInfo.environment["ZOO_GOLDEN_ACTIVATIONS"]).map { URL(fileURLWithPath: $0) } }
 
+    /// The feature cache, its folder checked as every output folder is (`FilePaths.prepareFolder`): a folder that
+    /// takes no new file fails here in one line, not at the first entry after minutes of feature extraction.
     func cache() throws -> FeatureCache? {
-        noFeatureCache ? nil : try FeatureCache(directory: featureCache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory)
+        guard !noFeatureCache else { return nil }
+        let directory = featureCache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory
+        try FilePaths.prepareFolder(directory.path, role: "feature cache")
+        return try FeatureCache(directory: directory)
     }
 }

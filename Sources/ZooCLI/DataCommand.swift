@@ -109,6 +109,7 @@ struct DataCommand: ParsableCommand {
         var seed: UInt64 = 2019
 
         func run() throws {
+            try FilePaths.prepareFolder(out, role: "dataset")
             let root = URL(fileURLWithPath: out)
             let writerKind: SyntheticDatasetWriter.Kind = kind == .tb ? .tb : .melanoma
             let files = SyntheticDatasetWriter.fileCount(writerKind, count: count)

@@ -59,18 +59,15 @@ struct FetchCommand: ParsableCommand {
         let expected = try hash.map(KerasFileHash.init) ?? published.hash
         let cache = KerasCache()
         let directory: URL
+        var replacing: String?
         if let to {
             directory = URL(fileURLWithPath: to)
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure("\(to): cannot create the folder: \(SystemErrorText.reason(error))")
-            }
+            try FilePaths.prepareFolder(to, role: "weights")
             let target = directory.appendingPathComponent(published.fileName)
             if FileManager.default.fileExists(atPath: target.path) {
                 let actual = try expected.digest(ofFileAt: target.path)
                 if actual == expected.hex { return alreadyThere(target) }
-                report("\(target.path): \(expected.algorithm.rawValue) is \(actual), not \(expected.hex): downloading the right file to replace it")
+                replacing = "\(target.path): \(expected.algorithm.rawValue) is \(actual), not \(expected.hex): downloading the right file to replace it"
             }
         } else {
             let found = try cache.lookup(fileName: published.fileName, hash: expected)
@@ -81,6 +78,8 @@ struct FetchCommand: ParsableCommand {
             directory = try cache.downloadDirectory()
         }
 
+        try checkDownloadable(directory.appendingPathComponent(published.fileName))
+        if let replacing { report(replacing) }
         let source = url ?? published.url
         let download = WeightsDownload(url: source, destination: directory.appendingPathComponent(published.fileName), hash: expected,
                                        timeout: timeout, progress: quiet ? nil : DownloadProgress(label: published.fileName))
@@ -93,6 +92,13 @@ struct FetchCommand: ParsableCommand {
             report("\(download.destination.path): \(summary.bytes.formatted()) bytes, \(expected) verified (\(String(format: "%.1f", summary.seconds)) s\(rate)\(resumed))")
         }
         return download.destination
+    }
+
+    /// The verified download is renamed to `file`: a symbolic link there would be replaced and the file it points to
+    /// left as it was, so one is refused (fetch has no --force) with the file to give instead, as is a name that is
+    /// a folder; an existing file with the wrong hash is replaced.
+    private func checkDownloadable(_ file: URL) throws {
+        try FilePaths.checkWritable(file.path, role: "weights", existing: .replace)
     }
 
     private func alreadyThere(_ file: URL) -> URL {

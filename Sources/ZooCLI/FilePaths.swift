@@ -98,6 +98,26 @@ enum FilePaths {
         return target
     }
 
+    /// Checks, before any work, that `path` is a folder a command can write its files into (`role` says whose:
+    /// "results", "report", "dataset"), creating it and its parents when missing. Something that is not a folder at
+    /// `path`, a folder that cannot be created, or one that takes no new file (found by creating one, as
+    /// `checkWritable` does) fails in one line naming the path. A symbolic link to a folder is followed: the files
+    /// are created inside it, and no rename replaces the link, so it needs no --force.
+    static func prepareFolder(_ path: String, role: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CommandFailure("\(path): cannot write the \(role): it is a file, not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure("\(path): cannot create the folder: \(SystemErrorText.reason(error))")
+        }
+        if let reason = cannotCreateFile(beside: (path as NSString).appendingPathComponent("probe")) {
+            throw CommandFailure("\(path): cannot write the \(role): cannot create a file in it: \(reason)")
+        }
+    }
+
     /// The file a symbolic link at `path` ends at, through any chain of links (each relative target taken from its
     /// link's folder), whether or not it exists; nil when `path` is not a link.
     private static func linkTarget(of path: String, role: String) throws -> String? {

@@ -9,14 +9,15 @@ import Glibc
 /// failure before the renames removes the temporary files and leaves the places as they were; a rename itself failing
 /// (rare: the folder was checked first) can leave the files renamed before it in place.
 enum FileSetWriter {
-    /// Fails with one line naming the file and the system's reason (never a Foundation error domain).
-    static func write(_ files: [(path: String, text: String)], role: String) throws {
+    /// Fails with one line naming the file and the system's reason (never a Foundation error domain). The paths in
+    /// `executables` (scripts) are created runnable, so no moment exists when the file is in place but cannot run.
+    static func write(_ files: [(path: String, text: String)], role: String, executables: Set<String> = []) throws {
         var staged: [(temporary: String, path: String)] = []
         defer { for file in staged { unlink(file.temporary); TemporaryFiles.forget(file.temporary) } }
         for file in files {
             let temporary = TemporaryFiles.name(for: file.path)
             TemporaryFiles.register(temporary)
-            if let reason = writeWhole(Data(file.text.utf8), to: temporary) {
+            if let reason = writeWhole(Data(file.text.utf8), to: temporary, mode: executables.contains(file.path) ? 0o755 : 0o644) {
                 TemporaryFiles.forget(temporary)
                 throw CommandFailure("\(file.path): cannot write the \(role): \(reason)")
             }
@@ -33,9 +34,10 @@ enum FileSetWriter {
         }
     }
 
-    /// Creates `path` (which must not exist) holding `data`; the system's reason on failure, nil on success.
-    private static func writeWhole(_ data: Data, to path: String) -> String? {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    /// Creates `path` (which must not exist) holding `data`, with `mode` (less the umask); the system's reason on
+    /// failure, nil on success.
+    private static func writeWhole(_ data: Data, to path: String, mode: mode_t) -> String? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { return String(cString: strerror(errno)) }
         let failure: String? = data.withUnsafeBytes { bytes in
             var offset = 0

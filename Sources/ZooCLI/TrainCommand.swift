@@ -46,7 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Images that do not decode: skip (leave them out, and say which) or fail.") var badImages: TrainingData.BadImages = .fail
     @Option(help: ArgumentHelp("Write each epoch's logs here as Keras' CSVLogger does.", valueName: "file.csv")) var history: String?
     @Option(name: .shortAndLong, help: "Where to write the trained model (.safetensors).") var output: String
-    @Flag(help: "Write through a symbolic link at the output, replacing the file it points to.") var force = false
+    @Flag(help: "Write through a symbolic link at the output or --history, replacing the file it points to.") var force = false
 
     func validate() throws {
         guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be at least 1") }
@@ -55,12 +55,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let logger = history.map { CSVLogger(url: URL(fileURLWithPath: $0)) }
+        var logger: CSVLogger?
         do {
             if FilePaths.sameFile(model, output) {
                 throw CommandFailure("\(output): is the model being trained; give another output name with -o (the starting weights stay as they are)")
             }
             let destination = try TrainedModelWriter.checkWritable(output, force: force)
+            logger = try history.map { CSVLogger(url: URL(fileURLWithPath: try historyDestination($0, output: destination))) }
             let file = try SafetensorsFile(path: model)
             // Hashed from now, while the rest runs: the provenance names the file that was read.
             let sourceDigest = BackgroundDigest(path: model)
@@ -121,6 +122,18 @@ struct TrainCommand: ParsableCommand {
             if let failure = error as? CommandFailure { throw failure }
             throw CommandFailure(error)
         }
+    }
+
+    /// Where the history goes: `path`, or with --force the file a symbolic link there ends at (checked as the model's
+    /// output is, before any training). The log is rewritten every epoch, so it must be neither the model being
+    /// trained nor the trained model's file (`output`, already resolved), however either is spelled.
+    func historyDestination(_ path: String, output: String) throws -> String {
+        let target = try FilePaths.checkWritable(path, role: "history", existing: .replace, force: force)
+        let resolved = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        if FilePaths.sameFile(target, model) || FilePaths.sameFile(target, output) || resolved(target) == resolved(output) {
+            throw CommandFailure("\(path): is the model being trained or the trained model's file; give --history another name (a .csv)")
+        }
+        return target
     }
 
     /// The model's one image input, (height, width, 3), fixed.

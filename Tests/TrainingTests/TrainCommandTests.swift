@@ -249,6 +249,40 @@ import TestSupport
         #expect(try String(contentsOfFile: history, encoding: .utf8) == earlier, "the earlier run's history is kept")
     }
 
+    /// `--history` takes the policy of every output (docs/command-line.md), checked before training: a symbolic link is
+    /// refused without --force (the log is renamed into place every epoch, which would replace the link) and written
+    /// through with it, the link kept; a folder that takes no new file is one line; the model being trained or the
+    /// trained model's own file is refused, since the log would be written over it.
+    @Test func historyTakesTheOutputPolicy() throws {
+        let scratch = try Scratch()
+        let data = try scratch.dataset("train", classes: Self.threeClasses)
+        let output = scratch.path("out.safetensors"), kept = scratch.path("kept.csv"), link = scratch.path("history.csv")
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: kept))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "kept.csv")
+        let modelBytes = try Data(contentsOf: URL(fileURLWithPath: scratch.model))
+        let training = ["--data", data, "--epochs", "1", "--batch-size", "4"]
+        let cases = [
+            (link, "\(link): is a symbolic link to \(kept); pass --force to write \(kept) through it, or name another file"),
+            ("/proc/history.csv", "/proc/history.csv: cannot write the history: cannot create a file in /proc: "),
+            (scratch.model, "\(scratch.model): is the model being trained or the trained model's file; give --history another name (a .csv)"),
+            (output, "\(output): is the model being trained or the trained model's file; give --history another name (a .csv)"),
+        ]
+        for (history, message) in cases {
+            let refused = try scratch.train(training + ["--history", history], output: output)
+            #expect(refused.status == 1, "\(history): \(refused.stderr)")
+            #expect(refused.stderr.hasPrefix("Error: \(message)") && refused.stderr.split(separator: "\n").count == 1,
+                    "fails before training, in one line: \(refused.stderr)")
+            #expect(try scratch.nothingWritten(at: output))
+        }
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == "keep me")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.model)) == modelBytes, "the model was written over")
+
+        let forced = try scratch.train(training + ["--history", link, "--force"], output: output)
+        try #require(forced.status == 0, "\(forced.stderr)")
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).hasPrefix("epoch,accuracy,"), "the link's target holds the history")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "kept.csv")
+    }
+
     @Test(arguments: ["missing-folder/out.safetensors", "is-a-folder"])
     func refusesAnOutputItCannotWrite(_ name: String) throws {
         let scratch = try Scratch()

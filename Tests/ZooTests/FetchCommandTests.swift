@@ -93,6 +93,29 @@ import Testing
         #expect(try Data(contentsOf: setup.file(in: models)) == setup.content)
     }
 
+    /// The download is renamed to the published name: a symbolic link there would be replaced and its target keep
+    /// the wrong bytes, so a link to a file with another hash is refused before anything is downloaded, naming the
+    /// file to give instead (fetch has no --force); a link to the right file is simply used.
+    @Test func aSymbolicLinkAtTheDownloadIsRefused() throws {
+        let setup = try Setup()
+        try FileManager.default.createDirectory(at: setup.output, withIntermediateDirectories: true)
+        let target = setup.directory.appendingPathComponent("elsewhere.h5")
+        try Data("another file".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(at: setup.file(in: setup.output), withDestinationURL: target)
+        let refused = try setup.fetch("files/weights.bin", ["--to", setup.output.path, "--quiet"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: \(setup.file(in: setup.output).path): cannot write the weights through a symbolic link: name the file it points to, \(target.path)\n",
+                "\(refused.stderr)")
+        #expect(setup.server.requests.isEmpty, "downloaded before refusing: \(setup.server.requests)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: setup.file(in: setup.output).path) == target.path)
+        #expect(try String(contentsOf: target, encoding: .utf8) == "another file")
+
+        try setup.content.write(to: target)
+        let used = try setup.fetch("files/weights.bin", ["--to", setup.output.path, "--quiet"])
+        #expect(used.status == 0, "\(used.stderr)")
+        #expect(used.stdout == setup.file(in: setup.output).path + "\n" && setup.server.requests.isEmpty)
+    }
+
     @Test func followsRedirect() throws {
         let setup = try Setup()
         let result = try setup.fetch("redirect/weights.bin", ["--to", setup.output.path, "--quiet"])

@@ -79,6 +79,81 @@ import TestSupport
         }
     }
 
+    /// `zoo bench plan --out`: a plan may have tasks running from it, so an existing one is kept without --force; the
+    /// scheduler's files go with the plan, each checked before any is written (a link among them refused without
+    /// --force, and then neither they nor the plan are written), the scripts created runnable.
+    @Test func aPlanIsReplacedOnlyWithForceAndWrittenWithItsSchedulerFiles() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let recipes = TestEnvironment.repositoryRoot.appendingPathComponent("Benchmarks/recipes").path
+        func plan(_ out: String, _ extra: [String] = []) throws -> TestEnvironment.Result {
+            try zoo(["bench", "plan", "--quick", "--recipes", "vgg16-tb", "--recipe-dir", recipes, "--protocol", "clean", "--folds", "2",
+                     "--out", out, "--emit", "shell"] + extra)
+        }
+        let planFile = directory.appendingPathComponent("plan.json").path, script = directory.appendingPathComponent("plan-run-local.sh").path
+        let first = try plan(planFile)
+        try #require(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "plan: \(planFile) (3 tasks, plan \(try planHash(planFile)))\nshell: \(script)\n", "\(first.stdout)")
+        #expect(try FileManager.default.attributesOfItem(atPath: script)[.posixPermissions] as? Int == 0o755)
+        let planned = try Data(contentsOf: URL(fileURLWithPath: planFile))
+
+        let again = try plan(planFile, ["--seeds", "2"])
+        #expect(again.status == 1)
+        #expect(again.stderr == "Error: \(planFile): already exists; pass --force to replace it\n", "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: planFile)) == planned, "the plan was replaced without --force")
+        let forced = try plan(planFile, ["--seeds", "2", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: planFile)) != planned)
+
+        let other = directory.appendingPathComponent("other.json").path, otherScript = directory.appendingPathComponent("other-run-local.sh").path
+        try FileManager.default.createSymbolicLink(atPath: otherScript, withDestinationPath: script)
+        let linked = try plan(other)
+        #expect(linked.status == 1)
+        #expect(linked.stderr == "Error: \(otherScript): is a symbolic link to \(script); pass --force to write \(script) through it, or name another file\n",
+                "\(linked.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other), "the plan was written without its scheduler file")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: otherScript) == script)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: directory.path)).contains { $0.contains(".tmp-") })
+    }
+
+    /// Every output folder (`bench --out`, `bench run --out`, `bench merge --out`, `--feature-cache`, `data synth --out`,
+    /// `fetch --to`) is checked before any work: a file where the folder belongs, or a folder that takes no new file,
+    /// is one line naming it, exit 1, and nothing is written.
+    @Test func outputFoldersThatTakeNoFileAreOneLine() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("a-file").path
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: file))
+        let recipes = TestEnvironment.repositoryRoot.appendingPathComponent("Benchmarks/recipes").path
+        let selection = ["--quick", "--recipes", "vgg16-tb", "--recipe-dir", recipes, "--protocol", "clean", "--folds", "2"]
+        let plan = directory.appendingPathComponent("plan.json").path
+        let planned = try zoo(["bench", "plan"] + selection + ["--out", plan])
+        try #require(planned.status == 0, "\(planned.stderr)")
+        let shards = directory.appendingPathComponent("shards").path
+        let cases: [(arguments: [String], message: String)] = [
+            (["bench"] + selection + ["--out", file], "\(file): cannot write the results: it is a file, not a folder"),
+            (["bench"] + selection + ["--out", "/proc"], "/proc: cannot write the results: cannot create a file in it: "),
+            (["bench"] + selection + ["--out", directory.path, "--feature-cache", "/proc"], "/proc: cannot write the feature cache: cannot create a file in it: "),
+            (["bench", "run", "--plan", plan, "--task", "0", "--out", "/proc"], "/proc: cannot write the shards: cannot create a file in it: "),
+            (["bench", "run", "--plan", plan, "--task", "0", "--out", "\(file)/shards"], "\(file)/shards: cannot create the folder: Not a directory"),
+            (["bench", "merge", "--plan", plan, shards, "--out", file], "\(file): cannot write the report: it is a file, not a folder"),
+            (["data", "synth", "tb", "--out", "/sys/kernel"], "/sys/kernel: cannot write the dataset: cannot create a file in it: "),
+            (["fetch", "vgg16-notop", "--to", "/proc"], "/proc: cannot write the weights: cannot create a file in it: "),
+        ]
+        for test in cases {
+            let result = try zoo(test.arguments)
+            #expect(result.status == 1, "\(test.arguments): \(result.stdout)")
+            #expect(result.stderr.hasPrefix("Error: \(test.message)") && result.stderr.split(separator: "\n").count == 1,
+                    "\(test.arguments): \(result.stderr)")
+        }
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == ["a-file", "plan.json"], "nothing written")
+    }
+
+    private func planHash(_ path: String) throws -> String {
+        let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        return String(try #require(plan?["plan_hash"] as? String).prefix(12))
+    }
+
     private func zoo(_ arguments: [String]) throws -> TestEnvironment.Result {
         try TestEnvironment.run(TestEnvironment.zooBinary(), arguments)
     }

@@ -28,15 +28,21 @@ public struct SchedulerFiles {
         self.claim = claim
     }
 
-    /// Writes the files of `scheduler` next to the plan and returns them.
-    public func write(_ scheduler: Scheduler) throws -> [URL] {
+    /// The files of `scheduler`, next to the plan: where each goes, its text, and whether it is a script to run.
+    public func files(_ scheduler: Scheduler) -> [(url: URL, text: String, executable: Bool)] {
         let files: [(String, String, Bool)] = switch scheduler {
         case .slurm: [("slurm-array.sbatch", slurmArray, false), ("slurm-merge.sbatch", slurmMerge, false), ("slurm-submit.sh", slurmSubmit, true)]
         case .kubernetes: [("k8s-job.yaml", kubernetesJob, false), ("k8s-merge.yaml", kubernetesMerge, false), ("k8s-submit.sh", kubernetesSubmit, true)]
         case .shell: [("run-local.sh", shellScript, true)]
         }
-        return try files.map { name, text, executable in
-            let url = planFile.deletingLastPathComponent().appendingPathComponent("\(stem)-\(name)")
+        return files.map { name, text, executable in
+            (planFile.deletingLastPathComponent().appendingPathComponent("\(stem)-\(name)"), text, executable)
+        }
+    }
+
+    /// Writes the files of `scheduler` next to the plan and returns them.
+    public func write(_ scheduler: Scheduler) throws -> [URL] {
+        try files(scheduler).map { url, text, executable in
             try AtomicFile.write(Data(text.utf8), to: url)
             if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }
             return url

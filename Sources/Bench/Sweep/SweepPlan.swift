@@ -95,7 +95,12 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     }
 
     public func write(to url: URL) throws {
-        try AtomicFile.write(try Self.encoder.encode(self) + Data("\n".utf8), to: url)
+        try AtomicFile.write(try encoded(), to: url)
+    }
+
+    /// The plan file's bytes (what `write(to:)` writes), for a caller that writes it along with other files.
+    public func encoded() throws -> Data {
+        try Self.encoder.encode(self) + Data("\n".utf8)
     }
 
     static var encoder: JSONEncoder {
