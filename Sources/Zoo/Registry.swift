@@ -96,22 +96,9 @@ public enum Registry {
         try MobileNetV2.graph(includeTop: $0)
     } + application("xception", "Xception", parameters: (22_910_480, 20_861_480), preprocessing: .tf, size: 299) {
         try Xception.graph(includeTop: $0)
-    } + application("efficientnetb0", "EfficientNetB0", parameters: (5_330_571, 4_049_571), preprocessing: .none) {
-        try EfficientNet.graph("b0", includeTop: $0)
-    } + application("efficientnetb1", "EfficientNetB1", parameters: (7_856_239, 6_575_239), preprocessing: .none, size: 240) {
-        try EfficientNet.graph("b1", includeTop: $0)
-    } + application("efficientnetb2", "EfficientNetB2", parameters: (9_177_569, 7_768_569), preprocessing: .none, size: 260) {
-        try EfficientNet.graph("b2", includeTop: $0)
-    } + application("efficientnetb3", "EfficientNetB3", parameters: (12_320_535, 10_783_535), preprocessing: .none, size: 300) {
-        try EfficientNet.graph("b3", includeTop: $0)
-    } + application("efficientnetb4", "EfficientNetB4", parameters: (19_466_823, 17_673_823), preprocessing: .none, size: 380) {
-        try EfficientNet.graph("b4", includeTop: $0)
-    } + application("efficientnetb5", "EfficientNetB5", parameters: (30_562_527, 28_513_527), preprocessing: .none, size: 456) {
-        try EfficientNet.graph("b5", includeTop: $0)
-    } + application("efficientnetb6", "EfficientNetB6", parameters: (43_265_143, 40_960_143), preprocessing: .none, size: 528) {
-        try EfficientNet.graph("b6", includeTop: $0)
-    } + application("efficientnetb7", "EfficientNetB7", parameters: (66_658_687, 64_097_687), preprocessing: .none, size: 600) {
-        try EfficientNet.graph("b7", includeTop: $0)
+    } + EfficientNet.parameters.flatMap { variant, counts in
+        application("efficientnet\(variant)", "EfficientNet\(variant.uppercased())", parameters: counts, preprocessing: .none,
+                    size: EfficientNet.variants[variant]!.size) { try EfficientNet.graph(variant, includeTop: $0) }
     } + [
         RegistryEntry(name: "tb-vgg16", summary: "Notebook VGG16 for tuberculosis X-rays: frozen base, BN/GAP/LeakyReLU head",
                       parameters: 14_848_578, preprocessing: rescale, inputSize: [512, 512, 3], publishedWeights: nil,

@@ -31,8 +31,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from generate import quiet_tf                                   # noqa: E402
-from test_time_models import seed_weights, write_activations    # noqa: E402
+from test_time_models import seed_weights, start_keras, write_activations    # noqa: E402
 from activations import SEED, make_input                        # noqa: E402
 
 # arch -> (keras.applications constructor, input size with the top, preprocessing of the image case, the small test
@@ -64,11 +63,7 @@ def build(keras, arch, include_top):
 
 def main():
     out = os.path.abspath(sys.argv[1])
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    quiet_tf()
-    import keras
-    import numpy as np
+    keras, np = start_keras()
     index = []
     os.makedirs(os.path.join(out, "architectures"), exist_ok=True)
     for arch in sys.argv[2:] or ["mobilenetv2", "xception", "efficientnetb0"]:

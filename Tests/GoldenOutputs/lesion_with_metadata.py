@@ -35,8 +35,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from generate import quiet_tf                               # noqa: E402
-from test_time_models import seed_weights, write_activations    # noqa: E402
+from test_time_models import seed_weights, start_keras, write_activations    # noqa: E402
 from activations import LARGE_STD, SEED, rng_for, synthetic_image   # noqa: E402
 
 NAME = "lesion_with_metadata"
@@ -75,11 +74,7 @@ def case_inputs(case, np):
 
 def main():
     out = os.path.abspath(sys.argv[1])
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    quiet_tf()
-    import keras
-    import numpy as np
+    keras, np = start_keras()
     from PIL import Image
     model = build(keras, np)
     seed_weights(keras, model)

@@ -35,8 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "training"))
 
-from generate import quiet_tf                               # noqa: E402
-from test_time_models import seed_weights                   # noqa: E402
+from test_time_models import seed_weights, start_keras                   # noqa: E402
 from activations import worker                              # noqa: E402
 from gradients import case, run_case                        # noqa: E402
 
@@ -67,11 +66,7 @@ def build(keras, np):
 
 def main():
     out = os.path.abspath(sys.argv[1])
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    quiet_tf()
-    import keras
-    import numpy as np
+    keras, np = start_keras()
     model = build(keras, np)
     seed_weights(keras, model)      # the adapted statistics stay what adapt() found
     directory = os.path.join(out, NAME)

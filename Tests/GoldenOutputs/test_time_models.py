@@ -11,7 +11,7 @@ import os
 
 import activations
 from activations import TOLERANCE, rel_diff
-from generate import SHORT_NAMES, draw
+from generate import SHORT_NAMES, draw, quiet_tf
 
 SHORT_NAMES += [name for name in ("depthwise_kernel", "pointwise_kernel", "mean", "variance", "count") if name not in SHORT_NAMES]
 
@@ -28,6 +28,16 @@ def _odd_clone_with_statistics(keras, model, keras_path, clone_model=activations
 
 
 activations.odd_clone = _odd_clone_with_statistics
+
+
+def start_keras():
+    """Keras 3 on TensorFlow, quiet: (keras, numpy), for a script's main()."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    quiet_tf()
+    import keras
+    import numpy
+    return keras, numpy
 
 
 def seeded_value(name, shape):

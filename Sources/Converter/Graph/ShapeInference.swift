@@ -90,6 +90,13 @@ enum ShapeInference {
             let span = (kernel - 1) * dilation + 1
             return size >= span ? (size - span) / stride + 1 : 0
         }
+        /// The rows and columns a convolution's window (`kernel_size`, `strides`, `dilation_rate`, `padding`) makes.
+        func convolved(_ h: Int?, _ w: Int?) throws -> Shape {
+            let (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
+            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
+            let same = try padding()
+            return [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same), windowed(w, kernel: kw, stride: sw, dilation: dw, same: same)]
+        }
         func known(_ value: Int?, _ what: String) throws -> Int {
             guard let value else { throw fail("\(what) must be known to size the weights") }
             return value
@@ -102,38 +109,28 @@ enum ShapeInference {
 
         case .conv2d:
             let (h, w, c) = try image()
-            let filters = try int("filters"), (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
-            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
-            let same = try padding()
-            let output: Shape = [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same),
-                                 windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), filters]
+            let filters = try int("filters"), (kh, kw) = try pair("kernel_size")
+            let output: Shape = try convolved(h, w) + [filters]
             var weights = [WeightSpec(name: "kernel", shape: [kh, kw, try known(c, "input channels"), filters])]
             if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [filters])) }
             return (output, weights)
 
         case .depthwiseConv2d:
             let (h, w, c) = try image()
-            let multiplier = try int("depth_multiplier"), (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
-            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
-            let same = try padding()
+            let multiplier = try int("depth_multiplier"), (kh, kw) = try pair("kernel_size")
             let channels = try known(c, "input channels")
             let outputChannels = try bounded(channels * multiplier, "output channels (input channels x depth_multiplier)", minimum: 1)
-            let output: Shape = [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same),
-                                 windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), outputChannels]
+            let output: Shape = try convolved(h, w) + [outputChannels]
             var weights = [WeightSpec(name: "kernel", shape: [kh, kw, channels, multiplier])]
             if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [outputChannels])) }
             return (output, weights)
 
         case .separableConv2d:
             let (h, w, c) = try image()
-            let filters = try int("filters"), multiplier = try int("depth_multiplier")
-            let (kh, kw) = try pair("kernel_size"), (sh, sw) = try pair("strides")
-            let (dh, dw) = (try? pair("dilation_rate")) ?? (1, 1)
-            let same = try padding()
+            let filters = try int("filters"), multiplier = try int("depth_multiplier"), (kh, kw) = try pair("kernel_size")
             let channels = try known(c, "input channels")
             let middle = try bounded(channels * multiplier, "depthwise channels (input channels x depth_multiplier)", minimum: 1)
-            let output: Shape = [windowed(h, kernel: kh, stride: sh, dilation: dh, same: same),
-                                 windowed(w, kernel: kw, stride: sw, dilation: dw, same: same), filters]
+            let output: Shape = try convolved(h, w) + [filters]
             var weights = [WeightSpec(name: "depthwise_kernel", shape: [kh, kw, channels, multiplier]),
                            WeightSpec(name: "pointwise_kernel", shape: [1, 1, middle, filters])]
             if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [filters])) }

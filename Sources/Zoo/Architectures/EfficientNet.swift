@@ -20,6 +20,13 @@ public enum EfficientNet {
         "b6": Scaling(width: 1.8, depth: 2.6, size: 528, dropout: 0.5), "b7": Scaling(width: 2.0, depth: 3.1, size: 600, dropout: 0.5),
     ]
 
+    /// Keras' `count_params()` of each variant with and without the top, in order (the registry's figures).
+    public static let parameters: [(variant: String, counts: (top: Int, notop: Int))] = [
+        ("b0", (5_330_571, 4_049_571)), ("b1", (7_856_239, 6_575_239)), ("b2", (9_177_569, 7_768_569)),
+        ("b3", (12_320_535, 10_783_535)), ("b4", (19_466_823, 17_673_823)), ("b5", (30_562_527, 28_513_527)),
+        ("b6", (43_265_143, 40_960_143)), ("b7", (66_658_687, 64_097_687)),
+    ]
+
     /// `DEFAULT_BLOCKS_ARGS`: per stage, kernel size, repeats, input and output channels, expansion and stride (every
     /// stage has the identity skip and a squeeze-and-excitation ratio of 0.25).
     static let stages: [(kernel: Int, repeats: Int, filtersIn: Int, filtersOut: Int, expansion: Int, stride: Int)] = [
