@@ -12,14 +12,9 @@ import Testing
     @Test func convertsAndMatchesKerasLayerByLayerFusedAndInItsGradients() throws {
         let written = try ModelWrittenAtTestTime(script: "mobile_blocks.py", name: "mobile_blocks")
         defer { written.remove() }
-        var converted: [String] = []
-        for checkpoint in ["k3.keras", "k3_full.h5"] {
-            let model = try written.convert(checkpoint)
-            converted.append(model)
-            try written.verifyLayerByLayer(model)
+        let converted = try written.convertAndVerify(["k3.keras", "k3_full.h5"]) { _, _, _, steps in
             // Fused: each depthwise convolution absorbs its BatchNormalization and ReLU(6.0), the second separable one its
             // BatchNormalization and the shortcut's add, and the output stays Keras'.
-            let steps = try written.verifyFused(model)
             #expect(steps.contains("depthwise_conv2d+batch_norm+activation"), "\(steps)")
             #expect(steps.contains("separable_conv2d+batch_norm+add"), "\(steps)")
         }

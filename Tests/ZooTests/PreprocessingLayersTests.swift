@@ -12,15 +12,9 @@ import Zoo
     @Test func convertsFromBothFormatsAndMatchesKerasLayerByLayerFusedAndInItsGradients() throws {
         let written = try ModelWrittenAtTestTime(script: "preprocessing_layers.py", name: "preprocessing_layers")
         defer { written.remove() }
-        var converted: [String] = []
-        for checkpoint in ["k3.keras", "k3_full.h5"] {
-            let model = try written.convert(checkpoint)
-            converted.append(model)
-            let worst = try written.verifyLayerByLayer(model)
+        let converted = try written.convertAndVerify(["k3.keras", "k3_full.h5"]) { checkpoint, model, worst, _ in
             // The preprocessing is computed as Keras computes it, operation for operation: the first layers are exact.
             #expect(worst < 1e-5, "\(checkpoint): worst normalised error \(worst)")
-            try written.verifyFused(model)
-
             let graph = try Model.graph(in: try SafetensorsFile(path: model))
             #expect(graph.parameterCount == 3 * 2 + 1 + 4 * 27 + 4 + 4 * 3 + 3, "\(checkpoint): \(graph.parameterCount) parameters")
             #expect(graph.trainableParameterCount == 4 * 27 + 4 + 4 * 3 + 3, "\(checkpoint): the adapted statistics are not trainable")

@@ -69,6 +69,18 @@ struct ModelWrittenAtTestTime {
         return fused.steps
     }
 
+    /// One conversion of the model's file in each format, what the script wrote it in: `NAME/<checkpoint>` converted, then
+    /// verified layer by layer and fused, each result handed to `check` (checkpoint, converted path, worst normalised
+    /// error, fused steps). Returns the converted paths in order.
+    func convertAndVerify(_ checkpoints: [String], check: (_ checkpoint: String, _ model: String, _ worst: Double,
+                                                           _ steps: [String]) throws -> Void) throws -> [String] {
+        try checkpoints.map { checkpoint in
+            let model = try convert(checkpoint)
+            try check(checkpoint, model, try verifyLayerByLayer(model), try verifyFused(model))
+            return model
+        }
+    }
+
     /// `zoo verify --gradients` against the `NAME_train` case; returns its report.
     @discardableResult
     func verifyGradients(_ model: String) throws -> String {
