@@ -30,12 +30,14 @@ gives every weight its seeded value (test_time_models.py), and writes, in the la
 
     OUT_DIR/shape_layers/k3.keras                 Keras 3 `model.save`
     OUT_DIR/shape_layers/k3_full.h5               Keras 3's legacy full-model HDF5
+    OUT_DIR/shape_layers/tf_keras_full.h5         the same model built by tf-keras with the same weights (its configs
+                                                  differ: LayerNormalization's axis is [3], not [-1])
     OUT_DIR/shape_layers/activations.safetensors  every layer's output on the golden cases (the odd one 13x17), by
                                                   activations.py's own worker
     OUT_DIR/shape_layers_train/                   TensorFlow's gradients of the categorical cross-entropy, every
                                                   layer trainable, by gradients.py's run_case
 
-One TensorFlow start, about 10 s.
+One TensorFlow start, about 12 s.
 """
 import os
 import sys
@@ -78,6 +80,16 @@ def build(keras):
     return keras.Model(inputs, outputs, name=NAME)
 
 
+def tf_keras_copy(model):
+    """The model built again by tf-keras, holding the Keras 3 model's weights: it computes the same values."""
+    import tf_keras
+    copy = build(tf_keras)
+    for layer in model.layers:
+        if layer.weights:
+            copy.get_layer(layer.name).set_weights(layer.get_weights())
+    return copy
+
+
 def main():
     out = os.path.abspath(sys.argv[1])
     keras, _ = start_keras()
@@ -88,6 +100,7 @@ def main():
     os.makedirs(os.path.join(out, ".work"), exist_ok=True)      # where the worker leaves its summary
     model.save(os.path.join(directory, "k3.keras"))
     model.save(os.path.join(directory, "k3_full.h5"))
+    tf_keras_copy(model).save(os.path.join(directory, "tf_keras_full.h5"))
     worker(out, out, [NAME], {}, {NAME: "small"})
     run_case(case(f"{NAME}_train", NAME), out, out)
 

@@ -7,8 +7,9 @@ import Zoo
 /// The layers that move values around an image (issue 14, section 1): Cropping2D in each form Keras writes, UpSampling2D
 /// nearest and bilinear (a factor of 3, whose source positions round), CenterCrop with odd differences, Permute of a
 /// rank-4 and a rank-3 value, LayerNormalization with and without beta and on a rank-3 value, and GlobalAveragePooling2D
-/// with keepdims. Written by Keras 3 when the test runs (Tests/GoldenOutputs/shape_layers.py) as a `.keras` archive and a
-/// legacy `.h5`; both convert, verify layer by layer and fused, and train with TensorFlow's gradients, which pass from
+/// with keepdims. Written when the test runs (Tests/GoldenOutputs/shape_layers.py) by Keras 3 as a `.keras` archive and a
+/// legacy `.h5`, and by tf-keras as an `.h5` with the same weights (its LayerNormalization axes are positive); each
+/// converts and verifies layer by layer and fused, and the model trains with TensorFlow's gradients, which pass from
 /// the first convolution back through every one of these layers.
 @Suite(.serialized) struct ShapeLayersTests {
     /// Layers whose outputs are Keras' bit for bit when they are given Keras' own input: they copy values, or interpolate
@@ -20,7 +21,7 @@ import Zoo
     @Test func convertsFromBothFormatsAndMatchesKerasLayerByLayerFusedAndInItsGradients() throws {
         let written = try ModelWrittenAtTestTime(script: "shape_layers.py", name: "shape_layers")
         defer { written.remove() }
-        let converted = try written.convertAndVerify(["k3.keras", "k3_full.h5"]) { checkpoint, model, worst, _ in
+        let converted = try written.convertAndVerify(["k3.keras", "k3_full.h5", "tf_keras_full.h5"]) { checkpoint, model, worst, _ in
             #expect(worst < 1e-5, "\(checkpoint): worst normalised error \(worst)")
             let file = try SafetensorsFile(path: model)
             let graph = try Model.graph(in: file)
