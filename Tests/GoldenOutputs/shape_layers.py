@@ -15,6 +15,8 @@ gradient of it passes back through every layer after it:
     conv_stride        Conv2D 3x3 stride 2 'same'
     up_bilinear        UpSampling2D((3, 2), bilinear): a third is not a float32 number, so the source positions round
     center_crop        CenterCrop(9, 12): odd differences on the 24x22 map (and on the odd case's 18x34)
+    center_resize      CenterCrop(12, 12) of the 9x12 map, smaller than the target: Keras' smart_resize, the 9x9 box
+                       from column 1 resized bilinearly to 12x12
     permute_wh         Permute((2, 1, 3))
     permute_chw        Permute((3, 1, 2)): channels first
     permute_back       Permute((2, 3, 1))
@@ -65,6 +67,7 @@ def build(keras):
     x = layers.Conv2D(6, 3, strides=2, padding="same", name="conv_stride")(x)
     x = layers.UpSampling2D((3, 2), interpolation="bilinear", name="up_bilinear")(x)
     x = layers.CenterCrop(9, 12, name="center_crop")(x)
+    x = layers.CenterCrop(12, 12, name="center_resize")(x)
     x = layers.Permute((2, 1, 3), name="permute_wh")(x)
     x = layers.Permute((3, 1, 2), name="permute_chw")(x)
     x = layers.Permute((2, 3, 1), name="permute_back")(x)

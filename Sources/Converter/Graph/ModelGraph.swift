@@ -158,7 +158,7 @@ public enum Op: String, Codable, Sendable, CaseIterable {
     case zeroPad2d = "zero_pad2d"
     /// Keras `Cropping2D`: `cropping` [top, bottom, left, right] rows and columns removed.
     case cropping2d
-    /// Keras `CenterCrop`: the middle `height` x `width` of the image (an input smaller than that is refused).
+    /// Keras `CenterCrop`: the middle `height` x `width` of the image (an input smaller than that resized to it).
     case centerCrop = "center_crop"
     /// Keras `UpSampling2D`: rows and columns repeated (`nearest`) or interpolated (`bilinear`) `size` times.
     case upSampling2d = "up_sampling2d"

@@ -16,7 +16,7 @@
 /// - `layer_norm`: `epsilon`, `center`, `scale`, `axis` (Keras' own; only the last axis)
 /// - `zero_pad2d`: `padding` [top, bottom, left, right]
 /// - `cropping2d`: `cropping` [top, bottom, left, right]
-/// - `center_crop`: `height`, `width` (no larger than the input)
+/// - `center_crop`: `height`, `width`
 /// - `up_sampling2d`: `size` [h, w], `interpolation` "nearest"|"bilinear"
 /// - `permute`: `dims` (a permutation of 1...n for an input of rank n, batch axis left out)
 /// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
@@ -194,13 +194,8 @@ enum ShapeInference {
             return ([h.map { $0 - crops[0] - crops[1] }, w.map { $0 - crops[2] - crops[3] }, c], [])
 
         case .centerCrop:
-            let (h, w, c) = try image()
-            let height = try int("height"), width = try int("width")
-            if let h, let w, h < height || w < width {
-                throw fail("the input is \(h)x\(w), smaller than the \(height)x\(width) target; Keras resizes such an input (smart_resize), "
-                           + "which Zoo does not: give the model an input of at least \(height)x\(width) there")
-            }
-            return ([height, width, c], [])
+            let (_, _, c) = try image()
+            return ([try int("height"), try int("width"), c], [])
 
         case .upSampling2d:
             let (h, w, c) = try image()

@@ -1,14 +1,16 @@
 /// Keras `Cropping2D` and `CenterCrop`: a window of the input's rows and columns, every channel kept. The window is
 /// copied (an NHWC window is contiguous only when it spans whole rows); the backward pass pads the output gradient
-/// back to the input's size with zeros, as TensorFlow's gradient of the slice does.
+/// back to the input's size with zeros, as TensorFlow's gradient of the slice does. CenterCrop resizes an input smaller
+/// than its target instead, as Keras does.
 public struct Cropping2D: Sendable {
     /// How the window is chosen.
     public enum Window: Sendable, Equatable {
         /// `Cropping2D(((top, bottom), (left, right)))`: rows off the top and bottom, columns off the left and right.
         case margins(top: Int, bottom: Int, left: Int, right: Int)
         /// `CenterCrop(height, width)`: the middle `height` x `width`, starting at `(size - target) // 2`, so an odd
-        /// difference leaves the extra row (column) at the bottom (right). Keras resizes an input smaller than the
-        /// target instead (`smart_resize`): refused here.
+        /// difference leaves the extra row (column) at the bottom (right). An input smaller than the target in either
+        /// size is resized instead, by Keras' `smart_resize`: the largest centred box of the target's aspect ratio,
+        /// resized to the target by TensorFlow's bilinear resize (`ResizeBilinear`).
         case centered(height: Int, width: Int)
     }
 
@@ -33,41 +35,61 @@ public struct Cropping2D: Sendable {
         return "cropping2d"
     }
 
-    /// The window in `image`: its first row and column and its size.
-    private func region(of image: ImageShape, operation: String) throws -> (top: Int, left: Int, height: Int, width: Int) {
+    /// What the layer does to one input: copy a window of it, or resize a box of it.
+    private enum Plan {
+        case copy(top: Int, left: Int, height: Int, width: Int)
+        case resize(ResizeBilinear)
+
+        var outputSize: (height: Int, width: Int) {
+            switch self {
+            case .copy(_, _, let height, let width): (height, width)
+            case .resize(let resize): (resize.outputHeight, resize.outputWidth)
+            }
+        }
+    }
+
+    private func plan(for image: ImageShape, operation: String) throws -> Plan {
         switch window {
         case .margins(let top, let bottom, let left, let right):
             guard top + bottom < image.height, left + right < image.width else {
                 throw TensorError.shapeMismatch(operation: operation, detail: "crops \(top + bottom) of \(image.height) rows and \(left + right) "
                                                 + "of \(image.width) columns; Keras needs fewer than the input has")
             }
-            return (top, left, image.height - top - bottom, image.width - left - right)
+            return .copy(top: top, left: left, height: image.height - top - bottom, width: image.width - left - right)
+        case .centered(let height, let width) where height <= image.height && width <= image.width:
+            return .copy(top: (image.height - height) / 2, left: (image.width - width) / 2, height: height, width: width)
         case .centered(let height, let width):
-            guard height <= image.height, width <= image.width else {
-                throw TensorError.shapeMismatch(operation: operation, detail: "the input is \(image.height)x\(image.width), smaller than the "
-                                                + "\(height)x\(width) target; Keras resizes such an input (smart_resize), which Zoo does not")
-            }
-            return ((image.height - height) / 2, (image.width - width) / 2, height, width)
+            // smart_resize's box, in Python's float arithmetic: int(float(W * height) / width) rows at most, and columns alike.
+            let rows = max(min(image.height, Int(Double(image.width * height) / Double(width))), 1)
+            let columns = max(min(image.width, Int(Double(image.height * width) / Double(height))), 1)
+            return .resize(ResizeBilinear(top: (image.height - rows) / 2, left: (image.width - columns) / 2, height: rows, width: columns,
+                                          outputHeight: height, outputWidth: width))
         }
     }
 
     public func outputShape(for input: Tensor) throws -> [Int] {
         let image = try ImageShape(input, operation: operation)
-        let region = try region(of: image, operation: operation)
-        return [image.batch, region.height, region.width, image.channels]
+        let size = try plan(for: image, operation: operation).outputSize
+        return [image.batch, size.height, size.width, image.channels]
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
         let image = try ImageShape(input, operation: operation)
-        let region = try region(of: image, operation: operation)
-        try ImageShape(batch: image.batch, height: region.height, width: region.width, channels: image.channels).require(output, operation: operation)
+        let plan = try plan(for: image, operation: operation)
+        let size = plan.outputSize
+        try ImageShape(batch: image.batch, height: size.height, width: size.width, channels: image.channels).require(output, operation: operation)
         try input.requireDistinct(from: output, operation: operation)
-        let rowLength = region.width * image.channels
-        for n in 0..<image.batch {
-            for row in 0..<region.height {
-                let source = input.pointer + ((n * image.height + region.top + row) * image.width + region.left) * image.channels
-                (output.pointer + (n * region.height + row) * rowLength).update(from: source, count: rowLength)
+        switch plan {
+        case .copy(let top, let left, let height, let width):
+            let rowLength = width * image.channels
+            for n in 0..<image.batch {
+                for row in 0..<height {
+                    let source = input.pointer + ((n * image.height + top + row) * image.width + left) * image.channels
+                    (output.pointer + (n * height + row) * rowLength).update(from: source, count: rowLength)
+                }
             }
+        case .resize(let resize):
+            resize.forward(input, image, into: output)
         }
     }
 
@@ -77,21 +99,28 @@ public struct Cropping2D: Sendable {
         return output
     }
 
-    /// The gradient with respect to the input: the output gradient inside the window, zeros around it.
+    /// The gradient with respect to the input: the output gradient inside the window, zeros around it; for a resized
+    /// input, TensorFlow's `ResizeBilinearGrad` inside the box, zeros around it.
     public func backward(outputGradient: Tensor, into inputGradient: Tensor) throws {
         let operation = self.operation + " backward"
         let image = try ImageShape(inputGradient, operation: operation)
-        let region = try region(of: image, operation: operation)
-        try ImageShape(batch: image.batch, height: region.height, width: region.width, channels: image.channels)
+        let plan = try plan(for: image, operation: operation)
+        let size = plan.outputSize
+        try ImageShape(batch: image.batch, height: size.height, width: size.width, channels: image.channels)
             .require(outputGradient, operation: operation, role: "output gradient")
         try outputGradient.requireDistinct(from: inputGradient, operation: operation, role: "output gradient")
-        let rowLength = region.width * image.channels
-        inputGradient.pointer.update(repeating: 0, count: inputGradient.count)
-        for n in 0..<image.batch {
-            for row in 0..<region.height {
-                let target = inputGradient.pointer + ((n * image.height + region.top + row) * image.width + region.left) * image.channels
-                target.update(from: outputGradient.pointer + (n * region.height + row) * rowLength, count: rowLength)
+        switch plan {
+        case .copy(let top, let left, let height, let width):
+            let rowLength = width * image.channels
+            inputGradient.pointer.update(repeating: 0, count: inputGradient.count)
+            for n in 0..<image.batch {
+                for row in 0..<height {
+                    let target = inputGradient.pointer + ((n * image.height + top + row) * image.width + left) * image.channels
+                    target.update(from: outputGradient.pointer + (n * height + row) * rowLength, count: rowLength)
+                }
             }
+        case .resize(let resize):
+            resize.backward(outputGradient, image, into: inputGradient)
         }
     }
 }
