@@ -2,8 +2,8 @@ import Testing
 import Tensor
 
 /// Backward passes of the Tensor layers against TensorFlow's gradients (Tests/GoldenOutputs/training/
-/// layer_gradients.py): every case's input gradient (and the activations' outputs), and BatchNormalization's gamma and
-/// beta gradients and batch statistics, within 1e-5 normalised error.
+/// layer_gradients.py): every case's input gradient (and the activations' outputs), and BatchNormalization's and
+/// LayerNormalization's gamma and beta gradients and BatchNormalization's batch statistics, within 1e-5 normalised error.
 @Suite struct LayerGradientTests {
     /// Expects `actual` within `tolerance` of the reference and prints the measured normalised error.
     private func check(_ actual: Tensor, _ expected: Tensor, _ label: String, tolerance: Float = 1e-5,
@@ -111,6 +111,57 @@ import Tensor
             let dx = try Tensor(shape: testCase.tensor("x0").shape)
             try padding.backward(outputGradient: testCase.tensor("g"), into: dx)
             check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
+        }
+    }
+
+    /// Cropping2D, CenterCrop (cropped, and resized from an input smaller than its target), UpSampling2D and Permute:
+    /// their outputs are Keras' bit for bit (copies, or TensorFlow's bilinear arithmetic), their input gradients within
+    /// the tolerance.
+    @Test func valueMovingLayers() throws {
+        let layers: [(kind: String, make: (LayerGradientCase) throws -> (forward: (Tensor) throws -> Tensor, backward: (Tensor, Tensor) throws -> Void))] = [
+            ("cropping2d", { testCase in
+                let c = try testCase.integers("cropping")
+                let crop = try Cropping2D(.margins(top: c[0], bottom: c[1], left: c[2], right: c[3]))
+                return ({ try crop($0) }, { try crop.backward(outputGradient: $0, into: $1) })
+            }),
+            ("center_crop", { testCase in
+                let (height, width) = (Int(try testCase.requiredNumber("height")), Int(try testCase.requiredNumber("width")))
+                let crop = try Cropping2D(.centered(height: height, width: width))
+                return ({ try crop($0) }, { try crop.backward(outputGradient: $0, into: $1) })
+            }),
+            ("up_sampling2d", { testCase in
+                let interpolation = try #require(UpSampling2D.Interpolation(rawValue: try testCase.string("interpolation")))
+                let upSampling = try UpSampling2D(size: try testCase.pair("size"), interpolation: interpolation)
+                return ({ try upSampling($0) }, { try upSampling.backward(outputGradient: $0, into: $1) })
+            }),
+            ("permute", { testCase in
+                let permute = try Permute(dims: try testCase.integers("dims"))
+                return ({ try permute($0) }, { try permute.backward(outputGradient: $0, into: $1) })
+            }),
+        ]
+        for (kind, make) in layers {
+            for testCase in try LayerGradientReference.cases(kind) {
+                let (forward, backward) = try make(testCase)
+                let x = try testCase.tensor("x0"), dx = try Tensor(shape: x.shape)
+                check(try forward(x), try testCase.tensor("y"), "\(testCase) y", tolerance: 0)
+                try backward(testCase.tensor("g"), dx)
+                check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
+            }
+        }
+    }
+
+    @Test func layerNorm() throws {
+        for testCase in try LayerGradientReference.cases("layer_norm") {
+            let x = try testCase.tensor("x0"), channels = x.shape[x.rank - 1]
+            let gamma = testCase.tensors["gamma"], beta = testCase.tensors["beta"]
+            let norm = try LayerNorm(gamma: gamma, beta: beta, epsilon: try testCase.requiredNumber("epsilon"))
+            check(try norm(x), try testCase.tensor("y"), "\(testCase) y", tolerance: 1e-6)
+            let dx = try Tensor(shape: x.shape), dgamma = try Tensor(shape: [channels]), dbeta = try Tensor(shape: [channels])
+            try norm.backward(input: x, outputGradient: testCase.tensor("g"), inputGradient: dx, gammaGradient: gamma == nil ? nil : dgamma,
+                              betaGradient: beta == nil ? nil : dbeta)
+            check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
+            if gamma != nil { check(dgamma, try testCase.tensor("dgamma"), "\(testCase) dgamma") }
+            if beta != nil { check(dbeta, try testCase.tensor("dbeta"), "\(testCase) dbeta") }
         }
     }
 
