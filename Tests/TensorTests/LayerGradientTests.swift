@@ -118,33 +118,26 @@ import Tensor
     /// their outputs are Keras' bit for bit (copies, or TensorFlow's bilinear arithmetic), their input gradients within
     /// the tolerance.
     @Test func valueMovingLayers() throws {
-        let layers: [(kind: String, make: (LayerGradientCase) throws -> (forward: (Tensor) throws -> Tensor, backward: (Tensor, Tensor) throws -> Void))] = [
+        let kernels: [(kind: String, make: (LayerGradientCase) throws -> any MovesValues)] = [
             ("cropping2d", { testCase in
                 let c = try testCase.integers("cropping")
-                let crop = try Cropping2D(.margins(top: c[0], bottom: c[1], left: c[2], right: c[3]))
-                return ({ try crop($0) }, { try crop.backward(outputGradient: $0, into: $1) })
+                return try Cropping2D(.margins(top: c[0], bottom: c[1], left: c[2], right: c[3]))
             }),
             ("center_crop", { testCase in
-                let (height, width) = (Int(try testCase.requiredNumber("height")), Int(try testCase.requiredNumber("width")))
-                let crop = try Cropping2D(.centered(height: height, width: width))
-                return ({ try crop($0) }, { try crop.backward(outputGradient: $0, into: $1) })
+                try Cropping2D(.centered(height: Int(try testCase.requiredNumber("height")), width: Int(try testCase.requiredNumber("width"))))
             }),
             ("up_sampling2d", { testCase in
-                let interpolation = try #require(UpSampling2D.Interpolation(rawValue: try testCase.string("interpolation")))
-                let upSampling = try UpSampling2D(size: try testCase.pair("size"), interpolation: interpolation)
-                return ({ try upSampling($0) }, { try upSampling.backward(outputGradient: $0, into: $1) })
+                try UpSampling2D(size: testCase.pair("size"),
+                                 interpolation: #require(UpSampling2D.Interpolation(rawValue: testCase.string("interpolation"))))
             }),
-            ("permute", { testCase in
-                let permute = try Permute(dims: try testCase.integers("dims"))
-                return ({ try permute($0) }, { try permute.backward(outputGradient: $0, into: $1) })
-            }),
+            ("permute", { testCase in try Permute(dims: testCase.integers("dims")) }),
         ]
-        for (kind, make) in layers {
+        for (kind, make) in kernels {
             for testCase in try LayerGradientReference.cases(kind) {
-                let (forward, backward) = try make(testCase)
+                let kernel = try make(testCase)
                 let x = try testCase.tensor("x0"), dx = try Tensor(shape: x.shape)
-                check(try forward(x), try testCase.tensor("y"), "\(testCase) y", tolerance: 0)
-                try backward(testCase.tensor("g"), dx)
+                check(try kernel(x), try testCase.tensor("y"), "\(testCase) y", tolerance: 0)
+                try kernel.backward(outputGradient: testCase.tensor("g"), into: dx)
                 check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
             }
         }
@@ -191,3 +184,13 @@ import Tensor
         }
     }
 }
+
+/// What the value-moving kernels share: a forward pass and an input gradient that reads only the output gradient.
+protocol MovesValues {
+    func callAsFunction(_ input: Tensor) throws -> Tensor
+    func backward(outputGradient: Tensor, into inputGradient: Tensor) throws
+}
+
+extension Cropping2D: MovesValues {}
+extension UpSampling2D: MovesValues {}
+extension Permute: MovesValues {}
