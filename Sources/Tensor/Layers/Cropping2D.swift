@@ -59,6 +59,9 @@ public struct Cropping2D: Sendable {
         case .centered(let height, let width) where height <= image.height && width <= image.width:
             return .copy(top: (image.height - height) / 2, left: (image.width - width) / 2, height: height, width: width)
         case .centered(let height, let width):
+            guard image.height > 0, image.width > 0 else {
+                throw TensorError.shapeMismatch(operation: operation, detail: "the input is \(image.height)x\(image.width): nothing to resize")
+            }
             // smart_resize's box, in Python's float arithmetic: int(float(W * height) / width) rows at most, and columns alike.
             let rows = max(min(image.height, Int(Double(image.width * height) / Double(width))), 1)
             let columns = max(min(image.width, Int(Double(image.height * width) / Double(height))), 1)
