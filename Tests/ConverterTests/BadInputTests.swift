@@ -41,7 +41,7 @@ import TestSupport
         var root = try #require(try JSONSerialization.jsonObject(with: Data(config.utf8)) as? [String: Any])
         var model = try #require(root["config"] as? [String: Any])
         var layers = try #require(model["layers"] as? [[String: Any]])
-        let renamed = [(1, "UpSampling2D"), (2, "LayerNormalization")]
+        let renamed = [(1, "UpSampling3D"), (2, "GroupNormalization")]
         for (index, className) in renamed { layers[index]["class_name"] = className }
         model["layers"] = layers
         root["config"] = model

@@ -1,8 +1,9 @@
 @testable import Converter
 import Testing
 
-/// The Keras configs of issue 14's preprocessing layers and SeparableConv2D, as the importer reads them: the weights each
-/// declares (Keras' own shapes and names) and the attributes it keeps, and the forms Zoo cannot run, refused by layer.
+/// The Keras configs of issue 14's preprocessing layers, SeparableConv2D and the shape layers (Cropping2D, CenterCrop,
+/// UpSampling2D, Permute, LayerNormalization), as the importer reads them: the weights each declares (Keras' own shapes
+/// and names), the attributes it keeps and the shapes it makes, and the forms Zoo cannot run, refused by layer.
 @Suite struct WiderZooConfigTests {
     static func graph(_ layer: String) throws -> ModelGraph {
         try KerasConfigImporter(file: "model.json").importGraph(json: UntrustedSizeTests.sequential(layer))
@@ -40,6 +41,52 @@ import Testing
         #expect(layer.attributes["pointwise_kernel_initializer"]?.objectValue?["class"] == .string("GlorotUniform"))
     }
 
+    /// The output shape ShapeInference gives `layer` of `graph` on the 8x8x3 input.
+    static func outputShape(_ graph: ModelGraph, _ layer: String) throws -> [Int?] {
+        let layer = try #require(graph.layer(named: layer))
+        return try ShapeInference.infer(layer.op, layer.attributes, inputShapes: [[8, 8, 3]], layer: layer.name).output
+    }
+
+    @Test(arguments: [
+        (#"1"#, [1, 1, 1, 1]),
+        (#"[2, 1]"#, [2, 2, 1, 1]),
+        (#"[[1, 0], [0, 3]]"#, [1, 0, 0, 3]),
+        (#"[2, [0, 1]]"#, [2, 2, 0, 1]),
+    ])
+    func croppingReadsEveryFormKerasAccepts(_ form: String, _ margins: [Int]) throws {
+        let graph = try Self.graph(#"{"class_name": "Cropping2D", "config": {"name": "c", "cropping": "# + form + #"}}"#)
+        let layer = try #require(graph.layer(named: "c"))
+        #expect(layer.op == .cropping2d && layer.attributes["cropping"] == .ints(margins) && layer.weights.isEmpty)
+        #expect(try Self.outputShape(graph, "c") == [8 - margins[0] - margins[1], 8 - margins[2] - margins[3], 3])
+    }
+
+    @Test func shapeLayersKeepWhatTheyNeed() throws {
+        let graph = try Self.graph(#"{"class_name": "UpSampling2D", "config": {"name": "u", "size": [2, 3], "interpolation": "bilinear"}}, "#
+                                   + #"{"class_name": "CenterCrop", "config": {"name": "cc", "height": 5, "width": 7}}, "#
+                                   + #"{"class_name": "Permute", "config": {"name": "p", "dims": [3, 1, 2]}}"#)
+        #expect(graph.layer(named: "u")?.attributes["size"] == .ints([2, 3]) && graph.layer(named: "u")?.attributes["interpolation"] == .string("bilinear"))
+        #expect(try Self.outputShape(graph, "u") == [16, 24, 3])
+        #expect(graph.layer(named: "cc")?.op == .centerCrop && graph.layer(named: "cc")?.attributes["height"] == .int(5))
+        #expect(graph.layer(named: "p")?.op == .permute && graph.layer(named: "p")?.attributes["dims"] == .ints([3, 1, 2]))
+        #expect(try Self.outputShape(graph, "p") == [3, 8, 8])
+        // An input smaller than the target is resized to it, as Keras does.
+        #expect(try Self.outputShape(try Self.graph(#"{"class_name": "CenterCrop", "config": {"name": "cc", "height": 9, "width": 4}}"#), "cc") == [9, 4, 3])
+        let nearest = try Self.graph(#"{"class_name": "UpSampling2D", "config": {"name": "u", "size": 2}}"#)
+        #expect(nearest.layer(named: "u")?.attributes["interpolation"] == .string("nearest") && nearest.layer(named: "u")?.attributes["size"] == .ints([2, 2]))
+    }
+
+    @Test func layerNormalizationDeclaresKerasWeightsAndTrainingSettings() throws {
+        let graph = try Self.graph(#"{"class_name": "LayerNormalization", "config": {"name": "ln", "axis": [3], "epsilon": 1e-05, "center": false, "#
+                                   + #""gamma_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}}}"#)
+        let layer = try #require(graph.layer(named: "ln"))
+        #expect(layer.op == .layerNorm && layer.weights == [WeightSpec(name: "gamma", shape: [3])] && layer.trainableWeights == layer.weights)
+        #expect(layer.attributes["epsilon"] == .double(1e-5) && layer.attributes["axis"] == .int(3))
+        #expect(layer.attributes["gamma_initializer"]?.objectValue?["class"] == .string("Ones"))
+        #expect(layer.attributes["gamma_regularizer"]?.objectValue?["l2"] == .double(0.01))
+        let defaults = try Self.graph(#"{"class_name": "LayerNormalization", "config": {"name": "ln"}}"#)
+        #expect(defaults.layer(named: "ln")?.weights.map(\.name) == ["gamma", "beta"] && defaults.layer(named: "ln")?.attributes["epsilon"] == .double(1e-3))
+    }
+
     static let refusals: [(label: String, layer: String, message: String)] = [
         ("Normalization over the rows and columns", #"{"class_name": "Normalization", "config": {"name": "n", "axis": [1, 2]}}"#,
          "only the last (channel) axis"),
@@ -50,6 +97,20 @@ import Testing
         ("a scale per channel of another input", #"{"class_name": "Rescaling", "config": {"name": "r", "scale": [1, 2, 3, 4, 5]}}"#,
          "neither one nor one per channel"),
         ("a scale that is text", #"{"class_name": "Rescaling", "config": {"name": "r", "scale": "1/255"}}"#, "'scale'"),
+        ("cropping every row", #"{"class_name": "Cropping2D", "config": {"name": "c", "cropping": [[4, 4], [0, 0]]}}"#,
+         "crops 8 of the input's 8 rows"),
+        ("cropping of three numbers", #"{"class_name": "Cropping2D", "config": {"name": "c", "cropping": [1, 2, 3]}}"#, "unreadable cropping"),
+        ("bicubic up-sampling", #"{"class_name": "UpSampling2D", "config": {"name": "u", "size": [2, 2], "interpolation": "bicubic"}}"#,
+         "interpolation 'bicubic' is not supported (supported: nearest, bilinear)"),
+        ("dims that are no permutation", #"{"class_name": "Permute", "config": {"name": "p", "dims": [1, 1, 2]}}"#, "not a permutation"),
+        ("dims of another rank", #"{"class_name": "Permute", "config": {"name": "p", "dims": [2, 1]}}"#, "not a permutation of the axes of (8, 8, 3)"),
+        ("LayerNormalization over the rows", #"{"class_name": "LayerNormalization", "config": {"name": "ln", "axis": [1]}}"#,
+         "only the last axis"),
+        ("LayerNormalization over two axes", #"{"class_name": "LayerNormalization", "config": {"name": "ln", "axis": [2, 3]}}"#,
+         "axes [2, 3]; only the last axis"),
+        ("RMS scaling", #"{"class_name": "LayerNormalization", "config": {"name": "ln", "rms_scaling": true}}"#, "rms_scaling"),
+        ("a class Zoo does not run", #"{"class_name": "UpSampling3D", "config": {"name": "u3"}}"#,
+         "layer 'u3' (UpSampling3D): layer class UpSampling3D is not supported (supported: InputLayer, Conv2D"),
     ]
 
     @Test(arguments: refusals.indices)

@@ -1,4 +1,4 @@
-"""What the models Keras writes while the tests run share (mobile_blocks.py, preprocessing_layers.py,
+"""What the models Keras writes while the tests run share (mobile_blocks.py, preprocessing_layers.py, shape_layers.py,
 lesion_with_metadata.py, applications_reference.py).
 
 Their layers have weights the golden sets' models do not: SeparableConv2D's `depthwise_kernel` and `pointwise_kernel`,

@@ -2,8 +2,8 @@ import Testing
 import Tensor
 
 /// Backward passes of the Tensor layers against TensorFlow's gradients (Tests/GoldenOutputs/training/
-/// layer_gradients.py): every case's input gradient (and the activations' outputs), and BatchNormalization's gamma and
-/// beta gradients and batch statistics, within 1e-5 normalised error.
+/// layer_gradients.py): every case's input gradient (and the activations' outputs), and BatchNormalization's and
+/// LayerNormalization's gamma and beta gradients and BatchNormalization's batch statistics, within 1e-5 normalised error.
 @Suite struct LayerGradientTests {
     /// Expects `actual` within `tolerance` of the reference and prints the measured normalised error.
     private func check(_ actual: Tensor, _ expected: Tensor, _ label: String, tolerance: Float = 1e-5,
@@ -114,6 +114,50 @@ import Tensor
         }
     }
 
+    /// Cropping2D, CenterCrop (cropped, and resized from an input smaller than its target), UpSampling2D and Permute:
+    /// their outputs are Keras' bit for bit (copies, or TensorFlow's bilinear arithmetic), their input gradients within
+    /// the tolerance.
+    @Test func valueMovingLayers() throws {
+        let kernels: [(kind: String, make: (LayerGradientCase) throws -> any MovesValues)] = [
+            ("cropping2d", { testCase in
+                let c = try testCase.integers("cropping")
+                return try Cropping2D(.margins(top: c[0], bottom: c[1], left: c[2], right: c[3]))
+            }),
+            ("center_crop", { testCase in
+                try Cropping2D(.centered(height: Int(try testCase.requiredNumber("height")), width: Int(try testCase.requiredNumber("width"))))
+            }),
+            ("up_sampling2d", { testCase in
+                try UpSampling2D(size: testCase.pair("size"),
+                                 interpolation: #require(UpSampling2D.Interpolation(rawValue: testCase.string("interpolation"))))
+            }),
+            ("permute", { testCase in try Permute(dims: testCase.integers("dims")) }),
+        ]
+        for (kind, make) in kernels {
+            for testCase in try LayerGradientReference.cases(kind) {
+                let kernel = try make(testCase)
+                let x = try testCase.tensor("x0"), dx = try Tensor(shape: x.shape)
+                check(try kernel(x), try testCase.tensor("y"), "\(testCase) y", tolerance: 0)
+                try kernel.backward(outputGradient: testCase.tensor("g"), into: dx)
+                check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
+            }
+        }
+    }
+
+    @Test func layerNorm() throws {
+        for testCase in try LayerGradientReference.cases("layer_norm") {
+            let x = try testCase.tensor("x0"), channels = x.shape[x.rank - 1]
+            let gamma = testCase.tensors["gamma"], beta = testCase.tensors["beta"]
+            let norm = try LayerNorm(gamma: gamma, beta: beta, epsilon: try testCase.requiredNumber("epsilon"))
+            check(try norm(x), try testCase.tensor("y"), "\(testCase) y", tolerance: 1e-6)
+            let dx = try Tensor(shape: x.shape), dgamma = try Tensor(shape: [channels]), dbeta = try Tensor(shape: [channels])
+            try norm.backward(input: x, outputGradient: testCase.tensor("g"), inputGradient: dx, gammaGradient: gamma == nil ? nil : dgamma,
+                              betaGradient: beta == nil ? nil : dbeta)
+            check(dx, try testCase.tensor("dx0"), "\(testCase) dx")
+            if gamma != nil { check(dgamma, try testCase.tensor("dgamma"), "\(testCase) dgamma") }
+            if beta != nil { check(dbeta, try testCase.tensor("dbeta"), "\(testCase) dbeta") }
+        }
+    }
+
     @Test func merge() throws {
         let kinds: [String: Merge.Kind] = ["add": .add, "subtract": .subtract, "multiply": .multiply, "divide": .divide,
                                            "average": .average, "maximum": .maximum, "minimum": .minimum]
@@ -140,3 +184,13 @@ import Tensor
         }
     }
 }
+
+/// What the value-moving kernels share: a forward pass and an input gradient that reads only the output gradient.
+protocol MovesValues {
+    func callAsFunction(_ input: Tensor) throws -> Tensor
+    func backward(outputGradient: Tensor, into inputGradient: Tensor) throws
+}
+
+extension Cropping2D: MovesValues {}
+extension UpSampling2D: MovesValues {}
+extension Permute: MovesValues {}

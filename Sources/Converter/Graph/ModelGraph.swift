@@ -125,6 +125,8 @@ public struct WeightSpec: Codable, Sendable, Equatable {
 /// - `batch_norm`: `momentum` (of the moving statistics, Keras' 0.99 by default);
 ///   `gamma_initializer`, `beta_initializer`, `moving_mean_initializer`, `moving_variance_initializer`;
 ///   when set, `gamma_regularizer`, `beta_regularizer`, `gamma_constraint`, `beta_constraint`.
+/// - `layer_norm`: `gamma_initializer`, `beta_initializer`; when set, `gamma_regularizer`, `beta_regularizer`,
+///   `gamma_constraint`, `beta_constraint`.
 /// - `dropout`: `kind`, the Keras layer it was: `dropout` (zeroes with probability `rate`),
 ///   `spatial_dropout2d` (whole channels, `rate`), `alpha_dropout` (`rate`), `gaussian_dropout`
 ///   (multiplies by N(1, rate/(1-rate)), `rate`) or `gaussian_noise` (adds N(0, `stddev`));
@@ -146,11 +148,22 @@ public enum Op: String, Codable, Sendable, CaseIterable {
     case separableConv2d = "separable_conv2d"
     case dense
     case batchNorm = "batch_norm"
+    /// Keras `LayerNormalization` over the last axis: each position normalised by its own statistics, then `gamma`
+    /// and `beta` (each per channel, absent when `scale` or `center` is off).
+    case layerNorm = "layer_norm"
     case maxPool2d = "max_pool2d"
     case avgPool2d = "avg_pool2d"
     case globalAvgPool2d = "global_avg_pool2d"
     case globalMaxPool2d = "global_max_pool2d"
     case zeroPad2d = "zero_pad2d"
+    /// Keras `Cropping2D`: `cropping` [top, bottom, left, right] rows and columns removed.
+    case cropping2d
+    /// Keras `CenterCrop`: the middle `height` x `width` of the image (an input smaller than that resized to it).
+    case centerCrop = "center_crop"
+    /// Keras `UpSampling2D`: rows and columns repeated (`nearest`) or interpolated (`bilinear`) `size` times.
+    case upSampling2d = "up_sampling2d"
+    /// Keras `Permute`: the non-batch axes reordered by `dims` (Keras' count, from 1).
+    case permute
     case add
     case subtract
     case multiply

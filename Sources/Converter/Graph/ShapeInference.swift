@@ -13,7 +13,12 @@
 /// - `batch_norm`: `epsilon`, `center`, `scale`, optional `axis` (Keras' own; always the last axis)
 /// - `max_pool2d`, `avg_pool2d`: `pool_size` [h, w], `strides` [h, w], `padding`
 /// - `global_avg_pool2d`, `global_max_pool2d`: `keepdims`
+/// - `layer_norm`: `epsilon`, `center`, `scale`, `axis` (Keras' own; only the last axis)
 /// - `zero_pad2d`: `padding` [top, bottom, left, right]
+/// - `cropping2d`: `cropping` [top, bottom, left, right]
+/// - `center_crop`: `height`, `width`
+/// - `up_sampling2d`: `size` [h, w], `interpolation` "nearest"|"bilinear"
+/// - `permute`: `dims` (a permutation of 1...n for an input of rank n, batch axis left out)
 /// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
 /// - `dropout`: none (the identity at inference; `kind`, `rate`, `stddev` are for training, see `Op`)
 /// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear, relu6, silu, hard_sigmoid,
@@ -154,6 +159,15 @@ enum ShapeInference {
                 + ["moving_mean", "moving_variance"]
             return (shape, names.map { WeightSpec(name: $0, shape: [channels]) })
 
+        case .layerNorm:
+            let shape = try single()
+            guard let axis = attributes["axis"]?.intValue, axis == -1 || axis == shape.count else {
+                throw fail("normalises over axis \(attributes["axis"]?.description ?? "none"); only the last axis is supported")
+            }
+            let channels = try known(shape.last ?? nil, "the size of the last axis")
+            let names = (bool("scale", default: true) ? ["gamma"] : []) + (bool("center", default: true) ? ["beta"] : [])
+            return (shape, names.map { WeightSpec(name: $0, shape: [channels]) })
+
         case .maxPool2d, .avgPool2d:
             let (h, w, c) = try image()
             let (ph, pw) = try pair("pool_size"), (sh, sw) = try pair("strides")
@@ -169,6 +183,34 @@ enum ShapeInference {
             guard let pads = attributes["padding"]?.intsValue, pads.count == 4 else { throw fail("missing 'padding'") }
             for pad in pads { _ = try bounded(pad, "'padding'", minimum: 0) }
             return ([h.map { $0 + pads[0] + pads[1] }, w.map { $0 + pads[2] + pads[3] }, c], [])
+
+        case .cropping2d:
+            let (h, w, c) = try image()
+            guard let crops = attributes["cropping"]?.intsValue, crops.count == 4 else { throw fail("missing 'cropping'") }
+            for crop in crops { _ = try bounded(crop, "'cropping'", minimum: 0) }
+            for (size, removed, what) in [(h, crops[0] + crops[1], "rows"), (w, crops[2] + crops[3], "columns")] {
+                if let size, removed >= size { throw fail("crops \(removed) of the input's \(size) \(what); Keras needs fewer than the input has") }
+            }
+            return ([h.map { $0 - crops[0] - crops[1] }, w.map { $0 - crops[2] - crops[3] }, c], [])
+
+        case .centerCrop:
+            let (_, _, c) = try image()
+            return ([try int("height"), try int("width"), c], [])
+
+        case .upSampling2d:
+            let (h, w, c) = try image()
+            let (fh, fw) = try pair("size")
+            guard let interpolation = attributes["interpolation"]?.stringValue, ["nearest", "bilinear"].contains(interpolation) else {
+                throw fail("interpolation '\(attributes["interpolation"]?.description ?? "none")' is neither 'nearest' nor 'bilinear'")
+            }
+            return ([try h.map { try bounded($0 * fh, "output height", minimum: 0) }, try w.map { try bounded($0 * fw, "output width", minimum: 0) }, c], [])
+
+        case .permute:
+            let shape = try single()
+            guard let dims = attributes["dims"]?.intsValue, !shape.isEmpty, dims.sorted() == Array(1...shape.count) else {
+                throw fail("'dims' \(attributes["dims"]?.description ?? "none") is not a permutation of the axes of \(describe(shape))")
+            }
+            return (dims.map { shape[$0 - 1] }, [])
 
         case .add, .subtract, .multiply, .maximum, .average, .divide:
             guard inputShapes.count >= 2 else { throw fail("needs at least two inputs") }

@@ -34,6 +34,12 @@ public enum TrainingAttributes {
         "moving_variance_initializer": kerasObject("Ones"),
     ]
 
+    /// What a Keras LayerNormalization layer is created with unless told otherwise.
+    public static let layerNormDefaults: [String: AttributeValue] = [
+        "gamma_initializer": kerasObject("Ones"),
+        "beta_initializer": kerasObject("Zeros"),
+    ]
+
     /// The keys of each op's training attributes: the Keras config keys they come from (DepthwiseConv2D's
     /// `depthwise_*` being kept as `kernel_*`, see `Op`).
     public static func keys(of op: Op) -> [String] {
@@ -48,6 +54,8 @@ public enum TrainingAttributes {
         case .batchNorm:
             ["momentum", "gamma_initializer", "beta_initializer", "moving_mean_initializer", "moving_variance_initializer",
              "gamma_regularizer", "beta_regularizer", "gamma_constraint", "beta_constraint"]
+        case .layerNorm:
+            ["gamma_initializer", "beta_initializer", "gamma_regularizer", "beta_regularizer", "gamma_constraint", "beta_constraint"]
         case .dropout: ["kind", "rate", "stddev", "noise_shape", "seed"]
         default: []
         }

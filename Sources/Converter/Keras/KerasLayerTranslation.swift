@@ -8,10 +8,10 @@ enum KerasLayerTranslation {
 
     static let supportedClasses = [
         "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
-        "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Add", "Subtract", "Multiply",
-        "Maximum", "Average", "Concatenate", "Flatten", "Reshape", "Dropout", "SpatialDropout2D", "AlphaDropout",
-        "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
-        "Softmax", "Normalization", "Rescaling", "Lambda (RescaleGAP)", "Functional", "Sequential",
+        "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Cropping2D", "CenterCrop", "UpSampling2D", "Add",
+        "Subtract", "Multiply", "Maximum", "Average", "Concatenate", "Flatten", "Reshape", "Permute", "Dropout",
+        "SpatialDropout2D", "AlphaDropout", "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
+        "Softmax", "LayerNormalization", "Normalization", "Rescaling", "Lambda (RescaleGAP)", "Functional", "Sequential",
     ]
 
     /// Python Lambdas Zoo translates, by layer name: their bytecode cannot be read outside CPython.
@@ -65,6 +65,21 @@ enum KerasLayerTranslation {
                 "axis": .int(axisValue),
             ])
 
+        case "LayerNormalization":
+            // One axis, kept as Keras counts it (Keras 3 writes [-1], tf-keras the positive [3]); whether it is the last
+            // is checked once the input rank is known (ShapeInference).
+            let axes = try axes(config["axis"] ?? -1)
+            guard axes.count == 1 else { throw Refusal(reason: "normalises over axes \(axes); only the last axis is supported") }
+            if config["rms_scaling"] as? Bool ?? false {
+                throw Refusal(reason: "rms_scaling=True (deprecated in Keras 3: it scales by the variance) is not supported")
+            }
+            return (.layerNorm, [
+                "epsilon": .double(double(config["epsilon"]) ?? 1e-3),
+                "center": .bool(config["center"] as? Bool ?? true),
+                "scale": .bool(config["scale"] as? Bool ?? true),
+                "axis": .int(axes[0]),
+            ])
+
         case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
             let size = try pair(config["pool_size"] ?? [2, 2], "pool_size")
             let strides = config["strides"].flatMap { $0 is NSNull ? nil : $0 }.map { try? pair($0, "strides") } ?? size
@@ -76,7 +91,18 @@ enum KerasLayerTranslation {
                     ["keepdims": .bool(config["keepdims"] as? Bool ?? false)])
 
         case "ZeroPadding2D":
-            return (.zeroPad2d, ["padding": .ints(try zeroPadding(config["padding"]))])
+            return (.zeroPad2d, ["padding": .ints(try margins(config["padding"], "padding"))])
+        case "Cropping2D":
+            return (.cropping2d, ["cropping": .ints(try margins(config["cropping"] ?? [[0, 0], [0, 0]], "cropping"))])
+        case "CenterCrop":
+            return (.centerCrop, ["height": .int(try require(int(config["height"]), "height")),
+                                  "width": .int(try require(int(config["width"]), "width"))])
+        case "UpSampling2D":
+            let interpolation = (config["interpolation"] as? String ?? "nearest").lowercased()
+            guard ["nearest", "bilinear"].contains(interpolation) else {
+                throw Refusal(reason: "interpolation '\(interpolation)' is not supported (supported: nearest, bilinear)")
+            }
+            return (.upSampling2d, ["size": .ints(try pair(config["size"] ?? [2, 2], "size")), "interpolation": .string(interpolation)])
 
         case "Add": return (.add, [:])
         case "Subtract": return (.subtract, [:])
@@ -89,6 +115,11 @@ enum KerasLayerTranslation {
             let parts = config["target_shape"] as? [Any] ?? [], sizes = parts.compactMap(int)
             guard !sizes.isEmpty, sizes.count == parts.count else { throw Refusal(reason: "'target_shape' is not a list of integers") }
             return (.reshape, ["target_shape": .ints(sizes)])
+        case "Permute":
+            let parts = config["dims"] as? [Any] ?? [], dims = parts.compactMap(int)
+            guard !dims.isEmpty, dims.count == parts.count else { throw Refusal(reason: "'dims' is not a list of integers") }
+            guard dims.sorted() == Array(1...dims.count) else { throw Refusal(reason: "'dims' \(dims) is not a permutation of 1...\(dims.count)") }
+            return (.permute, ["dims": .ints(dims)])
         case _ where KerasTrainingTranslation.dropoutKinds[className] != nil:
             return (.dropout, [:])     // the identity at inference; its kind and rate are for training
 
@@ -198,19 +229,21 @@ enum KerasLayerTranslation {
         return value
     }
 
-    /// ZeroPadding2D's `padding`: an int, a pair (symmetric per axis) or ((top, bottom), (left, right)).
-    private static func zeroPadding(_ value: Any?) throws -> [Int] {
+    /// ZeroPadding2D's `padding` and Cropping2D's `cropping` (`key`): an int, or a pair for the rows and the columns,
+    /// each an int (the same on both sides) or a pair, as ((top, bottom), (left, right)); as [top, bottom, left, right].
+    private static func margins(_ value: Any?, _ key: String) throws -> [Int] {
         if let single = int(value) { return [single, single, single, single] }
-        guard let parts = value as? [Any], parts.count == 2 else { throw Refusal(reason: "unreadable padding \(value ?? "none")") }
-        if let h = int(parts[0]), let w = int(parts[1]) { return [h, h, w, w] }
-        guard let h = parts[0] as? [Any], let w = parts[1] as? [Any], h.count == 2, w.count == 2,
-              let t = int(h[0]), let b = int(h[1]), let l = int(w[0]), let r = int(w[1]) else {
-            throw Refusal(reason: "unreadable padding \(value!)")
+        guard let parts = value as? [Any], parts.count == 2 else { throw Refusal(reason: "unreadable \(key) \(value ?? "none")") }
+        return try parts.flatMap { part -> [Int] in
+            if let both = int(part) { return [both, both] }
+            guard let sides = part as? [Any], sides.count == 2, let first = int(sides[0]), let second = int(sides[1]) else {
+                throw Refusal(reason: "unreadable \(key) \(value!)")
+            }
+            return [first, second]
         }
-        return [t, b, l, r]
     }
 
-    /// Normalization's `axis`: an int, a list of ints, or None (no axis kept).
+    /// Normalization's and LayerNormalization's `axis`: an int, a list of ints, or None (no axis kept).
     private static func axes(_ value: Any) throws -> [Int] {
         if value is NSNull { return [] }
         if let single = int(value) { return [single] }

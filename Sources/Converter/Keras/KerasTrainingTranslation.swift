@@ -32,6 +32,7 @@ enum KerasTrainingTranslation {
         case .conv2d, .depthwiseConv2d, .dense: attributes = TrainingAttributes.weightedLayerDefaults
         case .separableConv2d: attributes = TrainingAttributes.separableDefaults
         case .batchNorm: attributes = TrainingAttributes.batchNormDefaults
+        case .layerNorm: attributes = TrainingAttributes.layerNormDefaults
         case .dropout: attributes = ["kind": .string(dropoutKinds[className] ?? "dropout")]
         default: return [:]
         }

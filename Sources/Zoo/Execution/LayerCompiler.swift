@@ -37,6 +37,9 @@ struct LayerCompiler {
         case .input: return .input
         case .conv2d, .depthwiseConv2d, .separableConv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
         case .batchNorm: return .batchNorm(try batchNorm(layer))
+        case .layerNorm:
+            guard let epsilon = attributes.double("epsilon") else { throw LayerProblem("missing attribute 'epsilon'") }
+            return .layerNorm(try LayerNorm(gamma: optionalWeight(layer, "gamma"), beta: optionalWeight(layer, "beta"), epsilon: Float(epsilon)))
         case .normalization:
             return .channelTransform(try .normalization(mean: statistic(layer, "mean"), variance: statistic(layer, "variance"),
                                                         invert: attributes.bool("invert", default: false)))
@@ -51,6 +54,18 @@ struct LayerCompiler {
         case .zeroPad2d:
             let pads = try attributes.ints("padding", count: 4)
             return .zeroPad(try ZeroPadding2D(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3]))
+        case .cropping2d:
+            let crops = try attributes.ints("cropping", count: 4)
+            return .crop(try Cropping2D(.margins(top: crops[0], bottom: crops[1], left: crops[2], right: crops[3])))
+        case .centerCrop:
+            return .crop(try Cropping2D(.centered(height: attributes.int("height"), width: attributes.int("width"))))
+        case .upSampling2d:
+            let name = layer.attributes["interpolation"]?.stringValue ?? "nearest"
+            guard let interpolation = UpSampling2D.Interpolation(rawValue: name) else {
+                throw LayerProblem("interpolation '\(name)' is not supported (supported: nearest, bilinear)")
+            }
+            return .upSampling(try UpSampling2D(size: attributes.pair("size"), interpolation: interpolation))
+        case .permute: return .permute(try Permute(dims: attributes.ints("dims")))
         case .add: return .merge(Merge(.add))
         case .subtract: return .merge(Merge(.subtract))
         case .multiply: return .merge(Merge(.multiply))
@@ -250,6 +265,13 @@ private struct Attributes {
             throw LayerProblem("attribute '\(key)' must be a number or a list of numbers, got \(values[key].map(String.init(describing:)) ?? "nothing")")
         }
         return value.map(Float.init)
+    }
+
+    func int(_ key: String) throws -> Int {
+        guard let value = values[key]?.intValue else {
+            throw LayerProblem("attribute '\(key)' must be an integer, got \(values[key].map(String.init(describing:)) ?? "nothing")")
+        }
+        return value
     }
 
     func int(_ key: String, default fallback: Int) -> Int { values[key]?.intValue ?? fallback }

@@ -449,6 +449,11 @@ public final class TrainingModel {
                 try norm.inputGradient(outputGradient, into: inputGradient)
                 results[0] = inputGradient
             }
+        case .layerNorm(let norm):
+            let inputGradient = try inputGradient(0)
+            try norm.backward(input: inputs[0], outputGradient: outputGradient, inputGradient: inputGradient,
+                              gammaGradient: parameterGradient("gamma"), betaGradient: parameterGradient("beta"))
+            results[0] = inputGradient
         case .channelTransform(let transform):
             if let inputGradient = try inputGradient(0) {
                 try transform.inputGradient(outputGradient, into: inputGradient)
@@ -467,6 +472,21 @@ public final class TrainingModel {
         case .zeroPad(let pad):
             if let inputGradient = try inputGradient(0) {
                 try pad.backward(outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .crop(let crop):
+            if let inputGradient = try inputGradient(0) {
+                try crop.backward(outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .upSampling(let upSampling):
+            if let inputGradient = try inputGradient(0) {
+                try upSampling.backward(outputGradient: outputGradient, into: inputGradient)
+                results[0] = inputGradient
+            }
+        case .permute(let permute):
+            if let inputGradient = try inputGradient(0) {
+                try permute.backward(outputGradient: outputGradient, into: inputGradient)
                 results[0] = inputGradient
             }
         case .merge(let merge):

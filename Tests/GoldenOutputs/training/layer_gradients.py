@@ -4,7 +4,8 @@ Usage: python layer_gradients.py OUT_DIR
 
 Every case runs a real Keras 3 layer (training=True where the layer cares) on seeded inputs, takes the loss
 `sum(y * g)` for a seeded upstream gradient `g`, and records the gradients of the loss with respect to the
-inputs (and to Conv2D's, DepthwiseConv2D's and Dense's kernel and bias, BatchNormalization's gamma and beta). Writes
+inputs (and to Conv2D's, DepthwiseConv2D's and Dense's kernel and bias, BatchNormalization's and LayerNormalization's
+gamma and beta). Writes
 OUT_DIR/layer_gradients.safetensors (tensors named `<case>/<tensor>`: inputs `x0, x1, ...`, output `y`, `g`, input gradients
 `dx0, dx1, ...`, and per kind `kernel`, `bias`, `dkernel`, `dbias`, `dgamma`, `dbeta`, `gamma`, `beta`, `mean`,
 `variance`, `moving_mean`, `moving_variance`) and OUT_DIR/layer_gradients.json (per case: kind, attributes,
@@ -257,6 +258,43 @@ depthwise_case("depthwise_k3_valid_s2", (2, 11, 12, 24), (3, 3), strides=(2, 2),
 depthwise_case("depthwise_k3_same_d2", (2, 11, 12, 20), (3, 3), dilation=(2, 2))
 depthwise_case("depthwise_k3_valid_d2_m2", (2, 12, 11, 6), (3, 3), multiplier=2, padding="valid", dilation=(2, 2))
 depthwise_case("depthwise_k2x3_same", (2, 8, 9, 17), (2, 3))
+
+# --- Layers that move values, and LayerNormalization (after the others: their draws leave earlier cases' alone) -----
+layer_case("cropping_asymmetric", "cropping2d", {"cropping": [1, 2, 0, 3]},
+           keras.layers.Cropping2D(((1, 2), (0, 3))), [uniform((2, 6, 7, 3))])
+# CenterCrop: a crop with odd differences, and an input smaller than the target, which Keras resizes (smart_resize).
+layer_case("center_crop_odd", "center_crop", {"height": 3, "width": 4}, keras.layers.CenterCrop(3, 4), [uniform((2, 6, 7, 3))])
+layer_case("center_crop_resized", "center_crop", {"height": 9, "width": 5}, keras.layers.CenterCrop(9, 5), [uniform((2, 6, 7, 3))])
+for interpolation, size in [("nearest", (2, 3)), ("bilinear", (3, 2)), ("bilinear", (2, 2))]:
+    layer_case(f"up_sampling_{interpolation}_{size[0]}x{size[1]}", "up_sampling2d",
+               {"interpolation": interpolation, "size": list(size)},
+               keras.layers.UpSampling2D(size, interpolation=interpolation), [uniform((2, 4, 5, 3))])
+for dims, shape in [((3, 1, 2), (2, 3, 4, 5)), ((2, 1, 3), (2, 3, 4, 5)), ((2, 1), (2, 3, 4))]:
+    layer_case("permute_" + "".join(map(str, dims)), "permute", {"dims": list(dims)}, keras.layers.Permute(dims), [uniform(shape)])
+
+
+def layer_norm_case(case, shape, epsilon, scale, center):
+    x = uniform(shape, -3, 3) + 1.5
+    layer = keras.layers.LayerNormalization(epsilon=epsilon, scale=scale, center=center)
+    layer.build(shape)
+    weights = {}
+    if scale:
+        layer.gamma.assign(uniform(shape[-1:], 0.5, 1.5))
+        weights["gamma"] = layer.gamma
+    if center:
+        layer.beta.assign(uniform(shape[-1:], -0.5, 0.5))
+        weights["beta"] = layer.beta
+    y, g, grads = gradients(lambda xs: layer(xs[0]), [x], list(weights.values()))
+    arrays = {"x0": x, "y": y, "g": g, "dx0": grads[0]}
+    for (name, value), grad in zip(weights.items(), grads[1:]):
+        arrays[name] = value
+        arrays[f"d{name}"] = grad
+    record(case, "layer_norm", {"epsilon": epsilon}, arrays)
+
+
+layer_norm_case("layer_norm_nhwc", (2, 3, 4, 6), 1e-3, True, True)
+layer_norm_case("layer_norm_rank3_no_center", (3, 5, 17), 1e-5, True, False)
+layer_norm_case("layer_norm_dense_plain", (4, 8), 1e-3, False, False)
 
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:
