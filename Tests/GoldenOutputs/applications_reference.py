@@ -40,7 +40,9 @@ from activations import SEED, make_input                        # noqa: E402
 APPLICATIONS = {
     "mobilenetv2": ("MobileNetV2", 224, "tf", ((64, 64), (67, 61))),
     "xception": ("Xception", 299, "tf", ((75, 75), (83, 77))),
-    "inceptionv3": ("InceptionV3", 299, "tf", ((75, 75), (83, 77))),      # 75: keras.applications' smallest
+    # 75x75, the smallest keras.applications accepts, leaves mixed9 and mixed10 1x1; at 115x107 they are 2x2, so their
+    # 1x3, 3x1 and 3x3 'same' convolutions read off-centre taps too.
+    "inceptionv3": ("InceptionV3", 299, "tf", ((75, 75), (115, 107))),
     "efficientnetb0": ("EfficientNetB0", 224, "none", ((64, 64), (67, 61))),
 } | {f"efficientnetb{v}": (f"EfficientNetB{v}", size, "none", None)
      for v, size in enumerate([240, 260, 300, 380, 456, 528, 600], start=1)}
