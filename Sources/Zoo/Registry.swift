@@ -96,6 +96,8 @@ public enum Registry {
         try MobileNetV2.graph(includeTop: $0)
     } + application("xception", "Xception", parameters: (22_910_480, 20_861_480), preprocessing: .tf, size: 299) {
         try Xception.graph(includeTop: $0)
+    } + application("inceptionv3", "InceptionV3", parameters: (23_851_784, 21_802_784), preprocessing: .tf, size: 299) {
+        try InceptionV3.graph(includeTop: $0)
     } + EfficientNet.parameters.flatMap { variant, counts in
         application("efficientnet\(variant)", "EfficientNet\(variant.uppercased())", parameters: counts, preprocessing: .none,
                     size: EfficientNet.variants[variant]!.size) { try EfficientNet.graph(variant, includeTop: $0) }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""keras.applications' MobileNetV2, Xception and EfficientNetB0-B7 as Keras 3 builds them, and their references, written
-when the test runs (issue 14's architectures built of its new layers).
+"""keras.applications' MobileNetV2, Xception, InceptionV3 and EfficientNetB0-B7 as Keras 3 builds them, and their
+references, written when the test runs (issue 14's architectures built of its new layers).
 
-    applications_reference.py OUT_DIR [ARCH ...]        ARCH: mobilenetv2, xception, efficientnetb0 ... efficientnetb7
+    applications_reference.py OUT_DIR [ARCH ...]        ARCH: mobilenetv2, xception, inceptionv3,
+                                                        efficientnetb0 ... efficientnetb7
 
 For each architecture, built by keras.applications with the input named `input_1`, as the golden sets' applications
 are (EfficientNet as for its ImageNet weights, below; the others with weights=None):
@@ -39,6 +40,9 @@ from activations import SEED, make_input                        # noqa: E402
 APPLICATIONS = {
     "mobilenetv2": ("MobileNetV2", 224, "tf", ((64, 64), (67, 61))),
     "xception": ("Xception", 299, "tf", ((75, 75), (83, 77))),
+    # 75x75, the smallest keras.applications accepts, leaves mixed9 and mixed10 1x1; at 115x107 they are 2x2, so their
+    # 1x3, 3x1 and 3x3 'same' convolutions read off-centre taps too.
+    "inceptionv3": ("InceptionV3", 299, "tf", ((75, 75), (115, 107))),
     "efficientnetb0": ("EfficientNetB0", 224, "none", ((64, 64), (67, 61))),
 } | {f"efficientnetb{v}": (f"EfficientNetB{v}", size, "none", None)
      for v, size in enumerate([240, 260, 300, 380, 456, 528, 600], start=1)}
@@ -66,7 +70,7 @@ def main():
     keras, np = start_keras()
     index = []
     os.makedirs(os.path.join(out, "architectures"), exist_ok=True)
-    for arch in sys.argv[2:] or ["mobilenetv2", "xception", "efficientnetb0"]:
+    for arch in sys.argv[2:] or ["mobilenetv2", "xception", "inceptionv3", "efficientnetb0"]:
         for include_top in (True, False):
             model = build(keras, arch, include_top)
             name = arch if include_top else f"{arch}-notop"

@@ -4,14 +4,14 @@ import Testing
 import TestSupport
 import Zoo
 
-/// keras.applications' MobileNetV2, Xception and EfficientNetB0-B7 (issue 14), built by Keras 3 when the test runs
-/// (Tests/GoldenOutputs/applications_reference.py; EfficientNet as for its ImageNet weights, with its preprocessing
-/// layers): the registry's definitions, with and without the top, are the graphs Keras' configs describe and have
-/// Keras' parameter counts; MobileNetV2's, Xception's and EfficientNetB0's bases, with seeded weights, convert, verify
-/// layer by layer against Keras at two small sizes (one odd), and run from the registry's definition with Keras'
-/// outputs. B1-B7 are B0's blocks at other widths and depths: their graphs and counts are checked.
+/// keras.applications' MobileNetV2, Xception, InceptionV3 and EfficientNetB0-B7 (issue 14), built by Keras 3 when the
+/// test runs (Tests/GoldenOutputs/applications_reference.py; EfficientNet as for its ImageNet weights, with its
+/// preprocessing layers): the registry's definitions, with and without the top, are the graphs Keras' configs describe
+/// and have Keras' parameter counts; MobileNetV2's, Xception's, InceptionV3's and EfficientNetB0's bases, with seeded
+/// weights, convert, verify layer by layer against Keras at two small sizes (one odd), and run from the registry's
+/// definition with Keras' outputs. B1-B7 are B0's blocks at other widths and depths: their graphs and counts are checked.
 @Suite(.serialized) struct WiderApplicationsTests {
-    @Test(arguments: ["mobilenetv2", "xception", "efficientnetb0"])
+    @Test(arguments: ["mobilenetv2", "xception", "inceptionv3", "efficientnetb0"])
     func namedDefinitionIsKerasAndComputesWhatKerasComputes(_ arch: String) throws {
         let written = try ModelWrittenAtTestTime(script: "applications_reference.py", name: "\(arch)_notop", arguments: [arch])
         defer { written.remove() }

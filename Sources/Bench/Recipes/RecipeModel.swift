@@ -125,7 +125,7 @@ public struct RecipeModel: Sendable {
             case "conv2d":
                 try single()
                 node = try b.conv2d(layer.name, x, filters: try required(layer.filters, "filters"),
-                                    kernel: try required(layer.kernelSize, "kernel_size"), padding: layer.padding ?? "valid",
+                                    kernel: .square(try required(layer.kernelSize, "kernel_size")), padding: layer.padding ?? "valid",
                                     activation: layer.activation ?? "linear", useBias: layer.useBias ?? true,
                                     trainable: layer.trainable ?? true)
             case "multiply", "divide":

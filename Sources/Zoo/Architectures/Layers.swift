@@ -3,14 +3,25 @@ import Converter
 /// The Keras layer vocabulary the architecture files are written in, so that they read like
 /// `keras.applications`: `x = b.conv2d("block1_conv1", x, filters: 64, kernel: 3, activation: "relu")`.
 extension GraphBuilder {
+    /// Keras' `kernel_size` of a convolution: one number for a square kernel (`kernel: 3`), or rows and columns
+    /// (`kernel: .init(rows: 1, columns: 7)`, InceptionV3's factorised 7x7).
+    public struct KernelSize: ExpressibleByIntegerLiteral, Sendable {
+        public let rows: Int
+        public let columns: Int
+
+        public init(rows: Int, columns: Int) { (self.rows, self.columns) = (rows, columns) }
+        public init(integerLiteral size: Int) { self.init(rows: size, columns: size) }
+        public static func square(_ size: Int) -> KernelSize { KernelSize(rows: size, columns: size) }
+    }
+
     /// Keras' defaults for what training reads (initialisers, momentum) come with every layer, as
     /// Keras writes them into a config, so a graph built here and one imported from Keras agree.
     /// `kernelInitializer`: e.g. EfficientNet's `VarianceScaling`; Keras' `GlorotUniform` when nil.
-    public mutating func conv2d(_ name: String, _ x: Node, filters: Int, kernel: Int, strides: Int = 1,
+    public mutating func conv2d(_ name: String, _ x: Node, filters: Int, kernel: KernelSize, strides: Int = 1,
                                 padding: String = "valid", activation: String = "linear", useBias: Bool = true,
                                 kernelInitializer: AttributeValue? = nil, trainable: Bool = true) throws -> Node {
         var attributes: [String: AttributeValue] = [
-            "filters": .int(filters), "kernel_size": .ints([kernel, kernel]), "strides": .ints([strides, strides]),
+            "filters": .int(filters), "kernel_size": .ints([kernel.rows, kernel.columns]), "strides": .ints([strides, strides]),
             "padding": .string(padding), "dilation_rate": .ints([1, 1]), "use_bias": .bool(useBias),
             "activation": .string(activation),
         ]
@@ -50,9 +61,10 @@ extension GraphBuilder {
         return try add(name, .dense, attributes, inputs: [x])
     }
 
+    /// `scale: false` is Keras' `scale=False` (InceptionV3's): no `gamma`, the next layer's weights can do the scaling.
     public mutating func batchNorm(_ name: String, _ x: Node, epsilon: Double = 1e-3,
-                                   momentum: Double = TrainingAttributes.defaultMomentum) throws -> Node {
-        let attributes: [String: AttributeValue] = ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(true),
+                                   momentum: Double = TrainingAttributes.defaultMomentum, scale: Bool = true) throws -> Node {
+        let attributes: [String: AttributeValue] = ["epsilon": .double(epsilon), "center": .bool(true), "scale": .bool(scale),
                                                     "momentum": .double(momentum)]
         return try add(name, .batchNorm, attributes.merging(TrainingAttributes.batchNormDefaults) { own, _ in own }, inputs: [x])
     }

@@ -13,21 +13,10 @@ public enum Xception {
     static let middleBlocks = 8
     static let middleChannels = 728
 
-    /// Names Keras gives the layers `xception.py` leaves unnamed (the shortcut convolutions, their BatchNormalizations,
-    /// the adds): the class name, then `_1`, `_2`, ... in the order they are made.
-    struct AutomaticNames {
-        private var counts: [String: Int] = [:]
-        mutating func next(_ base: String) -> String {
-            let count = counts[base, default: 0]
-            counts[base] = count + 1
-            return count == 0 ? base : "\(base)_\(count)"
-        }
-    }
-
     /// - Parameter inputShape: height, width, channels; nil sizes are left open, as Keras does without a top.
     public static func graph(includeTop: Bool = true, classes: Int = 1000, inputShape: [Int?]? = nil) throws -> ModelGraph {
         var b = GraphBuilder(name: "xception")
-        var names = AutomaticNames()
+        var names = AutomaticNames()      // for the shortcuts, their BatchNormalizations and the adds, unnamed in xception.py
         let input = try b.input("input_1", shape: inputShape ?? (includeTop ? [299, 299, 3] : [nil, nil, 3]))
         var x = try b.conv2d("block1_conv1", input, filters: 32, kernel: 3, strides: 2, useBias: false)
         x = try b.batchNorm("block1_conv1_bn", x)

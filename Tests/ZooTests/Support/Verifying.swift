@@ -16,7 +16,7 @@ enum Verifying {
                                           "resnet50v2", "resnet50v2-notop"]
     /// The registry architectures whose Keras configs and references keras.applications writes when the test runs
     /// (Tests/GoldenOutputs/applications_reference.py, WiderApplicationsTests) rather than the reference set.
-    static let testTimeArchitectures = (["mobilenetv2", "xception"] + (0...7).map { "efficientnetb\($0)" }).flatMap { [$0, "\($0)-notop"] }
+    static let testTimeArchitectures = (["mobilenetv2", "xception", "inceptionv3"] + (0...7).map { "efficientnetb\($0)" }).flatMap { [$0, "\($0)-notop"] }
     /// The narrow twins (same graphs and layer names, widths divided by 8, 64x64 inputs) of the full-size models
     /// and of the config-only architectures with their top; they carry every checkpoint format.
     static let narrowModels = (fullSizeModels + ["densenet169", "densenet201", "resnet101", "resnet152", "resnet50v2"]).map { "narrow_\($0)" }
