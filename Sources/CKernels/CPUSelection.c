@@ -141,8 +141,8 @@ bool zoo_use_kernel_path(zoo_kernel_path path) {
 }
 
 void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                   int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
-    kernels()->gemm_tile(row_count, depth, rows, panel, output, output_stride, accumulate, finish);
+                   int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
+    kernels()->gemm_tile(row_count, depth, rows, panel, output, output_stride, accumulate, finish, prefetch);
 }
 
 void zoo_winograd_input_tile(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride) {

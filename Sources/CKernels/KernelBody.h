@@ -67,7 +67,8 @@ ZOO_INLINE void store_lanes(float *pointer, vector value, int64_t lanes) {
 /// vectors, two fused multiply-adds per row and step). Always inlined with a constant `row_count`, so each count
 /// compiles to its own fully unrolled loop.
 ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                           int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column) {
+                           int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column,
+                           const float *prefetch) {
     const float *a[tile_rows];
     vector c[tile_rows][2];
 #pragma clang loop unroll(full)
@@ -79,6 +80,11 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
     }
     const float *b = panel + column;
     for (int64_t k = 0; k < depth; k++, b += tile_columns) {
+        if (prefetch) {
+            // Two cache lines per step: the next slice's row k, as fast as this slice's rows are read.
+            __builtin_prefetch(prefetch + k * tile_columns, 0, 2);
+            __builtin_prefetch(prefetch + k * tile_columns + 16, 0, 2);
+        }
         vector b0 = load(b), b1 = load(b + vector_floats);
 #pragma clang loop unroll(full)
         for (int r = 0; r < row_count; r++) {
@@ -121,24 +127,27 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
 }
 
 ZOO_INLINE void gemm_rows(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                          int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
+                          int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
 #pragma clang loop unroll(full)
     for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
-        gemm_strip(row_count, depth, rows, panel, output, output_stride, accumulate, finish, column);
+        // The first strip reads every depth step, so it alone prefetches.
+        gemm_strip(row_count, depth, rows, panel, output, output_stride, accumulate, finish, column,
+                   column == 0 ? prefetch : NULL);
     }
 }
 
 /// The tile's first `row_count` rows (1 to 6): the last tile of a row block whose row count is not a multiple of 6
 /// (a 7x7 map has 49 rows) computes only its own rows instead of a whole tile with zero rows.
 static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
-                                float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
+                                float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
+                                const float *prefetch) {
     switch (row_count) {
-    case 1: gemm_rows(1, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 2: gemm_rows(2, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    case 1: gemm_rows(1, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 2: gemm_rows(2, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
     }
 }
 

@@ -54,9 +54,12 @@ typedef struct zoo_tile_finish {
 /// - rows: `row_count` pointers, each to `depth` consecutive floats of one A row.
 /// - panel: the packed B panel, `depth` rows of 32 floats.
 /// - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
+/// - prefetch: NULL, or the next panel slice the caller will multiply (`depth` rows of 32 floats), brought into
+///   L2 at the pace this tile reads its own panel: the weights of a deep layer come from memory, in slices far
+///   apart, which the hardware prefetcher cannot foresee.
 void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *_Nonnull const *_Nonnull rows,
                    const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, bool accumulate,
-                   const zoo_tile_finish *_Nullable finish);
+                   const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
 
 /// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to
 /// `transformed + xi * position_stride`. `pixels[i * 4 + j]` points at the channels of input pixel (i, j) of the
