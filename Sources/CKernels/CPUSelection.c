@@ -141,8 +141,8 @@ bool zoo_use_kernel_path(zoo_kernel_path path) {
 }
 
 void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                   int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
-    kernels()->gemm_tile(row_count, depth, rows, panel, output, output_stride, accumulate, finish);
+                   int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
+    kernels()->gemm_tile(row_count, depth, rows, panel, output, output_stride, accumulate, finish, prefetch);
 }
 
 void zoo_winograd_input_tile(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride) {
@@ -152,4 +152,15 @@ void zoo_winograd_input_tile(const float *const *pixels, int64_t channels, float
 void zoo_winograd_output_tile(const float *products, int64_t position_stride, int64_t channels, float *const *outputs,
                               const float *bias, const float *const *residuals, bool rectify) {
     kernels()->winograd_output_tile(products, position_stride, channels, outputs, bias, residuals, rectify);
+}
+
+void zoo_sigmoid(float *values, int64_t count, bool times_input) {
+    kernels()->sigmoid(values, count, times_input);
+}
+
+void zoo_depthwise_row(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width, int64_t input_width,
+                       int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
+                       const float *bias, float *output, int64_t output_width) {
+    kernels()->depthwise_row(input_rows, kernel_height, kernel_width, input_width, channels, stride, dilation, pad_left,
+                             weights, bias, output, output_width);
 }

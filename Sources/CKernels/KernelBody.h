@@ -62,12 +62,35 @@ ZOO_INLINE void store_lanes(float *pointer, vector value, int64_t lanes) {
     memcpy(pointer, buffer, (size_t)lanes * sizeof(float));
 }
 
+/// e^x, a vector at a time: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, so r is exact), e^r by Cephes'
+/// degree-6 polynomial (within 2 ulp over that range), then times 2^n written into the exponent bits. x is clamped to
+/// [-87, 88] first, where 2^n stays a normal float: e^88 is 1.7e38 instead of infinity and e^-87 1.6e-38 instead of
+/// less, which moves 1 / (1 + e^x) by under 1e-38. A NaN lane gives NaN.
+ZOO_INLINE vector exponential(vector x) {
+    vector_mask not_a_number = x != x;
+    vector clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, splat(-87.0f)), splat(88.0f));
+    vector scaled = clamped * 1.44269504088896341f + 0.5f;
+    vector truncated = __builtin_convertvector(__builtin_convertvector(scaled, vector_mask), vector);
+    vector n = truncated - (vector)((vector_mask)(truncated > scaled) & (vector_mask)splat(1.0f));  // floor
+    vector r = clamped - n * 0.693359375f + n * 2.12194440e-4f;
+    vector p = splat(1.9875691500e-4f);
+    p = multiply_add(p, r, splat(1.3981999507e-3f));
+    p = multiply_add(p, r, splat(8.3334519073e-3f));
+    p = multiply_add(p, r, splat(4.1665795894e-2f));
+    p = multiply_add(p, r, splat(1.6666665459e-1f));
+    p = multiply_add(p, r, splat(5.0000001201e-1f));
+    vector y = multiply_add(p, r * r, r) + 1.0f;
+    y *= (vector)((__builtin_convertvector(n, vector_mask) + 127) << 23);
+    return (vector)(((vector_mask)y & ~not_a_number) | ((vector_mask)x & not_a_number));
+}
+
 /// Columns `column ..< column + 2 * vector_floats` of the first `row_count` rows of the 6 x 32 tile: up to twelve
 /// accumulators held in registers over the whole depth loop (one broadcast of an A element per row, two panel
 /// vectors, two fused multiply-adds per row and step). Always inlined with a constant `row_count`, so each count
 /// compiles to its own fully unrolled loop.
 ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                           int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column) {
+                           int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column,
+                           const float *prefetch) {
     const float *a[tile_rows];
     vector c[tile_rows][2];
 #pragma clang loop unroll(full)
@@ -79,6 +102,11 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
     }
     const float *b = panel + column;
     for (int64_t k = 0; k < depth; k++, b += tile_columns) {
+        if (prefetch) {
+            // Two cache lines per step: the next slice's row k, as fast as this slice's rows are read.
+            __builtin_prefetch(prefetch + k * tile_columns, 0, 2);
+            __builtin_prefetch(prefetch + k * tile_columns + 16, 0, 2);
+        }
         vector b0 = load(b), b1 = load(b + vector_floats);
 #pragma clang loop unroll(full)
         for (int r = 0; r < row_count; r++) {
@@ -111,6 +139,13 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
                 c[r][1] = rectify(c[r][1]);
             }
         }
+        if (finish->swish) {
+#pragma clang loop unroll(full)
+            for (int r = 0; r < row_count; r++) {
+                c[r][0] = c[r][0] / (1.0f + exponential(-c[r][0]));
+                c[r][1] = c[r][1] / (1.0f + exponential(-c[r][1]));
+            }
+        }
     }
 #pragma clang loop unroll(full)
     for (int r = 0; r < row_count; r++) {
@@ -121,24 +156,27 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
 }
 
 ZOO_INLINE void gemm_rows(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                          int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
+                          int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
 #pragma clang loop unroll(full)
     for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
-        gemm_strip(row_count, depth, rows, panel, output, output_stride, accumulate, finish, column);
+        // The first strip reads every depth step, so it alone prefetches.
+        gemm_strip(row_count, depth, rows, panel, output, output_stride, accumulate, finish, column,
+                   column == 0 ? prefetch : NULL);
     }
 }
 
 /// The tile's first `row_count` rows (1 to 6): the last tile of a row block whose row count is not a multiple of 6
 /// (a 7x7 map has 49 rows) computes only its own rows instead of a whole tile with zero rows.
 static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
-                                float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish) {
+                                float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
+                                const float *prefetch) {
     switch (row_count) {
-    case 1: gemm_rows(1, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 2: gemm_rows(2, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish); break;
-    default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish); break;
+    case 1: gemm_rows(1, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 2: gemm_rows(2, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+    default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
     }
 }
 
@@ -204,8 +242,68 @@ static void ZOO_NAME(winograd_output_tile)(const float *products, int64_t positi
     }
 }
 
+/// `values[i] = 1 / (1 + e^-x)`, or `x / (1 + e^-x)` (silu) when `times_input`, in place.
+static void ZOO_NAME(sigmoid)(float *values, int64_t count, bool times_input) {
+    for (int64_t i = 0; i < count; i += vector_floats) {
+        int64_t lanes = count - i < vector_floats ? count - i : vector_floats;
+        vector x = load_lanes(values + i, lanes);
+        vector y = 1.0f / (1.0f + exponential(-x));
+        store_lanes(values + i, times_input ? x * y : y, lanes);
+    }
+}
+
+/// `depthwise_row` for one block of `lanes` channels from `channel` on, with the kernel's size known when it is inlined
+/// (3x3 and 5x5, the sizes MobileNet and EfficientNet use), so the block's weights stay in registers for the whole row.
+ZOO_INLINE void depthwise_channels(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows,
+                                   int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
+                                   const float *weights, const float *bias, float *output, int64_t output_width,
+                                   int64_t channel, int64_t lanes) {
+    vector w[kernel_height * kernel_width];
+    for (int64_t tap = 0; tap < kernel_height * kernel_width; tap++) w[tap] = load_lanes(weights + tap * channels + channel, lanes);
+    vector b = bias ? load_lanes(bias + channel, lanes) : splat(0);
+    for (int64_t x = 0; x < output_width; x++) {
+        int64_t start = x * stride - pad_left;
+        vector sum = splat(0);
+        for (int64_t i = 0; i < kernel_height; i++) {
+            const float *row = input_rows[i];
+            if (!row) continue;
+            for (int64_t j = 0; j < kernel_width; j++) {
+                int64_t column = start + j * dilation;
+                if (column < 0 || column >= input_width) continue;
+                sum = multiply_add(load_lanes(row + column * channels + channel, lanes), w[i * kernel_width + j], sum);
+            }
+        }
+        store_lanes(output + x * channels + channel, sum + b, lanes);
+    }
+}
+
+/// One output row of a depthwise convolution with one filter per channel: output[x][c] = (the sum, from zero, over the
+/// taps (i, j) in the kernel's row-major order of input_rows[i][x * stride + j * dilation - pad_left][c] *
+/// weights[i][j][c]) + bias[c] (NULL: no bias). `input_rows[i]` is the input row under kernel row i, NULL where that
+/// row is padding; columns outside the row are padding too. A block of channels at a time walks the whole row, so its
+/// weights stay in registers and the input pixels its neighbouring outputs share stay in L1.
+static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width,
+                                    int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
+                                    const float *weights, const float *bias, float *output, int64_t output_width) {
+    for (int64_t channel = 0; channel < channels; channel += vector_floats) {
+        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        if (kernel_height == 3 && kernel_width == 3) {
+            depthwise_channels(3, 3, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output,
+                               output_width, channel, lanes);
+        } else if (kernel_height == 5 && kernel_width == 5) {
+            depthwise_channels(5, 5, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output,
+                               output_width, channel, lanes);
+        } else {
+            depthwise_channels(kernel_height, kernel_width, input_rows, input_width, channels, stride, dilation, pad_left,
+                               weights, bias, output, output_width, channel, lanes);
+        }
+    }
+}
+
 const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
     .gemm_tile = ZOO_NAME(gemm_tile),
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),
     .winograd_output_tile = ZOO_NAME(winograd_output_tile),
+    .sigmoid = ZOO_NAME(sigmoid),
+    .depthwise_row = ZOO_NAME(depthwise_row),
 };

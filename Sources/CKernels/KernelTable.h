@@ -7,10 +7,14 @@
 
 typedef struct zoo_kernel_table {
     void (*gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
-                      bool accumulate, const zoo_tile_finish *finish);
+                      bool accumulate, const zoo_tile_finish *finish, const float *prefetch);
     void (*winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride);
     void (*winograd_output_tile)(const float *products, int64_t position_stride, int64_t channels, float *const *outputs,
                                  const float *bias, const float *const *residuals, bool rectify);
+    void (*sigmoid)(float *values, int64_t count, bool times_input);
+    void (*depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width, int64_t input_width,
+                          int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
+                          const float *bias, float *output, int64_t output_width);
 } zoo_kernel_table;
 
 extern const zoo_kernel_table zoo_kernels_avx512;

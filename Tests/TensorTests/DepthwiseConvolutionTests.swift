@@ -9,13 +9,16 @@ import Tensor
                             padding: testCase.padding(), dilation: testCase.pair("dilation"))
     }
 
-    @Test func matchesTensorFlow() throws {
-        for testCase in try LayerGradientReference.cases("depthwise_conv2d") {
-            let depthwise = try layer(testCase), multiplier = try testCase.requiredNumber("depth_multiplier")
-            #expect(Float(depthwise.depthMultiplier) == multiplier, "\(testCase): depth multiplier")
-            let error = expectMatches(try depthwise(testCase.tensor("x0")), try testCase.tensor("y"), "\(testCase) y")
-            print("depthwise_conv2d forward \(testCase): normalised error \(error)")
-            try expectWeightGradientsMatch(depthwise, testCase, workspace: Workspace())
+    /// The forward pass with one filter per channel is a kernel of each instruction-set path.
+    @Test(arguments: kernelPaths) func matchesTensorFlow(path: KernelPath) throws {
+        try withKernelPath(path) {
+            for testCase in try LayerGradientReference.cases("depthwise_conv2d") {
+                let depthwise = try layer(testCase), multiplier = try testCase.requiredNumber("depth_multiplier")
+                #expect(Float(depthwise.depthMultiplier) == multiplier, "\(testCase): depth multiplier")
+                let error = expectMatches(try depthwise(testCase.tensor("x0")), try testCase.tensor("y"), "\(path) \(testCase) y")
+                print("depthwise_conv2d forward \(path) \(testCase): normalised error \(error)")
+                try expectWeightGradientsMatch(depthwise, testCase, workspace: Workspace())
+            }
         }
     }
 

@@ -46,6 +46,8 @@ typedef struct zoo_tile_finish {
     int64_t residual_stride;
     /// Apply ReLU (the activation of nearly every convolution here).
     bool rectify;
+    /// Apply silu, `x / (1 + e^-x)` (EfficientNet's swish), with `zoo_sigmoid`'s exponential.
+    bool swish;
 } zoo_tile_finish;
 
 /// The GEMM's register tile: a `row_count` x 32 block of outputs (1 to 6 rows), `output` (rows `output_stride`
@@ -54,9 +56,12 @@ typedef struct zoo_tile_finish {
 /// - rows: `row_count` pointers, each to `depth` consecutive floats of one A row.
 /// - panel: the packed B panel, `depth` rows of 32 floats.
 /// - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
+/// - prefetch: NULL, or the next panel slice the caller will multiply (`depth` rows of 32 floats), brought into
+///   L2 at the pace this tile reads its own panel: the weights of a deep layer come from memory, in slices far
+///   apart, which the hardware prefetcher cannot foresee.
 void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *_Nonnull const *_Nonnull rows,
                    const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, bool accumulate,
-                   const zoo_tile_finish *_Nullable finish);
+                   const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
 
 /// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to
 /// `transformed + xi * position_stride`. `pixels[i * 4 + j]` points at the channels of input pixel (i, j) of the
@@ -71,5 +76,19 @@ void zoo_winograd_input_tile(const float *_Nullable const *_Nonnull pixels, int6
 void zoo_winograd_output_tile(const float *_Nonnull products, int64_t position_stride, int64_t channels,
                               float *_Nullable const *_Nonnull outputs, const float *_Nullable bias,
                               const float *_Nullable const *_Nullable residuals, bool rectify);
+
+/// Sigmoid in place, `1 / (1 + e^-x)`, or silu, `x / (1 + e^-x)`, when `times_input`: a vector of values at a time
+/// with a polynomial exponential within 2 ulp (libm's expf one value at a time took a third of EfficientNetB0's pass).
+void zoo_sigmoid(float *_Nonnull values, int64_t count, bool times_input);
+
+/// One output row of a depthwise convolution with one filter per channel: `output[x][c]` (`output_width` pixels of
+/// `channels`) = the sum, from zero, over the taps (i, j) in the kernel's row-major order of
+/// `input_rows[i][x * stride + j * dilation - pad_left][c] * weights[i][j][c]`, then `+ bias[c]` (NULL: none).
+/// `input_rows` has `kernel_height` entries: the input row under each kernel row, NULL where it is padding; columns
+/// outside `0 ..< input_width` are padding. `weights` is the (kernel_height, kernel_width, channels) kernel.
+void zoo_depthwise_row(const float *_Nullable const *_Nonnull input_rows, int64_t kernel_height, int64_t kernel_width,
+                       int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
+                       const float *_Nonnull weights, const float *_Nullable bias, float *_Nonnull output,
+                       int64_t output_width);
 
 #endif

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Keras `DepthwiseConv2D` (NHWC, cross-correlation, TF padding; docs/keras-numerics.md §1.1): each input channel
 /// convolved with `depth_multiplier` filters of its own, no sum across channels:
 /// `y[n,i,j,c·M+m] = b[c·M+m] + Σ_{p,q} x[n, i·sh + p·dh − top, j·sw + q·dw − left, c] · K[p,q,c,m]`.
@@ -69,7 +71,8 @@ public struct DepthwiseConv2D: Sendable {
         let source = SendablePointer(input.pointer), target = SendablePointer(output.pointer), weights = SendablePointer(kernel.pointer)
         let bias = bias.map { SendablePointer($0.pointer) }
         let (rows, columns) = (geometry.rows, geometry.columns)
-        let (channels, multiplier, outputChannels, kernelWidth) = (inputChannels, depthMultiplier, outputChannels, kernelWidth)
+        let (channels, multiplier, outputChannels) = (inputChannels, depthMultiplier, outputChannels)
+        let (kernelHeight, kernelWidth) = (kernelHeight, kernelWidth)
         let activation = activation.isElementwise ? activation : .linear
         let taps = kernelHeight * kernelWidth
         withExtendedLifetime((input.storage, output.storage, kernel.storage, self.bias?.storage)) {
@@ -78,6 +81,20 @@ public struct DepthwiseConv2D: Sendable {
                 let inputImage = source.pointer + n * image.height * image.width * channels
                 let outputRowStart = target.pointer + task * columns.output * outputChannels
                 let tapRows = rows.taps(output: outputRow)
+                if multiplier == 1 {
+                    // One filter per channel (every keras.applications model): the kernels' vector loop.
+                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: kernelHeight) { inputRows in
+                        for tapRow in 0..<kernelHeight {
+                            inputRows[tapRow] = tapRows.contains(tapRow)
+                                ? UnsafePointer(inputImage + rows.inputIndex(output: outputRow, tap: tapRow) * image.width * channels) : nil
+                        }
+                        zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(image.width),
+                                          Int64(channels), Int64(columns.stride), Int64(columns.dilation), Int64(columns.padBefore),
+                                          weights.pointer, bias.map { UnsafePointer($0.pointer) }, outputRowStart, Int64(columns.output))
+                    }
+                    activation.apply(outputRowStart, count: columns.output * outputChannels)
+                    return
+                }
                 withUnsafeTemporaryAllocation(of: DepthwiseTap.self, capacity: taps) { window in
                     for outputColumn in 0..<columns.output {
                         // The taps of this output pixel that land inside the image, in the kernel's row-major order.

@@ -105,9 +105,15 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         for r in blockRows..<paddedBlockRows { table[r] = zeros }
     }
 
+    /// Where depth block `block` of panel `panel` starts in the packed weights.
+    func slice(block: Int, panel: Int) -> UnsafePointer<Float> {
+        right.panel(panel) + left.depthBlock(block).start * GemmTile.columns
+    }
+
     /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
-    /// one panel, and finishes it after the last depth block.
-    func computeTile(block: Int, panel: Int, tileRow: Int) {
+    /// one panel, and finishes it after the last depth block. The row block's first tile on a slice also
+    /// brings `next` (the slice that follows) into L2.
+    func computeTile(block: Int, panel: Int, tileRow: Int, next: UnsafePointer<Float>?) {
         let (depthStart, depth) = left.depthBlock(block)
         let table = tables + block * paddedBlockRows + tileRow
         let accumulate = block > 0
@@ -115,6 +121,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         let column = panel * GemmTile.columns
         let tileColumns = min(GemmTile.columns, columns - column)
         let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
+        let prefetch = tileRow == 0 ? next : nil
         let row = blockStart + tileRow
         let tileRows = min(GemmTile.rows, blockRows - tileRow)
         let target = output + row * outputStride + column
@@ -122,7 +129,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
             // Full width: the tile computes its rows (all 6, or the row block's last few) straight into the output.
             let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
             multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: target,
-                         outputStride: outputStride, accumulate: accumulate, finish: inRegisters)
+                         outputStride: outputStride, accumulate: accumulate, finish: inRegisters, prefetch: prefetch)
             if finish && inRegisters == nil {
                 epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
             }
@@ -134,7 +141,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
                 }
             }
             multiplyTile(depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
-                         accumulate: accumulate)
+                         accumulate: accumulate, prefetch: prefetch)
             if finish {
                 epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
             }
@@ -148,7 +155,9 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
     if blockRows <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes {
         for panel in panels {
             for block in 0..<blocks {
-                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+                let next = block + 1 < blocks ? slice(block: block + 1, panel: panel)
+                    : panel + 1 < panels.upperBound ? slice(block: 0, panel: panel + 1) : nil
+                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow, next: next) }
             }
         }
     } else {
@@ -157,7 +166,9 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         // rows, measured slower: the B slices of all panels no longer fit in L1.)
         for block in 0..<blocks {
             for panel in panels {
-                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow) }
+                let next = panel + 1 < panels.upperBound ? slice(block: block, panel: panel + 1)
+                    : block + 1 < blocks ? slice(block: block + 1, panel: panels.lowerBound) : nil
+                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow, next: next) }
             }
         }
     }

@@ -14,13 +14,15 @@ internal import CKernels
 ///   - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
 ///   - finish: after the last depth block, the bias, residual and ReLU to apply in registers before the
 ///     only store (saves a pass over the tile); nil otherwise.
+///   - prefetch: the panel slice the caller multiplies next, to bring into L2 while this tile runs, or nil.
 @inline(__always)
 func multiplyTile(rowCount: Int = GemmTile.rows, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
-                  output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish? = nil) {
+                  output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish? = nil,
+                  prefetch: UnsafePointer<Float>? = nil) {
     if var finish {
-        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, &finish)
+        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, &finish, prefetch)
     } else {
-        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, nil)
+        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, nil, prefetch)
     }
 }
 

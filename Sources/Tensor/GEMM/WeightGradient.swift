@@ -24,10 +24,10 @@ struct WeightGradientGEMM {
              biasGradient: UnsafeMutablePointer<Float>?, workspace: Workspace,
              packRows: @Sendable (_ range: Range<Int>, _ packed: PackedMatrix, _ packedRow: Int) -> Void) {
         let chunk = chunkRows
-        let packedStorage = TensorStorage(capacity: roundUp(depth, to: GemmTile.columns) * chunk)
-        let transposedStorage = TensorStorage(capacity: outputs * chunk)
+        let packedStorage = workspace.storage(for: .packedRows, count: roundUp(depth, to: GemmTile.columns) * chunk)
+        let transposedStorage = workspace.storage(for: .transposedGradient, count: outputs * chunk)
         let transposed = SendablePointer(transposedStorage.base)
-        let sums = [TensorStorage(capacity: outputs * depth), TensorStorage(capacity: outputs * depth)]
+        let sums = [workspace.storage(for: .sum, count: outputs * depth), workspace.storage(for: .otherSum, count: outputs * depth)]
         let dz = SendablePointer(UnsafeMutablePointer(mutating: outputGradient))
         // Only raw pointers into these buffers are used below: keep the buffers alive until the end.
         defer { withExtendedLifetime((packedStorage, transposedStorage, sums)) {} }

@@ -1,3 +1,4 @@
+internal import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,8 +70,9 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
-    /// Applies an element-wise activation in place. Vector loops for the cheap ones; the transcendental
-    /// ones call libm per element so they round like TensorFlow's scalar reference within a few ulps.
+    /// Applies an element-wise activation in place. Vector loops for the cheap ones and for sigmoid and silu (the
+    /// kernels' polynomial exponential, EfficientNet's and squeeze-and-excitation's hot path); the other transcendental
+    /// ones call libm per element, rounding like TensorFlow's scalar reference within a few ulps.
     @inline(__always)
     func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
@@ -81,7 +83,7 @@ public enum Activation: Sendable, Equatable {
         case .leakyRelu(let alpha):
             transformVectors(values, count: count) { $0.replacing(with: $0 * alpha, where: $0 .< 0) }
         case .sigmoid:
-            for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }
+            zoo_sigmoid(values, Int64(count), false)
         case .tanh:
             for i in 0..<count { values[i] = tanhf(values[i]) }
         case .elu(let alpha):
@@ -89,7 +91,7 @@ public enum Activation: Sendable, Equatable {
         case .relu6:
             transformVectors(values, count: count) { Activation.relu6($0) }
         case .silu:
-            for i in 0..<count { values[i] *= 1 / (1 + expf(-values[i])) }
+            zoo_sigmoid(values, Int64(count), true)
         case .hardSigmoid:
             transformVectors(values, count: count) { Activation.relu6($0 + 3) / 6 }
         case .hardSilu:

@@ -20,3 +20,17 @@ func combineVectors(_ accumulator: UnsafeMutablePointer<Float>, _ values: Unsafe
                     _ combine: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
     combineVectors(accumulator, values, into: accumulator, count: count, combine)
 }
+
+/// `accumulator[i] = combine(accumulator[i], 0)`: a zero padding pixel, with no memory to read it from.
+@inline(__always)
+func combineWithZero(_ accumulator: UnsafeMutablePointer<Float>, count: Int, _ combine: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+    var i = 0
+    while i &+ 16 <= count {
+        store16(combine(load16(accumulator + i), .zero), accumulator + i)
+        i &+= 16
+    }
+    while i < count {
+        accumulator[i] = combine(SIMD16(repeating: accumulator[i]), .zero)[0]
+        i &+= 1
+    }
+}

@@ -19,6 +19,8 @@ struct LayerCompiler {
             case .dense:
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
                 return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
+            case .zeroPad2d where plan.layers.count == 2:
+                return try paddedPool(pad: head, pool: plan.layers[1])
             default:
                 guard plan.layers.count == 1 else { throw LayerProblem("cannot fuse \(plan.opDescription)") }
                 return try single(head)
@@ -84,6 +86,13 @@ struct LayerCompiler {
             }
             return .activation(try Self.activation(of: layer))
         }
+    }
+
+    /// A max pool that reads the zeros of the ZeroPadding2D before it instead of a padded copy of the image.
+    private func paddedPool(pad: Layer, pool: Layer) throws -> LayerKernel {
+        let pads = try Attributes(pad).ints("padding", count: 4), attributes = Attributes(pool)
+        return .pool(try Pool2D(.max, poolSize: attributes.pair("pool_size"), strides: attributes.pair("strides"), padding: .valid,
+                                zeroPadding: .init(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3])))
     }
 
     /// A convolution, with what the plan fused into it: a BatchNormalization folded into its weights

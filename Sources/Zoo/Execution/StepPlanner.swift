@@ -1,4 +1,5 @@
 import Converter
+import Tensor
 
 /// One step of execution: the Keras layers it computes (one, or in the fused mode a chain whose
 /// intermediate outputs nobody else reads), what it reads, and the value it produces (the last layer's).
@@ -23,7 +24,8 @@ struct StepPlan {
 /// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
 /// depthwise convolution, which has no GEMM epilogue), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
 /// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
-/// in one pass.
+/// in one pass. A ZeroPadding2D read only by a 'valid' max pool joins it, so the padded image is never written
+/// (ResNet's and DenseNet's stems).
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
         let layers = try topologicalOrder(graph)
@@ -50,6 +52,10 @@ enum StepPlanner {
                     plan = extended
                     absorbed.insert(next.name)
                 }
+            } else if layer.op == .zeroPad2d, let pool = soleReader(layer.name), pool.op == .maxPool2d,
+                      pool.attributes["padding"]?.stringValue == Padding.valid.rawValue {
+                plan.layers.append(pool)
+                absorbed.insert(pool.name)
             }
             steps.append((position[plan.name]!, plan))
         }

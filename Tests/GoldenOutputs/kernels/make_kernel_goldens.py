@@ -78,6 +78,8 @@ conv_case("conv_valid_k3_s1_224_c64", (1, 56, 56, 64), 64, (3, 3), padding="vali
 # The attention head: 1x1 convolutions down to a single sigmoid channel, and a bias-free fan-out from it.
 conv_case("conv_1x1_c16_to_1_sigmoid", (1, 16, 16, 16), 1, (1, 1), padding="valid", activation="sigmoid")
 conv_case("conv_1x1_c1_to_512_no_bias", (1, 16, 16, 1), 512, (1, 1), use_bias=False)
+# EfficientNet's swish: finished in the GEMM tile's registers (full tiles) and after the store (the 6-row edge).
+conv_case("conv_1x1_c40_silu", (1, 9, 11, 40), 64, (1, 1), activation="silu", input_scale=4.0)
 
 
 # --- Dense --------------------------------------------------------------------------------------------
@@ -206,6 +208,7 @@ x = np.concatenate([uniform((3, 40), 8.0), uniform((3, 40), 100.0)], axis=1)
 for case, name, layer in (
         ("activation_relu", "relu", keras.layers.Activation("relu")),
         ("activation_sigmoid", "sigmoid", keras.layers.Activation("sigmoid")),
+        ("activation_silu", "silu", keras.layers.Activation("silu")),
         ("activation_tanh", "tanh", keras.layers.Activation("tanh")),
         ("activation_softmax", "softmax", keras.layers.Activation("softmax")),
         ("activation_linear", "linear", keras.layers.Activation("linear")),
