@@ -13,6 +13,8 @@ public final class Workspace: @unchecked Sendable {
     enum Operand: Int, CaseIterable {
         /// The weight gradient's packed input rows, its transposed output gradient, and its two running sums.
         case packedRows, transposedGradient, sum, otherSum
+        /// A separable convolution's depthwise output, the left operand of its pointwise GEMM.
+        case separableMiddle
     }
 
     public init() {}
