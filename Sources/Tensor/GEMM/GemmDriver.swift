@@ -114,13 +114,13 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
     /// one panel, and finishes it after the last depth block. The row block's first tile on a slice also
     /// brings `next` (the slice that follows) into L2.
     func computeTile(block: Int, panel: Int, tileRow: Int, next: UnsafePointer<Float>?) {
-        let (depthStart, depth) = left.depthBlock(block)
+        let depth = left.depthBlock(block).count
         let table = tables + block * paddedBlockRows + tileRow
         let accumulate = block > 0
         let finish = block == blocks - 1
         let column = panel * GemmTile.columns
         let tileColumns = min(GemmTile.columns, columns - column)
-        let panelSlice = right.panel(panel) + depthStart * GemmTile.columns
+        let panelSlice = slice(block: block, panel: panel)
         let prefetch = tileRow == 0 ? next : nil
         let row = blockStart + tileRow
         let tileRows = min(GemmTile.rows, blockRows - tileRow)

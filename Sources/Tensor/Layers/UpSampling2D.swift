@@ -21,13 +21,21 @@ public struct UpSampling2D: Sendable {
     }
 
     public func outputShape(for input: Tensor) throws -> [Int] {
-        let image = try ImageShape(input, operation: "up_sampling2d")
-        return [image.batch, image.height * heightFactor, image.width * widthFactor, image.channels]
+        try upSampled(ImageShape(input, operation: "up_sampling2d")).dimensions
+    }
+
+    /// The output image for an input image.
+    private func upSampled(_ image: ImageShape) -> ImageShape {
+        ImageShape(batch: image.batch, height: image.height * heightFactor, width: image.width * widthFactor, channels: image.channels)
+    }
+
+    /// The bilinear resize of a whole `image` to `out`.
+    private func bilinear(_ image: ImageShape, to out: ImageShape) -> ResizeBilinear {
+        ResizeBilinear(top: 0, left: 0, height: image.height, width: image.width, outputHeight: out.height, outputWidth: out.width)
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        let image = try ImageShape(input, operation: "up_sampling2d")
-        let out = ImageShape(batch: image.batch, height: image.height * heightFactor, width: image.width * widthFactor, channels: image.channels)
+        let image = try ImageShape(input, operation: "up_sampling2d"), out = upSampled(image)
         try out.require(output, operation: "up_sampling2d")
         try input.requireDistinct(from: output, operation: "up_sampling2d")
         let channels = image.channels, rowLength = out.width * channels
@@ -43,8 +51,7 @@ public struct UpSampling2D: Sendable {
                 }
             }
         case .bilinear:
-            ResizeBilinear(top: 0, left: 0, height: image.height, width: image.width, outputHeight: out.height, outputWidth: out.width)
-                .forward(input, image, into: output)
+            bilinear(image, to: out).forward(input, image, into: output)
         }
     }
 
@@ -59,8 +66,7 @@ public struct UpSampling2D: Sendable {
     ///   second repeat's gradient), then over the rows;
     /// - `bilinear`: TensorFlow's `ResizeBilinearGrad` (`ResizeBilinear.backward`).
     public func backward(outputGradient: Tensor, into inputGradient: Tensor) throws {
-        let image = try ImageShape(inputGradient, operation: "up_sampling2d backward")
-        let out = ImageShape(batch: image.batch, height: image.height * heightFactor, width: image.width * widthFactor, channels: image.channels)
+        let image = try ImageShape(inputGradient, operation: "up_sampling2d backward"), out = upSampled(image)
         try out.require(outputGradient, operation: "up_sampling2d backward", role: "output gradient")
         try outputGradient.requireDistinct(from: inputGradient, operation: "up_sampling2d backward", role: "output gradient")
         let channels = image.channels, rowLength = out.width * channels
@@ -85,8 +91,7 @@ public struct UpSampling2D: Sendable {
                 }
             }
         case .bilinear:
-            ResizeBilinear(top: 0, left: 0, height: image.height, width: image.width, outputHeight: out.height, outputWidth: out.width)
-                .backward(outputGradient, image, into: inputGradient)
+            bilinear(image, to: out).backward(outputGradient, image, into: inputGradient)
         }
     }
 }

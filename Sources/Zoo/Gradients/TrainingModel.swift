@@ -398,6 +398,12 @@ public final class TrainingModel {
             wanted[index] ? try Tensor(shape: inputs[index].shape) : nil
         }
         var results = [Tensor?](repeating: nil, count: inputs.count)
+        /// The first input's gradient, when wanted, computed into fresh memory by `compute`.
+        func firstInputGradient(_ compute: (Tensor) throws -> Void) throws -> Tensor? {
+            guard let inputGradient = try inputGradient(0) else { return nil }
+            try compute(inputGradient)
+            return inputGradient
+        }
         /// The gradient before a convolution's or dense layer's activation (the output gradient itself when the activation
         /// is linear, as of every convolution a BatchNormalization follows, or the gradient is already of the logits).
         func preActivationGradient(_ activation: Activation) throws -> Tensor {
@@ -445,9 +451,8 @@ public final class TrainingModel {
                                             epsilon: try epsilon(of: layer), inputGradient: inputGradient,
                                             gammaGradient: try parameterGradient("gamma"), betaGradient: try parameterGradient("beta"))
                 results[0] = inputGradient
-            } else if let inputGradient = try inputGradient(0) {
-                try norm.inputGradient(outputGradient, into: inputGradient)
-                results[0] = inputGradient
+            } else {
+                results[0] = try firstInputGradient { try norm.inputGradient(outputGradient, into: $0) }
             }
         case .layerNorm(let norm):
             let inputGradient = try inputGradient(0)
@@ -455,40 +460,19 @@ public final class TrainingModel {
                               gammaGradient: parameterGradient("gamma"), betaGradient: parameterGradient("beta"))
             results[0] = inputGradient
         case .channelTransform(let transform):
-            if let inputGradient = try inputGradient(0) {
-                try transform.inputGradient(outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try transform.inputGradient(outputGradient, into: $0) }
         case .pool(let pool):
-            if let inputGradient = try inputGradient(0) {
-                try pool.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try pool.backward(input: inputs[0], outputGradient: outputGradient, into: $0) }
         case .globalPool(let pool):
-            if let inputGradient = try inputGradient(0) {
-                try pool.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try pool.backward(input: inputs[0], outputGradient: outputGradient, into: $0) }
         case .zeroPad(let pad):
-            if let inputGradient = try inputGradient(0) {
-                try pad.backward(outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try pad.backward(outputGradient: outputGradient, into: $0) }
         case .crop(let crop):
-            if let inputGradient = try inputGradient(0) {
-                try crop.backward(outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try crop.backward(outputGradient: outputGradient, into: $0) }
         case .upSampling(let upSampling):
-            if let inputGradient = try inputGradient(0) {
-                try upSampling.backward(outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try upSampling.backward(outputGradient: outputGradient, into: $0) }
         case .permute(let permute):
-            if let inputGradient = try inputGradient(0) {
-                try permute.backward(outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try permute.backward(outputGradient: outputGradient, into: $0) }
         case .merge(let merge):
             for index in inputs.indices {
                 if let inputGradient = try inputGradient(index) {
@@ -506,15 +490,9 @@ public final class TrainingModel {
         case .activation where pastSoftmax:
             if wanted[0] { results[0] = outputGradient }
         case .activation(let activation):
-            if let inputGradient = try inputGradient(0) {
-                try activation.backward(input: inputs[0], output: output, outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try activation.backward(input: inputs[0], output: output, outputGradient: outputGradient, into: $0) }
         case .relu(let relu):
-            if let inputGradient = try inputGradient(0) {
-                try relu.backward(input: inputs[0], outputGradient: outputGradient, into: inputGradient)
-                results[0] = inputGradient
-            }
+            results[0] = try firstInputGradient { try relu.backward(input: inputs[0], outputGradient: outputGradient, into: $0) }
         case .flatten, .reshape:
             if wanted[0] { results[0] = try outputGradient.reshaped(inputs[0].shape) }
         case .identity:
