@@ -19,6 +19,8 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "The Zoo .safetensors file.") var input: String
     @Option(help: ArgumentHelp("The Keras 3 weights file to write.", valueName: "out.weights.h5")) var keras: String
     @Option(help: "The Keras model it is for: a .keras, a full-model .h5, or a model-config .json.") var config: String
+    @Flag(help: "Replace an existing weights file, and write through a symbolic link there (replacing the file it points to).")
+    var force = false
 
     func run() throws {
         do {
@@ -27,12 +29,12 @@ struct ExportCommand: ParsableCommand {
             if FilePaths.sameFile(input, keras) || FilePaths.sameFile(config, keras) {
                 throw CommandFailure("\(keras): is an input file; give another name with --keras")
             }
-            try FilePaths.checkWritable(keras, role: "Keras weights file", existing: .replace)
+            let destination = try FilePaths.checkWritable(keras, role: "Keras weights file", existing: .refuseUnlessForced, force: force)
             let json = config.hasSuffix(".json")
                 ? try String(contentsOfFile: config, encoding: .utf8)
                 : try KerasCheckpoint(path: config).modelConfig
             guard let json else { throw CommandFailure("\(config): holds no model config (a weights-only file?)") }
-            let summary = try KerasWeightsExport.run(input: input, output: keras, modelConfig: json, configFile: config)
+            let summary = try KerasWeightsExport.run(input: input, output: destination, modelConfig: json, configFile: config)
             print("\(keras): \(summary.layers) layers, \(summary.tensors) tensors, \(summary.parameters.formatted()) parameters")
         } catch let error as CommandFailure {
             throw error

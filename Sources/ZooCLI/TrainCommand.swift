@@ -46,7 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Images that do not decode: skip (leave them out, and say which) or fail.") var badImages: TrainingData.BadImages = .fail
     @Option(help: ArgumentHelp("Write each epoch's logs here as Keras' CSVLogger does.", valueName: "file.csv")) var history: String?
     @Option(name: .shortAndLong, help: "Where to write the trained model (.safetensors).") var output: String
-    @Flag(help: "Write through a symbolic link at the output or --history, replacing the file it points to.") var force = false
+    @Flag(help: "Replace an existing output, and write through a symbolic link at the output or --history (replacing the file it points to).")
+    var force = false
 
     func validate() throws {
         guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be at least 1") }

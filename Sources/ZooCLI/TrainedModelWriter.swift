@@ -24,8 +24,9 @@ enum TrainedModelWriter {
     }
 
     /// Fails now, before any training, when `path`'s folder does not exist or cannot be written to, `path` is a folder,
-    /// or a symbolic link without `force`; returns the path to write (the link's target for a link).
+    /// or, without `force`, an existing file (an earlier run's hours of training) or a symbolic link; returns the path
+    /// to write (the link's target for a link).
     static func checkWritable(_ path: String, force: Bool) throws -> String {
-        try FilePaths.checkWritable(path, role: "trained model", existing: .replace, force: force)
+        try FilePaths.checkWritable(path, role: "trained model", existing: .refuseUnlessForced, force: force)
     }
 }

@@ -283,6 +283,25 @@ import TestSupport
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "kept.csv")
     }
 
+    /// An existing output (an earlier run's trained model) is kept: one line naming --force, before training; with
+    /// --force the run replaces it, by a rename once the new file is whole.
+    @Test func replacesAnExistingOutputOnlyWithForce() throws {
+        let scratch = try Scratch()
+        let data = try scratch.dataset("train", classes: Self.threeClasses)
+        let output = scratch.path("trained.safetensors")
+        try Data("an earlier run".utf8).write(to: URL(fileURLWithPath: output))
+        let training = ["--data", data, "--epochs", "1", "--batch-size", "4"]
+        let refused = try scratch.train(training, output: output)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: \(output): already exists; pass --force to replace it\n", "before training, in one line: \(refused.stderr)")
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "an earlier run")
+
+        let forced = try scratch.train(training + ["--force"], output: output)
+        try #require(forced.status == 0, "\(forced.stderr)")
+        #expect(try SafetensorsFile(path: output).verifyDataHash() == .verified)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.directory.path).filter { $0.contains(".tmp-") }.isEmpty)
+    }
+
     @Test(arguments: ["missing-folder/out.safetensors", "is-a-folder"])
     func refusesAnOutputItCannotWrite(_ name: String) throws {
         let scratch = try Scratch()

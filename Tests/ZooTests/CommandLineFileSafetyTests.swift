@@ -57,6 +57,26 @@ import TestSupport
         #expect(folder.stderr == "Error: \(directory.path): cannot write the output: it is a directory (give a file name)\n")
     }
 
+    /// `export --keras` onto an existing file: kept without --force (one line, before the export); with it, replaced
+    /// by a whole HDF5 file, and no temporary file is left.
+    @Test func exportReplacesAnExistingFileOnlyWithForce() throws {
+        let directory = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try convertTinyVGG(into: directory)
+        let output = directory.appendingPathComponent("tuned.weights.h5")
+        try Data("keep me".utf8).write(to: output)
+        let export = ["export", model, "--keras", output.path, "--config", keras.path]
+        let refused = try zoo(export)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: \(output.path): already exists; pass --force to replace it\n")
+        #expect(try String(contentsOf: output, encoding: .utf8) == "keep me")
+
+        let forced = try zoo(export + ["--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try Data(contentsOf: output).prefix(8) == Data([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]), "the export is an HDF5 file")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == ["tiny_vgg.safetensors", "tuned.weights.h5"])
+    }
+
     /// A folder where the report's file name belongs, a missing folder, or the model itself fails in one line before
     /// the parity run (nothing on standard output); a good path gets the Markdown, the plot and the table, and
     /// nothing else (no temporary file left).
