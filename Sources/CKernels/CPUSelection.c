@@ -154,6 +154,11 @@ void zoo_winograd_output_tile(const float *products, int64_t position_stride, in
     kernels()->winograd_output_tile(products, position_stride, channels, outputs, bias, residuals, rectify);
 }
 
+void zoo_winograd_gradient_tile(const float *const *block, int64_t channels, float *transformed, int64_t position_stride,
+                                int64_t panel_stride) {
+    kernels()->winograd_gradient_tile(block, channels, transformed, position_stride, panel_stride);
+}
+
 void zoo_sigmoid(float *values, int64_t count, bool times_input) {
     kernels()->sigmoid(values, count, times_input);
 }

@@ -209,6 +209,29 @@ static void ZOO_NAME(winograd_input_tile)(const float *const *pixels, int64_t ch
     }
 }
 
+/// `A dY At` of one 2x2 block of output gradients, the gradient reaching the tile's 16 products M, `vector_floats`
+/// channels at a time; A = [[1, 0], [1, 1], [1, -1], [0, -1]], the transpose of the output transform's At.
+static void ZOO_NAME(winograd_gradient_tile)(const float *const *block, int64_t channels, float *transformed,
+                                             int64_t position_stride, int64_t panel_stride) {
+    for (int64_t channel = 0; channel < channels; channel += vector_floats) {
+        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        vector y00 = load_lanes(block[0] ? block[0] + channel : NULL, lanes), y01 = load_lanes(block[1] ? block[1] + channel : NULL, lanes);
+        vector y10 = load_lanes(block[2] ? block[2] + channel : NULL, lanes), y11 = load_lanes(block[3] ? block[3] + channel : NULL, lanes);
+        // A dY, row by row; then each row (a, b) times At: (a, a + b, a - b, -b).
+        vector a[4] = {y00, y00 + y10, y00 - y10, -y10}, b[4] = {y01, y01 + y11, y01 - y11, -y11};
+        // A vector of channels never straddles a 32-column panel: 32 is a multiple of every path's vector width.
+        float *base = transformed + (channel / tile_columns) * panel_stride + channel % tile_columns;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 4; i++) {
+            float *row = base + 4 * i * position_stride;
+            store_lanes(row, a[i], lanes);
+            store_lanes(row + position_stride, a[i] + b[i], lanes);
+            store_lanes(row + 2 * position_stride, a[i] - b[i], lanes);
+            store_lanes(row + 3 * position_stride, -b[i], lanes);
+        }
+    }
+}
+
 /// `At M A` of one tile, `vector_floats` channels at a time; At = [[1, 1, 1, 0], [0, 1, -1, -1]], applied to the
 /// columns, then to the rows; then bias, residual and ReLU before the only store.
 static void ZOO_NAME(winograd_output_tile)(const float *products, int64_t position_stride, int64_t channels,
@@ -304,6 +327,7 @@ const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
     .gemm_tile = ZOO_NAME(gemm_tile),
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),
     .winograd_output_tile = ZOO_NAME(winograd_output_tile),
+    .winograd_gradient_tile = ZOO_NAME(winograd_gradient_tile),
     .sigmoid = ZOO_NAME(sigmoid),
     .depthwise_row = ZOO_NAME(depthwise_row),
 };

@@ -11,6 +11,8 @@ typedef struct zoo_kernel_table {
     void (*winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride);
     void (*winograd_output_tile)(const float *products, int64_t position_stride, int64_t channels, float *const *outputs,
                                  const float *bias, const float *const *residuals, bool rectify);
+    void (*winograd_gradient_tile)(const float *const *block, int64_t channels, float *transformed, int64_t position_stride,
+                                   int64_t panel_stride);
     void (*sigmoid)(float *values, int64_t count, bool times_input);
     void (*depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width, int64_t input_width,
                           int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,

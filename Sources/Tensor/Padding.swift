@@ -32,6 +32,22 @@ public struct WindowAxis: Equatable, Sendable {
         }
     }
 
+    /// The axis of the transposed window of a stride-1 window, which reads the output positions back onto the input:
+    /// it is padded by what the forward window's reach left over ((kernel - 1) x dilation - padBefore before). A stride-1
+    /// convolution's input gradient is the convolution of the output gradient with the kernel turned 180 degrees over
+    /// this axis: input position i received tap k from output position i + padBefore - k x dilation.
+    var transposedUnitStride: WindowAxis {
+        precondition(stride == 1, "only a stride-1 window transposes into a window")
+        let reach = (kernel - 1) * dilation
+        return WindowAxis(input: output, kernel: kernel, dilation: dilation, output: input,
+                          padBefore: reach - padBefore, padAfter: reach - padAfter)
+    }
+
+    private init(input: Int, kernel: Int, dilation: Int, output: Int, padBefore: Int, padAfter: Int) {
+        self.input = input; self.kernel = kernel; self.stride = 1; self.dilation = dilation
+        self.output = output; self.padBefore = padBefore; self.padAfter = padAfter
+    }
+
     /// The input coordinate read by output position `o` at kernel tap `k` (may fall in the padding).
     @inline(__always) func inputIndex(output o: Int, tap k: Int) -> Int { o &* stride &+ k &* dilation &- padBefore }
 
@@ -56,6 +72,16 @@ public struct WindowAxis: Equatable, Sendable {
 struct WindowGeometry: Equatable {
     let rows: WindowAxis
     let columns: WindowAxis
+
+    /// The transposed geometry of a stride-1 window (`WindowAxis.transposedUnitStride` on both axes).
+    var transposedUnitStride: WindowGeometry {
+        WindowGeometry(rows: rows.transposedUnitStride, columns: columns.transposedUnitStride)
+    }
+
+    private init(rows: WindowAxis, columns: WindowAxis) {
+        self.rows = rows
+        self.columns = columns
+    }
 
     /// Kernel size, strides and dilation are positive: `Conv2D` and `Pool2D` check them when they are made.
     init(operation: String, input: ImageShape, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int), padding: Padding) throws {

@@ -11,10 +11,13 @@ public final class Workspace: @unchecked Sendable {
     /// use that). The weight gradient's took 56 MB per VGG16 block-5 layer: fresh from the system at every
     /// training step, the kernel's zeroing of those pages cost 14% of the step.
     enum Operand: Int, CaseIterable {
-        /// The weight gradient's packed input rows, its transposed output gradient, and its two running sums.
+        /// The weight gradient's packed right operand, the source of its left one, and its two running sums: for the
+        /// im2col GEMM the packed input rows and the transposed output gradient, for Winograd the packed dM and V.
         case packedRows, transposedGradient, sum, otherSum
         /// A separable convolution's depthwise output, the left operand of its pointwise GEMM.
         case separableMiddle
+        /// The Winograd weights of a kernel turned 180 degrees, for a Winograd convolution's input gradient.
+        case turnedKernel
     }
 
     public init() {}

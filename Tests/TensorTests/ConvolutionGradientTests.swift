@@ -17,6 +17,23 @@ import Tensor
         }
     }
 
+    /// The 3x3 stride-1 cases again with the forward by Winograd, which takes the backward by Winograd too: 'same' on odd
+    /// sizes (partial tiles), 'valid' (whose input gradient pads by 2), and a case whose kernel gradient spans two chunks.
+    @Test(arguments: kernelPaths) func winogradMatchesTensorFlowGradients(path: KernelPath) throws {
+        try withKernelPath(path) {
+            let workspace = Workspace()
+            let cases = try LayerGradientReference.cases("conv2d").filter {
+                try $0.tensor("kernel").shape.prefix(2) == [3, 3] && $0.pair("strides") == (1, 1) && $0.pair("dilation") == (1, 1)
+            }
+            #expect(Set(cases.map(\.name)) == ["conv_k3_same_s1", "conv_k3_valid", "conv_k3_same_s1_two_chunks"])
+            for testCase in cases {
+                let conv = try Conv2D(kernel: testCase.tensor("kernel"), bias: testCase.tensor("bias"), padding: testCase.padding(),
+                                      algorithm: .winograd)
+                try expectWeightGradientsMatch(conv, testCase, workspace: workspace)
+            }
+        }
+    }
+
     @Test func singleWorkerMatchesTensorFlowGradients() throws {
         // One worker changes the GEMM schedule and the split of the weight gradient's packing.
         let testCase = try #require(LayerGradientReference.cases("conv2d").first { $0.name == "conv_k3_same_s2_odd" })

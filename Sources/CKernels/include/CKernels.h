@@ -77,6 +77,14 @@ void zoo_winograd_output_tile(const float *_Nonnull products, int64_t position_s
                               float *_Nullable const *_Nonnull outputs, const float *_Nullable bias,
                               const float *_Nullable const *_Nullable residuals, bool rectify);
 
+/// Winograd F(2x2, 3x3) gradient transform of one 2x2 block of output gradients, all `channels`: position `xi` of
+/// `A dY At` (the gradient reaching the tile's products, for the kernel gradient) goes to
+/// `transformed + xi * position_stride`, channel c at `(c / 32) * panel_stride + c % 32`, the layout of a packed GEMM
+/// operand's row (32 for a plain row). `block[i * 2 + j]` points at the channels of output pixel (i, j), or is NULL
+/// past the output's edge.
+void zoo_winograd_gradient_tile(const float *_Nullable const *_Nonnull block, int64_t channels, float *_Nonnull transformed,
+                                int64_t position_stride, int64_t panel_stride);
+
 /// Sigmoid in place, `1 / (1 + e^-x)`, or silu, `x / (1 + e^-x)`, when `times_input`: a vector of values at a time
 /// with a polynomial exponential within 2 ulp (libm's expf one value at a time took a third of EfficientNetB0's pass).
 void zoo_sigmoid(float *_Nonnull values, int64_t count, bool times_input);

@@ -1,13 +1,21 @@
 /// The backward pass of `Conv2D` (docs/keras-numerics.md §1 for the forward): gradients with respect to the
-/// input, the kernel and the bias, given dz, the gradient of the pre-activation output. Both run on the
-/// forward's GEMM: the input gradient as a transposed convolution (`InputGradientOperand`), the kernel
-/// gradient as `im2col(x)^T dz` (`WeightGradientGEMM`).
+/// input, the kernel and the bias, given dz, the gradient of the pre-activation output. A convolution that runs
+/// forward by Winograd runs backward by Winograd too (`WinogradGradients.swift`: 2.25x fewer multiplications);
+/// the others run on the forward's GEMM: the input gradient as a transposed convolution (`InputGradientOperand`),
+/// the kernel gradient as `im2col(x)^T dz` (`WeightGradientGEMM`).
 extension Conv2D {
     /// dL/dx `(N, H, W, in)` from dz `(N, outH, outW, out)` and the HWIO `kernel`. Overwrites `inputGradient`.
     public func inputGradient(_ outputGradient: Tensor, kernel: Tensor, into inputGradient: Tensor, workspace: Workspace) throws {
         let (image, geometry) = try gradientGeometry(input: inputGradient, outputGradient: outputGradient, role: "input gradient")
         try kernel.requireShape([kernelHeight, kernelWidth, inputChannels, outputChannels], operation: "conv2d backward", role: "kernel")
         try outputGradient.requireDistinct(from: inputGradient, operation: "conv2d backward", role: "output gradient")
+        if algorithm == .winograd {
+            withExtendedLifetime((outputGradient.storage, kernel.storage)) {
+                WinogradF2x3.inputGradient(outputGradient: outputGradient.pointer, kernel: kernel.pointer, image: image, geometry: geometry,
+                                           outputChannels: outputChannels, into: inputGradient.pointer, workspace: workspace)
+            }
+            return
+        }
         // W^T per tap: row (tap, o), column c holds W[tap, c, o].
         let transposed = PackedMatrix(zeroRows: kernelHeight * kernelWidth * outputChannels, columns: inputChannels)
         kernel.withValues { weights in
@@ -37,6 +45,17 @@ extension Conv2D {
         for source in [input, outputGradient] {
             try source.requireDistinct(from: kernelGradient, operation: "conv2d backward")
             if let biasGradient { try source.requireDistinct(from: biasGradient, operation: "conv2d backward") }
+        }
+        if algorithm == .winograd {
+            withExtendedLifetime((input.storage, outputGradient.storage)) {
+                WinogradF2x3.kernelGradient(input: input.pointer, image: image, geometry: geometry, outputGradient: outputGradient.pointer,
+                                            outputChannels: outputChannels, into: kernelGradient.pointer, workspace: workspace)
+                if let biasGradient {
+                    WeightGradientGEMM.columnSums(outputGradient.pointer, rows: outputGradient.count / outputChannels, columns: outputChannels,
+                                                  into: biasGradient.pointer)
+                }
+            }
+            return
         }
         // The forward's implicit im2col rows, copied into the packed right operand tap by tap.
         let convolution = ConvolutionOperand(input: input.pointer, image: image, geometry: geometry)

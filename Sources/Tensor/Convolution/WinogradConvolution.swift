@@ -16,16 +16,30 @@ enum WinogradF2x3 {
     /// `outputScale[o]` first (a folded BatchNormalization: `W * scale`, then the transform).
     static func transformWeights(_ g: UnsafePointer<Float>, inputs: Int, outputs: Int, outputScale: [Float]?) -> [PackedMatrix] {
         let pairs = inputs * outputs
-        let matrices = (0..<16).map { _ in PackedMatrix(zeroRows: inputs, columns: outputs) }
+        if let outputScale {
+            return transform(inputs: inputs, outputs: outputs) { tap, input, output in g[tap * pairs + input * outputs + output] * outputScale[output] }
+        }
+        return transform(inputs: inputs, outputs: outputs) { tap, input, output in g[tap * pairs + input * outputs + output] }
+    }
+
+    /// `U = G g Gt` for every (in, out) pair of a 3x3 kernel whose tap `(i, j)` (`tap` = 3i + j) from `input` to `output`
+    /// is `weight(tap, input, output)`, written straight into 16 packed `(in, out)` matrices: new ones, or views of
+    /// `storage` (a workspace's, reused from call to call; 16 packed matrices' worth at least).
+    @inline(__always)
+    static func transform(inputs: Int, outputs: Int, into storage: TensorStorage? = nil,
+                          _ weight: (_ tap: Int, _ input: Int, _ output: Int) -> Float) -> [PackedMatrix] {
+        let floats = PackedMatrix.count(rows: inputs, columns: outputs)
+        let matrices = (0..<16).map { position in
+            storage.map { PackedMatrix(rows: inputs, columns: outputs, storage: $0, offset: position * floats) }
+                ?? PackedMatrix(zeroRows: inputs, columns: outputs)
+        }
         // G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]] turns 3 taps into 4 values.
         @inline(__always) func expand(_ x0: Float, _ x1: Float, _ x2: Float) -> (Float, Float, Float, Float) {
             (x0, (x0 + x1 + x2) * 0.5, (x0 - x1 + x2) * 0.5, x2)
         }
         for input in 0..<inputs {
             for output in 0..<outputs {
-                let pair = input * outputs + output, scale = outputScale?[output] ?? 1
-                // Multiplying by 1 is exact: without a scale the taps are the kernel's own.
-                @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { g[(i * 3 + j) * pairs + pair] * scale }
+                @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { weight(i * 3 + j, input, output) }
                 // G g: each kernel column expanded to 4 rows; then (G g) Gt: each of those rows expanded to 4 columns.
                 let column0 = expand(tap(0, 0), tap(1, 0), tap(2, 0))
                 let column1 = expand(tap(0, 1), tap(1, 1), tap(2, 1))
@@ -138,7 +152,7 @@ enum WinogradF2x3 {
 
     /// Calls `body(local, n, tileRow, tileColumn)` for the tiles of `range`, `local` counting from 0.
     @inline(__always)
-    private static func forEachTile(_ range: Range<Int>, tileRows: Int, tileColumns: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    static func forEachTile(_ range: Range<Int>, tileRows: Int, tileColumns: Int, _ body: (Int, Int, Int, Int) -> Void) {
         let (n, within) = range.lowerBound.quotientAndRemainder(dividingBy: tileRows * tileColumns)
         var (image, (row, column)) = (n, within.quotientAndRemainder(dividingBy: tileColumns))
         for local in 0..<range.count {

@@ -49,3 +49,39 @@ struct MatrixOperand: GemmLeftOperand, @unchecked Sendable {
         }
     }
 }
+
+/// A matrix stored transposed, read as the left operand: A's row `m`, column `k` is `base[k * stride + m]` (the
+/// Winograd weight gradient's V^T, whose input transform writes V one tile, a row of V, at a time). Each row block is
+/// transposed into the worker's scratch once, before its depth blocks are read, in strips of 16 source rows so the
+/// strided reads stay within a few KB of L1.
+struct TransposedMatrixOperand: GemmLeftOperand, @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let rows: Int
+    let depth: Int
+    /// Floats between A's consecutive columns in the source (the stored matrix's row length).
+    let stride: Int
+
+    var depthBlockCount: Int { (depth + GemmTile.maxDepth - 1) / GemmTile.maxDepth }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
+        let start = index &* GemmTile.maxDepth
+        return (start, min(GemmTile.maxDepth, depth &- start))
+    }
+
+    func scratchCount(blockRows: Int) -> Int { blockRows * depth }
+
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        for strip in Swift.stride(from: 0, to: depth, by: 16) {
+            let end = min(strip &+ 16, depth)
+            for r in 0..<rows.count {
+                let source = base + (rows.lowerBound &+ r), target = scratch + r &* depth
+                for k in strip..<end { target[k] = source[k &* stride] }
+            }
+        }
+    }
+
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        for r in 0..<rows.count { table[r] = UnsafePointer(scratch + (r &* depth &+ block &* GemmTile.maxDepth)) }
+    }
+}

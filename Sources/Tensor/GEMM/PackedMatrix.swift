@@ -9,6 +9,8 @@ public struct PackedMatrix: Sendable {
     /// N: the output columns.
     public let columns: Int
     let storage: TensorStorage
+    /// Floats before the matrix's first element in `storage` (several views can share one buffer).
+    let offset: Int
 
     var panelCount: Int { (columns + GemmTile.columns - 1) / GemmTile.columns }
 
@@ -69,16 +71,17 @@ public struct PackedMatrix: Sendable {
         self.rows = rows
         self.columns = columns
         storage = TensorStorage(capacity: (columns + GemmTile.columns - 1) / GemmTile.columns * rows * GemmTile.columns)
+        offset = 0
     }
 
     /// Where element `(row, column)` lives; the next elements of its panel (up to the panel's 32 columns) follow it.
     @inline(__always) func element(row: Int, column: Int) -> UnsafeMutablePointer<Float> {
-        storage.base + (column / GemmTile.columns) &* rows &* GemmTile.columns + row &* GemmTile.columns + column % GemmTile.columns
+        storage.base + (offset &+ (column / GemmTile.columns) &* rows &* GemmTile.columns &+ row &* GemmTile.columns &+ column % GemmTile.columns)
     }
 
     /// The first element of `panel` (`rows` x 32 floats).
     @inline(__always) func panel(_ panel: Int) -> UnsafePointer<Float> {
-        UnsafePointer(storage.base + panel &* rows &* GemmTile.columns)
+        UnsafePointer(storage.base + (offset &+ panel &* rows &* GemmTile.columns))
     }
 
     /// The original `(K, N)` matrix (for checkpoints, and for the weight updates of training).
@@ -96,14 +99,17 @@ public struct PackedMatrix: Sendable {
 }
 
 extension PackedMatrix {
-    /// A `rows` x `columns` view of `storage` (packed order, zero-padded past `columns`), for a caller that
-    /// repacks different operands of at most the storage's size into the same memory.
-    init(rows: Int, columns: Int, storage: TensorStorage) {
-        precondition((columns + GemmTile.columns - 1) / GemmTile.columns * rows * GemmTile.columns <= storage.capacity,
-                     "packed view exceeds its storage")
+    /// Floats a packed `rows` x `columns` matrix takes (its panels zero-padded to 32 columns).
+    static func count(rows: Int, columns: Int) -> Int { (columns + GemmTile.columns - 1) / GemmTile.columns * rows * GemmTile.columns }
+
+    /// A `rows` x `columns` view of `storage` from float `offset` on (packed order, zero-padded past `columns`), for
+    /// a caller that repacks different operands of at most the storage's size into the same memory.
+    init(rows: Int, columns: Int, storage: TensorStorage, offset: Int = 0) {
+        precondition(offset + Self.count(rows: rows, columns: columns) <= storage.capacity, "packed view exceeds its storage")
         self.rows = rows
         self.columns = columns
         self.storage = storage
+        self.offset = offset
     }
 
     /// Writes `count` values of row `row` from column `column` on, crossing panel boundaries as needed;

@@ -59,12 +59,15 @@ struct WeightGradientGEMM {
         for k in 0..<depth {
             for n in 0..<outputs { kernelGradient[k &* outputs &+ n] = total[n &* depth &+ k] }
         }
-        if let biasGradient {
-            biasGradient.update(repeating: 0, count: outputs)
-            for m in 0..<rows {
-                let row = outputGradient + m &* outputs
-                for n in 0..<outputs { biasGradient[n] += row[n] }
-            }
+        if let biasGradient { Self.columnSums(outputGradient, rows: rows, columns: outputs, into: biasGradient) }
+    }
+
+    /// The bias gradient: the sums of dz's `(rows, columns)` columns, overwriting `sums`.
+    static func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+        sums.update(repeating: 0, count: columns)
+        for m in 0..<rows {
+            let row = matrix + m &* columns
+            for n in 0..<columns { sums[n] += row[n] }
         }
     }
 }

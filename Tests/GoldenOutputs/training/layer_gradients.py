@@ -296,6 +296,11 @@ layer_norm_case("layer_norm_nhwc", (2, 3, 4, 6), 1e-3, True, True)
 layer_norm_case("layer_norm_rank3_no_center", (3, 5, 17), 1e-5, True, False)
 layer_norm_case("layer_norm_dense_plain", (4, 8), 1e-3, False, False)
 
+# --- Winograd's backward pass, after the cases above so their seeded values stay as they were -------------------
+# 3x3 stride-1 layers also run backward by Winograd F(2x2, 3x3) (ConvolutionGradientTests). At 8 input and 8 output
+# channels its kernel gradient takes about 13,000 tiles a chunk; 231x229 makes 116 x 115 tiles, two chunks.
+conv_case("conv_k3_same_s1_two_chunks", (1, 231, 229, 8), 8, (3, 3))
+
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:
     json.dump(cases, f, indent=1, sort_keys=True)
