@@ -159,6 +159,15 @@ void zoo_winograd_gradient_tile(const float *const *block, int64_t channels, flo
     kernels()->winograd_gradient_tile(block, channels, transformed, position_stride, panel_stride);
 }
 
+void zoo_transpose(const float *source, int64_t source_stride, int64_t rows, int64_t columns, float *target, int64_t target_stride) {
+    kernels()->transpose(source, source_stride, rows, columns, target, target_stride);
+}
+
+void zoo_winograd_weight_row(const float *taps, int64_t tap_stride, int64_t count, const float *scale, float *transformed,
+                             int64_t position_stride, int64_t panel_stride) {
+    kernels()->winograd_weight_row(taps, tap_stride, count, scale, transformed, position_stride, panel_stride);
+}
+
 void zoo_sigmoid(float *values, int64_t count, bool times_input) {
     kernels()->sigmoid(values, count, times_input);
 }

@@ -209,6 +209,84 @@ static void ZOO_NAME(winograd_input_tile)(const float *const *pixels, int64_t ch
     }
 }
 
+/// `U = G g Gt` for one input channel's 3x3 taps to `count` output channels, `vector_floats` outputs at a time:
+/// tap t = 3i + j is at `taps + t * tap_stride`, times `scale` (per output, NULL for none) first; G = [[1, 0, 0],
+/// [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]. Position xi = 4i + j goes to `transformed + xi * position_stride`,
+/// output o at (o / 32) * panel_stride + o % 32 (a packed GEMM operand's row).
+static void ZOO_NAME(winograd_weight_row)(const float *taps, int64_t tap_stride, int64_t count, const float *scale,
+                                          float *transformed, int64_t position_stride, int64_t panel_stride) {
+    for (int64_t output = 0; output < count; output += vector_floats) {
+        int64_t lanes = count - output < vector_floats ? count - output : vector_floats;
+        vector g[9], c[12];
+#pragma clang loop unroll(full)
+        for (int t = 0; t < 9; t++) {
+            g[t] = load_lanes(taps + t * tap_stride + output, lanes);
+            if (scale) g[t] *= load_lanes(scale + output, lanes);
+        }
+        // G g: each kernel column (taps j, 3 + j, 6 + j) expanded to 4 rows.
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 3; j++) {
+            vector x0 = g[j], x1 = g[3 + j], x2 = g[6 + j];
+            c[j] = x0;
+            c[3 + j] = (x0 + x1 + x2) * 0.5f;
+            c[6 + j] = (x0 - x1 + x2) * 0.5f;
+            c[9 + j] = x2;
+        }
+        // (G g) Gt: each of those rows expanded to 4 columns.
+        float *base = transformed + (output / tile_columns) * panel_stride + output % tile_columns;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 4; i++) {
+            vector x0 = c[3 * i], x1 = c[3 * i + 1], x2 = c[3 * i + 2];
+            float *row = base + 4 * i * position_stride;
+            store_lanes(row, x0, lanes);
+            store_lanes(row + position_stride, (x0 + x1 + x2) * 0.5f, lanes);
+            store_lanes(row + 2 * position_stride, (x0 - x1 + x2) * 0.5f, lanes);
+            store_lanes(row + 3 * position_stride, x2, lanes);
+        }
+    }
+}
+
+/// `target[j * target_stride + i] = source[i * source_stride + j]` for the `rows` x `columns` block at `source`: 8 x 8
+/// blocks transposed in registers (three rounds of shuffles), the edges one value at a time. Eight floats whatever the
+/// path's vector width: the shuffles are the same, and AVX2 and AVX-512 both load them in one instruction.
+static void ZOO_NAME(transpose)(const float *source, int64_t source_stride, int64_t rows, int64_t columns, float *target,
+                                int64_t target_stride) {
+    typedef float v8 __attribute__((ext_vector_type(8)));
+    typedef float unaligned_v8 __attribute__((ext_vector_type(8), aligned(sizeof(float))));
+    int64_t full_rows = rows / 8 * 8, full_columns = columns / 8 * 8;
+    for (int64_t i = 0; i < full_rows; i += 8) {
+        for (int64_t j = 0; j < full_columns; j += 8) {
+            v8 r[8], t[8], u[8];
+#pragma clang loop unroll(full)
+            for (int k = 0; k < 8; k++) r[k] = *(const unaligned_v8 *)(source + (i + k) * source_stride + j);
+            // Pairs of rows interleaved, then pairs of pairs, then the two halves: row k of the result is column k.
+#pragma clang loop unroll(full)
+            for (int k = 0; k < 8; k += 2) {
+                t[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+                t[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+            }
+#pragma clang loop unroll(full)
+            for (int k = 0; k < 8; k += 4) {
+                u[k] = __builtin_shufflevector(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[k + 1] = __builtin_shufflevector(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+                u[k + 2] = __builtin_shufflevector(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[k + 3] = __builtin_shufflevector(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+            }
+#pragma clang loop unroll(full)
+            for (int k = 0; k < 4; k++) {
+                *(unaligned_v8 *)(target + (j + k) * target_stride + i) = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+                *(unaligned_v8 *)(target + (j + k + 4) * target_stride + i) = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+            }
+        }
+        for (int64_t j = full_columns; j < columns; j++) {
+            for (int64_t k = i; k < i + 8; k++) target[j * target_stride + k] = source[k * source_stride + j];
+        }
+    }
+    for (int64_t i = full_rows; i < rows; i++) {
+        for (int64_t j = 0; j < columns; j++) target[j * target_stride + i] = source[i * source_stride + j];
+    }
+}
+
 /// `A dY At` of one 2x2 block of output gradients, the gradient reaching the tile's 16 products M, `vector_floats`
 /// channels at a time; A = [[1, 0], [1, 1], [1, -1], [0, -1]], the transpose of the output transform's At.
 static void ZOO_NAME(winograd_gradient_tile)(const float *const *block, int64_t channels, float *transformed,
@@ -328,6 +406,8 @@ const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),
     .winograd_output_tile = ZOO_NAME(winograd_output_tile),
     .winograd_gradient_tile = ZOO_NAME(winograd_gradient_tile),
+    .transpose = ZOO_NAME(transpose),
+    .winograd_weight_row = ZOO_NAME(winograd_weight_row),
     .sigmoid = ZOO_NAME(sigmoid),
     .depthwise_row = ZOO_NAME(depthwise_row),
 };

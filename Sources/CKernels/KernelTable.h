@@ -13,6 +13,9 @@ typedef struct zoo_kernel_table {
                                  const float *bias, const float *const *residuals, bool rectify);
     void (*winograd_gradient_tile)(const float *const *block, int64_t channels, float *transformed, int64_t position_stride,
                                    int64_t panel_stride);
+    void (*transpose)(const float *source, int64_t source_stride, int64_t rows, int64_t columns, float *target, int64_t target_stride);
+    void (*winograd_weight_row)(const float *taps, int64_t tap_stride, int64_t count, const float *scale, float *transformed,
+                                int64_t position_stride, int64_t panel_stride);
     void (*sigmoid)(float *values, int64_t count, bool times_input);
     void (*depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width, int64_t input_width,
                           int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,

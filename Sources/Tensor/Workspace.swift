@@ -16,7 +16,7 @@ public final class Workspace: @unchecked Sendable {
         case packedRows, transposedGradient, sum, otherSum
         /// A separable convolution's depthwise output, the left operand of its pointwise GEMM.
         case separableMiddle
-        /// The Winograd weights of a kernel turned 180 degrees, for a Winograd convolution's input gradient.
+        /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
     }
 

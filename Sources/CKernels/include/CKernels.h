@@ -85,6 +85,17 @@ void zoo_winograd_output_tile(const float *_Nonnull products, int64_t position_s
 void zoo_winograd_gradient_tile(const float *_Nullable const *_Nonnull block, int64_t channels, float *_Nonnull transformed,
                                 int64_t position_stride, int64_t panel_stride);
 
+/// The `rows` x `columns` block at `source` (rows `source_stride` floats apart) written transposed to `target` (rows
+/// `target_stride` apart): `target[j * target_stride + i] = source[i * source_stride + j]`.
+void zoo_transpose(const float *_Nonnull source, int64_t source_stride, int64_t rows, int64_t columns, float *_Nonnull target,
+                   int64_t target_stride);
+
+/// Winograd F(2x2, 3x3) weight transform of one input channel's 3x3 taps to `count` output channels: tap t = 3i + j
+/// at `taps + t * tap_stride`, times `scale` (per output channel; NULL for none) first; position `xi` of `G g Gt` goes
+/// to `transformed + xi * position_stride`, output o at `(o / 32) * panel_stride + o % 32`, a packed GEMM operand's row.
+void zoo_winograd_weight_row(const float *_Nonnull taps, int64_t tap_stride, int64_t count, const float *_Nullable scale,
+                             float *_Nonnull transformed, int64_t position_stride, int64_t panel_stride);
+
 /// Sigmoid in place, `1 / (1 + e^-x)`, or silu, `x / (1 + e^-x)`, when `times_input`: a vector of values at a time
 /// with a polynomial exponential within 2 ulp (libm's expf one value at a time took a third of EfficientNetB0's pass).
 void zoo_sigmoid(float *_Nonnull values, int64_t count, bool times_input);

@@ -12,49 +12,25 @@ internal import CKernels
 /// of the direct convolution's (normalised error around 1e-6 against TensorFlow).
 enum WinogradF2x3 {
     /// `U[xi] = (G g Gt)[xi]` for every (in, out) pair of the HWIO `(3, 3, inputs, outputs)` kernel `g`, written
-    /// straight into 16 packed `(in, out)` matrices. `outputScale` multiplies output channel `o`'s taps by
-    /// `outputScale[o]` first (a folded BatchNormalization: `W * scale`, then the transform).
-    static func transformWeights(_ g: UnsafePointer<Float>, inputs: Int, outputs: Int, outputScale: [Float]?) -> [PackedMatrix] {
-        let pairs = inputs * outputs
-        if let outputScale {
-            return transform(inputs: inputs, outputs: outputs) { tap, input, output in g[tap * pairs + input * outputs + output] * outputScale[output] }
-        }
-        return transform(inputs: inputs, outputs: outputs) { tap, input, output in g[tap * pairs + input * outputs + output] }
-    }
-
-    /// `U = G g Gt` for every (in, out) pair of a 3x3 kernel whose tap `(i, j)` (`tap` = 3i + j) from `input` to `output`
-    /// is `weight(tap, input, output)`, written straight into 16 packed `(in, out)` matrices: new ones, or views of
-    /// `storage` (a workspace's, reused from call to call; 16 packed matrices' worth at least).
-    @inline(__always)
-    static func transform(inputs: Int, outputs: Int, into storage: TensorStorage? = nil,
-                          _ weight: (_ tap: Int, _ input: Int, _ output: Int) -> Float) -> [PackedMatrix] {
+    /// straight into 16 packed `(in, out)` matrices (`zoo_winograd_weight_row`, the input channels split between the
+    /// workers: training transforms its trainable layers' weights after every step). `outputScale` multiplies output
+    /// channel `o`'s taps by `outputScale[o]` first (a folded BatchNormalization: `W * scale`, then the transform). The
+    /// matrices are views of one new buffer, or of `storage` (a workspace's, reused from call to call).
+    static func transformWeights(_ g: UnsafePointer<Float>, inputs: Int, outputs: Int, outputScale: [Float]?,
+                                 into storage: TensorStorage? = nil) -> [PackedMatrix] {
         let floats = PackedMatrix.count(rows: inputs, columns: outputs)
-        let matrices = (0..<16).map { position in
-            storage.map { PackedMatrix(rows: inputs, columns: outputs, storage: $0, offset: position * floats) }
-                ?? PackedMatrix(zeroRows: inputs, columns: outputs)
-        }
-        // G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]] turns 3 taps into 4 values.
-        @inline(__always) func expand(_ x0: Float, _ x1: Float, _ x2: Float) -> (Float, Float, Float, Float) {
-            (x0, (x0 + x1 + x2) * 0.5, (x0 - x1 + x2) * 0.5, x2)
-        }
-        for input in 0..<inputs {
-            for output in 0..<outputs {
-                @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { weight(i * 3 + j, input, output) }
-                // G g: each kernel column expanded to 4 rows; then (G g) Gt: each of those rows expanded to 4 columns.
-                let column0 = expand(tap(0, 0), tap(1, 0), tap(2, 0))
-                let column1 = expand(tap(0, 1), tap(1, 1), tap(2, 1))
-                let column2 = expand(tap(0, 2), tap(1, 2), tap(2, 2))
-                @inline(__always) func storeRow(_ i: Int, _ values: (Float, Float, Float, Float)) {
-                    matrices[i * 4].element(row: input, column: output).pointee = values.0
-                    matrices[i * 4 + 1].element(row: input, column: output).pointee = values.1
-                    matrices[i * 4 + 2].element(row: input, column: output).pointee = values.2
-                    matrices[i * 4 + 3].element(row: input, column: output).pointee = values.3
+        let buffer = storage ?? TensorStorage(capacity: 16 * floats)
+        let matrices = (0..<16).map { PackedMatrix(rows: inputs, columns: outputs, storage: buffer, offset: $0 * floats) }
+        let first = matrices[0], taps = SendablePointer(UnsafeMutablePointer(mutating: g))
+        let workers = Parallelism.workers, tasks = min(inputs, 4 * workers), perTask = (inputs + tasks - 1) / tasks
+        runTasks(tasks, workers: workers) { _, task in
+            func transformRows(scale: UnsafePointer<Float>?) {
+                for input in min(task * perTask, inputs)..<min((task + 1) * perTask, inputs) {
+                    zoo_winograd_weight_row(taps.pointer + input * outputs, Int64(inputs * outputs), Int64(outputs), scale,
+                                            first.element(row: input, column: 0), Int64(floats), Int64(inputs * GemmTile.columns))
                 }
-                storeRow(0, expand(column0.0, column1.0, column2.0))
-                storeRow(1, expand(column0.1, column1.1, column2.1))
-                storeRow(2, expand(column0.2, column1.2, column2.2))
-                storeRow(3, expand(column0.3, column1.3, column2.3))
             }
+            if let outputScale { outputScale.withUnsafeBufferPointer { transformRows(scale: $0.baseAddress) } } else { transformRows(scale: nil) }
         }
         return matrices
     }

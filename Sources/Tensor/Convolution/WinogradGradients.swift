@@ -18,9 +18,16 @@ extension WinogradF2x3 {
                               geometry: WindowGeometry, outputChannels: Int, into inputGradient: UnsafeMutablePointer<Float>,
                               workspace: Workspace) {
         let inputs = image.channels, outputs = outputChannels, pairs = inputs * outputs
-        // The turned kernel's tap (i, j) from output channel o to input channel c is g's tap (2 - i, 2 - j) from c to o.
-        let storage = workspace.storage(for: .turnedKernel, count: 16 * PackedMatrix.count(rows: outputs, columns: inputs))
-        let turned = transform(inputs: outputs, outputs: inputs, into: storage) { tap, o, c in g[(8 - tap) * pairs + c * outputs + o] }
+        let transformedFloats = 16 * PackedMatrix.count(rows: outputs, columns: inputs)
+        let storage = workspace.storage(for: .turnedKernel, count: transformedFloats + 9 * pairs)
+        // The turned kernel, HWIO (3, 3, out, in): its tap (i, j) from output channel o to input channel c is g's tap
+        // (2 - i, 2 - j) from c to o. Each tap's (in, out) matrix is transposed whole first, so the transform reads rows
+        // instead of walking down g's columns.
+        let turnedKernel = storage.base + transformedFloats
+        for tap in 0..<9 {
+            zoo_transpose(g + (8 - tap) * pairs, Int64(outputs), Int64(inputs), Int64(outputs), turnedKernel + tap * pairs, Int64(inputs))
+        }
+        let turned = transformWeights(turnedKernel, inputs: outputs, outputs: inputs, outputScale: nil, into: storage)
         let gradientImage = ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output,
                                        channels: outputs)
         forward(input: outputGradient, image: gradientImage, geometry: geometry.transposedUnitStride, weights: turned,

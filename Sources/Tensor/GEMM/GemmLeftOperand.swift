@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// The left GEMM operand A (M x K), described by where each row's values for a depth block live rather
 /// than as a materialised matrix. A plain matrix, a 1x1 convolution and the implicit im2col of a KxK
 /// convolution all fit: the GEMM driver asks for one pointer per (row, depth block) and never needs the
@@ -52,8 +54,8 @@ struct MatrixOperand: GemmLeftOperand, @unchecked Sendable {
 
 /// A matrix stored transposed, read as the left operand: A's row `m`, column `k` is `base[k * stride + m]` (the
 /// Winograd weight gradient's V^T, whose input transform writes V one tile, a row of V, at a time). Each row block is
-/// transposed into the worker's scratch once, before its depth blocks are read, in strips of 16 source rows so the
-/// strided reads stay within a few KB of L1.
+/// transposed into the worker's scratch once, before its depth blocks are read (`zoo_transpose`, 8 x 8 blocks in
+/// registers: one value at a time, the transpose took a third as long as the GEMM it fed).
 struct TransposedMatrixOperand: GemmLeftOperand, @unchecked Sendable {
     let base: UnsafePointer<Float>
     let rows: Int
@@ -71,13 +73,7 @@ struct TransposedMatrixOperand: GemmLeftOperand, @unchecked Sendable {
     func scratchCount(blockRows: Int) -> Int { blockRows * depth }
 
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
-        for strip in Swift.stride(from: 0, to: depth, by: 16) {
-            let end = min(strip &+ 16, depth)
-            for r in 0..<rows.count {
-                let source = base + (rows.lowerBound &+ r), target = scratch + r &* depth
-                for k in strip..<end { target[k] = source[k &* stride] }
-            }
-        }
+        zoo_transpose(base + rows.lowerBound, Int64(stride), Int64(depth), Int64(rows.count), scratch, Int64(depth))
     }
 
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
