@@ -8,6 +8,15 @@
 struct WeightGradientGEMM {
     /// M, K, N.
     let rows: Int, depth: Int, outputs: Int
+    /// Floats between consecutive rows of dz and of dW: N, unless both are column runs of wider matrices (one group
+    /// of a grouped convolution: its output channels of dz, its kernel's columns of dW).
+    let rowStride: Int
+
+    init(rows: Int, depth: Int, outputs: Int, rowStride: Int? = nil) {
+        (self.rows, self.depth, self.outputs) = (rows, depth, outputs)
+        self.rowStride = rowStride ?? outputs
+    }
+
     /// Packed A rows per chunk: about 32 MB of packed operand, a whole number of GEMM depth blocks.
     var chunkRows: Int {
         let budget = (8 << 20) / roundUp(depth, to: GemmTile.columns)
@@ -15,10 +24,10 @@ struct WeightGradientGEMM {
     }
 
     /// - Parameters:
-    ///   - outputGradient: dz, `(M, N)` row-major.
+    ///   - outputGradient: dz, `(M, N)` row-major, rows `rowStride` apart.
     ///   - packRows: writes A's rows `range` into `packed` from its row `packedRow` on (all K columns, zeros
     ///     included: the memory is reused between chunks). Called from worker threads on disjoint ranges.
-    ///   - kernelGradient: dW, `(K, N)` row-major, overwritten.
+    ///   - kernelGradient: dW, `(K, N)` row-major, rows `rowStride` apart, overwritten.
     ///   - biasGradient: the column sums of dz (`N`), overwritten, or nil.
     func run(outputGradient: UnsafePointer<Float>, kernelGradient: UnsafeMutablePointer<Float>,
              biasGradient: UnsafeMutablePointer<Float>?, workspace: Workspace,
@@ -45,7 +54,7 @@ struct WeightGradientGEMM {
                 guard !range.isEmpty else { return }
                 packRows(range, packed, range.lowerBound - first)
                 for m in range {
-                    let source = dz.pointer + m &* outputs, column = m &- first
+                    let source = dz.pointer + m &* rowStride, column = m &- first
                     for n in 0..<outputs { transposed.pointer[n &* count &+ column] = source[n] }
                 }
             }
@@ -57,12 +66,12 @@ struct WeightGradientGEMM {
         }
         let total = sums[current].base
         for k in 0..<depth {
-            for n in 0..<outputs { kernelGradient[k &* outputs &+ n] = total[n &* depth &+ k] }
+            for n in 0..<outputs { kernelGradient[k &* rowStride &+ n] = total[n &* depth &+ k] }
         }
         if let biasGradient {
             biasGradient.update(repeating: 0, count: outputs)
             for m in 0..<rows {
-                let row = outputGradient + m &* outputs
+                let row = outputGradient + m &* rowStride
                 for n in 0..<outputs { biasGradient[n] += row[n] }
             }
         }
