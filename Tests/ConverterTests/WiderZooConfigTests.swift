@@ -1,9 +1,10 @@
 @testable import Converter
 import Testing
 
-/// The Keras configs of issue 14's preprocessing layers, SeparableConv2D and the shape layers (Cropping2D, CenterCrop,
-/// UpSampling2D, Permute, LayerNormalization), as the importer reads them: the weights each declares (Keras' own shapes
-/// and names), the attributes it keeps and the shapes it makes, and the forms Zoo cannot run, refused by layer.
+/// The Keras configs of issue 14's preprocessing layers, SeparableConv2D, grouped Conv2D and the shape layers (Cropping2D,
+/// CenterCrop, UpSampling2D, Resizing, Permute, LayerNormalization), as the importer reads them: the weights each declares
+/// (Keras' own shapes and names), the attributes it keeps and the shapes it makes, and the forms Zoo cannot run, refused
+/// by layer.
 @Suite struct WiderZooConfigTests {
     static func graph(_ layer: String) throws -> ModelGraph {
         try KerasConfigImporter(file: "model.json").importGraph(json: UntrustedSizeTests.sequential(layer))
@@ -87,6 +88,42 @@ import Testing
         #expect(defaults.layer(named: "ln")?.weights.map(\.name) == ["gamma", "beta"] && defaults.layer(named: "ln")?.attributes["epsilon"] == .double(1e-3))
     }
 
+    @Test func groupedConvolutionDeclaresKerasKernel() throws {
+        let graph = try Self.graph(#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 8, "kernel_size": [3, 3], "padding": "same", "groups": 1}}, "#
+                                   + #"{"class_name": "Conv2D", "config": {"name": "g", "filters": 12, "kernel_size": [3, 3], "strides": [2, 2], "groups": 4}}"#)
+        let plain = try #require(graph.layer(named: "c")), grouped = try #require(graph.layer(named: "g"))
+        // groups=1 is no attribute: an ungrouped layer's graph is the one Zoo wrote before grouped convolutions ran.
+        #expect(plain.attributes["groups"] == nil && plain.weights.first == WeightSpec(name: "kernel", shape: [3, 3, 3, 8]))
+        #expect(grouped.attributes["groups"] == .int(4))
+        #expect(grouped.weights == [WeightSpec(name: "kernel", shape: [3, 3, 2, 12]), WeightSpec(name: "bias", shape: [12])])
+        #expect(graph.parameterCount == 3 * 3 * 3 * 8 + 8 + 3 * 3 * 2 * 12 + 12)
+        let shape = try ShapeInference.infer(grouped.op, grouped.attributes, inputShapes: [[8, 8, 8]], layer: "g").output
+        #expect(shape == [3, 3, 12])
+    }
+
+    @Test func resizingKeepsWhatItNeeds() throws {
+        let graph = try Self.graph(#"{"class_name": "Resizing", "config": {"name": "r", "height": 5, "width": 11, "pad_to_aspect_ratio": false, "#
+                                   + #""fill_mode": "constant", "fill_value": 0.0, "antialias": false}}, "#
+                                   + #"{"class_name": "Resizing", "config": {"name": "rn", "height": 3, "width": 2, "interpolation": "nearest", "#
+                                   + #""crop_to_aspect_ratio": true}}"#)
+        let bilinear = try #require(graph.layer(named: "r")), nearest = try #require(graph.layer(named: "rn"))
+        #expect(bilinear.op == .resizing && bilinear.weights.isEmpty)
+        #expect(bilinear.attributes == ["height": .int(5), "width": .int(11), "interpolation": .string("bilinear"), "crop_to_aspect_ratio": .bool(false)])
+        #expect(nearest.attributes["interpolation"] == .string("nearest") && nearest.attributes["crop_to_aspect_ratio"] == .bool(true))
+        #expect(try Self.outputShape(graph, "r") == [5, 11, 3])
+    }
+
+    /// Every interpolation of Keras' Resizing (and tf-keras') but bilinear and nearest: one line naming the layer and the
+    /// interpolation, as the importer reports it.
+    @Test(arguments: ["bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"])
+    func resizingRefusesInterpolationsItDoesNotCompute(_ interpolation: String) throws {
+        let layer = #"{"class_name": "Resizing", "config": {"name": "resize", "height": 4, "width": 4, "interpolation": ""# + interpolation + #""}}"#
+        let error = #expect(throws: ConversionError.self) { try Self.graph(layer) }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.hasSuffix("layer 'resize' (Resizing): interpolation '\(interpolation)' is not supported (supported: bilinear, nearest)"), "\(text)")
+        #expect(!text.contains("\n"), "\(text)")
+    }
+
     static let refusals: [(label: String, layer: String, message: String)] = [
         ("Normalization over the rows and columns", #"{"class_name": "Normalization", "config": {"name": "n", "axis": [1, 2]}}"#,
          "only the last (channel) axis"),
@@ -102,6 +139,12 @@ import Testing
         ("cropping of three numbers", #"{"class_name": "Cropping2D", "config": {"name": "c", "cropping": [1, 2, 3]}}"#, "unreadable cropping"),
         ("bicubic up-sampling", #"{"class_name": "UpSampling2D", "config": {"name": "u", "size": [2, 2], "interpolation": "bicubic"}}"#,
          "interpolation 'bicubic' is not supported (supported: nearest, bilinear)"),
+        ("groups that do not divide the input channels", #"{"class_name": "Conv2D", "config": {"name": "g", "filters": 4, "kernel_size": 3, "groups": 2}}"#,
+         "its 3 input channels and 4 filters do not both split into 2 groups"),
+        ("Resizing padded to the aspect ratio", #"{"class_name": "Resizing", "config": {"name": "r", "height": 4, "width": 6, "pad_to_aspect_ratio": true}}"#,
+         "pad_to_aspect_ratio=True is not supported"),
+        ("antialiased Resizing", #"{"class_name": "Resizing", "config": {"name": "r", "height": 4, "width": 6, "antialias": true}}"#,
+         "antialias=True"),
         ("dims that are no permutation", #"{"class_name": "Permute", "config": {"name": "p", "dims": [1, 1, 2]}}"#, "not a permutation"),
         ("dims of another rank", #"{"class_name": "Permute", "config": {"name": "p", "dims": [2, 1]}}"#, "not a permutation of the axes of (8, 8, 3)"),
         ("LayerNormalization over the rows", #"{"class_name": "LayerNormalization", "config": {"name": "ln", "axis": [1]}}"#,

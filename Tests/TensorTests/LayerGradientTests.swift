@@ -114,9 +114,9 @@ import Tensor
         }
     }
 
-    /// Cropping2D, CenterCrop (cropped, and resized from an input smaller than its target), UpSampling2D and Permute:
-    /// their outputs are Keras' bit for bit (copies, or TensorFlow's bilinear arithmetic), their input gradients within
-    /// the tolerance.
+    /// Cropping2D, CenterCrop (cropped, and resized from an input smaller than its target), UpSampling2D, Resizing (bilinear
+    /// and nearest, up and down, cut to the target's aspect ratio or not) and Permute: their outputs are Keras' bit for bit
+    /// (copies, or TensorFlow's bilinear arithmetic), their input gradients within the tolerance.
     @Test func valueMovingLayers() throws {
         let kernels: [(kind: String, make: (LayerGradientCase) throws -> any MovesValues)] = [
             ("cropping2d", { testCase in
@@ -129,6 +129,11 @@ import Tensor
             ("up_sampling2d", { testCase in
                 try UpSampling2D(size: testCase.pair("size"),
                                  interpolation: #require(UpSampling2D.Interpolation(rawValue: testCase.string("interpolation"))))
+            }),
+            ("resizing", { testCase in
+                try Resizing(height: Int(try testCase.requiredNumber("height")), width: Int(try testCase.requiredNumber("width")),
+                             interpolation: #require(Resizing.Interpolation(rawValue: testCase.string("interpolation"))),
+                             cropToAspectRatio: testCase.flag("crop_to_aspect_ratio"))
             }),
             ("permute", { testCase in try Permute(dims: testCase.integers("dims")) }),
         ]
@@ -193,4 +198,5 @@ protocol MovesValues {
 
 extension Cropping2D: MovesValues {}
 extension UpSampling2D: MovesValues {}
+extension Resizing: MovesValues {}
 extension Permute: MovesValues {}

@@ -1,6 +1,4 @@
 import Converter
-import Foundation
-import Tensor
 import Testing
 import Zoo
 
@@ -23,41 +21,15 @@ import Zoo
         defer { written.remove() }
         // Layer by layer the worst error is LayerNormalization's after the ReLU (1.5e-5 on the odd case): a position with
         // nearly all of its 8 channels at zero has a variance near epsilon, which magnifies its input's float32 differences
-        // about a hundredfold; run on Keras' own input, the layer is within 1e-6 (checkOnKerasInputs).
+        // about a hundredfold; run on Keras' own input, the layer is within 1e-6 (checkLayersOnKerasInputs).
         let converted = try written.convertAndVerify(["k3.keras", "k3_full.h5", "tf_keras_full.h5"]) { checkpoint, model, _, _ in
-            let file = try SafetensorsFile(path: model)
-            let graph = try Model.graph(in: file)
+            let graph = try Model.graph(in: try SafetensorsFile(path: model))
             #expect(graph.parameterCount == 112 + 222 + 12 + 440 + 8 + 8 + 27, "\(checkpoint): \(graph.parameterCount) parameters")
-            try Self.checkOnKerasInputs(graph, file, golden: try GoldenActivations(path: written.golden))
+            try written.checkLayersOnKerasInputs(model, exact: Self.exact, close: Self.normalizations)
         }
         let gradients = try written.verifyGradients(converted[0])
         for layer in ["conv", "conv_stride", "layer_norm", "layer_norm_plain", "layer_norm_rows"] {
             #expect(gradients.contains(layer), "\(layer): \(gradients)")
-        }
-    }
-
-    /// Each of `exact` and `normalizations` run alone on Keras' output of the layer before it, on every golden case.
-    static func checkOnKerasInputs(_ graph: ModelGraph, _ file: SafetensorsFile, golden: GoldenActivations) throws {
-        for name in exact + normalizations {
-            var layer = try #require(graph.layer(named: name))
-            let source = layer.inputs[0]
-            layer.inputs = ["keras_input"]
-            for example in golden.cases {
-                let input = try #require(try golden.output(of: source, case: example), "no Keras output of \(source)")
-                let expected = try #require(try golden.output(of: name, case: example))
-                let alone = ModelGraph(name: name, layers: [Layer(name: "keras_input", op: .input, attributes: ["shape": .ints(Array(input.shape.dropFirst()))]),
-                                                            layer],
-                                       inputs: ["keras_input"], outputs: [name])
-                let output = try Model(graph: alone, file: file, mode: .layerByLayer).run([input])[0]
-                #expect(output.shape == expected.shape, "\(name) \(example): \(output.shape), Keras \(expected.shape)")
-                if exact.contains(name) {
-                    let differing = zip(output.toArray(), expected.toArray()).count { $0 != $1 }
-                    #expect(differing == 0, "\(name) \(example): \(differing) of \(expected.count) values differ from Keras'")
-                } else {
-                    let error = LayerParity(layer: name, op: "", depth: 0, actual: output, reference: expected).normalisedError
-                    #expect(error < 1e-6, "\(name) \(example): normalised error \(error)")
-                }
-            }
         }
     }
 }

@@ -140,6 +140,7 @@ public struct WeightSpec: Codable, Sendable, Equatable {
 /// refuse with that name; it never fails a conversion, since inference does not need it.
 public enum Op: String, Codable, Sendable, CaseIterable {
     case input
+    /// Keras `Conv2D`; with `groups` > 1 (absent: 1) a grouped convolution, whose kernel is `(kh, kw, in / groups, filters)`.
     case conv2d
     /// Keras `DepthwiseConv2D`: one `(kh, kw, in, depth_multiplier)` kernel, named `kernel` as Keras 3 names it.
     case depthwiseConv2d = "depthwise_conv2d"
@@ -164,6 +165,9 @@ public enum Op: String, Codable, Sendable, CaseIterable {
     case upSampling2d = "up_sampling2d"
     /// Keras `Permute`: the non-batch axes reordered by `dims` (Keras' count, from 1).
     case permute
+    /// Keras `Resizing`: the image resized to `height` x `width` by `interpolation` (`bilinear` or `nearest`), first cut to
+    /// its centred window of that aspect ratio when `crop_to_aspect_ratio` is true.
+    case resizing
     case add
     case subtract
     case multiply

@@ -5,7 +5,8 @@
 /// keys only training reads are listed on `Op`):
 /// - `input`: `shape` (ints, -1 = any)
 /// - `conv2d`: `filters`, `kernel_size` [h, w], `strides` [h, w], `padding` "same"|"valid",
-///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu)
+///   `dilation_rate` [h, w], `use_bias`, `activation` (+ `alpha` for elu/leaky_relu), optional `groups` (dividing both
+///   the input channels and `filters`)
 /// - `depthwise_conv2d`: `depth_multiplier`, `kernel_size`, `strides`, `padding`, `dilation_rate`, `use_bias`,
 ///   `activation` (+ `alpha`), as `conv2d`
 /// - `separable_conv2d`: `filters`, `depth_multiplier` and the rest of `conv2d`'s
@@ -19,6 +20,7 @@
 /// - `center_crop`: `height`, `width`
 /// - `up_sampling2d`: `size` [h, w], `interpolation` "nearest"|"bilinear"
 /// - `permute`: `dims` (a permutation of 1...n for an input of rank n, batch axis left out)
+/// - `resizing`: `height`, `width`, `interpolation` "bilinear"|"nearest", `crop_to_aspect_ratio`
 /// - `concatenate`: `axis` (negative counts from the end, batch axis included as in Keras)
 /// - `dropout`: none (the identity at inference; `kind`, `rate`, `stddev` are for training, see `Op`)
 /// - `activation`: `activation` (relu, sigmoid, softmax, elu, leaky_relu, tanh, linear, relu6, silu, hard_sigmoid,
@@ -115,8 +117,12 @@ enum ShapeInference {
         case .conv2d:
             let (h, w, c) = try image()
             let filters = try int("filters"), (kh, kw) = try pair("kernel_size")
+            let channels = try known(c, "input channels"), groups = attributes["groups"] == nil ? 1 : try int("groups")
+            guard channels % groups == 0, filters % groups == 0 else {
+                throw fail("its \(channels) input channels and \(filters) filters do not both split into \(groups) groups, as Keras requires")
+            }
             let output: Shape = try convolved(h, w) + [filters]
-            var weights = [WeightSpec(name: "kernel", shape: [kh, kw, try known(c, "input channels"), filters])]
+            var weights = [WeightSpec(name: "kernel", shape: [kh, kw, channels / groups, filters])]
             if bool("use_bias", default: true) { weights.append(WeightSpec(name: "bias", shape: [filters])) }
             return (output, weights)
 
@@ -204,6 +210,13 @@ enum ShapeInference {
                 throw fail("interpolation '\(attributes["interpolation"]?.description ?? "none")' is neither 'nearest' nor 'bilinear'")
             }
             return ([try h.map { try bounded($0 * fh, "output height", minimum: 0) }, try w.map { try bounded($0 * fw, "output width", minimum: 0) }, c], [])
+
+        case .resizing:
+            let (_, _, c) = try image()
+            guard let interpolation = attributes["interpolation"]?.stringValue, ["bilinear", "nearest"].contains(interpolation) else {
+                throw fail("interpolation '\(attributes["interpolation"]?.description ?? "none")' is neither 'bilinear' nor 'nearest'")
+            }
+            return ([try int("height"), try int("width"), c], [])
 
         case .permute:
             let shape = try single()

@@ -8,11 +8,15 @@ enum KerasLayerTranslation {
 
     static let supportedClasses = [
         "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
-        "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Cropping2D", "CenterCrop", "UpSampling2D", "Add",
-        "Subtract", "Multiply", "Maximum", "Average", "Concatenate", "Flatten", "Reshape", "Permute", "Dropout",
+        "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Cropping2D", "CenterCrop", "UpSampling2D", "Resizing",
+        "Add", "Subtract", "Multiply", "Maximum", "Average", "Concatenate", "Flatten", "Reshape", "Permute", "Dropout",
         "SpatialDropout2D", "AlphaDropout", "GaussianDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "ELU",
         "Softmax", "LayerNormalization", "Normalization", "Rescaling", "Lambda (RescaleGAP)", "Functional", "Sequential",
     ]
+
+    /// The interpolations of Keras' `Resizing` that Zoo computes as TensorFlow does (not bicubic, area, lanczos3, lanczos5, nor
+    /// tf-keras' gaussian and mitchellcubic).
+    static let resizingInterpolations = ["bilinear", "nearest"]
 
     /// Python Lambdas Zoo translates, by layer name: their bytecode cannot be read outside CPython.
     static let translatedLambdas: [String: (op: Op, meaning: String)] = ["RescaleGAP": (.divide, "x[0] / x[1]")]
@@ -26,9 +30,10 @@ enum KerasLayerTranslation {
     private static func inference(className: String, name: String, config: [String: Any]) throws -> (Op, [String: AttributeValue]) {
         switch className {
         case "Conv2D", "Convolution2D":
-            if let groups = int(config["groups"]), groups != 1 { throw Refusal(reason: "grouped convolution (groups \(groups)) is not supported") }
             var attributes = try convolutionWindow(config)
             attributes["filters"] = .int(try require(int(config["filters"]), "filters"))
+            // Kept only when grouped, so an ungrouped layer's graph is what it was before groups ran.
+            if let groups = int(config["groups"]), groups != 1 { attributes["groups"] = .int(groups) }
             try activation(config["activation"], into: &attributes)
             return (.conv2d, attributes)
 
@@ -103,6 +108,21 @@ enum KerasLayerTranslation {
                 throw Refusal(reason: "interpolation '\(interpolation)' is not supported (supported: nearest, bilinear)")
             }
             return (.upSampling2d, ["size": .ints(try pair(config["size"] ?? [2, 2], "size")), "interpolation": .string(interpolation)])
+        case "Resizing":
+            let interpolation = (config["interpolation"] as? String ?? "bilinear").lowercased()
+            guard resizingInterpolations.contains(interpolation) else {
+                throw Refusal(reason: "interpolation '\(interpolation)' is not supported (supported: \(resizingInterpolations.joined(separator: ", ")))")
+            }
+            if config["pad_to_aspect_ratio"] as? Bool ?? false {
+                throw Refusal(reason: "pad_to_aspect_ratio=True is not supported (crop_to_aspect_ratio is)")
+            }
+            if config["antialias"] as? Bool ?? false {
+                throw Refusal(reason: "antialias=True (TensorFlow's scale-and-translate resize) is not supported")
+            }
+            return (.resizing, ["height": .int(try require(int(config["height"]), "height")),
+                                "width": .int(try require(int(config["width"]), "width")),
+                                "interpolation": .string(interpolation),
+                                "crop_to_aspect_ratio": .bool(config["crop_to_aspect_ratio"] as? Bool ?? false)])
 
         case "Add": return (.add, [:])
         case "Subtract": return (.subtract, [:])

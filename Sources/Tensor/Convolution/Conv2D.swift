@@ -1,7 +1,8 @@
 /// Keras `Conv2D` (NHWC, cross-correlation, TF padding; docs/keras-numerics.md §1) lowered onto the GEMM:
 /// output pixels are GEMM rows, output channels GEMM columns, and (tap, input channel) the depth.
 /// The weights are packed once at construction; bias, an optional residual add and the activation run in
-/// the GEMM epilogue.
+/// the GEMM epilogue. A grouped convolution (`groups` > 1) is one such GEMM per group, on the group's run of
+/// input channels and into its run of output channels.
 public struct Conv2D: Sendable {
     /// How the convolution is computed; both give the same result within float rounding.
     public enum Algorithm: Sendable, Equatable {
@@ -13,16 +14,28 @@ public struct Conv2D: Sendable {
         case winograd
     }
 
-    /// A kernel in the form its algorithm reads, prepared once at load: one packed `(kh*kw*in, out)` matrix
-    /// for the GEMM, or 16 packed `(in, out)` matrices for Winograd (16/9 of the kernel's memory).
+    /// A kernel in the form its algorithm reads, prepared once at load: a packed `(kh*kw*in/groups, out/groups)`
+    /// matrix per group for the GEMM, or 16 packed `(in, out)` matrices for Winograd (16/9 of the kernel's memory).
     public struct Kernel: Sendable {
         public let height: Int, width: Int
+        /// Of the whole convolution: each group reads `inputChannels / groups` of them and makes `outputChannels / groups`.
         public let inputChannels: Int, outputChannels: Int
+        public let groups: Int
         let weights: Weights
 
         enum Weights: Sendable {
-            case gemm(PackedMatrix)
+            /// One matrix per group, in group order.
+            case gemm([PackedMatrix])
             case winograd([PackedMatrix])
+        }
+
+        /// The HWIO shape Keras stores: `(kh, kw, in / groups, out)`.
+        public var shape: [Int] { [height, width, inputChannels / groups, outputChannels] }
+
+        /// Group `group`'s input and output channels.
+        func channels(of group: Int) -> (input: Range<Int>, output: Range<Int>) {
+            let inputs = inputChannels / groups, outputs = outputChannels / groups
+            return (group * inputs..<(group + 1) * inputs, group * outputs..<(group + 1) * outputs)
         }
 
         public var algorithm: Algorithm {
@@ -32,23 +45,35 @@ public struct Conv2D: Sendable {
             }
         }
 
-        /// Prepares HWIO `(kh, kw, in, out)` values, as Keras stores them, for `algorithm`. `outputScale`
+        /// Prepares HWIO `(kh, kw, in / groups, out)` values, as Keras stores them, for `algorithm`. `outputScale`
         /// multiplies each output channel's weights on the way (`W * scale`: a BatchNormalization folded into
         /// the convolution), so a loader can read the values straight from a weight file and keep no copy.
-        public init(hwio values: UnsafeBufferPointer<Float>, shape: [Int], outputScale: [Float]? = nil, algorithm: Algorithm) throws {
+        /// Group `g` (Keras' `groups`) maps input channels `g·in/groups ..< (g+1)·in/groups` to the output channels
+        /// `g·out/groups ..< (g+1)·out/groups`, by the kernel's columns of those output channels.
+        public init(hwio values: UnsafeBufferPointer<Float>, shape: [Int], groups: Int = 1, outputScale: [Float]? = nil,
+                    algorithm: Algorithm) throws {
             guard shape.count == 4, shape.allSatisfy({ $0 > 0 }), values.count == shape.reduce(1, *), let base = values.baseAddress else {
                 throw TensorError.shapeMismatch(operation: "conv2d", detail: "kernel must be a non-empty HWIO tensor, got \(values.count) values for \(shape)")
+            }
+            guard groups > 0, shape[3] % groups == 0 else {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "\(shape[3]) output channels do not split into \(groups) groups")
             }
             if let outputScale, outputScale.count != shape[3] {
                 throw TensorError.shapeMismatch(operation: "conv2d", detail: "\(outputScale.count) output scales for \(shape[3]) output channels")
             }
-            if algorithm == .winograd, shape[0] != 3 || shape[1] != 3 {
-                throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs a 3x3 kernel, got \(shape[0])x\(shape[1])")
+            if algorithm == .winograd, shape[0] != 3 || shape[1] != 3 || groups != 1 {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs an ungrouped 3x3 kernel, got "
+                                                  + "\(shape[0])x\(shape[1]) in \(groups) group(s)")
             }
-            (height, width, inputChannels, outputChannels) = (shape[0], shape[1], shape[2], shape[3])
+            (height, width, inputChannels, outputChannels, self.groups) = (shape[0], shape[1], shape[2] * groups, shape[3], groups)
             switch algorithm {
             case .gemm:
-                weights = .gemm(PackedMatrix(rows: height * width * inputChannels, columns: outputChannels, source: base, columnScale: outputScale))
+                let depth = shape[0] * shape[1] * shape[2], allOutputs = shape[3], outputs = shape[3] / groups
+                weights = .gemm((0..<groups).map { group in
+                    let columns = group * outputs..<(group + 1) * outputs
+                    return PackedMatrix(rows: depth, columns: outputs, source: base + columns.lowerBound, rowStride: allOutputs,
+                                        columnScale: outputScale.map { Array($0[columns]) })
+                })
             case .winograd:
                 weights = .winograd(WinogradF2x3.transformWeights(base, inputs: inputChannels, outputs: outputChannels, outputScale: outputScale))
             }
@@ -67,18 +92,20 @@ public struct Conv2D: Sendable {
     public var kernelWidth: Int { kernel.width }
     public var inputChannels: Int { kernel.inputChannels }
     public var outputChannels: Int { kernel.outputChannels }
+    public var groups: Int { kernel.groups }
     public var algorithm: Algorithm { kernel.algorithm }
 
     /// Input channels below which im2col rows are gathered per row block (see `Im2ColTileOperand`).
     static let gatherBelowChannels = 32
 
     /// - Parameters:
-    ///   - kernel: HWIO `(kh, kw, in, out)`, as Keras stores it.
+    ///   - kernel: HWIO `(kh, kw, in / groups, out)`, as Keras stores it.
     ///   - bias: `(out)` or nil.
-    ///   - algorithm: `.winograd` is accepted only for 3x3 kernels with stride 1 and no dilation.
+    ///   - groups: Keras' `groups`: the input and output channels split into that many independent convolutions.
+    ///   - algorithm: `.winograd` is accepted only for ungrouped 3x3 kernels with stride 1 and no dilation.
     public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
-                dilation: (Int, Int) = (1, 1), activation: Activation = .linear, algorithm: Algorithm = .gemm) throws {
-        try self.init(kernel: kernel.withValues { try Kernel(hwio: $0, shape: kernel.shape, algorithm: algorithm) },
+                dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, algorithm: Algorithm = .gemm) throws {
+        try self.init(kernel: kernel.withValues { try Kernel(hwio: $0, shape: kernel.shape, groups: groups, algorithm: algorithm) },
                       bias: bias, strides: strides, padding: padding, dilation: dilation, activation: activation)
     }
 
@@ -130,26 +157,34 @@ public struct Conv2D: Sendable {
             try outputImage.require(residual, operation: "conv2d", role: "residual")
             try residual.requireDistinct(from: output, operation: "conv2d", role: "residual")
         }
-        let epilogue = GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) },
-                                    residual: residual.map { UnsafePointer($0.pointer) }, residualStride: outputChannels,
-                                    activation: activation.isElementwise ? activation : .linear)
+        /// The epilogue of the GEMM that makes output channels `channels` (all of them, or one group's).
+        func epilogue(_ channels: Range<Int>) -> GemmEpilogue {
+            GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) + channels.lowerBound },
+                         residual: residual.map { UnsafePointer($0.pointer) + channels.lowerBound }, residualStride: outputChannels,
+                         activation: activation.isElementwise ? activation : .linear)
+        }
         switch kernel.weights {
         case .winograd(let matrices):
             WinogradF2x3.forward(input: input.pointer, image: image, geometry: geometry, weights: matrices,
-                                 output: output.pointer, epilogue: epilogue, workspace: workspace)
-        case .gemm(let matrix):
-            let convolution = ConvolutionOperand(input: input.pointer, image: image, geometry: geometry)
+                                 output: output.pointer, epilogue: epilogue(0..<outputChannels), workspace: workspace)
+        case .gemm(let matrices):
             let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1)
                 && geometry.rows.padBefore == 0 && geometry.columns.padBefore == 0
-            if pointwise {
-                // A 1x1 stride-1 convolution over NHWC pixels is a plain matrix product.
-                let pixels = MatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, stride: inputChannels)
-                gemm(pixels, matrix, output: output.pointer, outputStride: outputChannels, epilogue: epilogue, workspace: workspace)
-            } else if inputChannels < Conv2D.gatherBelowChannels {
-                gemm(Im2ColTileOperand(convolution: convolution), matrix, output: output.pointer, outputStride: outputChannels,
-                     epilogue: epilogue, workspace: workspace)
-            } else {
-                gemm(convolution, matrix, output: output.pointer, outputStride: outputChannels, epilogue: epilogue, workspace: workspace)
+            // One GEMM per group, each reading its input channels of every pixel and writing its output channels.
+            for (group, matrix) in matrices.enumerated() {
+                let (inputs, outputs) = kernel.channels(of: group)
+                let target = output.pointer + outputs.lowerBound
+                let convolution = ConvolutionOperand(input: input.pointer, image: image, geometry: geometry, channels: inputs)
+                if pointwise {
+                    // A 1x1 stride-1 convolution over NHWC pixels is a plain matrix product.
+                    let pixels = MatrixOperand(base: input.pointer + inputs.lowerBound, rows: image.pixels, depth: inputs.count, stride: inputChannels)
+                    gemm(pixels, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs), workspace: workspace)
+                } else if inputs.count < Conv2D.gatherBelowChannels {
+                    gemm(Im2ColTileOperand(convolution: convolution), matrix, output: target, outputStride: outputChannels,
+                         epilogue: epilogue(outputs), workspace: workspace)
+                } else {
+                    gemm(convolution, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs), workspace: workspace)
+                }
             }
         }
         if !activation.isElementwise {

@@ -1,20 +1,27 @@
 /// The implicit im2col matrix of a convolution as a GEMM left operand: row `m` is output pixel
 /// (n, oh, ow), and K walks the kernel taps (i, j) with the input channels fastest, matching the HWIO
 /// weight layout. Each (row, tap) is one input pixel's channel vector, read in place from the NHWC input,
-/// so nothing is copied; taps that land in the padding read as zeros.
+/// so nothing is copied; taps that land in the padding read as zeros. A grouped convolution reads one
+/// group's run of channels (`channels`) of each pixel.
 struct ConvolutionOperand: TapChunkedOperand, @unchecked Sendable {
     let input: UnsafePointer<Float>
     let image: ImageShape
     let geometry: WindowGeometry
+    /// The input channels each tap reads: all of them, or one group's.
+    let channels: Range<Int>
     /// Depth blocks: chunks of each tap's input channels.
     let chunks: TapChunks
 
-    init(input: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry) {
+    init(input: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, channels: Range<Int>? = nil) {
         self.input = input
         self.image = image
         self.geometry = geometry
-        chunks = TapChunks(channels: image.channels)
+        self.channels = channels ?? 0..<image.channels
+        chunks = TapChunks(channels: self.channels.count)
     }
+
+    /// Whether each tap reads whole pixels, so that adjacent input pixels' channels are adjacent in K too.
+    var readsWholePixels: Bool { channels.count == image.channels }
 
     var rows: Int { image.batch &* geometry.rows.output &* geometry.columns.output }
 
@@ -35,13 +42,13 @@ struct ConvolutionOperand: TapChunkedOperand, @unchecked Sendable {
         walkPixels(rows, height: geometry.rows.output, width: geometry.columns.output, body)
     }
 
-    /// The channel vector that output pixel (n, oh, ow) reads at kernel tap (i, j), or nil in the padding.
+    /// The channel vector (`channels` of it) that output pixel (n, oh, ow) reads at kernel tap (i, j), or nil in the padding.
     @inline(__always)
     func pixel(_ n: Int, _ outputRow: Int, _ outputColumn: Int, tapRow: Int, tapColumn: Int) -> UnsafePointer<Float>? {
         let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
         let inputColumn = geometry.columns.inputIndex(output: outputColumn, tap: tapColumn)
         guard inputRow >= 0, inputRow < image.height, inputColumn >= 0, inputColumn < image.width else { return nil }
-        return input + ((n &* image.height &+ inputRow) &* image.width &+ inputColumn) &* image.channels
+        return input + (((n &* image.height &+ inputRow) &* image.width &+ inputColumn) &* image.channels &+ channels.lowerBound)
     }
 }
 
@@ -63,11 +70,12 @@ struct Im2ColTileOperand: GemmLeftOperand, @unchecked Sendable {
     func scratchCount(blockRows: Int) -> Int { blockRows * depth }
 
     /// Gathers the im2col rows of the block. Without dilation the taps of one kernel row are adjacent input
-    /// pixels, so each kernel row is one contiguous copy of its in-bounds span plus zeros for the padding.
+    /// pixels, so when the taps read whole pixels each kernel row is one contiguous copy of its in-bounds span
+    /// plus zeros for the padding; otherwise (dilation, or one group's channels) each tap is copied on its own.
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
         let geometry = convolution.geometry, image = convolution.image
-        let channels = image.channels, kernelWidth = geometry.columns.kernel
-        let contiguous = geometry.columns.dilation == 1
+        let channels = convolution.channels.count, kernelWidth = geometry.columns.kernel
+        let contiguous = geometry.columns.dilation == 1 && convolution.readsWholePixels
         var destination = scratch
         convolution.forEachPixel(rows) { n, outputRow, outputColumn in
             for tapRow in 0..<geometry.rows.kernel {

@@ -5,22 +5,27 @@
 /// dz's channel vector at (oh, ow), read in place; taps that no output pixel sent (strides skip them, or
 /// they fall outside the output) read as zeros. Multiplied by the kernel packed as `(kh*kw*out, in)`
 /// (`W^T` per tap), each input pixel sums exactly the products that reached it: the transposed
-/// convolution, for any stride, dilation and TF padding.
+/// convolution, for any stride, dilation and TF padding. A group of a grouped convolution reads its own run of dz's
+/// channels (`channels`) only.
 struct InputGradientOperand: TapChunkedOperand, @unchecked Sendable {
     let outputGradient: UnsafePointer<Float>
     /// The convolution's input (whose gradient this computes).
     let image: ImageShape
     let geometry: WindowGeometry
+    /// dz's channels per pixel.
     let outputChannels: Int
+    /// The channels of dz each tap reads: all of them, or one group's.
+    let channels: Range<Int>
     /// Depth blocks: chunks of each tap's output channels.
     let chunks: TapChunks
 
-    init(outputGradient: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, outputChannels: Int) {
+    init(outputGradient: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, outputChannels: Int, channels: Range<Int>? = nil) {
         self.outputGradient = outputGradient
         self.image = image
         self.geometry = geometry
         self.outputChannels = outputChannels
-        chunks = TapChunks(channels: outputChannels)
+        self.channels = channels ?? 0..<outputChannels
+        chunks = TapChunks(channels: self.channels.count)
     }
 
     var rows: Int { image.pixels }
@@ -34,7 +39,7 @@ struct InputGradientOperand: TapChunkedOperand, @unchecked Sendable {
             if let row = Self.source(geometry.rows, input: inputRow, tap: tapRow),
                let column = Self.source(geometry.columns, input: inputColumn, tap: tapColumn) {
                 let pixel: Int = (n &* geometry.rows.output &+ row) &* geometry.columns.output &+ column
-                table[r] = outputGradient + (pixel &* outputChannels &+ channelOffset)
+                table[r] = outputGradient + (pixel &* outputChannels &+ channels.lowerBound &+ channelOffset)
             } else {
                 table[r] = zeros
             }

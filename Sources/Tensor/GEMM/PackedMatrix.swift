@@ -33,18 +33,21 @@ public struct PackedMatrix: Sendable {
         guard rows > 0, columns > 0, rowsPerBlock > 0 else {
             throw TensorError.shapeMismatch(operation: "pack", detail: "a \(rows) x \(columns) matrix in blocks of \(rowsPerBlock) rows")
         }
-        try self.init(rows: rows, columns: columns, columnScale: nil, rowsPerBlock: rowsPerBlock, rowsOf: rowsOf, released: released)
+        try self.init(rows: rows, columns: columns, rowStride: columns, columnScale: nil, rowsPerBlock: rowsPerBlock, rowsOf: rowsOf,
+                      released: released)
     }
 
-    /// Packs the row-major matrix at `source`. `columnScale` multiplies column `j` by `columnScale[j]` on the
-    /// way (a BatchNormalization folded into a convolution scales its outputs); the caller checks it has
-    /// `columns` factors.
-    init(rows: Int, columns: Int, source: UnsafePointer<Float>, columnScale: [Float]? = nil) {
-        self.init(rows: rows, columns: columns, columnScale: columnScale, rowsPerBlock: rows,
-                  rowsOf: { source + $0.lowerBound * columns }, released: { _ in })
+    /// Packs the row-major matrix at `source`, its rows `rowStride` floats apart (`columns` unless the matrix is a
+    /// run of columns of a wider one: one group's output channels of a grouped convolution's kernel). `columnScale`
+    /// multiplies column `j` by `columnScale[j]` on the way (a BatchNormalization folded into a convolution scales
+    /// its outputs); the caller checks it has `columns` factors.
+    init(rows: Int, columns: Int, source: UnsafePointer<Float>, rowStride: Int? = nil, columnScale: [Float]? = nil) {
+        let rowStride = rowStride ?? columns
+        self.init(rows: rows, columns: columns, rowStride: rowStride, columnScale: columnScale, rowsPerBlock: rows,
+                  rowsOf: { source + $0.lowerBound * rowStride }, released: { _ in })
     }
 
-    private init(rows: Int, columns: Int, columnScale: [Float]?, rowsPerBlock: Int,
+    private init(rows: Int, columns: Int, rowStride: Int, columnScale: [Float]?, rowsPerBlock: Int,
                  rowsOf: (Range<Int>) throws -> UnsafePointer<Float>, released: (Range<Int>) -> Void) rethrows {
         self.init(zeroRows: rows, columns: columns)
         for first in stride(from: 0, to: rows, by: rowsPerBlock) {
@@ -54,7 +57,7 @@ public struct PackedMatrix: Sendable {
                 let column = panel * GemmTile.columns
                 let width = min(GemmTile.columns, columns - column)
                 for k in block {
-                    let from = source + (k - first) * columns + column, to = element(row: k, column: column)
+                    let from = source + (k - first) * rowStride + column, to = element(row: k, column: column)
                     if let columnScale {
                         for j in 0..<width { to[j] = from[j] * columnScale[column + j] }
                     } else {

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// The weight gradient of a layer that is a matrix product `z = A W` (Dense: A = x; Conv2D: A = im2col(x)):
 /// `dW = A^T dz`, with A `(M, K)` and dz `(M, N)`. M is the number of pixels in the batch (802,816 for VGG's
 /// first block at batch 16), so neither A^T nor A is ever materialised whole. The GEMM computes the
@@ -8,6 +10,15 @@
 struct WeightGradientGEMM {
     /// M, K, N.
     let rows: Int, depth: Int, outputs: Int
+    /// Floats between consecutive rows of dz and of dW: N, unless both are column runs of wider matrices (one group
+    /// of a grouped convolution: its output channels of dz, its kernel's columns of dW).
+    let rowStride: Int
+
+    init(rows: Int, depth: Int, outputs: Int, rowStride: Int? = nil) {
+        (self.rows, self.depth, self.outputs) = (rows, depth, outputs)
+        self.rowStride = rowStride ?? outputs
+    }
+
     /// Packed A rows per chunk: about 32 MB of packed operand, a whole number of GEMM depth blocks.
     var chunkRows: Int {
         let budget = (8 << 20) / roundUp(depth, to: GemmTile.columns)
@@ -15,10 +26,10 @@ struct WeightGradientGEMM {
     }
 
     /// - Parameters:
-    ///   - outputGradient: dz, `(M, N)` row-major.
+    ///   - outputGradient: dz, `(M, N)` row-major, rows `rowStride` apart.
     ///   - packRows: writes A's rows `range` into `packed` from its row `packedRow` on (all K columns, zeros
     ///     included: the memory is reused between chunks). Called from worker threads on disjoint ranges.
-    ///   - kernelGradient: dW, `(K, N)` row-major, overwritten.
+    ///   - kernelGradient: dW, `(K, N)` row-major, rows `rowStride` apart, overwritten.
     ///   - biasGradient: the column sums of dz (`N`), overwritten, or nil.
     func run(outputGradient: UnsafePointer<Float>, kernelGradient: UnsafeMutablePointer<Float>,
              biasGradient: UnsafeMutablePointer<Float>?, workspace: Workspace,
@@ -44,10 +55,8 @@ struct WeightGradientGEMM {
                 let range = min(first + task * perTask, first + count)..<min(first + (task + 1) * perTask, first + count)
                 guard !range.isEmpty else { return }
                 packRows(range, packed, range.lowerBound - first)
-                for m in range {
-                    let source = dz.pointer + m &* outputs, column = m &- first
-                    for n in 0..<outputs { transposed.pointer[n &* count &+ column] = source[n] }
-                }
+                zoo_transpose(dz.pointer + range.lowerBound &* rowStride, Int64(rowStride), Int64(range.count), Int64(outputs),
+                              transposed.pointer + (range.lowerBound - first), Int64(count))
             }
             let previous = index == 0 ? nil : UnsafePointer(sums[current].base)
             current = 1 - current
@@ -55,18 +64,15 @@ struct WeightGradientGEMM {
                  output: sums[current].base, outputStride: depth,
                  epilogue: GemmEpilogue(residual: previous, residualStride: depth), workspace: workspace)
         }
-        let total = sums[current].base
-        for k in 0..<depth {
-            for n in 0..<outputs { kernelGradient[k &* outputs &+ n] = total[n &* depth &+ k] }
-        }
-        if let biasGradient { Self.columnSums(outputGradient, rows: rows, columns: outputs, into: biasGradient) }
+        zoo_transpose(sums[current].base, Int64(depth), Int64(outputs), Int64(depth), kernelGradient, Int64(rowStride))
+        if let biasGradient { Self.columnSums(outputGradient, rows: rows, columns: outputs, stride: rowStride, into: biasGradient) }
     }
 
-    /// The bias gradient: the sums of dz's `(rows, columns)` columns, overwriting `sums`.
-    static func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    /// The bias gradient: the sums of the `columns` columns of dz's `rows` rows (`stride` floats apart), overwriting `sums`.
+    static func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.update(repeating: 0, count: columns)
         for m in 0..<rows {
-            let row = matrix + m &* columns
+            let row = matrix + m &* stride
             for n in 0..<columns { sums[n] += row[n] }
         }
     }

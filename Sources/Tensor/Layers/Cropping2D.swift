@@ -62,10 +62,10 @@ public struct Cropping2D: Sendable {
             guard image.height > 0, image.width > 0 else {
                 throw TensorError.shapeMismatch(operation: operation, detail: "the input is \(image.height)x\(image.width): nothing to resize")
             }
-            // smart_resize's box, in Python's float arithmetic: int(float(W * height) / width) rows at most, and columns alike.
-            let rows = max(min(image.height, Int(Double(image.width * height) / Double(width))), 1)
-            let columns = max(min(image.width, Int(Double(image.height * width) / Double(height))), 1)
-            return .resize(ResizeBilinear(top: (image.height - rows) / 2, left: (image.width - columns) / 2, height: rows, width: columns,
+            // smart_resize's box, in Python's float arithmetic.
+            let box = AspectRatioWindow(imageHeight: image.height, imageWidth: image.width, targetHeight: height, targetWidth: width,
+                                        arithmetic: .double)
+            return .resize(ResizeBilinear(top: box.top, left: box.left, height: box.height, width: box.width,
                                           outputHeight: height, outputWidth: width))
         }
     }

@@ -1,6 +1,7 @@
 /// TensorFlow's `ResizeBilinear` with half-pixel centres and without corner alignment, what `tf.image.resize(method=
 /// "bilinear", antialias=False)` runs (docs/keras-numerics.md §2.1), of a window of an NHWC image: bilinear
-/// UpSampling2D resizes the whole image, CenterCrop the box `smart_resize` cuts from an image smaller than its target.
+/// UpSampling2D resizes the whole image, CenterCrop the box `smart_resize` cuts from an image smaller than its target,
+/// bilinear Resizing the whole image or its window of the target's aspect ratio.
 ///
 /// Per axis the scale is `in / out` in float32; output `i` reads source position `s = (i + 0.5) · scale − 0.5`, between
 /// `max(floor(s), 0)` and `min(ceil(s), in − 1)` with weight `s − floor(s)`; each value is `top + (bottom − top) · yλ`

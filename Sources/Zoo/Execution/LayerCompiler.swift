@@ -67,6 +67,13 @@ struct LayerCompiler {
                 throw LayerProblem("interpolation '\(name)' is not supported (supported: nearest, bilinear)")
             }
             return .upSampling(try UpSampling2D(size: attributes.pair("size"), interpolation: interpolation))
+        case .resizing:
+            let name = layer.attributes["interpolation"]?.stringValue ?? "bilinear"
+            guard let interpolation = Resizing.Interpolation(rawValue: name) else {
+                throw LayerProblem("interpolation '\(name)' is not supported (supported: bilinear, nearest)")
+            }
+            return .resizing(try Resizing(height: attributes.int("height"), width: attributes.int("width"), interpolation: interpolation,
+                                          cropToAspectRatio: attributes.bool("crop_to_aspect_ratio", default: false)))
         case .permute: return .permute(try Permute(dims: attributes.ints("dims")))
         case .add: return .merge(Merge(.add))
         case .subtract: return .merge(Merge(.subtract))
@@ -102,7 +109,8 @@ struct LayerCompiler {
     private func convolution(_ plan: StepPlan) throws -> LayerKernel {
         let attributes = Attributes(plan.head)
         return .conv2d(try fusedConvolution(plan, kernel: "kernel", strides: attributes.pair("strides"), padding: attributes.padding(),
-                                            dilation: attributes.pair("dilation_rate", default: (1, 1))))
+                                            dilation: attributes.pair("dilation_rate", default: (1, 1)),
+                                            groups: attributes.int("groups", default: 1)))
     }
 
     /// A separable convolution: its depthwise stage as the layer describes it, its pointwise stage a 1x1 convolution with
@@ -111,23 +119,23 @@ struct LayerCompiler {
         let attributes = Attributes(plan.head)
         let depthwise = try DepthwiseConv2D(kernel: weight(plan.head, "depthwise_kernel"), bias: nil, strides: attributes.pair("strides"),
                                             padding: attributes.padding(), dilation: attributes.pair("dilation_rate", default: (1, 1)))
-        let pointwise = try fusedConvolution(plan, kernel: "pointwise_kernel", strides: (1, 1), padding: .valid, dilation: (1, 1))
+        let pointwise = try fusedConvolution(plan, kernel: "pointwise_kernel", strides: (1, 1), padding: .valid, dilation: (1, 1), groups: 1)
         return .separableConv2d(try SeparableConv2D(depthwise: depthwise, pointwise: pointwise))
     }
 
-    /// The convolution by the plan head's weight `name` and `bias`, with what the plan fused into it.
+    /// The convolution by the plan head's weight `name` and `bias`, in `groups`, with what the plan fused into it.
     private func fusedConvolution(_ plan: StepPlan, kernel name: String, strides: (Int, Int), padding: Padding,
-                                  dilation: (Int, Int)) throws -> Conv2D {
+                                  dilation: (Int, Int), groups: Int) throws -> Conv2D {
         let layer = plan.head
         guard let spec = layer.weights.first(where: { $0.name == name }), spec.shape.count == 4 else {
             throw LayerProblem("the graph lists no 4-D weight '\(name)'")
         }
         let norm = try foldedNorm(in: plan, channels: spec.shape[3])
         let activation = try Self.activation(of: plan.layers.last { $0.op == .activation } ?? layer)
-        let algorithm: Conv2D.Algorithm = winograd && Self.winogradPays(kernel: spec.shape, strides: strides, dilation: dilation,
-                                                                         output: plan.headShape) ? .winograd : .gemm
+        let algorithm: Conv2D.Algorithm = winograd && groups == 1 && Self.winogradPays(kernel: spec.shape, strides: strides, dilation: dilation,
+                                                                                       output: plan.headShape) ? .winograd : .gemm
         let kernel = try weights.withValues(named: layer.tensorName(of: spec), shape: spec.shape) {
-            try Conv2D.Kernel(hwio: $0, shape: spec.shape, outputScale: norm?.scale, algorithm: algorithm)
+            try Conv2D.Kernel(hwio: $0, shape: spec.shape, groups: groups, outputScale: norm?.scale, algorithm: algorithm)
         }
         let bias = try norm.map { try $0.foldedBias(optionalWeight(layer, "bias")) } ?? optionalWeight(layer, "bias")
         return try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, dilation: dilation, activation: activation)

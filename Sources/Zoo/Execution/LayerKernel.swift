@@ -19,6 +19,7 @@ enum LayerKernel {
     /// Keras' `Cropping2D` and `CenterCrop`.
     case crop(Cropping2D)
     case upSampling(UpSampling2D)
+    case resizing(Resizing)
     case permute(Permute)
     case merge(Merge)
     case concatenate(Concatenate)
@@ -64,6 +65,7 @@ enum LayerKernel {
         case .zeroPad(let pad): return try pad.outputShape(for: inputs[0])
         case .crop(let crop): return try crop.outputShape(for: inputs[0])
         case .upSampling(let upSampling): return try upSampling.outputShape(for: inputs[0])
+        case .resizing(let resizing): return try resizing.outputShape(for: inputs[0])
         case .permute(let permute): return try permute.outputShape(for: inputs[0])
         case .merge(let merge): return try merge.outputShape(for: inputs)
         case .concatenate(let concatenate): return try concatenate.outputShape(for: inputs)
@@ -89,6 +91,7 @@ enum LayerKernel {
         case .zeroPad(let pad): try pad.forward(inputs[0], into: output)
         case .crop(let crop): try crop.forward(inputs[0], into: output)
         case .upSampling(let upSampling): try upSampling.forward(inputs[0], into: output)
+        case .resizing(let resizing): try resizing.forward(inputs[0], into: output)
         case .permute(let permute): try permute.forward(inputs[0], into: output)
         case .merge(let merge): try merge.forward(inputs, into: output)
         case .concatenate(let concatenate): try concatenate.forward(inputs, into: output)

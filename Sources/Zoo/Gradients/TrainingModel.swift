@@ -471,6 +471,8 @@ public final class TrainingModel {
             results[0] = try firstInputGradient { try crop.backward(outputGradient: outputGradient, into: $0) }
         case .upSampling(let upSampling):
             results[0] = try firstInputGradient { try upSampling.backward(outputGradient: outputGradient, into: $0) }
+        case .resizing(let resizing):
+            results[0] = try firstInputGradient { try resizing.backward(outputGradient: outputGradient, into: $0) }
         case .permute(let permute):
             results[0] = try firstInputGradient { try permute.backward(outputGradient: outputGradient, into: $0) }
         case .merge(let merge):

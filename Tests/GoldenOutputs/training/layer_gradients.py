@@ -13,8 +13,8 @@ tensor names).
 
 Conv2D, DepthwiseConv2D and Dense run with a linear activation, so `g` is the pre-activation output gradient dz.
 Their cases cover TF 'same' padding's asymmetric split (stride 2 on odd and even sizes), the 7x7 stride-2 ResNet stem,
-1x1 strided 'valid', dilation, non-square kernels, 3 and 64 input channels, depth multipliers 1 and 2, and Dense over
-rank 2 and rank 4 inputs. Every case also keeps the layer's output `y`, so the forward pass is checked on the same
+1x1 strided 'valid', dilation, non-square kernels, 3 and 64 input channels, grouped convolutions (groups 2 to 8),
+depth multipliers 1 and 2, and Dense over rank 2 and rank 4 inputs. Every case also keeps the layer's output `y`, so the forward pass is checked on the same
 inputs.
 """
 import json
@@ -295,6 +295,37 @@ def layer_norm_case(case, shape, epsilon, scale, center):
 layer_norm_case("layer_norm_nhwc", (2, 3, 4, 6), 1e-3, True, True)
 layer_norm_case("layer_norm_rank3_no_center", (3, 5, 17), 1e-5, True, False)
 layer_norm_case("layer_norm_dense_plain", (4, 8), 1e-3, False, False)
+
+
+
+# --- Grouped Conv2D and Resizing (issue 14, after the others: their draws leave earlier cases' alone) ---------------
+# Grouped convolutions run on TensorFlow's CPU through XLA (Keras' backend compiles them: the plain kernel refuses them).
+# Groups of 2, 4 and 8 channels each (the im2col rows gathered per group), and of 32 (read in place); 3x3 'same' and
+# 'valid' stride 2 on odd sizes, dilation 2, 1x1 (a matrix product per group) and 1x1 strided.
+def grouped_conv_case(case, input_shape, filters, kernel, groups, strides=(1, 1), padding="same", dilation=(1, 1)):
+    layer = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation, groups=groups)
+    weighted_case(case, "conv2d", {"strides": list(strides), "padding": padding, "dilation": list(dilation), "groups": groups},
+                  layer, input_shape)
+
+
+grouped_conv_case("conv_g2_k3_same_s1", (2, 9, 11, 8), 8, (3, 3), 2)
+grouped_conv_case("conv_g4_k3_valid_s2", (2, 13, 15, 8), 12, (3, 3), 4, strides=(2, 2), padding="valid")
+grouped_conv_case("conv_g4_k3_same_d2", (2, 11, 12, 8), 8, (3, 3), 4, dilation=(2, 2))
+grouped_conv_case("conv_g2_k1_valid", (2, 7, 9, 8), 12, (1, 1), 2, padding="valid")
+grouped_conv_case("conv_g8_k3_same_s2", (2, 9, 8, 8), 16, (3, 3), 8, strides=(2, 2))
+grouped_conv_case("conv_g2_k3_same_wide", (2, 9, 10, 64), 96, (3, 3), 2)
+grouped_conv_case("conv_g4_k1_same_s2", (2, 9, 11, 12), 8, (1, 1), 4, strides=(2, 2))
+
+# Resizing: bilinear and nearest up and down by ratios that are not integers, on odd sizes; crop_to_aspect_ratio cutting
+# rows (a tall input for a wide target) and columns (the reverse).
+for index, (shape, height, width, interpolation, crop) in enumerate([
+        ((2, 5, 7, 3), 8, 11, "bilinear", False), ((2, 11, 13, 3), 7, 5, "bilinear", False),
+        ((2, 5, 7, 3), 9, 10, "nearest", False), ((2, 13, 11, 3), 6, 4, "nearest", False),
+        ((2, 11, 7, 3), 5, 6, "bilinear", True), ((2, 7, 13, 3), 9, 4, "bilinear", True),
+        ((2, 11, 7, 3), 4, 9, "nearest", True), ((2, 9, 12, 3), 7, 3, "nearest", True)]):
+    layer_case(f"resizing_{index}_{interpolation}_{height}x{width}" + ("_crop" if crop else ""), "resizing",
+               {"height": height, "width": width, "interpolation": interpolation, "crop_to_aspect_ratio": crop},
+               keras.layers.Resizing(height, width, interpolation=interpolation, crop_to_aspect_ratio=crop), [uniform(shape)])
 
 # --- Winograd's backward pass, after the cases above so their seeded values stay as they were -------------------
 # 3x3 stride-1 layers also run backward by Winograd F(2x2, 3x3) (ConvolutionGradientTests). At 8 input and 8 output

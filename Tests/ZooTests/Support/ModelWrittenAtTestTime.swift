@@ -1,5 +1,6 @@
 import Converter
 import Foundation
+import Tensor
 import Testing
 import TestSupport
 import Zoo
@@ -78,6 +79,38 @@ struct ModelWrittenAtTestTime {
             let model = try convert(checkpoint)
             try check(checkpoint, model, try verifyLayerByLayer(model), try verifyFused(model))
             return model
+        }
+    }
+
+    /// The converted `model`'s layers `exact` and `close` each run alone on Keras' output of the layer before it (or the
+    /// case's input), on every golden case: the outputs of `exact` (layers that copy values, or interpolate them with TensorFlow's own float32
+    /// operations) must be Keras' bit for bit, those of `close` within 1e-6 normalised error. Run alone, a layer shows its
+    /// own error, not the one its input brings from the layers before.
+    func checkLayersOnKerasInputs(_ model: String, exact: [String], close: [String]) throws {
+        let file = try SafetensorsFile(path: model)
+        let graph = try Model.graph(in: file)
+        let activations = try GoldenActivations(path: golden)
+        for name in exact + close {
+            var layer = try #require(graph.layer(named: name))
+            let source = layer.inputs[0]
+            layer.inputs = ["keras_input"]
+            for example in activations.cases {
+                let input = try graph.inputs.contains(source) ? activations.input(example)
+                    : #require(try activations.output(of: source, case: example), "no Keras output of \(source)")
+                let expected = try #require(try activations.output(of: name, case: example))
+                let alone = ModelGraph(name: name, layers: [Layer(name: "keras_input", op: .input, attributes: ["shape": .ints(Array(input.shape.dropFirst()))]),
+                                                            layer],
+                                       inputs: ["keras_input"], outputs: [name])
+                let output = try Model(graph: alone, file: file, mode: .layerByLayer).run([input])[0]
+                #expect(output.shape == expected.shape, "\(name) \(example): \(output.shape), Keras \(expected.shape)")
+                if exact.contains(name) {
+                    let differing = zip(output.toArray(), expected.toArray()).count { $0 != $1 }
+                    #expect(differing == 0, "\(name) \(example): \(differing) of \(expected.count) values differ from Keras'")
+                } else {
+                    let error = LayerParity(layer: name, op: "", depth: 0, actual: output, reference: expected).normalisedError
+                    #expect(error < 1e-6, "\(name) \(example): normalised error \(error)")
+                }
+            }
         }
     }
 
