@@ -249,7 +249,7 @@ public enum FineTuneRun {
         var scores: [Double] = []
         for _ in 0..<passLength {
             let batch = try batches.next()
-            let probabilities = try model.forward([batch.inputs], training: false)[0]
+            let probabilities = try model.forward(batch.inputs, training: false)[0]
             let classes = probabilities.shape[1]
             scores += probabilities.toArray().enumerated().compactMap { $0.offset % classes == data.positiveClass ? Double($0.element) : nil }
         }

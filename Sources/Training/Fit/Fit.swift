@@ -105,7 +105,7 @@ public final class Fit {
                 func stop(_ problem: String) -> NonFiniteError {
                     NonFiniteError(step: stepsDone, epoch: epoch, batch: batchIndex, problem: problem)
                 }
-                guard loss.isFinite else { throw stop(NonFiniteDiagnosis.lossProblem(loss, input: batch.inputs, model: model)) }
+                guard loss.isFinite else { throw stop(NonFiniteDiagnosis.lossProblem(loss, inputs: batch.inputs, model: model)) }
                 if let problem = NonFiniteDiagnosis.gradientProblem(result.gradients, graph: model.graph) { throw stop(problem) }
                 try optimizer.apply(result.gradients, to: model)
                 metrics.update(loss: loss, output: result.output, target: batch.target)

@@ -33,14 +33,16 @@ enum NonFiniteDiagnosis {
     /// training model keeps its last forward pass's values to itself, so the batch is run again layer by layer
     /// in inference mode over the same parameters (BatchNormalization on its moving statistics: a value the
     /// batch statistics alone make non-finite shows as no layer, and the message says so).
-    static func lossProblem(_ loss: Float, input: Tensor, model: TrainingModel) -> String {
+    static func lossProblem(_ loss: Float, inputs: [Tensor], model: TrainingModel) -> String {
         let head = "the loss is \(loss.isNaN ? "NaN" : "\(loss)")"
         do {
             let inference = try Model(graph: model.graph, weights: model.parameters, mode: .layerByLayer)
-            let values = try inference.activations([input])
+            let values = try inference.activations(inputs)
+            let named = model.graph.inputs.count > 1
             for layer in model.graph.layers {
                 if let value = values[layer.name], !isFinite(value) {
-                    let what = layer.op == .input ? "the input batch" : "the output of layer '\(layer.name)' (\(layer.op.rawValue))"
+                    let what = layer.op == .input ? (named ? "the input batch '\(layer.name)'" : "the input batch")
+                        : "the output of layer '\(layer.name)' (\(layer.op.rawValue))"
                     return "\(head); first non-finite value: \(what)"
                 }
             }

@@ -1,16 +1,22 @@
 import Tensor
 
-/// One batch as the fit loop consumes it: the model's input, what the loss compares its output with, and per
+/// One batch as the fit loop consumes it: the model's inputs, what the loss compares its output with, and per
 /// sample loss weights (class weights turned into sample weights), if any.
 public struct TrainingBatch {
-    public let inputs: Tensor
+    /// One tensor per model input, in the graph's input order (an image; or an image and its metadata, side by side).
+    public let inputs: [Tensor]
     public let target: LossTarget
     public let sampleWeights: [Float]?
 
-    public init(inputs: Tensor, target: LossTarget, sampleWeights: [Float]? = nil) {
+    public init(inputs: [Tensor], target: LossTarget, sampleWeights: [Float]? = nil) {
         self.inputs = inputs
         self.target = target
         self.sampleWeights = sampleWeights
+    }
+
+    /// A batch for a model of one input.
+    public init(inputs: Tensor, target: LossTarget, sampleWeights: [Float]? = nil) {
+        self.init(inputs: [inputs], target: target, sampleWeights: sampleWeights)
     }
 }
 

@@ -26,18 +26,24 @@ public struct StepResult {
 }
 
 extension TrainingModel {
-    /// Keras' `train_step` up to the gradients, for a model of one input and one output: the forward pass in
-    /// training mode, the loss and its gradient, the backward pass, and the regularisers' gradients added to the
-    /// parameters'. The fit loop and the gradient parity tests both step through here.
-    public func lossAndGradients(_ input: Tensor, objective: StepObjective, regularization: Regularization?) throws -> StepResult {
-        guard graph.inputs.count == 1, graph.outputs.count == 1 else {
-            throw ModelError("a training step needs one input and one output; the model has \(graph.inputs.count) and \(graph.outputs.count)")
+    /// Keras' `train_step` up to the gradients, for a model of one output: the forward pass in training mode over
+    /// `inputs` (one per model input, in the graph's order), the loss and its gradient, the backward pass, and the
+    /// regularisers' gradients added to the parameters'. The fit loop and the gradient parity tests both step
+    /// through here.
+    public func lossAndGradients(_ inputs: [Tensor], objective: StepObjective, regularization: Regularization?) throws -> StepResult {
+        guard graph.outputs.count == 1 else {
+            throw ModelError("a training step needs one output; the model has \(graph.outputs.count)")
         }
-        let output = try forward([input], training: true)[0]
+        let output = try forward(inputs, training: true)[0]
         let (loss, outputGradient, ofLogits) = try Self.loss(objective, output: output, logits: outputLogits[0])
         let gradients = try backward([outputGradient], ofLogits: ofLogits)
         let penalty = try regularization?.addGradients(parameters, to: gradients.parameters) ?? 0
         return StepResult(loss: loss.map { $0 + penalty }, output: output, ofLogits: ofLogits, gradients: gradients)
+    }
+
+    /// `lossAndGradients` for a model of one input.
+    public func lossAndGradients(_ input: Tensor, objective: StepObjective, regularization: Regularization?) throws -> StepResult {
+        try lossAndGradients([input], objective: objective, regularization: regularization)
     }
 
     /// The objective's loss and dL/d(output), or of the logits when `logits` are given for a cross-entropy.
@@ -67,8 +73,8 @@ extension TrainingModel {
     /// Keras' `test_step` loss for a batch: the forward pass in inference mode, the objective's loss plus the
     /// regularisation `penalty` (Keras adds `model.losses` in evaluation too; the weights do not change during
     /// an evaluation, so the caller computes it once for all its batches).
-    public func evaluate(_ input: Tensor, target: LossTarget, sampleWeights: [Float]?, penalty: Float) throws -> (loss: Float, output: Tensor) {
-        let output = try forward([input], training: false)[0]
+    public func evaluate(_ inputs: [Tensor], target: LossTarget, sampleWeights: [Float]?, penalty: Float) throws -> (loss: Float, output: Tensor) {
+        let output = try forward(inputs, training: false)[0]
         let (loss, _) = try Self.categoricalCrossentropy(target, sampleWeights: sampleWeights, output: output,
                                                          logits: outputLogits[0], gradient: false)
         return (loss + penalty, output)

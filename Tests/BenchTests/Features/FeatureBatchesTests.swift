@@ -33,8 +33,8 @@ import Training
         var again = try FeatureBatches.training(bank, batchSize: 3, seed: 2019, classWeights: [0.5, 2])
         let batch = try again.next()
         let first = passes[0].prefix(3)
-        #expect(batch.inputs.shape == [3, 8, 8, 16])
-        #expect(batch.inputs.toArray() == (try first.flatMap { try bank.features(image: $0.image, view: $0.view).toArray() }))
+        #expect(batch.inputs.map(\.shape) == [[3, 8, 8, 16]])
+        #expect(batch.inputs[0].toArray() == (try first.flatMap { try bank.features(image: $0.image, view: $0.view).toArray() }))
         let labels = first.map { bank.images[$0.image].label }
         guard case .dense(let oneHot) = batch.target else { Issue.record("labels not one-hot"); return }
         #expect(oneHot.shape == [3, 2] && oneHot.toArray() == labels.flatMap { $0 == 0 ? [Float(1), 0] : [0, 1] })
