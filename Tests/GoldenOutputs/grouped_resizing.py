@@ -45,9 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "training"))
 
-from test_time_models import seed_weights, start_keras     # noqa: E402
-from activations import worker                              # noqa: E402
-from gradients import case, run_case                        # noqa: E402
+from test_time_models import write_model_and_references    # noqa: E402
 
 NAME = "grouped_resizing"
 INPUT = (15, 13, 3)
@@ -72,30 +70,5 @@ def build(keras):
     return keras.Model(inputs, outputs, name=NAME)
 
 
-def tf_keras_copy(model):
-    """The model built again by tf-keras, holding the Keras 3 model's weights: it computes the same values."""
-    import tf_keras
-    copy = build(tf_keras)
-    for layer in model.layers:
-        if layer.weights:
-            copy.get_layer(layer.name).set_weights(layer.get_weights())
-    return copy
-
-
-def main():
-    out = os.path.abspath(sys.argv[1])
-    keras, _ = start_keras()
-    model = build(keras)
-    seed_weights(keras, model)
-    directory = os.path.join(out, NAME)
-    os.makedirs(directory, exist_ok=True)
-    os.makedirs(os.path.join(out, ".work"), exist_ok=True)      # where the worker leaves its summary
-    model.save(os.path.join(directory, "k3.keras"))
-    model.save(os.path.join(directory, "k3_full.h5"))
-    tf_keras_copy(model).save(os.path.join(directory, "tf_keras_full.h5"))
-    worker(out, out, [NAME], {}, {NAME: "small"})
-    run_case(case(f"{NAME}_train", NAME), out, out)
-
-
 if __name__ == "__main__":
-    main()
+    write_model_and_references(NAME, build)

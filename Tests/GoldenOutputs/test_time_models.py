@@ -1,5 +1,5 @@
 """What the models Keras writes while the tests run share (mobile_blocks.py, preprocessing_layers.py, shape_layers.py,
-lesion_with_metadata.py, applications_reference.py).
+grouped_resizing.py, lesion_with_metadata.py, applications_reference.py).
 
 Their layers have weights the golden sets' models do not: SeparableConv2D's `depthwise_kernel` and `pointwise_kernel`,
 Normalization's `mean`, `variance` and `count`. generate.py names and draws only the others, and its text is the
@@ -90,3 +90,29 @@ def write_activations(keras, model, path, cases, metadata):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     save_file(tensors, path, metadata=fields)
     return names
+
+
+def write_model_and_references(name, build):
+    """The whole run of a tiny model written at test time (shape_layers.py, grouped_resizing.py), into sys.argv[1]:
+    `build(keras_module)` built by Keras 3 with seeded weights and saved as name/k3.keras and name/k3_full.h5, built
+    again by tf-keras with the same weights as name/tf_keras_full.h5, every layer's output on the golden cases by
+    activations.py's worker, and TensorFlow's gradients by gradients.py's run_case into name_train/."""
+    import sys
+    import tf_keras
+    from gradients import case, run_case
+    out = os.path.abspath(sys.argv[1])
+    keras, _ = start_keras()
+    model = build(keras)
+    seed_weights(keras, model)
+    directory = os.path.join(out, name)
+    os.makedirs(directory, exist_ok=True)
+    os.makedirs(os.path.join(out, ".work"), exist_ok=True)      # where the worker leaves its summary
+    model.save(os.path.join(directory, "k3.keras"))
+    model.save(os.path.join(directory, "k3_full.h5"))
+    copy = build(tf_keras)
+    for layer in model.layers:
+        if layer.weights:
+            copy.get_layer(layer.name).set_weights(layer.get_weights())
+    copy.save(os.path.join(directory, "tf_keras_full.h5"))
+    activations.worker(out, out, [name], {}, {name: "small"})
+    run_case(case(f"{name}_train", name), out, out)

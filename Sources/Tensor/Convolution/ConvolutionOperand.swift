@@ -55,17 +55,11 @@ struct ConvolutionOperand: TapChunkedOperand, @unchecked Sendable {
 /// For convolutions with few input channels (an RGB stem: 3 channels, so a tap is 3 floats deep), whole
 /// im2col rows are gathered per row block into worker scratch, so the GEMM sees deep depth blocks
 /// (27 or 147) instead of one short block per tap. Only one row block is materialised at a time.
-struct Im2ColTileOperand: GemmLeftOperand, @unchecked Sendable {
+struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
     let convolution: ConvolutionOperand
 
     var rows: Int { convolution.rows }
     var depth: Int { convolution.depth }
-    var depthBlockCount: Int { (depth + GemmTile.maxDepth - 1) / GemmTile.maxDepth }
-
-    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
-        let start = index &* GemmTile.maxDepth
-        return (start, min(GemmTile.maxDepth, depth &- start))
-    }
 
     func scratchCount(blockRows: Int) -> Int { blockRows * depth }
 

@@ -68,21 +68,9 @@ enum WinogradF2x3 {
             let firstTile = task * blockTiles
             let count = min(blockTiles, tiles - firstTile)
 
-            // Input transform: V[xi][t][c] = (Bt d B)[xi] with Bt = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
             forEachTile(firstTile..<firstTile + count, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
-                let input = UnsafePointer(source.pointer)
-                let top = geometry.rows.inputIndex(output: 2 * tileRow, tap: 0)
-                let left = geometry.columns.inputIndex(output: 2 * tileColumn, tap: 0)
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 16) { pixels in
-                    for i in 0..<4 {
-                        for j in 0..<4 {
-                            let row = top + i, column = left + j
-                            pixels[i * 4 + j] = row >= 0 && row < image.height && column >= 0 && column < image.width
-                                ? input + ((n * image.height + row) * image.width + column) * inputs : nil
-                        }
-                    }
-                    zoo_winograd_input_tile(pixels.baseAddress!, Int64(inputs), v + local * inputs, Int64(blockTiles * inputs))
-                }
+                transformInputTile(source.pointer, image: image, geometry: geometry, n: n, tileRow: tileRow, tileColumn: tileColumn,
+                                   into: v + local * inputs, positionStride: blockTiles * inputs)
             }
 
             // The 16 GEMMs M[xi] = V[xi] x U[xi], each on this thread with the register-tile kernel.
@@ -123,6 +111,26 @@ enum WinogradF2x3 {
                     }
                 }
             }
+        }
+    }
+
+    /// The input transform of tile (`tileRow`, `tileColumn`) of image `n`: V[xi][c] = (Bt d B)[xi] with
+    /// Bt = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], position xi at `v + xi * positionStride`; the tile's pixels in
+    /// the padding read as zeros.
+    @inline(__always)
+    static func transformInputTile(_ input: UnsafePointer<Float>, image: ImageShape, geometry: WindowGeometry, n: Int, tileRow: Int,
+                                   tileColumn: Int, into v: UnsafeMutablePointer<Float>, positionStride: Int) {
+        let top = geometry.rows.inputIndex(output: 2 * tileRow, tap: 0)
+        let left = geometry.columns.inputIndex(output: 2 * tileColumn, tap: 0)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 16) { pixels in
+            for i in 0..<4 {
+                for j in 0..<4 {
+                    let row = top + i, column = left + j
+                    pixels[i * 4 + j] = row >= 0 && row < image.height && column >= 0 && column < image.width
+                        ? input + ((n * image.height + row) * image.width + column) * image.channels : nil
+                }
+            }
+            zoo_winograd_input_tile(pixels.baseAddress!, Int64(image.channels), v, Int64(positionStride))
         }
     }
 

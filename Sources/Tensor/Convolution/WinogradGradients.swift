@@ -64,18 +64,8 @@ extension WinogradF2x3 {
                 forEachTile(first + start..<first + end, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
                     let row = start + local
                     // V: the forward's input transform, position xi's row `row` at v + xi * count * inputs.
-                    let top = geometry.rows.inputIndex(output: 2 * tileRow, tap: 0)
-                    let left = geometry.columns.inputIndex(output: 2 * tileColumn, tap: 0)
-                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 16) { pixels in
-                        for i in 0..<4 {
-                            for j in 0..<4 {
-                                let r = top + i, c = left + j
-                                pixels[i * 4 + j] = r >= 0 && r < image.height && c >= 0 && c < image.width
-                                    ? UnsafePointer(source.pointer) + ((n * image.height + r) * image.width + c) * inputs : nil
-                            }
-                        }
-                        zoo_winograd_input_tile(pixels.baseAddress!, Int64(inputs), v.pointer + row * inputs, Int64(count * inputs))
-                    }
+                    transformInputTile(source.pointer, image: image, geometry: geometry, n: n, tileRow: tileRow, tileColumn: tileColumn,
+                                       into: v.pointer + row * inputs, positionStride: count * inputs)
                     // dM = A dY At from the 2x2 block of dz this tile produced (zeros past the output's edge), as row `row`
                     // of the 16 packed dM matrices.
                     withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 4) { block in

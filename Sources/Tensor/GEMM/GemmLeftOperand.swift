@@ -24,20 +24,26 @@ protocol GemmLeftOperand: Sendable {
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>)
 }
 
-/// A row-major matrix read in place (Dense inputs, 1x1 stride-1 convolutions over NHWC pixels).
-struct MatrixOperand: GemmLeftOperand, @unchecked Sendable {
-    let base: UnsafePointer<Float>
-    let rows: Int
-    let depth: Int
-    /// Floats between consecutive rows.
-    let stride: Int
+/// A left operand whose rows hold their whole depth in one run (in place or in the worker's scratch), cut into
+/// depth blocks of `GemmTile.maxDepth`.
+protocol ContiguousDepthOperand: GemmLeftOperand {}
 
+extension ContiguousDepthOperand {
     var depthBlockCount: Int { (depth + GemmTile.maxDepth - 1) / GemmTile.maxDepth }
 
     func depthBlock(_ index: Int) -> (start: Int, count: Int) {
         let start = index &* GemmTile.maxDepth
         return (start, min(GemmTile.maxDepth, depth &- start))
     }
+}
+
+/// A row-major matrix read in place (Dense inputs, 1x1 stride-1 convolutions over NHWC pixels).
+struct MatrixOperand: ContiguousDepthOperand, @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let rows: Int
+    let depth: Int
+    /// Floats between consecutive rows.
+    let stride: Int
 
     func scratchCount(blockRows: Int) -> Int { 0 }
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
@@ -55,20 +61,14 @@ struct MatrixOperand: GemmLeftOperand, @unchecked Sendable {
 /// A matrix stored transposed, read as the left operand: A's row `m`, column `k` is `base[k * stride + m]` (the
 /// Winograd weight gradient's V^T, whose input transform writes V one tile, a row of V, at a time). Each row block is
 /// transposed into the worker's scratch once, before its depth blocks are read (`zoo_transpose`, 8 x 8 blocks in
-/// registers: one value at a time, the transpose took a third as long as the GEMM it fed).
-struct TransposedMatrixOperand: GemmLeftOperand, @unchecked Sendable {
+/// registers: one value at a time, the transpose took more than a third of each GEMM call, in a profile of VGG's
+/// block 5 kernel gradient).
+struct TransposedMatrixOperand: ContiguousDepthOperand, @unchecked Sendable {
     let base: UnsafePointer<Float>
     let rows: Int
     let depth: Int
     /// Floats between A's consecutive columns in the source (the stored matrix's row length).
     let stride: Int
-
-    var depthBlockCount: Int { (depth + GemmTile.maxDepth - 1) / GemmTile.maxDepth }
-
-    func depthBlock(_ index: Int) -> (start: Int, count: Int) {
-        let start = index &* GemmTile.maxDepth
-        return (start, min(GemmTile.maxDepth, depth &- start))
-    }
 
     func scratchCount(blockRows: Int) -> Int { blockRows * depth }
 
