@@ -293,10 +293,12 @@ static void ZOO_NAME(winograd_gradient_tile)(const float *const *block, int64_t 
                                              int64_t position_stride, int64_t panel_stride) {
     for (int64_t channel = 0; channel < channels; channel += vector_floats) {
         int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
-        vector y00 = load_lanes(block[0] ? block[0] + channel : NULL, lanes), y01 = load_lanes(block[1] ? block[1] + channel : NULL, lanes);
-        vector y10 = load_lanes(block[2] ? block[2] + channel : NULL, lanes), y11 = load_lanes(block[3] ? block[3] + channel : NULL, lanes);
-        // A dY, row by row; then each row (a, b) times At: (a, a + b, a - b, -b).
-        vector a[4] = {y00, y00 + y10, y00 - y10, -y10}, b[4] = {y01, y01 + y11, y01 - y11, -y11};
+        vector y[4];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 4; i++) y[i] = load_lanes(block[i] ? block[i] + channel : NULL, lanes);
+        // A dY, row by row (y[0], y[1] the block's first row; y[2], y[3] its second); then each row (a, b) times At:
+        // (a, a + b, a - b, -b).
+        vector a[4] = {y[0], y[0] + y[2], y[0] - y[2], -y[2]}, b[4] = {y[1], y[1] + y[3], y[1] - y[3], -y[3]};
         // A vector of channels never straddles a 32-column panel: 32 is a multiple of every path's vector width.
         float *base = transformed + (channel / tile_columns) * panel_stride + channel % tile_columns;
 #pragma clang loop unroll(full)

@@ -52,14 +52,14 @@ extension Conv2D {
             try source.requireDistinct(from: kernelGradient, operation: "conv2d backward")
             if let biasGradient { try source.requireDistinct(from: biasGradient, operation: "conv2d backward") }
         }
+        if let biasGradient {
+            WeightGradientGEMM.columnSums(outputGradient.pointer, rows: outputGradient.count / outputChannels, columns: outputChannels,
+                                          into: biasGradient.pointer)
+        }
         if algorithm == .winograd {
             withExtendedLifetime((input.storage, outputGradient.storage)) {
                 WinogradF2x3.kernelGradient(input: input.pointer, image: image, geometry: geometry, outputGradient: outputGradient.pointer,
                                             outputChannels: outputChannels, into: kernelGradient.pointer, workspace: workspace)
-                if let biasGradient {
-                    WeightGradientGEMM.columnSums(outputGradient.pointer, rows: outputGradient.count / outputChannels, columns: outputChannels,
-                                                  stride: outputChannels, into: biasGradient.pointer)
-                }
             }
             return
         }
@@ -72,7 +72,7 @@ extension Conv2D {
             let product = WeightGradientGEMM(rows: convolution.rows, depth: convolution.depth, outputs: outputs.count, rowStride: outputChannels)
             withExtendedLifetime((input.storage, outputGradient.storage)) {
                 product.run(outputGradient: outputGradient.pointer + outputs.lowerBound, kernelGradient: kernelGradient.pointer + outputs.lowerBound,
-                            biasGradient: biasGradient.map { $0.pointer + outputs.lowerBound }, workspace: workspace) { range, packed, packedRow in
+                            workspace: workspace) { range, packed, packedRow in
                     var row = packedRow
                     convolution.forEachPixel(range) { n, outputRow, outputColumn in
                         for tap in 0..<taps {

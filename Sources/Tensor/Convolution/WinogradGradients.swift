@@ -48,13 +48,12 @@ extension WinogradF2x3 {
         let chunk = min(tiles, max(GemmTile.maxDepth, (8 << 20) / perTile / GemmTile.maxDepth * GemmTile.maxDepth))
         let vStorage = workspace.storage(for: .transposedGradient, count: 16 * chunk * inputs)
         let mStorage = workspace.storage(for: .packedRows, count: 16 * PackedMatrix.count(rows: chunk, columns: outputs))
-        let sums = [workspace.storage(for: .sum, count: 16 * pairs), workspace.storage(for: .otherSum, count: 16 * pairs)]
-        defer { withExtendedLifetime((vStorage, mStorage, sums)) {} }
+        var sums = ChunkSums(count: 16 * pairs, workspace: workspace)
+        defer { withExtendedLifetime((vStorage, mStorage)) {} }
         let v = SendablePointer(vStorage.base), source = SendablePointer(UnsafeMutablePointer(mutating: input))
         let dz = SendablePointer(UnsafeMutablePointer(mutating: outputGradient))
         let workers = Parallelism.workers
-        var current = 0
-        for (index, first) in stride(from: 0, to: tiles, by: chunk).enumerated() {
+        for first in stride(from: 0, to: tiles, by: chunk) {
             let count = min(chunk, tiles - first)
             let positionFloats = PackedMatrix.count(rows: count, columns: outputs)
             let dM = (0..<16).map { PackedMatrix(rows: count, columns: outputs, storage: mStorage, offset: $0 * positionFloats) }
@@ -81,16 +80,15 @@ extension WinogradF2x3 {
                     }
                 }
             }
-            let previous = index == 0 ? nil : UnsafePointer(sums[current].base)
-            current = 1 - current
+            let (products, sumSoFar) = sums.nextChunk()
             for position in 0..<16 {
                 let transformed = TransposedMatrixOperand(base: v.pointer + position * count * inputs, rows: inputs, depth: count, stride: inputs)
-                gemm(transformed, dM[position], output: sums[current].base + position * pairs, outputStride: outputs,
-                     epilogue: GemmEpilogue(residual: previous.map { $0 + position * pairs }, residualStride: outputs),
+                gemm(transformed, dM[position], output: products + position * pairs, outputStride: outputs,
+                     epilogue: GemmEpilogue(residual: sumSoFar.map { $0 + position * pairs }, residualStride: outputs),
                      workspace: workspace)
             }
         }
-        foldTransformed(sums[current].base, pairs: pairs, into: kernelGradient)
+        foldTransformed(sums.total, pairs: pairs, into: kernelGradient)
     }
 
     /// `dg = Gt dU G` for every (in, out) pair: `dU` holds the 16 positions' `(in, out)` matrices `pairs` apart; writes the

@@ -73,7 +73,7 @@ public struct PackedMatrix: Sendable {
     init(zeroRows rows: Int, columns: Int) {
         self.rows = rows
         self.columns = columns
-        storage = TensorStorage(capacity: (columns + GemmTile.columns - 1) / GemmTile.columns * rows * GemmTile.columns)
+        storage = TensorStorage(capacity: Self.count(rows: rows, columns: columns))
         offset = 0
     }
 

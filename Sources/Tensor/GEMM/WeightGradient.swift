@@ -5,7 +5,7 @@ internal import CKernels
 /// first block at batch 16), so neither A^T nor A is ever materialised whole. The GEMM computes the
 /// transpose, `dW^T (N, K) = dz^T (N, M) x A (M, K)`: dz^T is a plain row-major left operand, and A is
 /// packed as the GEMM's right operand straight from its source rows (`packRows`), a chunk of M at a time.
-/// Chunks accumulate through the epilogue's residual, ping-ponging between two `(N, K)` buffers, so
+/// Chunks accumulate through the epilogue's residual (`ChunkSums`), so
 /// nothing is re-read for the sum; the result is transposed into the `(K, N)` kernel layout at the end.
 struct WeightGradientGEMM {
     /// M, K, N.
@@ -30,21 +30,18 @@ struct WeightGradientGEMM {
     ///   - packRows: writes A's rows `range` into `packed` from its row `packedRow` on (all K columns, zeros
     ///     included: the memory is reused between chunks). Called from worker threads on disjoint ranges.
     ///   - kernelGradient: dW, `(K, N)` row-major, rows `rowStride` apart, overwritten.
-    ///   - biasGradient: the column sums of dz (`N`), overwritten, or nil.
-    func run(outputGradient: UnsafePointer<Float>, kernelGradient: UnsafeMutablePointer<Float>,
-             biasGradient: UnsafeMutablePointer<Float>?, workspace: Workspace,
+    func run(outputGradient: UnsafePointer<Float>, kernelGradient: UnsafeMutablePointer<Float>, workspace: Workspace,
              packRows: @Sendable (_ range: Range<Int>, _ packed: PackedMatrix, _ packedRow: Int) -> Void) {
         let chunk = chunkRows
         let packedStorage = workspace.storage(for: .packedRows, count: roundUp(depth, to: GemmTile.columns) * chunk)
         let transposedStorage = workspace.storage(for: .transposedGradient, count: outputs * chunk)
         let transposed = SendablePointer(transposedStorage.base)
-        let sums = [workspace.storage(for: .sum, count: outputs * depth), workspace.storage(for: .otherSum, count: outputs * depth)]
+        var sums = ChunkSums(count: outputs * depth, workspace: workspace)
         let dz = SendablePointer(UnsafeMutablePointer(mutating: outputGradient))
         // Only raw pointers into these buffers are used below: keep the buffers alive until the end.
-        defer { withExtendedLifetime((packedStorage, transposedStorage, sums)) {} }
+        defer { withExtendedLifetime((packedStorage, transposedStorage)) {} }
         let workers = Parallelism.workers
-        var current = 0
-        for (index, first) in stride(from: 0, to: rows, by: chunk).enumerated() {
+        for first in stride(from: 0, to: rows, by: chunk) {
             let count = min(chunk, rows - first)
             let packed = PackedMatrix(rows: count, columns: depth, storage: packedStorage)
             // Packing and transposing are memory-bound, but at 64 output channels they cost a third of the
@@ -58,22 +55,41 @@ struct WeightGradientGEMM {
                 zoo_transpose(dz.pointer + range.lowerBound &* rowStride, Int64(rowStride), Int64(range.count), Int64(outputs),
                               transposed.pointer + (range.lowerBound - first), Int64(count))
             }
-            let previous = index == 0 ? nil : UnsafePointer(sums[current].base)
-            current = 1 - current
+            let (product, sumSoFar) = sums.nextChunk()
             gemm(MatrixOperand(base: transposed.pointer, rows: outputs, depth: count, stride: count), packed,
-                 output: sums[current].base, outputStride: depth,
-                 epilogue: GemmEpilogue(residual: previous, residualStride: depth), workspace: workspace)
+                 output: product, outputStride: depth, epilogue: GemmEpilogue(residual: sumSoFar, residualStride: depth), workspace: workspace)
         }
-        zoo_transpose(sums[current].base, Int64(depth), Int64(outputs), Int64(depth), kernelGradient, Int64(rowStride))
-        if let biasGradient { Self.columnSums(outputGradient, rows: rows, columns: outputs, stride: rowStride, into: biasGradient) }
+        zoo_transpose(sums.total, Int64(depth), Int64(outputs), Int64(depth), kernelGradient, Int64(rowStride))
     }
 
-    /// The bias gradient: the sums of the `columns` columns of dz's `rows` rows (`stride` floats apart), overwriting `sums`.
-    static func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, into sums: UnsafeMutablePointer<Float>) {
+    /// The bias gradient of a layer `z = A W + b`: the sums of dz's columns over its `rows` rows of `columns`, overwriting
+    /// `sums`.
+    static func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.update(repeating: 0, count: columns)
         for m in 0..<rows {
-            let row = matrix + m &* stride
+            let row = matrix + m &* columns
             for n in 0..<columns { sums[n] += row[n] }
         }
     }
+}
+
+/// A sum of GEMM products over chunks of their depth, accumulated through the epilogue's residual: each chunk's GEMM
+/// writes one of two workspace buffers while adding the other, which holds the sum so far, so nothing is re-read for
+/// the sum (the weight gradients' chunks of pixels or tiles).
+struct ChunkSums {
+    private let buffers: [TensorStorage]
+    private var chunks = 0
+
+    init(count: Int, workspace: Workspace) {
+        buffers = [workspace.storage(for: .sum, count: count), workspace.storage(for: .otherSum, count: count)]
+    }
+
+    /// Where the next chunk's product goes, and the sum of the chunks before it for its epilogue to add (nil for the first).
+    mutating func nextChunk() -> (product: UnsafeMutablePointer<Float>, sumSoFar: UnsafePointer<Float>?) {
+        defer { chunks += 1 }
+        return (buffers[chunks % 2].base, chunks == 0 ? nil : UnsafePointer(buffers[(chunks + 1) % 2].base))
+    }
+
+    /// The sum of every chunk's product (the buffers stay the workspace's: valid until its next weight gradient).
+    var total: UnsafeMutablePointer<Float> { buffers[(chunks + 1) % 2].base }
 }

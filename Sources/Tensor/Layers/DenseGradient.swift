@@ -30,10 +30,10 @@ extension Dense {
             if let biasGradient { try source.requireDistinct(from: biasGradient, operation: "dense backward") }
         }
         let x = SendablePointer(input.pointer), width = inputUnits
+        if let biasGradient { WeightGradientGEMM.columnSums(outputGradient.pointer, rows: rows, columns: units, into: biasGradient.pointer) }
         withExtendedLifetime((input.storage, outputGradient.storage)) {
             WeightGradientGEMM(rows: rows, depth: inputUnits, outputs: units)
-                .run(outputGradient: outputGradient.pointer, kernelGradient: kernelGradient.pointer,
-                     biasGradient: biasGradient?.pointer, workspace: workspace) { range, packed, packedRow in
+                .run(outputGradient: outputGradient.pointer, kernelGradient: kernelGradient.pointer, workspace: workspace) { range, packed, packedRow in
                     for (offset, m) in range.enumerated() {
                         packed.setRow(packedRow + offset, column: 0, count: width, from: x.pointer + m * width)
                     }
