@@ -32,3 +32,13 @@ let resnet50SpatialConvolutions: [ConvLayer] = [
     ConvLayer(name: "conv4 3x3", size: 14, inputChannels: 256, outputChannels: 256),
     ConvLayer(name: "conv5 3x3", size: 7, inputChannels: 512, outputChannels: 512),
 ]
+
+/// The distinct 1x1 convolutions of ResNet50 at 224x224, batch 1, as GEMMs (M = H*W, N = Cout, K = Cin): per
+/// stage the block's reduce (K = 4N) and expand (N = 4K) convolutions and the first block's reduce from the
+/// stage below; they are plain GEMMs with small M and short K, and half of the model's time.
+let resnet50PointwiseShapes: [(m: Int, n: Int, k: Int)] = [
+    (3136, 64, 64), (3136, 256, 64), (3136, 64, 256),
+    (784, 128, 256), (784, 512, 128), (784, 128, 512),
+    (196, 256, 512), (196, 1024, 256), (196, 256, 1024),
+    (49, 512, 1024), (49, 2048, 512), (49, 512, 2048),
+]

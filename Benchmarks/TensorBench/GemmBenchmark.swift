@@ -5,15 +5,14 @@ import Glibc
 import Tensor
 
 /// GFLOP/s of Zoo's GEMM (weights prepacked, as at inference) and of OpenBLAS `cblas_sgemm` on the
-/// distinct GEMM shapes of VGG16's convolutions (M = H*W, N = Cout, K = 9*Cin).
-func benchmarkGemm(threads: [Int], repeats: Int) throws {
-    print("## GEMM GFLOP/s on VGG16 conv shapes (wall: best of \(repeats), median; per CPU-second: best)")
+/// distinct `shapes` (M, N, K), named by `title`.
+func benchmarkGemm(_ title: String, shapes: [(m: Int, n: Int, k: Int)], threads: [Int], repeats: Int) throws {
+    print("## GEMM GFLOP/s on \(title) (wall: best of \(repeats), median; per CPU-second: best)")
     print("OpenBLAS core: \(String(cString: openblas_get_corename())). Zoo's weights are prepacked (as at inference); OpenBLAS packs per call.")
     print("|     M |   N |    K | threads | Zoo best | median | per CPU-s | OpenBLAS best | median | per CPU-s |")
     print("|------:|----:|-----:|--------:|---------:|-------:|----------:|--------------:|-------:|----------:|")
     var seen: Set<String> = []
-    for layer in vgg16Convolutions {
-        let (m, n, k) = layer.gemmShape
+    for (m, n, k) in shapes {
         guard seen.insert("\(m),\(n),\(k)").inserted else { continue }
         let a = try Tensor(shape: [m, k], values: randomValues(m * k, seed: 1))
         let b = try Tensor(shape: [k, n], values: randomValues(k * n, seed: 2))

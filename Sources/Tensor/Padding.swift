@@ -7,6 +7,19 @@ public enum Padding: String, Sendable {
     case same
 }
 
+/// Zero rows and columns around a layer's input that its window reads as pixels: a Keras `ZeroPadding2D` folded into
+/// the layer that reads it, so the padded copy of the image is never written (the fused mode's stems and strided blocks).
+public struct ZeroPadding: Sendable, Equatable {
+    public let top: Int, bottom: Int, left: Int, right: Int
+    public static let none = ZeroPadding(top: 0, bottom: 0, left: 0, right: 0)
+
+    public init(top: Int, bottom: Int, left: Int, right: Int) {
+        self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    }
+
+    var isNegative: Bool { min(top, bottom, left, right) < 0 }
+}
+
 /// Where a sliding window lands along one spatial axis: the output length and the padding before it.
 public struct WindowAxis: Equatable, Sendable {
     public let input: Int, kernel: Int, stride: Int, dilation: Int
@@ -16,19 +29,22 @@ public struct WindowAxis: Equatable, Sendable {
     /// Padded positions after the last input element (bottom or right; TF puts the extra one here).
     public let padAfter: Int
 
-    public init(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) {
+    /// `zerosBefore` and `zerosAfter` are zeros around the input (a folded `ZeroPadding2D`): the window and its
+    /// padding rule see the input with them, and the kernels read them as padding.
+    public init(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding, zerosBefore: Int = 0, zerosAfter: Int = 0) {
         self.input = input; self.kernel = kernel; self.stride = stride; self.dilation = dilation
         let effectiveKernel = (kernel - 1) * dilation + 1
+        let extent = input + zerosBefore + zerosAfter
         switch padding {
         case .valid:
-            output = input >= effectiveKernel ? (input - effectiveKernel) / stride + 1 : 0
-            padBefore = 0
-            padAfter = 0
+            output = extent >= effectiveKernel ? (extent - effectiveKernel) / stride + 1 : 0
+            padBefore = zerosBefore
+            padAfter = zerosAfter
         case .same:
-            output = (input + stride - 1) / stride
-            let total = max((output - 1) * stride + effectiveKernel - input, 0)
-            padBefore = total / 2
-            padAfter = total - padBefore
+            output = (extent + stride - 1) / stride
+            let total = max((output - 1) * stride + effectiveKernel - extent, 0)
+            padBefore = total / 2 + zerosBefore
+            padAfter = total - total / 2 + zerosAfter
         }
     }
 
@@ -84,9 +100,12 @@ struct WindowGeometry: Equatable {
     }
 
     /// Kernel size, strides and dilation are positive: `Conv2D` and `Pool2D` check them when they are made.
-    init(operation: String, input: ImageShape, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int), padding: Padding) throws {
-        rows = WindowAxis(input: input.height, kernel: kernel.0, stride: strides.0, dilation: dilation.0, padding: padding)
-        columns = WindowAxis(input: input.width, kernel: kernel.1, stride: strides.1, dilation: dilation.1, padding: padding)
+    init(operation: String, input: ImageShape, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int), padding: Padding,
+         zeroPadding: ZeroPadding = .none) throws {
+        rows = WindowAxis(input: input.height, kernel: kernel.0, stride: strides.0, dilation: dilation.0, padding: padding,
+                          zerosBefore: zeroPadding.top, zerosAfter: zeroPadding.bottom)
+        columns = WindowAxis(input: input.width, kernel: kernel.1, stride: strides.1, dilation: dilation.1, padding: padding,
+                             zerosBefore: zeroPadding.left, zerosAfter: zeroPadding.right)
         guard rows.output > 0, columns.output > 0 else {
             throw TensorError.shapeMismatch(operation: operation,
                                             detail: "input \(input.height)x\(input.width) is smaller than the \(kernel) window with 'valid' padding")
@@ -96,12 +115,13 @@ struct WindowGeometry: Equatable {
     /// The image shape of a convolution's `input` (its `role` in `operation`, for messages), checked to have the
     /// kernel's `channels`, and the window geometry over it.
     static func convolution(_ input: Tensor, channels: Int, kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int),
-                            padding: Padding, operation: String, role: String) throws -> (ImageShape, WindowGeometry) {
+                            padding: Padding, zeroPadding: ZeroPadding, operation: String, role: String) throws -> (ImageShape, WindowGeometry) {
         let image = try ImageShape(input, operation: operation)
         guard image.channels == channels else {
             throw TensorError.shapeMismatch(operation: operation, detail: "\(role) has \(image.channels) channels, kernel expects \(channels)")
         }
-        let geometry = try WindowGeometry(operation: operation, input: image, kernel: kernel, strides: strides, dilation: dilation, padding: padding)
+        let geometry = try WindowGeometry(operation: operation, input: image, kernel: kernel, strides: strides, dilation: dilation,
+                                          padding: padding, zeroPadding: zeroPadding)
         return (image, geometry)
     }
 }

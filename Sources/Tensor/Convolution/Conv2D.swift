@@ -84,6 +84,8 @@ public struct Conv2D: Sendable {
     public let strides: (Int, Int)
     public let dilation: (Int, Int)
     public let padding: Padding
+    /// Zeros around the input that the window reads before `padding` applies (a folded `ZeroPadding2D`).
+    public let zeroPadding: ZeroPadding
     public let activation: Activation
     /// `(out)`, or nil for `use_bias=False`.
     public let bias: Tensor?
@@ -103,14 +105,14 @@ public struct Conv2D: Sendable {
     ///   - bias: `(out)` or nil.
     ///   - groups: Keras' `groups`: the input and output channels split into that many independent convolutions.
     ///   - algorithm: `.winograd` is accepted only for ungrouped 3x3 kernels with stride 1 and no dilation.
-    public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+    public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid, zeroPadding: ZeroPadding = .none,
                 dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, algorithm: Algorithm = .gemm) throws {
         try self.init(kernel: kernel.withValues { try Kernel(hwio: $0, shape: kernel.shape, groups: groups, algorithm: algorithm) },
-                      bias: bias, strides: strides, padding: padding, dilation: dilation, activation: activation)
+                      bias: bias, strides: strides, padding: padding, zeroPadding: zeroPadding, dilation: dilation, activation: activation)
     }
 
     /// A convolution over a prepared kernel.
-    public init(kernel: Kernel, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+    public init(kernel: Kernel, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid, zeroPadding: ZeroPadding = .none,
                 dilation: (Int, Int) = (1, 1), activation: Activation = .linear) throws {
         guard strides.0 > 0, strides.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
             throw TensorError.invalidArgument(operation: "conv2d", detail: "strides \(strides) and dilation \(dilation) must be positive")
@@ -118,6 +120,9 @@ public struct Conv2D: Sendable {
         guard (strides.0 == 1 && strides.1 == 1) || (dilation.0 == 1 && dilation.1 == 1) else {
             // TensorFlow rejects this combination too.
             throw TensorError.invalidArgument(operation: "conv2d", detail: "strides > 1 together with dilation > 1 are not supported")
+        }
+        guard !zeroPadding.isNegative else {
+            throw TensorError.invalidArgument(operation: "conv2d", detail: "zero padding must not be negative")
         }
         if let bias {
             try bias.requireShape([kernel.outputChannels], operation: "conv2d", role: "bias")
@@ -129,6 +134,7 @@ public struct Conv2D: Sendable {
         self.strides = strides
         self.dilation = dilation
         self.padding = padding
+        self.zeroPadding = zeroPadding
         self.activation = activation
         self.bias = bias
     }
@@ -136,7 +142,7 @@ public struct Conv2D: Sendable {
     /// The image shape of `input` (the `role` of `operation`, for messages) and the window geometry over it.
     func geometry(_ input: Tensor, operation: String = "conv2d", role: String = "input") throws -> (ImageShape, WindowGeometry) {
         try WindowGeometry.convolution(input, channels: inputChannels, kernel: (kernelHeight, kernelWidth), strides: strides,
-                                       dilation: dilation, padding: padding, operation: operation, role: role)
+                                       dilation: dilation, padding: padding, zeroPadding: zeroPadding, operation: operation, role: role)
     }
 
     /// `(N, outH, outW, out)` for an NHWC input shape.
@@ -168,8 +174,8 @@ public struct Conv2D: Sendable {
             WinogradF2x3.forward(input: input.pointer, image: image, geometry: geometry, weights: matrices,
                                  output: output.pointer, epilogue: epilogue(0..<outputChannels), workspace: workspace)
         case .gemm(let matrices):
-            let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1)
-                && geometry.rows.padBefore == 0 && geometry.columns.padBefore == 0
+            let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0
+                && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
             // One GEMM per group, each reading its input channels of every pixel and writing its output channels.
             for (group, matrix) in matrices.enumerated() {
                 let (inputs, outputs) = kernel.channels(of: group)

@@ -17,6 +17,8 @@ public struct DepthwiseConv2D: Sendable {
     public let strides: (Int, Int)
     public let dilation: (Int, Int)
     public let padding: Padding
+    /// Zeros around the input that the window reads before `padding` applies (a folded `ZeroPadding2D`).
+    public let zeroPadding: ZeroPadding
     public let activation: Activation
 
     public var kernelHeight: Int { kernel.shape[0] }
@@ -25,7 +27,7 @@ public struct DepthwiseConv2D: Sendable {
     public var depthMultiplier: Int { kernel.shape[3] }
     public var outputChannels: Int { inputChannels * depthMultiplier }
 
-    public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+    public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid, zeroPadding: ZeroPadding = .none,
                 dilation: (Int, Int) = (1, 1), activation: Activation = .linear) throws {
         guard kernel.rank == 4, kernel.shape.allSatisfy({ $0 > 0 }) else {
             throw TensorError.shapeMismatch(operation: "depthwise_conv2d",
@@ -38,6 +40,9 @@ public struct DepthwiseConv2D: Sendable {
             // Keras refuses this combination when the layer is made (BaseDepthwiseConv.__init__).
             throw TensorError.invalidArgument(operation: "depthwise_conv2d", detail: "strides > 1 together with dilation > 1 are not supported")
         }
+        guard !zeroPadding.isNegative else {
+            throw TensorError.invalidArgument(operation: "depthwise_conv2d", detail: "zero padding must not be negative")
+        }
         if let bias {
             try bias.requireShape([kernel.shape[2] * kernel.shape[3]], operation: "depthwise_conv2d", role: "bias")
         }
@@ -46,13 +51,14 @@ public struct DepthwiseConv2D: Sendable {
         self.strides = strides
         self.dilation = dilation
         self.padding = padding
+        self.zeroPadding = zeroPadding
         self.activation = activation
     }
 
     /// The image shape of `input` (the `role` of `operation`, for messages) and the window geometry over it.
     func geometry(_ input: Tensor, operation: String = "depthwise_conv2d", role: String = "input") throws -> (ImageShape, WindowGeometry) {
         try WindowGeometry.convolution(input, channels: inputChannels, kernel: (kernelHeight, kernelWidth), strides: strides,
-                                       dilation: dilation, padding: padding, operation: operation, role: role)
+                                       dilation: dilation, padding: padding, zeroPadding: zeroPadding, operation: operation, role: role)
     }
 
     /// `(N, outH, outW, in · depth_multiplier)` for an NHWC input shape.

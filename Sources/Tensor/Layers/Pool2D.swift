@@ -8,16 +8,6 @@
 public struct Pool2D: Sendable {
     public enum Kind: Sendable { case max, average }
 
-    /// Zero rows and columns around the input that a pool reads as pixels.
-    public struct ZeroPadding: Sendable, Equatable {
-        public let top: Int, bottom: Int, left: Int, right: Int
-        public static let none = ZeroPadding(top: 0, bottom: 0, left: 0, right: 0)
-
-        public init(top: Int, bottom: Int, left: Int, right: Int) {
-            self.top = top; self.bottom = bottom; self.left = left; self.right = right
-        }
-    }
-
     public let kind: Kind
     public let poolSize: (Int, Int)
     public let strides: (Int, Int)
@@ -31,7 +21,7 @@ public struct Pool2D: Sendable {
         guard poolSize.0 > 0, poolSize.1 > 0, strides.0 > 0, strides.1 > 0 else {
             throw TensorError.invalidArgument(operation: "pool2d", detail: "pool size \(poolSize) and strides \(strides) must be positive")
         }
-        guard min(zeroPadding.top, zeroPadding.bottom, zeroPadding.left, zeroPadding.right) >= 0 else {
+        guard !zeroPadding.isNegative else {
             throw TensorError.invalidArgument(operation: "pool2d", detail: "zero padding must not be negative")
         }
         guard zeroPadding == .none || (kind == .max && padding == .valid) else {

@@ -19,10 +19,10 @@ struct LayerCompiler {
             case .dense:
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
                 return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
-            case .zeroPad2d where plan.layers.count == 2:
-                return try paddedPool(pad: head, pool: plan.layers[1])
+            case .maxPool2d where plan.zeroPadding != nil:
+                return try paddedPool(plan)
             default:
-                guard plan.layers.count == 1 else { throw LayerProblem("cannot fuse \(plan.opDescription)") }
+                guard plan.allLayers.count == 1 else { throw LayerProblem("cannot fuse \(plan.opDescription)") }
                 return try single(head)
             }
         } catch let problem as LayerProblem {
@@ -96,19 +96,27 @@ struct LayerCompiler {
     }
 
     /// A max pool that reads the zeros of the ZeroPadding2D before it instead of a padded copy of the image.
-    private func paddedPool(pad: Layer, pool: Layer) throws -> LayerKernel {
-        let pads = try Attributes(pad).ints("padding", count: 4), attributes = Attributes(pool)
+    private func paddedPool(_ plan: StepPlan) throws -> LayerKernel {
+        let attributes = Attributes(plan.head)
         return .pool(try Pool2D(.max, poolSize: attributes.pair("pool_size"), strides: attributes.pair("strides"), padding: .valid,
-                                zeroPadding: .init(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3])))
+                                zeroPadding: zeroPadding(of: plan)))
     }
 
-    /// A convolution, with what the plan fused into it: a BatchNormalization folded into its weights
+    /// The zeros of the ZeroPadding2D the plan folds in front of its head, or none.
+    private func zeroPadding(of plan: StepPlan) throws -> ZeroPadding {
+        guard let layer = plan.zeroPadding else { return .none }
+        let pads = try Attributes(layer).ints("padding", count: 4)
+        return ZeroPadding(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3])
+    }
+
+    /// A convolution, with what the plan fused into it: the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
     /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
     /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
     /// source's values, so loading keeps no float32 copy of it.
     private func convolution(_ plan: StepPlan) throws -> LayerKernel {
         let attributes = Attributes(plan.head)
         return .conv2d(try fusedConvolution(plan, kernel: "kernel", strides: attributes.pair("strides"), padding: attributes.padding(),
+                                            zeroPadding: zeroPadding(of: plan),
                                             dilation: attributes.pair("dilation_rate", default: (1, 1)),
                                             groups: attributes.int("groups", default: 1)))
     }
@@ -119,12 +127,13 @@ struct LayerCompiler {
         let attributes = Attributes(plan.head)
         let depthwise = try DepthwiseConv2D(kernel: weight(plan.head, "depthwise_kernel"), bias: nil, strides: attributes.pair("strides"),
                                             padding: attributes.padding(), dilation: attributes.pair("dilation_rate", default: (1, 1)))
-        let pointwise = try fusedConvolution(plan, kernel: "pointwise_kernel", strides: (1, 1), padding: .valid, dilation: (1, 1), groups: 1)
+        let pointwise = try fusedConvolution(plan, kernel: "pointwise_kernel", strides: (1, 1), padding: .valid, zeroPadding: .none,
+                                             dilation: (1, 1), groups: 1)
         return .separableConv2d(try SeparableConv2D(depthwise: depthwise, pointwise: pointwise))
     }
 
     /// The convolution by the plan head's weight `name` and `bias`, in `groups`, with what the plan fused into it.
-    private func fusedConvolution(_ plan: StepPlan, kernel name: String, strides: (Int, Int), padding: Padding,
+    private func fusedConvolution(_ plan: StepPlan, kernel name: String, strides: (Int, Int), padding: Padding, zeroPadding: ZeroPadding,
                                   dilation: (Int, Int), groups: Int) throws -> Conv2D {
         let layer = plan.head
         guard let spec = layer.weights.first(where: { $0.name == name }), spec.shape.count == 4 else {
@@ -138,7 +147,8 @@ struct LayerCompiler {
             try Conv2D.Kernel(hwio: $0, shape: spec.shape, groups: groups, outputScale: norm?.scale, algorithm: algorithm)
         }
         let bias = try norm.map { try $0.foldedBias(optionalWeight(layer, "bias")) } ?? optionalWeight(layer, "bias")
-        return try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, dilation: dilation, activation: activation)
+        return try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, zeroPadding: zeroPadding, dilation: dilation,
+                          activation: activation)
     }
 
     /// A depthwise convolution, with a BatchNormalization folded into it as into a convolution (the kernel's last two
@@ -158,7 +168,8 @@ struct LayerCompiler {
         }
         let activation = try Self.activation(of: plan.layers.last { $0.op == .activation } ?? layer)
         return .depthwiseConv2d(try DepthwiseConv2D(kernel: kernel, bias: bias, strides: attributes.pair("strides"), padding: attributes.padding(),
-                                                    dilation: attributes.pair("dilation_rate", default: (1, 1)), activation: activation))
+                                                    zeroPadding: zeroPadding(of: plan), dilation: attributes.pair("dilation_rate", default: (1, 1)),
+                                                    activation: activation))
     }
 
     /// The BatchNormalization the plan folds into its convolution, checked to normalise the `channels` it makes.

@@ -5,7 +5,9 @@ import Tensor
 /// intermediate outputs nobody else reads), what it reads, and the value it produces (the last layer's).
 struct StepPlan {
     var layers: [Layer]
-    /// Values the first layer reads.
+    /// A ZeroPadding2D folded in front of the first layer, which then reads its zeros instead of a padded copy.
+    var zeroPadding: Layer?
+    /// Values the step reads (the folded ZeroPadding2D's, or the first layer's).
     var inputs: [String]
     /// The other operand of an `add` folded into a convolution's epilogue (the ResNet shortcut).
     var residual: String?
@@ -15,8 +17,10 @@ struct StepPlan {
 
     var name: String { layers[layers.count - 1].name }
     var head: Layer { layers[0] }
+    /// Every Keras layer the step computes, in order.
+    var allLayers: [Layer] { (zeroPadding.map { [$0] } ?? []) + layers }
     /// `conv2d+batch_norm+add+activation` for messages.
-    var opDescription: String { layers.map(\.op.rawValue).joined(separator: "+") }
+    var opDescription: String { allLayers.map(\.op.rawValue).joined(separator: "+") }
 }
 
 /// Orders a graph's layers into steps. Layer by layer, every Keras layer is its own step so its output
@@ -24,8 +28,8 @@ struct StepPlan {
 /// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
 /// depthwise convolution, which has no GEMM epilogue), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
 /// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
-/// in one pass. A ZeroPadding2D read only by a 'valid' max pool joins it, so the padded image is never written
-/// (ResNet's and DenseNet's stems).
+/// in one pass. A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
+/// so the padded image is never written (ResNet's and DenseNet's stems, MobileNetV2's and EfficientNet's strided blocks).
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
         let layers = try topologicalOrder(graph)
@@ -42,20 +46,26 @@ enum StepPlanner {
         }
 
         var absorbed = Set<String>()
+        /// The ZeroPadding2D each layer reads in place of a padded copy, by that layer's name.
+        var foldedPadding: [String: Layer] = [:]
         var steps: [(position: Int, plan: StepPlan)] = []
         let position = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
         for layer in layers where !absorbed.contains(layer.name) {
+            if layer.op == .zeroPad2d, let reader = soleReader(layer.name), readsPaddingAsZeros(reader, padding: layer) {
+                foldedPadding[reader.name] = layer
+                continue
+            }
             var plan = StepPlan(layers: [layer], inputs: layer.inputs, headShape: shapes[layer.name])
+            if let padding = foldedPadding[layer.name] {
+                plan.zeroPadding = padding
+                plan.inputs = padding.inputs
+            }
             if layer.op.isWeighted, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
                 while let next = soleReader(plan.name), !absorbed.contains(next.name),
                       let extended = absorb(next, into: plan, shapes: shapes) {
                     plan = extended
                     absorbed.insert(next.name)
                 }
-            } else if layer.op == .zeroPad2d, let pool = soleReader(layer.name), pool.op == .maxPool2d,
-                      pool.attributes["padding"]?.stringValue == Padding.valid.rawValue {
-                plan.layers.append(pool)
-                absorbed.insert(pool.name)
             }
             steps.append((position[plan.name]!, plan))
         }
@@ -83,6 +93,26 @@ enum StepPlanner {
             return extended
         default:
             return nil
+        }
+    }
+
+    /// Whether `reader` can take the zeros of `padding` (its sole reader) as its own padding: a 'valid' max pool (the
+    /// zeros take part in the maximum), or a 'valid' convolution or depthwise convolution whose window, on each side,
+    /// reaches no further into the zeros than its kernel's span less one, so every window still covers an input pixel.
+    private static func readsPaddingAsZeros(_ reader: Layer, padding: Layer) -> Bool {
+        guard reader.attributes["padding"]?.stringValue == Padding.valid.rawValue,
+              let pads = padding.attributes["padding"]?.intsValue, pads.count == 4 else { return false }
+        switch reader.op {
+        case .maxPool2d:
+            return true
+        case .conv2d, .depthwiseConv2d:
+            guard let kernel = reader.attributes["kernel_size"]?.intsValue, kernel.count == 2 else { return false }
+            let dilation = reader.attributes["dilation_rate"]?.intsValue ?? [1, 1]
+            guard dilation.count == 2 else { return false }
+            let reach = [(kernel[0] - 1) * dilation[0], (kernel[1] - 1) * dilation[1]]
+            return pads.allSatisfy { $0 >= 0 } && max(pads[0], pads[1]) <= reach[0] && max(pads[2], pads[3]) <= reach[1]
+        default:
+            return false
         }
     }
 

@@ -83,7 +83,7 @@ extension Model {
             let reads = step.kernel.isView ? [] : step.inputs + (step.residual.map { [$0] } ?? [])
             let touched = reads.map { shapes[$0] } + (step.kernel.isView ? [] : [shapes[position]])
             return ModelProfile.Step(
-                name: step.plan.name, operation: step.plan.opDescription, layers: step.plan.layers.map(\.name),
+                name: step.plan.name, operation: step.plan.opDescription, layers: step.plan.allLayers.map(\.name),
                 outputShape: shapes[position], milliseconds: Self.median(timer.nanoseconds[position].map { Double($0) / 1e6 }),
                 flops: Self.flops(of: step.plan, outputShape: shapes[position]),
                 weightBytes: Self.weightBytes(of: step.plan), activationBytes: touched.reduce(0) { $0 + $1.reduce(1, *) } * MemoryLayout<Float>.stride)
