@@ -355,27 +355,85 @@ static void ZOO_NAME(sigmoid)(float *values, int64_t count, bool times_input) {
     }
 }
 
+// Outputs a depthwise row sums side by side, and the most taps whose weights it keeps in registers. Eight chains keep two
+// multiply-add units of four cycles' latency busy; AVX-512's 32 registers hold them beside a 3x3 kernel's nine weight
+// vectors, the 16 of AVX2 and SSE2 hold four.
+enum { depthwise_pixels = vector_floats == 16 ? 8 : 4, depthwise_register_taps = 25 };
+
+/// One output of a depthwise row, `lanes` channels from `channel` on: the sum from zero of its taps inside the row, in the
+/// kernel's row-major order, its window starting at column `start`. For the outputs whose window crosses the row's ends.
+ZOO_INLINE vector depthwise_output(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows, int64_t input_width,
+                                   int64_t channels, int64_t start, int64_t dilation, const float *weights, int64_t channel,
+                                   int64_t lanes) {
+    vector sum = splat(0);
+    for (int64_t i = 0; i < kernel_height; i++) {
+        const float *row = input_rows[i];
+        if (!row) continue;
+        for (int64_t j = 0; j < kernel_width; j++) {
+            int64_t column = start + j * dilation;
+            if (column < 0 || column >= input_width) continue;
+            sum = multiply_add(load_lanes(row + column * channels + channel, lanes),
+                               load_lanes(weights + (i * kernel_width + j) * channels + channel, lanes), sum);
+        }
+    }
+    return sum;
+}
+
+/// `depthwise_pixels` neighbouring outputs whose windows lie inside the row, a whole vector of channels from `channel` on,
+/// summed side by side: each output's sum is a chain of dependent multiply-adds (nine for a 3x3 kernel), and one chain
+/// at a time waited on the multiply-add's latency at every tap. Each output still sums its taps from zero in the
+/// kernel's row-major order, so the results are those of `depthwise_output`, bit for bit.
+ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, const vector *w, const float *const *input_rows,
+                                int64_t channels, int64_t start, int64_t stride, int64_t dilation, int64_t channel, vector bias,
+                                float *output) {
+    vector sum[depthwise_pixels];
+#pragma clang loop unroll(full)
+    for (int p = 0; p < depthwise_pixels; p++) sum[p] = splat(0);
+    for (int64_t i = 0; i < kernel_height; i++) {
+        const float *row = input_rows[i];
+        if (!row) continue;
+        for (int64_t j = 0; j < kernel_width; j++) {
+            const float *pixel = row + (start + j * dilation) * channels + channel;
+#pragma clang loop unroll(full)
+            for (int p = 0; p < depthwise_pixels; p++) {
+                sum[p] = multiply_add(load(pixel + p * stride * channels), w[i * kernel_width + j], sum[p]);
+            }
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int p = 0; p < depthwise_pixels; p++) store(output + p * channels + channel, sum[p] + bias);
+}
+
 /// `depthwise_row` for one block of `lanes` channels from `channel` on, with the kernel's size known when it is inlined
 /// (3x3 and 5x5, the sizes MobileNet and EfficientNet use), so the block's weights stay in registers for the whole row.
 ZOO_INLINE void depthwise_channels(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows,
                                    int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
                                    const float *weights, const float *bias, float *output, int64_t output_width,
                                    int64_t channel, int64_t lanes) {
-    vector w[kernel_height * kernel_width];
-    for (int64_t tap = 0; tap < kernel_height * kernel_width; tap++) w[tap] = load_lanes(weights + tap * channels + channel, lanes);
     vector b = bias ? load_lanes(bias + channel, lanes) : splat(0);
-    for (int64_t x = 0; x < output_width; x++) {
-        int64_t start = x * stride - pad_left;
-        vector sum = splat(0);
-        for (int64_t i = 0; i < kernel_height; i++) {
-            const float *row = input_rows[i];
-            if (!row) continue;
-            for (int64_t j = 0; j < kernel_width; j++) {
-                int64_t column = start + j * dilation;
-                if (column < 0 || column >= input_width) continue;
-                sum = multiply_add(load_lanes(row + column * channels + channel, lanes), w[i * kernel_width + j], sum);
-            }
+    int64_t x = 0;
+    if (lanes == vector_floats && kernel_height * kernel_width <= depthwise_register_taps) {
+        vector w[depthwise_register_taps];
+#pragma clang loop unroll(full)
+        for (int64_t tap = 0; tap < kernel_height * kernel_width; tap++) w[tap] = load(weights + tap * channels + channel);
+        // Outputs first ..< last read no column outside the row.
+        int64_t reach = (kernel_width - 1) * dilation;
+        int64_t first = (pad_left + stride - 1) / stride;
+        int64_t last = input_width - 1 - reach + pad_left >= 0 ? (input_width - 1 - reach + pad_left) / stride + 1 : 0;
+        if (last > output_width) last = output_width;
+        for (; x < first && x < output_width; x++) {
+            vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left,
+                                          dilation, weights, channel, lanes);
+            store(output + x * channels + channel, sum + b);
         }
+        for (; x + depthwise_pixels <= last; x += depthwise_pixels) {
+            depthwise_block(kernel_height, kernel_width, w, input_rows, channels, x * stride - pad_left, stride, dilation, channel, b,
+                            output + x * channels);
+        }
+    }
+    for (; x < output_width; x++) {
+        vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left, dilation,
+                                      weights, channel, lanes);
         store_lanes(output + x * channels + channel, sum + b, lanes);
     }
 }

@@ -332,6 +332,11 @@ for index, (shape, height, width, interpolation, crop) in enumerate([
 # channels its kernel gradient takes about 13,000 tiles a chunk; 231x229 makes 116 x 115 tiles, two chunks.
 conv_case("conv_k3_same_s1_two_chunks", (1, 231, 229, 8), 8, (3, 3))
 
+# --- Depthwise rows wide enough for the forward kernel's blocks of side-by-side outputs (8 with AVX-512, 4 with AVX2)
+# between the border outputs, with one filter per channel, as MobileNetV2's 3x3 and EfficientNet's 5x5 layers have.
+depthwise_case("depthwise_k5_same_s1_wide", (1, 6, 29, 32), (5, 5))
+depthwise_case("depthwise_k3_same_s2_wide", (1, 7, 41, 48), (3, 3), strides=(2, 2))
+
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:
     json.dump(cases, f, indent=1, sort_keys=True)
