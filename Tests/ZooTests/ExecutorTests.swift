@@ -13,7 +13,7 @@ import Zoo
     /// Fusing (BN folded, residual and activation in the epilogue, arena memory) changes rounding only.
     /// Compared on the logits: with random weights the full-size models' softmax saturates to exact 0 and 1,
     /// which would hide any difference short of a changed class.
-    @Test(arguments: tinyModels + ["resnet50", "tb_attention_vgg16"])
+    @Test(arguments: tinyModels + ["resnet50", "tb_attention_vgg16", "densenet121"])
     func fusedOutputsEqualLayerByLayer(model: String) throws {
         let scratch = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -63,6 +63,16 @@ import Zoo
         #expect(!steps.contains("batch_norm") && !steps.contains("add") && !steps.contains("activation"))
         #expect(steps.contains("zero_pad2d+max_pool2d") && !steps.contains("max_pool2d") && !steps.contains("zero_pad2d"))
         #expect(try Model(file: file, mode: .layerByLayer).steps.count == Model.graph(in: file).layers.count)
+    }
+
+    /// DenseNet121's 62 pre-activations (`BatchNormalization -> ReLU` before each convolution block, each transition
+    /// and the head) each run as one step.
+    @Test func fusedDenseNetJoinsEachPreActivation() throws {
+        let scratch = try Converting.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let steps = try Model(file: SafetensorsFile(path: convert("densenet121", into: scratch)), mode: .fused).steps
+        #expect(steps.count { $0 == "batch_norm+activation" } == 62)
+        #expect(!steps.contains("batch_norm") && !steps.contains("activation"))
     }
 
     /// The registry's definition and the file's own graph run through the same executor: identical activations

@@ -35,17 +35,27 @@ public struct BatchNorm: Sendable {
 
     public var channels: Int { scale.count }
 
-    /// Normalises `input` (last axis = channels) into `output` (may be `input`).
-    public func forward(_ input: Tensor, into output: Tensor) throws {
+    /// Normalises `input` (last axis = channels) into `output` (may be `input`), then applies the element-wise
+    /// `activation`: DenseNet's pre-activation `BatchNormalization -> ReLU` in one pass over memory instead of two
+    /// (the fused mode), the normalised rows activated a few kilobytes at a time while they are in L1.
+    public func forward(_ input: Tensor, into output: Tensor, activation: Activation = .linear) throws {
         guard input.rank >= 1, input.shape[input.rank - 1] == channels else {
             throw TensorError.shapeMismatch(operation: "batch_norm", detail: "input \(input.shape) must end in \(channels) channels")
         }
         try output.requireShape(input.shape, operation: "batch_norm")
+        guard activation.isElementwise else {
+            throw TensorError.invalidArgument(operation: "batch_norm", detail: "softmax is not an element-wise activation")
+        }
+        let rows = input.count / channels, rowsPerPass = max(1, 4096 / channels)
         scale.withUnsafeBufferPointer { scale in
             shift.withUnsafeBufferPointer { shift in
-                for row in 0..<(input.count / channels) {
-                    let x = input.pointer + row * channels, y = output.pointer + row * channels
-                    for c in 0..<channels { y[c] = x[c] * scale[c] + shift[c] }
+                for first in stride(from: 0, to: rows, by: rowsPerPass) {
+                    let last = min(first + rowsPerPass, rows)
+                    for row in first..<last {
+                        let x = input.pointer + row * channels, y = output.pointer + row * channels
+                        for c in 0..<channels { y[c] = x[c] * scale[c] + shift[c] }
+                    }
+                    activation.apply(output.pointer + first * channels, count: (last - first) * channels)
                 }
             }
         }

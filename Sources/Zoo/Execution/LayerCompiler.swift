@@ -21,6 +21,8 @@ struct LayerCompiler {
                 return .dense(try Dense(packedKernel: packedKernel(head), bias: optionalWeight(head, "bias"), activation: activation))
             case .maxPool2d where plan.zeroPadding != nil:
                 return try paddedPool(plan)
+            case .batchNorm where plan.layers.count == 2:
+                return .batchNorm(try batchNorm(head), activation: try Self.activation(of: plan.layers[1]))
             default:
                 guard plan.allLayers.count == 1 else { throw LayerProblem("cannot fuse \(plan.opDescription)") }
                 return try single(head)
@@ -38,7 +40,7 @@ struct LayerCompiler {
         switch layer.op {
         case .input: return .input
         case .conv2d, .depthwiseConv2d, .separableConv2d, .dense: return try compile(StepPlan(layers: [layer], inputs: layer.inputs))
-        case .batchNorm: return .batchNorm(try batchNorm(layer))
+        case .batchNorm: return .batchNorm(try batchNorm(layer), activation: .linear)
         case .layerNorm:
             guard let epsilon = attributes.double("epsilon") else { throw LayerProblem("missing attribute 'epsilon'") }
             return .layerNorm(try LayerNorm(gamma: optionalWeight(layer, "gamma"), beta: optionalWeight(layer, "beta"), epsilon: Float(epsilon)))

@@ -9,7 +9,8 @@ enum LayerKernel {
     case depthwiseConv2d(DepthwiseConv2D)
     case separableConv2d(SeparableConv2D)
     case dense(Dense)
-    case batchNorm(BatchNorm)
+    /// A BatchNormalization at inference, and the element-wise activation the fused mode joins to it.
+    case batchNorm(BatchNorm, activation: Activation)
     case layerNorm(LayerNorm)
     /// Keras' `Normalization` and `Rescaling`.
     case channelTransform(ChannelTransform)
@@ -83,7 +84,7 @@ enum LayerKernel {
         case .separableConv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
         case .dense(let dense): try dense.forward(inputs[0], into: output, workspace: workspace)
-        case .batchNorm(let norm): try norm.forward(inputs[0], into: output)
+        case .batchNorm(let norm, let activation): try norm.forward(inputs[0], into: output, activation: activation)
         case .layerNorm(let norm): try norm.forward(inputs[0], into: output)
         case .channelTransform(let transform): try transform.forward(inputs[0], into: output)
         case .pool(let pool): try pool.forward(inputs[0], into: output)

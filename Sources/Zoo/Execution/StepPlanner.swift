@@ -28,7 +28,8 @@ struct StepPlan {
 /// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
 /// depthwise convolution, which has no GEMM epilogue), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
 /// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
-/// in one pass. A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
+/// in one pass. A BatchNormalization that no convolution absorbed takes the element-wise activation after it (DenseNet's
+/// pre-activations). A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
 /// so the padded image is never written (ResNet's and DenseNet's stems, MobileNetV2's and EfficientNet's strided blocks).
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
@@ -66,6 +67,10 @@ enum StepPlanner {
                     plan = extended
                     absorbed.insert(next.name)
                 }
+            } else if layer.op == .batchNorm, let next = soleReader(layer.name), next.op == .activation, fusableActivation(next),
+                      next.attributes["activation"]?.stringValue != "softmax" {
+                plan.layers.append(next)
+                absorbed.insert(next.name)
             }
             steps.append((position[plan.name]!, plan))
         }

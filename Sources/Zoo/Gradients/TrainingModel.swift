@@ -442,7 +442,7 @@ public final class TrainingModel {
             results[0] = inputGradient
         case .dense(let dense):
             results[0] = try weighted(dense)
-        case .batchNorm(let norm):
+        case .batchNorm(let norm, _):  // compiled layer by layer: no activation joins it
             if let statistics = batchStatistics[layer.name] {
                 let inputGradient = try inputGradient(0)
                 try BatchNorm.batchBackward(input: inputs[0], outputGradient: outputGradient, mean: statistics.mean,
