@@ -45,22 +45,48 @@ public struct ChannelTransform: Sendable {
         self.second = second
     }
 
-    /// `output` may be `input`.
+    /// `output` may be `input`. The per-channel values are laid out repeated over a whole number of both channels and
+    /// 16-lane vectors, so the pass runs 16 lanes at a time over the flat tensor whatever the channel count (an RGB
+    /// image has 3, and one pixel at a time took EfficientNetB0's two input layers 0.6 ms); each element still goes
+    /// through the same float32 operations.
     public func forward(_ input: Tensor, into output: Tensor) throws {
         let channels = try self.channels(of: input, operation: Self.operation(form))
         try output.requireShape(input.shape, operation: Self.operation(form))
+        var (period, remainder) = (channels, 16)
+        while remainder != 0 { (period, remainder) = (remainder, period % remainder) }
+        period = channels / period * 16
         let a = Self.perChannel(first, channels), b = Self.perChannel(second, channels)
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                for row in 0..<(input.count / channels) {
-                    let x = input.pointer + row * channels, y = output.pointer + row * channels
-                    switch form {
-                    case .normalize: for c in 0..<channels { y[c] = (x[c] - a[c]) / b[c] }
-                    case .denormalize: for c in 0..<channels { y[c] = a[c] + x[c] * b[c] }
-                    case .rescale: for c in 0..<channels { y[c] = x[c] * a[c] + b[c] }
-                    }
+        let repeatedA = (0..<period).map { a[$0 % channels] }, repeatedB = (0..<period).map { b[$0 % channels] }
+        repeatedA.withUnsafeBufferPointer { a in
+            repeatedB.withUnsafeBufferPointer { b in
+                switch form {
+                case .normalize: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { ($0 - $1) / $2 }
+                case .denormalize: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { $1 + $0 * $2 }
+                case .rescale: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { $0 * $1 + $2 }
                 }
             }
+        }
+    }
+
+    /// `y[i] = f(x[i], a[i % period], b[i % period])` with `period` = `a.count` = `b.count`, a multiple of 16.
+    @inline(__always)
+    private static func transform(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
+                                  _ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+                                  _ f: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+        let period = a.count, a = a.baseAddress!, b = b.baseAddress!
+        var start = 0
+        while start < count {
+            let length = min(period, count &- start), x = x + start, y = y + start
+            var i = 0
+            while i &+ 16 <= length {
+                store16(f(load16(x + i), load16(a + i), load16(b + i)), y + i)
+                i &+= 16
+            }
+            while i < length {
+                y[i] = f(SIMD16(repeating: x[i]), SIMD16(repeating: a[i]), SIMD16(repeating: b[i]))[0]
+                i &+= 1
+            }
+            start &+= period
         }
     }
 
