@@ -43,6 +43,12 @@ ZOO_INLINE vector rectify(vector value) {
     return (vector)((vector_mask)value & ~negative);
 }
 
+/// 6 in the lanes above 6, the others (NaN too) as they are: relu6's cap, like the Swift code's.
+ZOO_INLINE vector cap_at_six(vector value) {
+    vector_mask above = value > 6;
+    return (vector)(((vector_mask)value & ~above) | ((vector_mask)splat(6) & above));
+}
+
 /// The first `lanes` floats at `pointer`, the rest zero; all zero for a NULL pointer (padding).
 ZOO_INLINE vector load_lanes(const float *pointer, int64_t lanes) {
     if (!pointer) return splat(0);
@@ -137,6 +143,13 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
             for (int r = 0; r < row_count; r++) {
                 c[r][0] = rectify(c[r][0]);
                 c[r][1] = rectify(c[r][1]);
+            }
+        }
+        if (finish->cap_at_six) {
+#pragma clang loop unroll(full)
+            for (int r = 0; r < row_count; r++) {
+                c[r][0] = cap_at_six(c[r][0]);
+                c[r][1] = cap_at_six(c[r][1]);
             }
         }
         if (finish->swish) {
@@ -355,13 +368,13 @@ static void ZOO_NAME(sigmoid)(float *values, int64_t count, bool times_input) {
     }
 }
 
-// Outputs a depthwise row sums side by side, and the most taps whose weights it keeps in registers. Eight chains keep two
-// multiply-add units of four cycles' latency busy; AVX-512's 32 registers hold them beside a 3x3 kernel's nine weight
-// vectors, the 16 of AVX2 and SSE2 hold four.
-enum { depthwise_pixels = vector_floats == 16 ? 8 : 4, depthwise_register_taps = 25 };
+// Outputs a depthwise row sums side by side. Eight chains keep two multiply-add units of four cycles' latency busy; with
+// AVX2's and SSE2's 16 registers, four.
+enum { depthwise_pixels = vector_floats == 16 ? 8 : 4 };
 
 /// One output of a depthwise row, `lanes` channels from `channel` on: the sum from zero of its taps inside the row, in the
-/// kernel's row-major order, its window starting at column `start`. For the outputs whose window crosses the row's ends.
+/// kernel's row-major order, its window starting at column `start`. For the last channels when they fill less than a
+/// vector.
 ZOO_INLINE vector depthwise_output(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows, int64_t input_width,
                                    int64_t channels, int64_t start, int64_t dilation, const float *weights, int64_t channel,
                                    int64_t lanes) {
@@ -379,85 +392,94 @@ ZOO_INLINE vector depthwise_output(int64_t kernel_height, int64_t kernel_width, 
     return sum;
 }
 
-/// `depthwise_pixels` neighbouring outputs whose windows lie inside the row, a whole vector of channels from `channel` on,
-/// summed side by side: each output's sum is a chain of dependent multiply-adds (nine for a 3x3 kernel), and one chain
-/// at a time waited on the multiply-add's latency at every tap. Each output still sums its taps from zero in the
-/// kernel's row-major order, so the results are those of `depthwise_output`, bit for bit.
-ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, const vector *w, const float *const *input_rows,
-                                int64_t channels, int64_t start, int64_t stride, int64_t dilation, int64_t channel, vector bias,
-                                float *output) {
+/// `depthwise_pixels` neighbouring outputs from column `x` (the first `count` of them stored), a whole vector of channels
+/// from `channel` on, summed side by side: each output's sum is a chain of dependent multiply-adds (nine for a 3x3
+/// kernel), and one chain at a time waited on the multiply-add's latency at every tap. `checked` blocks (at the row's
+/// ends, and the last one) read a vector of zeros for the taps outside the row and for outputs past `count`; inlined
+/// with `checked` false, the interior's blocks test nothing. Each output sums its taps from zero in the kernel's
+/// row-major order, as `depthwise_output` does (an outside tap adds a zero product).
+ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, bool checked, int count, const float *const *input_rows,
+                                int64_t input_width, int64_t channels, int64_t x, int64_t stride, int64_t dilation, int64_t pad_left,
+                                const float *weights, const float *bias, int64_t channel, float *output) {
+    static const float zeros[ZOO_VECTOR_FLOATS] = {0};
     vector sum[depthwise_pixels];
 #pragma clang loop unroll(full)
     for (int p = 0; p < depthwise_pixels; p++) sum[p] = splat(0);
+    // Unrolled by up to five, whole for the 3x3 and 5x5 kernels: their taps' offsets become constants.
+#pragma clang loop unroll_count(5)
     for (int64_t i = 0; i < kernel_height; i++) {
         const float *row = input_rows[i];
         if (!row) continue;
+#pragma clang loop unroll_count(5)
         for (int64_t j = 0; j < kernel_width; j++) {
-            const float *pixel = row + (start + j * dilation) * channels + channel;
+            vector w = load(weights + (i * kernel_width + j) * channels + channel);
 #pragma clang loop unroll(full)
             for (int p = 0; p < depthwise_pixels; p++) {
-                sum[p] = multiply_add(load(pixel + p * stride * channels), w[i * kernel_width + j], sum[p]);
+                int64_t column = (x + p) * stride - pad_left + j * dilation;
+                const float *pixel = row + column * channels + channel;
+                if (checked && (p >= count || column < 0 || column >= input_width)) pixel = zeros;
+                sum[p] = multiply_add(load(pixel), w, sum[p]);
             }
         }
     }
+    vector b = bias ? load(bias + channel) : splat(0);
 #pragma clang loop unroll(full)
-    for (int p = 0; p < depthwise_pixels; p++) store(output + p * channels + channel, sum[p] + bias);
+    for (int p = 0; p < depthwise_pixels; p++) {
+        if (!checked || p < count) store(output + (x + p) * channels + channel, sum[p] + b);
+    }
 }
 
-/// `depthwise_row` for one block of `lanes` channels from `channel` on, with the kernel's size known when it is inlined
-/// (3x3 and 5x5, the sizes MobileNet and EfficientNet use), so the block's weights stay in registers for the whole row.
-ZOO_INLINE void depthwise_channels(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows,
-                                   int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
-                                   const float *weights, const float *bias, float *output, int64_t output_width,
-                                   int64_t channel, int64_t lanes) {
-    vector b = bias ? load_lanes(bias + channel, lanes) : splat(0);
-    int64_t x = 0;
-    if (lanes == vector_floats && kernel_height * kernel_width <= depthwise_register_taps) {
-        vector w[depthwise_register_taps];
-#pragma clang loop unroll(full)
-        for (int64_t tap = 0; tap < kernel_height * kernel_width; tap++) w[tap] = load(weights + tap * channels + channel);
-        // Outputs first ..< last read no column outside the row.
-        int64_t reach = (kernel_width - 1) * dilation;
-        int64_t first = (pad_left + stride - 1) / stride;
-        int64_t last = input_width - 1 - reach + pad_left >= 0 ? (input_width - 1 - reach + pad_left) / stride + 1 : 0;
-        if (last > output_width) last = output_width;
-        for (; x < first && x < output_width; x++) {
-            vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left,
-                                          dilation, weights, channel, lanes);
-            store(output + x * channels + channel, sum + b);
-        }
-        for (; x + depthwise_pixels <= last; x += depthwise_pixels) {
-            depthwise_block(kernel_height, kernel_width, w, input_rows, channels, x * stride - pad_left, stride, dilation, channel, b,
-                            output + x * channels);
+/// `depthwise_row` with the kernel's size known when it is inlined (3x3 and 5x5, the sizes MobileNet and EfficientNet
+/// use). Blocks of neighbouring outputs walk the row once, each through every vector of channels: the input pixels
+/// are then read in memory order. (A vector of channels walking the whole row before the next, the order before,
+/// read one cache line per pixel at strides of kilobytes, which the hardware prefetchers do not follow.)
+ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows, int64_t input_width,
+                                    int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
+                                    const float *bias, float *output, int64_t output_width) {
+    int64_t vectors = channels / vector_floats * vector_floats;
+    // Outputs first ..< last read no column outside the row.
+    int64_t reach = (kernel_width - 1) * dilation;
+    int64_t first = (pad_left + stride - 1) / stride;
+    int64_t last = input_width - 1 - reach + pad_left >= 0 ? (input_width - 1 - reach + pad_left) / stride + 1 : 0;
+    for (int64_t x = 0; x < output_width && vectors > 0; x += depthwise_pixels) {
+        if (x >= first && x + depthwise_pixels <= last) {
+            for (int64_t channel = 0; channel < vectors; channel += vector_floats) {
+                depthwise_block(kernel_height, kernel_width, false, depthwise_pixels, input_rows, input_width, channels, x, stride,
+                                dilation, pad_left, weights, bias, channel, output);
+            }
+        } else {
+            int count = output_width - x < depthwise_pixels ? (int)(output_width - x) : depthwise_pixels;
+            for (int64_t channel = 0; channel < vectors; channel += vector_floats) {
+                depthwise_block(kernel_height, kernel_width, true, count, input_rows, input_width, channels, x, stride, dilation,
+                                pad_left, weights, bias, channel, output);
+            }
         }
     }
-    for (; x < output_width; x++) {
-        vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left, dilation,
-                                      weights, channel, lanes);
-        store_lanes(output + x * channels + channel, sum + b, lanes);
+    for (int64_t channel = vectors; channel < channels; channel += vector_floats) {
+        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        vector b = bias ? load_lanes(bias + channel, lanes) : splat(0);
+        for (int64_t x = 0; x < output_width; x++) {
+            vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left,
+                                          dilation, weights, channel, lanes);
+            store_lanes(output + x * channels + channel, sum + b, lanes);
+        }
     }
 }
 
 /// One output row of a depthwise convolution with one filter per channel: output[x][c] = (the sum, from zero, over the
 /// taps (i, j) in the kernel's row-major order of input_rows[i][x * stride + j * dilation - pad_left][c] *
 /// weights[i][j][c]) + bias[c] (NULL: no bias). `input_rows[i]` is the input row under kernel row i, NULL where that
-/// row is padding; columns outside the row are padding too. A block of channels at a time walks the whole row, so its
-/// weights stay in registers and the input pixels its neighbouring outputs share stay in L1.
+/// row is padding; columns outside the row are padding too.
 static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width,
                                     int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
                                     const float *weights, const float *bias, float *output, int64_t output_width) {
-    for (int64_t channel = 0; channel < channels; channel += vector_floats) {
-        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
-        if (kernel_height == 3 && kernel_width == 3) {
-            depthwise_channels(3, 3, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output,
-                               output_width, channel, lanes);
-        } else if (kernel_height == 5 && kernel_width == 5) {
-            depthwise_channels(5, 5, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output,
-                               output_width, channel, lanes);
-        } else {
-            depthwise_channels(kernel_height, kernel_width, input_rows, input_width, channels, stride, dilation, pad_left,
-                               weights, bias, output, output_width, channel, lanes);
-        }
+    if (kernel_height == 3 && kernel_width == 3) {
+        depthwise_sized_row(3, 3, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output, output_width);
+    } else if (kernel_height == 5 && kernel_width == 5) {
+        depthwise_sized_row(5, 5, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output, output_width);
+    } else {
+        depthwise_sized_row(kernel_height, kernel_width, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias,
+                            output, output_width);
     }
 }
 

@@ -37,7 +37,7 @@ zoo_kernel_path zoo_kernel_path_in_use(void);
 /// changing nothing, when the CPU cannot run it. A kernel call already running finishes on the path it started on.
 bool zoo_use_kernel_path(zoo_kernel_path path);
 
-/// The epilogue of a full register tile, applied in registers before the only store: bias, residual, then ReLU.
+/// The epilogue of a full register tile, applied in registers before the only store: bias, residual, then the activation.
 typedef struct zoo_tile_finish {
     /// The bias of the tile's first column, or NULL.
     const float *_Nullable bias;
@@ -46,6 +46,8 @@ typedef struct zoo_tile_finish {
     int64_t residual_stride;
     /// Apply ReLU (the activation of nearly every convolution here).
     bool rectify;
+    /// After ReLU, cap at 6 (relu6, MobileNetV2's activation); NaN stays NaN.
+    bool cap_at_six;
     /// Apply silu, `x / (1 + e^-x)` (EfficientNet's swish), with `zoo_sigmoid`'s exponential.
     bool swish;
 } zoo_tile_finish;

@@ -1,6 +1,6 @@
 /// What happens to each output once its reduction is complete: `y = activation(acc + bias[column] +
 /// residual[row, column])`. Fusing it into the GEMM saves a full pass over the output per step (bias, the
-/// ResNet shortcut add, the activation). Full-width tiles with a linear, ReLU or silu activation finish in registers
+/// ResNet shortcut add, the activation). Full-width tiles with a linear, ReLU, relu6 or silu activation finish in registers
 /// (`tileFinish`); tiles narrower than a panel and the other activations finish right after the store, still
 /// in L1 (`apply`).
 struct GemmEpilogue: @unchecked Sendable {
@@ -14,8 +14,13 @@ struct GemmEpilogue: @unchecked Sendable {
 
     var isIdentity: Bool { bias == nil && residual == nil && activation == .linear }
 
-    /// Whether the whole epilogue can run in registers before the store (activation linear, ReLU or silu).
-    var finishesInRegisters: Bool { activation == .linear || activation == .relu || activation == .silu }
+    /// Whether the whole epilogue can run in registers before the store (activation linear, ReLU, relu6 or silu).
+    var finishesInRegisters: Bool {
+        switch activation {
+        case .linear, .relu, .relu6, .silu: return true
+        default: return false
+        }
+    }
 
     /// The in-register form for the full tile at (`row`, `column`), when the activation allows it;
     /// nil when there is nothing to do or the activation must run after the store.
@@ -23,8 +28,8 @@ struct GemmEpilogue: @unchecked Sendable {
     func tileFinish(row: Int, column: Int) -> TileFinish? {
         guard !isIdentity, finishesInRegisters else { return nil }
         return TileFinish(bias: bias.map { $0 + column }, residual: residual.map { $0 + (row &* residualStride &+ column) },
-                          residual_stride: Int64(residualStride), rectify: activation == .relu,
-                          swish: activation == .silu)
+                          residual_stride: Int64(residualStride), rectify: activation == .relu || activation == .relu6,
+                          cap_at_six: activation == .relu6, swish: activation == .silu)
     }
 
     /// Finishes `rows` x `columns` outputs at `tile` (rows `stride` apart) whose top-left element is
