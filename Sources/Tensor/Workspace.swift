@@ -18,6 +18,8 @@ public final class Workspace: @unchecked Sendable {
         case separableMiddle
         /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
+        /// A pointwise kernel with one image's input gate folded into its rows (`Conv2D.forward`'s `inputScale`).
+        case gatedKernel
     }
 
     public init() {}

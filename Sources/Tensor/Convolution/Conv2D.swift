@@ -152,9 +152,13 @@ public struct Conv2D: Sendable {
     }
 
     /// Computes the convolution into `output` (shaped by `outputShape(for:)`). `residual`, when given, has the
-    /// output's shape and is added before the activation (the ResNet shortcut, fused). Neither the input nor
-    /// the residual may share memory with the output.
-    public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
+    /// output's shape and is added before the activation (the ResNet shortcut, fused). `inputScale`, when given, holds
+    /// one factor per image and input channel (`(N, 1, 1, in)`, a squeeze-and-excitation gate) that multiplies the
+    /// input first; a pointwise convolution only, which folds each image's factors into its kernel's rows (K x N
+    /// products rather than the H x W x K of scaling the input). Neither the input nor the residual may share memory
+    /// with the output.
+    public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, inputScale: Tensor? = nil,
+                        workspace: Workspace) throws {
         let (image, geometry) = try geometry(input)
         let outputImage = ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
         try outputImage.require(output, operation: "conv2d")
@@ -163,19 +167,35 @@ public struct Conv2D: Sendable {
             try outputImage.require(residual, operation: "conv2d", role: "residual")
             try residual.requireDistinct(from: output, operation: "conv2d", role: "residual")
         }
-        /// The epilogue of the GEMM that makes output channels `channels` (all of them, or one group's).
-        func epilogue(_ channels: Range<Int>) -> GemmEpilogue {
+        /// The epilogue of the GEMM that makes output channels `channels` (all of them, or one group's) from output row `row` on.
+        func epilogue(_ channels: Range<Int>, row: Int = 0) -> GemmEpilogue {
             GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) + channels.lowerBound },
-                         residual: residual.map { UnsafePointer($0.pointer) + channels.lowerBound }, residualStride: outputChannels,
-                         activation: activation.isElementwise ? activation : .linear)
+                         residual: residual.map { UnsafePointer($0.pointer) + row * outputChannels + channels.lowerBound },
+                         residualStride: outputChannels, activation: activation.isElementwise ? activation : .linear)
+        }
+        let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0
+            && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
+        if let inputScale {
+            try ImageShape(batch: image.batch, height: 1, width: 1, channels: inputChannels).require(inputScale, operation: "conv2d", role: "input scale")
+            guard pointwise, groups == 1, case .gemm(let matrices) = kernel.weights else {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "an input scale needs an ungrouped 1x1 stride-1 convolution without padding")
+            }
+            let storage = workspace.storage(for: .gatedKernel, count: PackedMatrix.count(rows: inputChannels, columns: outputChannels))
+            let pixelsPerImage = image.height * image.width
+            for n in 0..<image.batch {
+                let gated = matrices[0].scalingRows(by: inputScale.pointer + n * inputChannels, into: storage)
+                let pixels = MatrixOperand(base: input.pointer + n * pixelsPerImage * inputChannels, rows: pixelsPerImage, depth: inputChannels,
+                                           stride: inputChannels)
+                gemm(pixels, gated, output: output.pointer + n * pixelsPerImage * outputChannels, outputStride: outputChannels,
+                     epilogue: epilogue(0..<outputChannels, row: n * pixelsPerImage), workspace: workspace)
+            }
+            return finish(output, rows: outputImage.pixels)
         }
         switch kernel.weights {
         case .winograd(let matrices):
             WinogradF2x3.forward(input: input.pointer, image: image, geometry: geometry, weights: matrices,
                                  output: output.pointer, epilogue: epilogue(0..<outputChannels), workspace: workspace)
         case .gemm(let matrices):
-            let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0
-                && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
             // One GEMM per group, each reading its input channels of every pixel and writing its output channels.
             for (group, matrix) in matrices.enumerated() {
                 let (inputs, outputs) = kernel.channels(of: group)
@@ -193,8 +213,13 @@ public struct Conv2D: Sendable {
                 }
             }
         }
+        finish(output, rows: outputImage.pixels)
+    }
+
+    /// The softmax a softmax-activated convolution applies over each output pixel's channels, after its GEMMs.
+    private func finish(_ output: Tensor, rows: Int) {
         if !activation.isElementwise {
-            Activation.softmax(output.pointer, rows: outputImage.pixels, length: outputChannels)
+            Activation.softmax(output.pointer, rows: rows, length: outputChannels)
         }
     }
 

@@ -115,6 +115,20 @@ extension PackedMatrix {
         self.offset = offset
     }
 
+    /// This matrix with row `k` multiplied by `scale[k]`, written into `storage` (at least `count(rows:columns:)` floats).
+    func scalingRows(by scale: UnsafePointer<Float>, into storage: TensorStorage) -> PackedMatrix {
+        let scaled = PackedMatrix(rows: rows, columns: columns, storage: storage)
+        for panel in 0..<panelCount {
+            let from = self.panel(panel), to = scaled.storage.base + panel &* rows &* GemmTile.columns
+            for k in 0..<rows {
+                let factor = SIMD16(repeating: scale[k]), row = k &* GemmTile.columns
+                store16(load16(from + row) * factor, to + row)
+                store16(load16(from + (row &+ 16)) * factor, to + (row &+ 16))
+            }
+        }
+        return scaled
+    }
+
     /// Writes `count` values of row `row` from column `column` on, crossing panel boundaries as needed;
     /// a nil `source` writes zeros (a padded im2col tap).
     @inline(__always)

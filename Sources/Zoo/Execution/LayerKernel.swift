@@ -79,7 +79,9 @@ enum LayerKernel {
         case .input, .flatten, .reshape, .identity:
             try output.copy(from: view(of: inputs[0]))
         case .conv2d(let convolution):
-            try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
+            // A second input is the gate of a squeeze-and-excitation multiply folded into the step (StepPlan.gate).
+            try convolution.forward(inputs[0], into: output, residual: residual, inputScale: inputs.count > 1 ? inputs[1] : nil,
+                                    workspace: workspace)
         case .depthwiseConv2d(let convolution): try convolution.forward(inputs[0], into: output)
         case .separableConv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
