@@ -81,13 +81,13 @@ enum WinogradF2x3 {
                                  scratch: gemmScratch)
             }
 
-            // Output transform Y = At M A with At = [[1,1,1,0],[0,1,-1,-1]], then bias/residual/activation
-            // (in registers for linear and ReLU, like the GEMM tiles).
+            // Output transform Y = At M A with At = [[1,1,1,0],[0,1,-1,-1]], then bias/residual/activation: in registers
+            // for linear and ReLU, what the output tile applies (the GEMM tiles also finish relu6 and silu).
+            let inRegisters = epilogue.activation == .linear || epilogue.activation == .relu
             forEachTile(firstTile..<firstTile + count, tileRows: tileRows, tileColumns: tileColumns) { local, n, tileRow, tileColumn in
                 // The four output pixels of the 2x2 block (nil past the image's bottom or right edge) and their residuals.
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4) { targets in
                     withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 4) { residuals in
-                        let inRegisters = epilogue.finishesInRegisters
                         for i in 0..<2 {
                             for j in 0..<2 {
                                 let inside = 2 * tileRow + i < outputHeight && 2 * tileColumn + j < outputWidth
@@ -102,8 +102,8 @@ enum WinogradF2x3 {
                                                  inRegisters && epilogue.activation == .relu)
                     }
                 }
-                // Activations other than ReLU run over each finished output pixel instead.
-                guard !epilogue.finishesInRegisters else { return }
+                // Other activations run over each finished output pixel instead, with the bias and residual.
+                guard !inRegisters else { return }
                 for i in 0..<2 where 2 * tileRow + i < outputHeight {
                     for j in 0..<2 where 2 * tileColumn + j < outputWidth {
                         let pixel = (n * outputHeight + 2 * tileRow + i) * outputWidth + 2 * tileColumn + j
