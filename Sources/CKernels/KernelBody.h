@@ -397,7 +397,8 @@ ZOO_INLINE vector depthwise_output(int64_t kernel_height, int64_t kernel_width, 
 /// kernel), and one chain at a time waited on the multiply-add's latency at every tap. `checked` blocks (at the row's
 /// ends, and the last one) read a vector of zeros for the taps outside the row and for outputs past `count`; inlined
 /// with `checked` false, the interior's blocks test nothing. Each output sums its taps from zero in the kernel's
-/// row-major order, as `depthwise_output` does (an outside tap adds a zero product).
+/// row-major order, as `depthwise_output` does: an outside tap adds a zero product, which changes no sum while the
+/// weights are finite (an infinite or NaN weight makes it NaN, where skipping the tap would not).
 ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, bool checked, int count, const float *const *input_rows,
                                 int64_t input_width, int64_t channels, int64_t x, int64_t stride, int64_t dilation, int64_t pad_left,
                                 const float *weights, const float *bias, int64_t channel, float *output) {
@@ -416,8 +417,8 @@ ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, boo
 #pragma clang loop unroll(full)
             for (int p = 0; p < depthwise_pixels; p++) {
                 int64_t column = (x + p) * stride - pad_left + j * dilation;
-                const float *pixel = row + column * channels + channel;
-                if (checked && (p >= count || column < 0 || column >= input_width)) pixel = zeros;
+                const float *pixel = checked && (p >= count || column < 0 || column >= input_width)
+                    ? zeros : row + column * channels + channel;
                 sum[p] = multiply_add(load(pixel), w, sum[p]);
             }
         }

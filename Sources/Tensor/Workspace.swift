@@ -18,8 +18,9 @@ public final class Workspace: @unchecked Sendable {
         case separableMiddle
         /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
-        /// A pointwise kernel with one image's input gate folded into its rows (`Conv2D.forward`'s `inputScale`).
-        case gatedKernel
+        /// A pointwise convolution's kernel with one image's input gate folded into its rows, or its gated input on a
+        /// small map (`Conv2D.forward`'s `inputScale`).
+        case gated
     }
 
     public init() {}

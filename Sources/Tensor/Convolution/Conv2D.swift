@@ -154,9 +154,10 @@ public struct Conv2D: Sendable {
     /// Computes the convolution into `output` (shaped by `outputShape(for:)`). `residual`, when given, has the
     /// output's shape and is added before the activation (the ResNet shortcut, fused). `inputScale`, when given, holds
     /// one factor per image and input channel (`(N, 1, 1, in)`, a squeeze-and-excitation gate) that multiplies the
-    /// input first; a pointwise convolution only, which folds each image's factors into its kernel's rows (K x N
-    /// products rather than the H x W x K of scaling the input). Neither the input nor the residual may share memory
-    /// with the output.
+    /// input first; a pointwise convolution only. Where an image has at least as many pixels as the convolution has
+    /// filters, each image's factors go into its kernel's rows (in x out products rather than the H x W x in of
+    /// scaling the input); on smaller maps the input is scaled into the workspace. Neither the input, the residual nor
+    /// the input scale may share memory with the output.
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, inputScale: Tensor? = nil,
                         workspace: Workspace) throws {
         let (image, geometry) = try geometry(input)
@@ -177,11 +178,23 @@ public struct Conv2D: Sendable {
             && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
         if let inputScale {
             try ImageShape(batch: image.batch, height: 1, width: 1, channels: inputChannels).require(inputScale, operation: "conv2d", role: "input scale")
+            try inputScale.requireDistinct(from: output, operation: "conv2d", role: "input scale")
             guard pointwise, groups == 1, case .gemm(let matrices) = kernel.weights else {
                 throw TensorError.invalidArgument(operation: "conv2d", detail: "an input scale needs an ungrouped 1x1 stride-1 convolution without padding")
             }
-            let storage = workspace.storage(for: .gatedKernel, count: PackedMatrix.count(rows: inputChannels, columns: outputChannels))
             let pixelsPerImage = image.height * image.width
+            guard pixelsPerImage >= outputChannels else {
+                let gated = workspace.storage(for: .gated, count: input.count).base
+                for pixel in 0..<image.pixels {
+                    let scale = inputScale.pointer + pixel / pixelsPerImage * inputChannels, offset = pixel * inputChannels
+                    combineVectors(input.pointer + offset, scale, into: gated + offset, count: inputChannels) { $0 * $1 }
+                }
+                let pixels = MatrixOperand(base: gated, rows: image.pixels, depth: inputChannels, stride: inputChannels)
+                gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
+                     workspace: workspace)
+                return finish(output, rows: outputImage.pixels)
+            }
+            let storage = workspace.storage(for: .gated, count: PackedMatrix.count(rows: inputChannels, columns: outputChannels))
             for n in 0..<image.batch {
                 let gated = matrices[0].scalingRows(by: inputScale.pointer + n * inputChannels, into: storage)
                 let pixels = MatrixOperand(base: input.pointer + n * pixelsPerImage * inputChannels, rows: pixelsPerImage, depth: inputChannels,

@@ -22,6 +22,8 @@ public struct ChannelTransform: Sendable {
     let first: [Float]
     /// `max(sqrt(variance), epsilon)` (normalize, denormalize) or `offset` (rescale).
     let second: [Float]
+    /// `first` and `second` per channel, repeated over a whole number of both channels and 16-lane vectors (`forward`).
+    private let repeatedFirst: [Float], repeatedSecond: [Float]
 
     /// Keras' `backend.epsilon()`, the floor of the standard deviation Normalization divides by.
     public static let epsilon: Float = 1e-7
@@ -43,22 +45,24 @@ public struct ChannelTransform: Sendable {
         self.form = form
         self.first = first
         self.second = second
+        // One value per channel for one of them fixes the channel count; single values fit any.
+        let channels = max(first.count, second.count)
+        var (divisor, remainder) = (channels, 16)
+        while remainder != 0 { (divisor, remainder) = (remainder, divisor % remainder) }
+        let a = Self.perChannel(first, channels), b = Self.perChannel(second, channels)
+        repeatedFirst = (0..<channels / divisor * 16).map { a[$0 % channels] }
+        repeatedSecond = (0..<channels / divisor * 16).map { b[$0 % channels] }
     }
 
-    /// `output` may be `input`. The per-channel values are laid out repeated over a whole number of both channels and
-    /// 16-lane vectors, so the pass runs 16 lanes at a time over the flat tensor whatever the channel count (an RGB
-    /// image has 3, and one pixel at a time took EfficientNetB0's two input layers 0.6 ms); each element still goes
-    /// through the same float32 operations.
+    /// `output` may be `input`. The per-channel values, laid out repeated over a whole number of both channels and
+    /// 16-lane vectors when the transform is made, let the pass run 16 lanes at a time over the flat tensor whatever
+    /// the channel count (an RGB image has 3, and one pixel at a time took EfficientNetB0's two input layers about
+    /// 0.4-0.6 ms at batch 1); each element still goes through the same float32 operations.
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        let channels = try self.channels(of: input, operation: Self.operation(form))
+        _ = try channels(of: input, operation: Self.operation(form))
         try output.requireShape(input.shape, operation: Self.operation(form))
-        var (period, remainder) = (channels, 16)
-        while remainder != 0 { (period, remainder) = (remainder, period % remainder) }
-        period = channels / period * 16
-        let a = Self.perChannel(first, channels), b = Self.perChannel(second, channels)
-        let repeatedA = (0..<period).map { a[$0 % channels] }, repeatedB = (0..<period).map { b[$0 % channels] }
-        repeatedA.withUnsafeBufferPointer { a in
-            repeatedB.withUnsafeBufferPointer { b in
+        repeatedFirst.withUnsafeBufferPointer { a in
+            repeatedSecond.withUnsafeBufferPointer { b in
                 switch form {
                 case .normalize: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { ($0 - $1) / $2 }
                 case .denormalize: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { $1 + $0 * $2 }

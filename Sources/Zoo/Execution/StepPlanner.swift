@@ -117,7 +117,8 @@ enum StepPlanner {
 
     /// Whether `reader` can take the zeros of `padding` (its sole reader) as its own padding: a 'valid' max pool (the
     /// zeros take part in the maximum), or a 'valid' convolution or depthwise convolution whose window, on each side,
-    /// reaches no further into the zeros than its kernel's span less one, so every window still covers an input pixel.
+    /// reaches no further into the zeros than its kernel's span less one, the most any padding rule adds (a wider
+    /// margin would work too, but no model has one).
     private static func readsPaddingAsZeros(_ reader: Layer, padding: Layer) -> Bool {
         guard reader.attributes["padding"]?.stringValue == Padding.valid.rawValue,
               let pads = padding.attributes["padding"]?.intsValue, pads.count == 4 else { return false }
@@ -138,8 +139,8 @@ enum StepPlanner {
     /// The map and the gate of a squeeze-and-excitation `multiply` whose sole reader, a 1x1 stride-1 convolution, can
     /// take the gate as a scale of its kernel: one input an (H, W, C) map, the other (1, 1, C), one factor per image
     /// and channel. Only where the map has at least as many pixels as the convolution has filters, or a size known only
-    /// at run time: scaling the kernel costs C x filters products per image, scaling the map H x W x C (EfficientNetB0's
-    /// 112x112 to 14x14 blocks fold, its 7x7 ones do not).
+    /// at run time (`Conv2D.forward` then chooses): scaling the kernel costs C x filters products per image, scaling the
+    /// map H x W x C (EfficientNetB0's 112x112 to 14x14 blocks fold, its 7x7 ones do not).
     private static func gatedInput(_ multiply: Layer, reader: Layer, shapes: [String: [Int?]]) -> (data: String, gate: String)? {
         let attributes = reader.attributes
         guard multiply.inputs.count == 2, reader.op == .conv2d, attributes["kernel_size"]?.intsValue == [1, 1],

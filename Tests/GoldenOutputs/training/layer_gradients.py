@@ -336,6 +336,7 @@ conv_case("conv_k3_same_s1_two_chunks", (1, 231, 229, 8), 8, (3, 3))
 # between the border outputs, with one filter per channel, as MobileNetV2's 3x3 and EfficientNet's 5x5 layers have.
 depthwise_case("depthwise_k5_same_s1_wide", (1, 6, 29, 32), (5, 5))
 depthwise_case("depthwise_k3_same_s2_wide", (1, 7, 41, 48), (3, 3), strides=(2, 2))
+depthwise_case("depthwise_k3_same_d2_wide", (1, 6, 40, 20), (3, 3), dilation=(2, 2))
 
 save_file(tensors, os.path.join(out_dir, "layer_gradients.safetensors"))
 with open(os.path.join(out_dir, "layer_gradients.json"), "w") as f:
