@@ -39,13 +39,23 @@ public struct Concatenate: Sendable {
         for input in inputs { try input.requireDistinct(from: output, operation: "concatenate") }
         let outer = output.shape[..<axis].reduce(1, *)
         let outputChunk = output.shape[axis...].reduce(1, *)
-        var column = 0
-        for input in inputs {
-            let chunk = input.shape[axis...].reduce(1, *)
-            for block in 0..<outer {
-                (output.pointer + block * outputChunk + column).update(from: input.pointer + block * chunk, count: chunk)
+        // Output rows split between the workers in runs of rows: a DenseNet block's concatenations copy its whole
+        // growing map at every layer (58 of them, 12% of DenseNet121's pass on one thread), mostly within L2, where
+        // two cores copy twice as fast as one.
+        let runs = min(outer, 4 * Parallelism.workers), target = SendablePointer(output.pointer)
+        let sources = inputs.map { (pointer: SendablePointer($0.pointer), chunk: $0.shape[axis...].reduce(1, *)) }
+        withExtendedLifetime((Array(inputs).map(\.storage), output.storage)) {
+            runTasks(runs, workers: Parallelism.workers) { _, run in
+                let blocks = outer * run / runs..<outer * (run + 1) / runs
+                var column = 0
+                for source in sources {
+                    for block in blocks {
+                        (target.pointer + block * outputChunk + column).update(from: source.pointer.pointer + block * source.chunk,
+                                                                              count: source.chunk)
+                    }
+                    column += source.chunk
+                }
             }
-            column += chunk
         }
     }
 
