@@ -19,7 +19,7 @@ struct FetchCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Registry names with published weights (vgg16, vgg16-notop, vgg19, vgg19-notop, resnet50, resnet50-notop).")
+    @Argument(help: "Registry names with published weights (vgg16, resnet50-notop, densenet121, efficientnetb3, ...: zoo fetch --list shows them all).")
     var names: [String] = []
     @Flag(help: "List the published files: name, file, size, hash, and whether Keras' cache has them.") var list = false
     @Option(help: "Folder to download into (default: Keras' cache folder).") var to: String?
@@ -116,7 +116,7 @@ struct FetchCommand: ParsableCommand {
             let cached = found.verified?.path
                 ?? found.refused.first.map { "REFUSED: \($0.file.path) has md5 \($0.actual)" }
                 ?? "no"
-            rows.append([entry.name, published.fileName, published.bytes.formatted(), published.md5, cached])
+            rows.append([entry.name, published.fileName, published.bytes?.formatted() ?? "unknown", published.md5, cached])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
@@ -128,12 +128,14 @@ struct FetchCommand: ParsableCommand {
     }
 
     private static func publishedWeights(_ name: String) throws -> RegistryEntry.PublishedWeights {
-        let available = Registry.entries.filter { $0.publishedWeights != nil }.map(\.name).joined(separator: ", ")
+        // Every architecture with published weights has them with and without its top: "vgg16[-notop]".
+        let available = Registry.entries.filter { $0.publishedWeights != nil && !$0.name.hasSuffix("-notop") }
+            .map { "\($0.name)[-notop]" }.joined(separator: ", ")
         guard let entry = Registry.entry(named: name) else {
             throw CommandFailure("unknown name '\(name)' (published weights: \(available))")
         }
         guard let published = entry.publishedWeights else {
-            throw CommandFailure("\(name) has no published weights: keras.applications publishes \(available)")
+            throw CommandFailure("\(name) has no published weights with a hash to check them by: keras.applications publishes \(available)")
         }
         return published
     }

@@ -25,7 +25,7 @@ struct ModelsCommand: ParsableCommand {
         }
         let rows = Registry.entries.map { entry in
             [entry.name, entry.parameters.formatted(), entry.inputSize.map { $0.map(String.init) ?? "?" }.joined(separator: "x"),
-             entry.preprocessing.description, entry.publishedWeights.map { DownloadProgress.bytes($0.bytes) } ?? "none", entry.summary]
+             entry.preprocessing.description, entry.publishedWeights.map { $0.bytes.map(DownloadProgress.bytes) ?? "size unknown" } ?? "none", entry.summary]
         }
         // "published weights": the keras.applications ImageNet file's size; `zoo fetch NAME` downloads it.
         let header = ["name", "parameters", "input", "preprocess", "published weights", "model"]
@@ -43,7 +43,9 @@ struct ModelsCommand: ParsableCommand {
                 "preprocess": entry.preprocessing.description, "input_size": entry.inputSize.map { $0 ?? -1 },
             ]
             if let weights = entry.publishedWeights {
-                object["published_weights"] = ["url": weights.url, "md5": weights.md5, "bytes": weights.bytes]
+                var published: [String: Any] = ["url": weights.url, "md5": weights.md5]
+                if let bytes = weights.bytes { published["bytes"] = bytes }
+                object["published_weights"] = published
             }
             return object
         }

@@ -115,11 +115,13 @@ def keras_tensors(path):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from generate import named_weights, quiet_tf
+    import test_time_models    # noqa: F401 (it adds the names of depthwise, separable and Normalization weights)
     quiet_tf()
     import keras
     keras.backend.clear_session()
     model = keras.saving.load_model(path, safe_mode=False, compile=False)
-    out = {t: np.ascontiguousarray(w.numpy(), dtype=np.float32)
+    # np.array, not np.ascontiguousarray, which makes a scalar (Normalization's count) an array of shape [1].
+    out = {t: np.array(w.numpy(), dtype=np.float32)
            for _, ws in named_weights(keras, model, False) for t, w in ws}
     del model
     _KERAS_CACHE[path] = out

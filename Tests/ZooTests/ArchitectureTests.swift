@@ -67,7 +67,7 @@ func namedDefinitionIsKerasGraph(arch: String) throws {
 /// count the one Keras counts for the same architecture (the reference set's manifest).
 @Test func modelsTableListsTheRegistryWithKerasCounts() throws {
     struct Exported: Decodable {
-        struct Published: Decodable { let bytes: Int }
+        struct Published: Decodable { let bytes: Int? }
         let name: String, parameters: Int, preprocess: String, summary: String
         let input_size: [Int]
         let published_weights: Published?
@@ -95,8 +95,8 @@ func namedDefinitionIsKerasGraph(arch: String) throws {
         let count = Verifying.testTimeArchitectures.contains(entry.name)
             ? entry.parameters : try #require(keras.kerasParameterCount(of: entry.name), "no Keras model or config for \(entry.name)")
         let input = entry.input_size.map { $0 < 0 ? "?" : String($0) }.joined(separator: "x")
-        // The published file's size in decimal megabytes, as download sizes are quoted.
-        let published = entry.published_weights.map { String(format: "%.1f MB", Double($0.bytes) / 1e6) } ?? "none"
+        // The published file's size in decimal megabytes, as download sizes are quoted, where it is known.
+        let published = entry.published_weights.map { $0.bytes.map { String(format: "%.1f MB", Double($0) / 1e6) } ?? "size unknown" } ?? "none"
         #expect(cells == [entry.name, count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))), input, entry.preprocess,
                           published, entry.summary],
                 "\(line)")

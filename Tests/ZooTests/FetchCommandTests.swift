@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Zoo
 
 /// `zoo fetch` against a real HTTP server on loopback (Tests/HTTPServer/weights_server.py) with a small file and
 /// `--url`/`--hash` in place of the published 58 MB weights: a good download into Keras' cache and its reuse, a
@@ -223,16 +224,27 @@ import Testing
         let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("vgg16-notop ") })
         #expect(row.split(separator: " ") == ["vgg16-notop", "\(Self.fileName)", "58,889,256", "6d6bbae143d832006294945121d1f1fc",
                                               "REFUSED:", "\(setup.file(in: models).path)", "has", "md5", "\(setup.md5)"], "\(row)")
-        #expect(result.stdout.split(separator: "\n").count == 7, "a header and the six published files: \(result.stdout)")
+        let published = Registry.entries.filter { $0.publishedWeights != nil }
+        #expect(published.count == 38, "VGG16, VGG19, ResNet50/101/152/50V2, DenseNet121/169/201, Xception, InceptionV3 and EfficientNetB0-B7, each with and without the top")
+        #expect(result.stdout.split(separator: "\n").count == 1 + published.count, "a header and the published files: \(result.stdout)")
+        // A size Keras quotes only in rounded megabytes is shown as unknown, not made up.
+        let efficientNet = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("efficientnetb0 ") })
+        #expect(efficientNet.split(separator: " ")[2] == "unknown", "\(efficientNet)")
     }
 
     @Test func namesWithoutPublishedWeightsAreRefused() throws {
         let zoo = try TestEnvironment.zooBinary()
         let unknown = try TestEnvironment.run(zoo, ["fetch", "vgg17"])
         #expect(unknown.status != 0)
-        #expect(unknown.stderr.contains("unknown name 'vgg17' (published weights: vgg16, vgg16-notop, vgg19, vgg19-notop, resnet50, resnet50-notop)"), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("unknown name 'vgg17' (published weights: vgg16[-notop], vgg19[-notop], resnet50[-notop], resnet101[-notop], "),
+                "\(unknown.stderr)")
+        #expect(unknown.stderr.contains(", efficientnetb7[-notop])"), "\(unknown.stderr)")
         let notebook = try TestEnvironment.run(zoo, ["fetch", "tb-vgg16"])
         #expect(notebook.status != 0)
-        #expect(notebook.stderr.contains("tb-vgg16 has no published weights"), "\(notebook.stderr)")
+        #expect(notebook.stderr.contains("tb-vgg16 has no published weights with a hash to check them by"), "\(notebook.stderr)")
+        // Keras downloads MobileNetV2's files without a hash.
+        let unchecked = try TestEnvironment.run(zoo, ["fetch", "mobilenetv2-notop"])
+        #expect(unchecked.status != 0)
+        #expect(unchecked.stderr.contains("mobilenetv2-notop has no published weights with a hash"), "\(unchecked.stderr)")
     }
 }
