@@ -1,7 +1,7 @@
 import Tensor
 
-/// Forward, input-gradient and weight-gradient time of 3x3 'same' convolutions at batch 16, by the im2col GEMM and by Winograd (VGG16's
-/// block 5, 3 and 1 shapes), each also as a fraction of this machine's GEMM ceiling: the best rate of a
+/// Forward, input-gradient and weight-gradient time of 3x3 'same' convolutions at batch 16, by the im2col GEMM and by Winograd (ResNet50's
+/// conv5 shape, the one its last-block training step unfreezes; VGG16's block 5, 3 and 1 shapes), each also as a fraction of this machine's GEMM ceiling: the best rate of a
 /// plain prepacked GEMM on block 5's shape (M = 3136, N = 512, K = 4608), measured here first.
 func benchmarkConvolutionBackward(threads count: Int, repeats: Int) throws {
     Parallelism.workers = count
@@ -17,7 +17,7 @@ func benchmarkConvolutionBackward(threads count: Int, repeats: Int) throws {
     print("GEMM ceiling (\(m)x\(n)x\(k), prepacked): \(format(ceiling)) GFLOP/s")
     print("| layer             | algorithm | forward                | input gradient         | weight gradient        |")
     print("|-------------------|-----------|-----------------------:|-----------------------:|-----------------------:|")
-    for (name, size, channels) in [("block5 14x14x512", 14, 512), ("block3 56x56x256", 56, 256), ("block1 224x224x64", 224, 64)] {
+    for (name, size, channels) in [("conv5 7x7x512", 7, 512), ("block5 14x14x512", 14, 512), ("block3 56x56x256", 56, 256), ("block1 224x224x64", 224, 64)] {
         for algorithm in [Conv2D.Algorithm.gemm, .winograd] {
             let batch = 16
             let kernel = try Tensor(shape: [3, 3, channels, channels], values: randomValues(9 * channels * channels, seed: 3))

@@ -45,7 +45,12 @@ struct FetchCommand: ParsableCommand {
                 print(try listing())
                 return
             }
-            for name in names { print(try fetch(name).path) }
+            for name in names {
+                let file = try fetch(name)
+                print(file.path)
+                // The next step, ready to paste: the published files are weights only, so the converter needs the name.
+                if !quiet { report("convert it with: zoo convert \(Self.shellWord(file.path)) --arch \(name) -o \(name).safetensors") }
+            }
         } catch let failure as CommandFailure {
             throw failure
         } catch {
@@ -138,6 +143,12 @@ struct FetchCommand: ParsableCommand {
             throw CommandFailure("\(name) has no published weights with a hash to check them by: keras.applications publishes \(available)")
         }
         return published
+    }
+
+    /// `path` as one shell word: as it is when it has only characters no shell treats specially, else single-quoted.
+    static func shellWord(_ path: String) -> String {
+        let plain = path.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0) }
+        return plain ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private func report(_ message: String) {
