@@ -7,8 +7,8 @@ internal import CKernels
 /// The kernel keeps Keras' layout `(kh, kw, in, M)`: read flat, each tap is one row of `in·M` weights in output-channel
 /// order (`c·M + m`), so a tap is a multiply-add of two channel vectors. With kh·kw multiply-adds per output value the
 /// layer is bound by memory, not arithmetic: no GEMM, but loops over output pixels with SIMD over the channels
-/// (contiguous in NHWC), one output row per task on the worker pool. Bias and activation finish each row while it is
-/// still in cache.
+/// (contiguous in NHWC), a run of neighbouring output rows per task on the worker pool. Bias and activation finish each
+/// row while it is still in cache.
 public struct DepthwiseConv2D: Sendable {
     /// `(kh, kw, in, depth_multiplier)`, as Keras stores it.
     public let kernel: Tensor
@@ -81,45 +81,53 @@ public struct DepthwiseConv2D: Sendable {
         let (kernelHeight, kernelWidth) = (kernelHeight, kernelWidth)
         let activation = activation.isElementwise ? activation : .linear
         let taps = kernelHeight * kernelWidth
+        // Runs of neighbouring output rows per task, about four per worker and image: consecutive rows share input
+        // rows (two of three at stride 1), which a task then reads once from its own caches instead of each row going
+        // to whichever worker is free.
+        let workers = Parallelism.workers
+        let rowsPerTask = max(1, rows.output / (4 * workers)), tasksPerImage = (rows.output + rowsPerTask - 1) / rowsPerTask
         withExtendedLifetime((input.storage, output.storage, kernel.storage, self.bias?.storage)) {
-            runTasks(image.batch * rows.output, workers: Parallelism.workers) { _, task in
-                let (n, outputRow) = task.quotientAndRemainder(dividingBy: rows.output)
-                let inputImage = source.pointer + n * image.height * image.width * channels
-                let outputRowStart = target.pointer + task * columns.output * outputChannels
-                let tapRows = rows.taps(output: outputRow)
-                if multiplier == 1 {
-                    // One filter per channel (every keras.applications model): the kernels' vector loop.
-                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: kernelHeight) { inputRows in
-                        for tapRow in 0..<kernelHeight {
-                            inputRows[tapRow] = tapRows.contains(tapRow)
-                                ? UnsafePointer(inputImage + rows.inputIndex(output: outputRow, tap: tapRow) * image.width * channels) : nil
+            runTasks(image.batch * tasksPerImage, workers: workers) { _, task in
+                let (n, run) = task.quotientAndRemainder(dividingBy: tasksPerImage)
+                for outputRow in (run * rowsPerTask)..<min((run + 1) * rowsPerTask, rows.output) {
+                    let inputImage = source.pointer + n * image.height * image.width * channels
+                    let outputRowStart = target.pointer + (n * rows.output + outputRow) * columns.output * outputChannels
+                    let tapRows = rows.taps(output: outputRow)
+                    if multiplier == 1 {
+                        // One filter per channel (every keras.applications model): the kernels' vector loop.
+                        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: kernelHeight) { inputRows in
+                            for tapRow in 0..<kernelHeight {
+                                inputRows[tapRow] = tapRows.contains(tapRow)
+                                    ? UnsafePointer(inputImage + rows.inputIndex(output: outputRow, tap: tapRow) * image.width * channels) : nil
+                            }
+                            zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(image.width),
+                                              Int64(channels), Int64(columns.stride), Int64(columns.dilation), Int64(columns.padBefore),
+                                              weights.pointer, bias.map { UnsafePointer($0.pointer) }, outputRowStart, Int64(columns.output))
                         }
-                        zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(image.width),
-                                          Int64(channels), Int64(columns.stride), Int64(columns.dilation), Int64(columns.padBefore),
-                                          weights.pointer, bias.map { UnsafePointer($0.pointer) }, outputRowStart, Int64(columns.output))
+                        activation.apply(outputRowStart, count: columns.output * outputChannels)
+                        continue
+                    }
+                    withUnsafeTemporaryAllocation(of: DepthwiseTap.self, capacity: taps) { window in
+                        for outputColumn in 0..<columns.output {
+                            // The taps of this output pixel that land inside the image, in the kernel's row-major order.
+                            var count = 0
+                            for tapRow in tapRows {
+                                let inputRow = rows.inputIndex(output: outputRow, tap: tapRow)
+                                for tapColumn in columns.taps(output: outputColumn) {
+                                    window[count] = DepthwiseTap(
+                                        input: inputImage
+                                            + (inputRow * image.width + columns.inputIndex(output: outputColumn, tap: tapColumn)) * channels,
+                                        weights: weights.pointer + (tapRow * kernelWidth + tapColumn) * outputChannels)
+                                    count += 1
+                                }
+                            }
+                            let sum = outputRowStart + outputColumn * outputChannels
+                            sumTaps(into: sum, window.baseAddress!, count: count, channels: channels, multiplier: multiplier)
+                            if let bias { combineVectors(sum, bias.pointer, count: outputChannels) { $0 + $1 } }
+                        }
                     }
                     activation.apply(outputRowStart, count: columns.output * outputChannels)
-                    return
                 }
-                withUnsafeTemporaryAllocation(of: DepthwiseTap.self, capacity: taps) { window in
-                    for outputColumn in 0..<columns.output {
-                        // The taps of this output pixel that land inside the image, in the kernel's row-major order.
-                        var count = 0
-                        for tapRow in tapRows {
-                            let inputRow = rows.inputIndex(output: outputRow, tap: tapRow)
-                            for tapColumn in columns.taps(output: outputColumn) {
-                                window[count] = DepthwiseTap(
-                                    input: inputImage + (inputRow * image.width + columns.inputIndex(output: outputColumn, tap: tapColumn)) * channels,
-                                    weights: weights.pointer + (tapRow * kernelWidth + tapColumn) * outputChannels)
-                                count += 1
-                            }
-                        }
-                        let sum = outputRowStart + outputColumn * outputChannels
-                        sumTaps(into: sum, window.baseAddress!, count: count, channels: channels, multiplier: multiplier)
-                        if let bias { combineVectors(sum, bias.pointer, count: outputChannels) { $0 + $1 } }
-                    }
-                }
-                activation.apply(outputRowStart, count: columns.output * outputChannels)
             }
         }
         if !self.activation.isElementwise {
