@@ -33,10 +33,13 @@ def rows(results, ceilings):
     """One row per (model, framework): times, GFLOP/s as a share of the measured FMA peak, each framework's batch-1
     time over the fastest framework's, and on Zoo's row its ratios to the fastest peer. Batch-16 fields are None for
     models timed at batch 1 only."""
-    peak = ceilings["fma_peak_gflops"]
+    peak, bandwidth = ceilings["fma_peak_gflops"], ceilings["memory_bandwidth_gbps"]
     table = []
     for result in results:
         stats, flops = result["stats"], result["details"]["keras"]["flops_per_image"]
+        # Bytes per pass at a batch size (keras_bench.py's traffic_per_image; absent from runs made before it).
+        activations, parameters = (result["details"]["keras"].get(key) for key in ("activation_bytes_per_image", "parameter_bytes"))
+        traffic = (lambda batch: batch * activations + parameters) if activations is not None else None
         weights = result["details"]["zoo"]["weight_bytes"]
         batches = [f"b{b}" for b in result["batches"]]
         fastest = {batch: min(PEERS, key=lambda f: stats[f"{f}_{batch}"]["median_ms"]) for batch in batches}
@@ -57,6 +60,9 @@ def rows(results, ceilings):
                    "framework_version": result["details"][framework].get("framework_version", "")}
             row["fma_peak_share_b1"] = round(row["gflops_b1"] / peak, 3)
             row["fma_peak_share_b16"] = round(row["gflops_b16"] / peak, 3) if b16 else None
+            if traffic:
+                row["gbps_b1"] = round(traffic(1) / b1["median_ms"] / 1e6, 1)
+                row["bandwidth_share_b1"] = round(row["gbps_b1"] / bandwidth, 3)
             for batch in batches:
                 memory = result["memory"][f"{framework}_{batch}"]
                 row[f"peak_rss_{batch}_bytes"] = memory["peak_rss_bytes"]
@@ -88,19 +94,21 @@ def machine_lines(run):
 
 def markdown(run, results, table):
     percent = lambda share: f"{100 * share:.0f}%"
+    traffic_cell = lambda row: f"{row['gbps_b1']:.1f} ({percent(row['bandwidth_share_b1'])})" if "gbps_b1" in row else "-"
     lines = machine_lines(run) + [
         "1-min load average, mean per model: " + ", ".join(f"{r['model']} {r['load_average_1min_mean']:.2f}" for r in results) + ".",
         f"{run['rounds']} round(s), frameworks one at a time in rotating order; per round {run['warmup']} warm-up runs, then "
         f"{run['runs_b1_per_round']} timed batch-1 and {run['runs_b16_per_round']} timed batch-16 runs; statistics over all rounds' runs.",
         "", "| model | input | framework | b1 median (ms) | b1 / fastest | b1 p90 (ms) | b16 (images/s) | GFLOP/s b1 (% of FMA peak) "
-            "| GFLOP/s b16 (% of FMA peak) | logits vs Keras |",
-        "|---|---|---|---|---|---|---|---|---|---|"]
+            "| GFLOP/s b16 (% of FMA peak) | GB/s b1 (% of memory copy) | logits vs Keras |",
+        "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in table:
         difference = "reference" if row["framework"] == "keras" else f"{row['max_difference_vs_keras_logits']:.1e}"
         b16 = (f"{row['b16_images_per_second']:.1f}", f"{row['gflops_b16']:.0f} ({percent(row['fma_peak_share_b16'])})") \
             if row["b16_median_ms"] is not None else ("-", "-")
         lines.append(f"| {row['model']} | {row['input']} | {LABELS[row['framework']]} | {row['b1_median_ms']:.1f} | {row['b1_vs_fastest']:.2f}x "
-                     f"| {row['b1_p90_ms']:.1f} | {b16[0]} | {row['gflops_b1']:.0f} ({percent(row['fma_peak_share_b1'])}) | {b16[1]} | {difference} |")
+                     f"| {row['b1_p90_ms']:.1f} | {b16[0]} | {row['gflops_b1']:.0f} ({percent(row['fma_peak_share_b1'])}) | {b16[1]} "
+                     f"| {traffic_cell(row)} | {difference} |")
     memory = {(r["model"], r["framework"]): r for r in table}
     ratio = lambda row, batch: f"{row[f'inference_memory_{batch}_vs_weights']:.2f}x" if f"inference_memory_{batch}_vs_weights" in row else "-"
     lines += ["", f"| model | input | Zoo b1 / fastest peer (goal <= {LATENCY_GOAL}) | Zoo b16 time / fastest peer (goal <= {THROUGHPUT_GOAL}) "
@@ -120,6 +128,11 @@ def markdown(run, results, table):
     lines += ["", "b1 / fastest is a framework's batch-1 median over the fastest framework's (1.00x: the fastest); Zoo's ratios are "
               "to the fastest peer (below 1: Zoo is faster). GFLOP/s counts 2 FLOPs per multiply-add of the convolutions and dense "
               "layers (from the Keras model); the share is of the FMA peak above, measured in the same run on the same machine. "
+              "GB/s counts the bytes the model's layers read and write when none is fused with the next (each layer's float32 "
+              "inputs and output, and the parameters once per pass; from the Keras model, the same for every framework), "
+              "over the batch-1 median; the share is of the memory copy above. A framework that fuses layers moves fewer "
+              "bytes than that, and much of them stays in cache, so the share says how hard a time presses on memory, not "
+              "what left the chip. "
               "The 512x512 rows are the tuberculosis notebooks' models (VGG base nested, batch-normalised global-average head), "
               "batch 1 only. Inference memory is a process's peak resident set (loading and running at that batch size) minus its "
               "resident set just before it loads the model, when the language runtime and the framework's libraries are in; the "
