@@ -16,6 +16,9 @@ COLOURS = {"zoo": "#d95f02", "keras": "#7570b3", "onnxruntime": "#1b9e77", "torc
 LATENCY_GOAL = 0.9
 THROUGHPUT_GOAL = 0.85
 MEMORY_GOAL = 1.3
+# Issue 14's, for the wider models (`--models wider`): batch 1 at most level with the fastest peer, none at batch 16.
+WIDER_MODELS = {"densenet121", "mobilenetv2", "efficientnetb0"}
+WIDER_LATENCY_GOAL = 1.0
 
 
 def write_atomically(path, text):
@@ -111,7 +114,9 @@ def markdown(run, results, table):
                      f"| {traffic_cell(row)} | {difference} |")
     memory = {(r["model"], r["framework"]): r for r in table}
     ratio = lambda row, batch: f"{row[f'inference_memory_{batch}_vs_weights']:.2f}x" if f"inference_memory_{batch}_vs_weights" in row else "-"
-    lines += ["", f"| model | input | Zoo b1 / fastest peer (goal <= {LATENCY_GOAL}) | Zoo b16 time / fastest peer (goal <= {THROUGHPUT_GOAL}) "
+    wider = all(result["model"] in WIDER_MODELS for result in results)
+    goals = (f"goal <= {WIDER_LATENCY_GOAL}", "") if wider else (f"goal <= {LATENCY_GOAL}", f" (goal <= {THROUGHPUT_GOAL})")
+    lines += ["", f"| model | input | Zoo b1 / fastest peer ({goals[0]}) | Zoo b16 time / fastest peer{goals[1]} "
               f"| Zoo GFLOP/s b1, b16 (% of FMA peak) | inference memory b1 / weights: Zoo (goal <= {MEMORY_GOAL}), "
               + ", ".join(LABELS[f] for f in PEERS) + " | Zoo whole process b1 / weights |",
               "|---|---|---|---|---|---|---|"]
