@@ -54,15 +54,9 @@ def traffic_per_image(model):
         dimensions = [dimension for tensor in tensors for dimension in tensor.shape[1:]]
         return None if None in dimensions else sum(4 * math.prod(tensor.shape[1:]) for tensor in tensors)
 
-    activations = 0
-    for layer in leaf_layers(model):
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        sizes = [size(layer.input), size(layer.output)]
-        if None in sizes:
-            return {"activation_bytes_per_image": None, "parameter_bytes": 4 * model.count_params()}
-        activations += sum(sizes)
-    return {"activation_bytes_per_image": activations, "parameter_bytes": 4 * model.count_params()}
+    sizes = [size(tensors) for layer in leaf_layers(model) if not isinstance(layer, keras.layers.InputLayer)
+             for tensors in (layer.input, layer.output)]
+    return {"activation_bytes_per_image": None if None in sizes else sum(sizes), "parameter_bytes": 4 * model.count_params()}
 
 
 def main():

@@ -40,9 +40,9 @@ def rows(results, ceilings):
     table = []
     for result in results:
         stats, flops = result["stats"], result["details"]["keras"]["flops_per_image"]
-        # Bytes per pass at a batch size (keras_bench.py's traffic_per_image; absent from runs made before it).
-        activations, parameters = (result["details"]["keras"].get(key) for key in ("activation_bytes_per_image", "parameter_bytes"))
-        traffic = (lambda batch: batch * activations + parameters) if activations is not None else None
+        # Bytes a batch-1 pass moves (keras_bench.py's traffic_per_image; absent from runs made before it).
+        activations = result["details"]["keras"].get("activation_bytes_per_image")
+        traffic_b1 = activations + result["details"]["keras"]["parameter_bytes"] if activations is not None else None
         weights = result["details"]["zoo"]["weight_bytes"]
         batches = [f"b{b}" for b in result["batches"]]
         fastest = {batch: min(PEERS, key=lambda f: stats[f"{f}_{batch}"]["median_ms"]) for batch in batches}
@@ -63,8 +63,8 @@ def rows(results, ceilings):
                    "framework_version": result["details"][framework].get("framework_version", "")}
             row["fma_peak_share_b1"] = round(row["gflops_b1"] / peak, 3)
             row["fma_peak_share_b16"] = round(row["gflops_b16"] / peak, 3) if b16 else None
-            if traffic:
-                row["gbps_b1"] = round(traffic(1) / b1["median_ms"] / 1e6, 1)
+            if traffic_b1 is not None:
+                row["gbps_b1"] = round(traffic_b1 / b1["median_ms"] / 1e6, 1)
                 row["bandwidth_share_b1"] = round(row["gbps_b1"] / bandwidth, 3)
             for batch in batches:
                 memory = result["memory"][f"{framework}_{batch}"]

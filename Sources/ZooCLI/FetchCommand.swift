@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 import Converter
 import Foundation
 import Zoo
@@ -49,7 +50,7 @@ struct FetchCommand: ParsableCommand {
                 let file = try fetch(name)
                 print(file.path)
                 // The next step, ready to paste: the published files are weights only, so the converter needs the name.
-                if !quiet { report("convert it with: zoo convert \(Self.shellWord(file.path)) --arch \(name) -o \(name).safetensors") }
+                if !quiet { report("convert it with: zoo convert \(shellWord(file.path)) --arch \(name) -o \(name).safetensors") }
             }
         } catch let failure as CommandFailure {
             throw failure
@@ -143,12 +144,6 @@ struct FetchCommand: ParsableCommand {
             throw CommandFailure("\(name) has no published weights with a hash to check them by: keras.applications publishes \(available)")
         }
         return published
-    }
-
-    /// `path` as one shell word: as it is when it has only characters no shell treats specially, else single-quoted.
-    static func shellWord(_ path: String) -> String {
-        let plain = path.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0) }
-        return plain ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private func report(_ message: String) {

@@ -49,11 +49,16 @@ APPLICATIONS = {
 
 
 def build(keras, arch, include_top):
-    keras.backend.clear_session()      # Keras numbers unnamed layers per session: conv2d, conv2d_1, ...
     constructor, size, _, _ = APPLICATIONS[arch]
-    shape = (size, size, 3) if include_top else (None, None, 3)
+    return construct(keras, constructor, include_top, (size, size, 3) if include_top else (None, None, 3))
+
+
+def construct(keras, constructor, include_top, shape):
+    """keras.applications' `constructor` in a fresh session, the input named `input_1`, as the registry's graph is:
+    EfficientNet as for its ImageNet weights (their download and load stubbed out), the others with weights=None."""
+    keras.backend.clear_session()      # Keras numbers unnamed layers per session: conv2d, conv2d_1, ...
     arguments = {"include_top": include_top, "input_tensor": keras.Input(shape, name="input_1")}
-    if not arch.startswith("efficientnet"):
+    if not constructor.startswith("EfficientNet"):
         return getattr(keras.applications, constructor)(weights=None, **arguments)
     from keras.src.utils import file_utils
     get_file, load_weights = file_utils.get_file, keras.Model.load_weights

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Weights-only files in the layout of the published keras.applications files, and what Keras 3 loads from them,
-written when the test runs (PublishedLayoutTests).
+written when the test runs (PublishedWeightsTests.publishedLayoutConvertsAsKerasLoadsIt).
 
-    legacy_weights.py OUT_DIR [ARCH ...]        ARCH: a registry name without -notop (default: every family below)
+    legacy_weights.py OUT_DIR [ARCH ...]        ARCH: a registry name without -notop (default: one of each family, FAMILIES)
 
 The ImageNet files `zoo fetch` downloads were written by Keras 2's `save_weights` to `.h5`: the legacy layout, which
 Keras 3 loads by the order of the layers that have weights, not by their names (the files' automatic names, such as
@@ -23,11 +23,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from published_weights import CONSTRUCTORS    # noqa: E402
+
 # One architecture per family of definitions: ResNet101 and ResNet152 are ResNet50's stages repeated, DenseNet169 and
 # DenseNet201 DenseNet121's blocks, EfficientNetB1-B7 B0's blocks at other widths and depths.
-CONSTRUCTORS = {"resnet50": "ResNet50", "resnet50v2": "ResNet50V2", "densenet121": "DenseNet121",
-                "mobilenetv2": "MobileNetV2", "xception": "Xception", "inceptionv3": "InceptionV3",
-                "efficientnetb0": "EfficientNetB0"}
+FAMILIES = ["resnet50", "resnet50v2", "densenet121", "mobilenetv2", "xception", "inceptionv3", "efficientnetb0"]
 
 
 def write_legacy(out, archs):
@@ -47,7 +47,7 @@ def write_legacy(out, archs):
 
 def main():
     out = os.path.abspath(sys.argv[1])
-    archs = sys.argv[2:] or list(CONSTRUCTORS)
+    archs = sys.argv[2:] or FAMILIES
     unknown = [arch for arch in archs if arch not in CONSTRUCTORS]
     if unknown:
         raise SystemExit(f"unknown architectures {unknown}; known: {', '.join(CONSTRUCTORS)}")
@@ -55,21 +55,14 @@ def main():
     subprocess.run([sys.executable, __file__, "--tf-keras", out] + archs, check=True,
                    env=os.environ | {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
 
-    from applications_reference import APPLICATIONS, build
+    from applications_reference import construct
     from test_time_models import start_keras
     keras, _ = start_keras()
     for arch in archs:
-        model = build(keras, arch, include_top=False) if arch in APPLICATIONS else build_registry_base(keras, arch)
+        model = construct(keras, CONSTRUCTORS[arch], include_top=False, shape=(None, None, 3))
         model.load_weights(os.path.join(out, arch, "legacy.h5"))
         model.save(os.path.join(out, arch, "k3.keras"))
         print(f"    {arch}: {model.count_params():,} params loaded from legacy.h5")
-
-
-def build_registry_base(keras, arch):
-    """A base applications_reference.py does not build (the golden sets hold the others' graphs), in a fresh session."""
-    keras.backend.clear_session()
-    return getattr(keras.applications, CONSTRUCTORS[arch])(weights=None, include_top=False,
-                                                          input_tensor=keras.Input((None, None, 3), name="input_1"))
 
 
 if __name__ == "__main__":

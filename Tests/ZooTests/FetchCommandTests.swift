@@ -74,7 +74,7 @@ import Zoo
         #expect(try Data(contentsOf: setup.file(in: models)) == setup.content)
         #expect(!FileManager.default.fileExists(atPath: setup.partial(in: models).path))
         #expect(first.stderr.contains("300,000 bytes, md5 \(setup.md5) verified"), "\(first.stderr)")
-        #expect(first.stderr.contains("convert it with: zoo convert \(setup.file(in: models).path) --arch vgg16-notop -o vgg16-notop.safetensors"),
+        #expect(first.stderr.contains("convert it with: zoo convert '\(setup.file(in: models).path)' --arch vgg16-notop -o vgg16-notop.safetensors"),
                 "\(first.stderr)")
 
         let second = try setup.fetch("files/weights.bin", ["--quiet"])

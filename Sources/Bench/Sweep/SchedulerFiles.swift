@@ -64,11 +64,11 @@ public struct SchedulerFiles {
 
     /// One task: the command every scheduler runs, with the task number from `index` (a shell expression).
     func runCommand(zoo: String, plan: String, index: String, shared: String) -> String {
-        "\(quoted(zoo)) bench run --plan \(quoted(plan)) --task \(index) --out \(quoted(shared + "/out")) --feature-cache \(quoted(shared + "/features")) --quiet"
+        "\(shellWord(zoo)) bench run --plan \(shellWord(plan)) --task \(index) --out \(shellWord(shared + "/out")) --feature-cache \(shellWord(shared + "/features")) --quiet"
     }
 
     func mergeCommand(zoo: String, plan: String, shared: String) -> String {
-        "\(quoted(zoo)) bench merge --plan \(quoted(plan)) \(quoted(shared + "/out")) --out \(quoted(shared + "/report"))"
+        "\(shellWord(zoo)) bench merge --plan \(shellWord(plan)) \(shellWord(shared + "/out")) --out \(shellWord(shared + "/report"))"
     }
 
     /// A YAML double-quoted scalar (JSON's string syntax, which YAML reads as it is).
@@ -77,9 +77,6 @@ public struct SchedulerFiles {
         encoder.outputFormatting = .withoutEscapingSlashes
         return String(decoding: (try? encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
-
-    /// A POSIX shell word.
-    func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     var slurmArray: String {
         let r = resources
@@ -121,10 +118,10 @@ public struct SchedulerFiles {
             #!/bin/bash
             \(header)# Submits the task array, then the merge job once the array has ended (afterany: failed tasks too).
             set -euo pipefail
-            mkdir -p \(quoted(shared.path + "/logs"))
-            array=$(sbatch --parsable \(quoted(directory + "/\(stem)-slurm-array.sbatch")))
+            mkdir -p \(shellWord(shared.path + "/logs"))
+            array=$(sbatch --parsable \(shellWord(directory + "/\(stem)-slurm-array.sbatch")))
             array=${array%%;*}
-            merge=$(sbatch --parsable --dependency=afterany:"$array" \(quoted(directory + "/\(stem)-slurm-merge.sbatch")))
+            merge=$(sbatch --parsable --dependency=afterany:"$array" \(shellWord(directory + "/\(stem)-slurm-merge.sbatch")))
             echo "array job $array (\(plan.tasks.count) tasks), merge job ${merge%%;*}; report: \(shared.path)/report/report.html"
 
             """
@@ -222,10 +219,10 @@ public struct SchedulerFiles {
             \(header)# Puts the plan in a ConfigMap, runs the indexed Job, waits until it has ended (completed or failed: the merge
             # runs either way, like Slurm's afterany), then runs the merge Job. The claim \(claim) must exist (ReadWriteMany).
             set -euo pipefail
-            kubectl create configmap \(name)-plan --from-file=\(planFile.lastPathComponent)=\(quoted(planFile.path))
-            kubectl apply -f \(quoted(directory + "/\(stem)-k8s-job.yaml"))
+            kubectl create configmap \(name)-plan --from-file=\(planFile.lastPathComponent)=\(shellWord(planFile.path))
+            kubectl apply -f \(shellWord(directory + "/\(stem)-k8s-job.yaml"))
             until kubectl get job \(name) -o jsonpath='{.status.conditions[?(@.status=="True")].type}' | grep -Eq 'Complete|Failed'; do sleep 30; done
-            kubectl apply -f \(quoted(directory + "/\(stem)-k8s-merge.yaml"))
+            kubectl apply -f \(shellWord(directory + "/\(stem)-k8s-merge.yaml"))
             echo "merge job \(name)-merge started; the report goes to /sweep/report on the claim \(claim)"
 
             """
@@ -237,8 +234,8 @@ public struct SchedulerFiles {
         \(header)# Runs every task on this machine, \(parallel) at a time, then merges. Run it again after a failure: finished
         # tasks are skipped, failed ones resume.
         set -uo pipefail
-        mkdir -p \(quoted(shared.path + "/logs"))
-        seq 0 \(last) | xargs -P \(parallel) -I{} sh -c \(quoted(runCommand(zoo: zoo, plan: planFile.path, index: "{}", shared: shared.path) + " > " + shared.path + "/logs/task-{}.out 2>&1 || echo 'task {} failed: see " + shared.path + "/logs/task-{}.out' >&2"))
+        mkdir -p \(shellWord(shared.path + "/logs"))
+        seq 0 \(last) | xargs -P \(parallel) -I{} sh -c \(shellWord(runCommand(zoo: zoo, plan: planFile.path, index: "{}", shared: shared.path) + " > " + shared.path + "/logs/task-{}.out 2>&1 || echo 'task {} failed: see " + shared.path + "/logs/task-{}.out' >&2"))
         \(mergeCommand(zoo: zoo, plan: planFile.path, shared: shared.path))
 
         """

@@ -89,8 +89,8 @@ public struct DepthwiseConv2D: Sendable {
         withExtendedLifetime((input.storage, output.storage, kernel.storage, self.bias?.storage)) {
             runTasks(image.batch * tasksPerImage, workers: workers) { _, task in
                 let (n, run) = task.quotientAndRemainder(dividingBy: tasksPerImage)
+                let inputImage = source.pointer + n * image.height * image.width * channels
                 for outputRow in (run * rowsPerTask)..<min((run + 1) * rowsPerTask, rows.output) {
-                    let inputImage = source.pointer + n * image.height * image.width * channels
                     let outputRowStart = target.pointer + (n * rows.output + outputRow) * columns.output * outputChannels
                     let tapRows = rows.taps(output: outputRow)
                     if multiplier == 1 {
