@@ -18,12 +18,7 @@ import Zoo
     ///   layers by the statistics of a batch of 4 images at 48x48 (a 2x2 map in the last stage: 16 values per
     ///   channel), and each division by such a standard deviation magnifies the rounding of what came before
     ///   (measured 1.9e-4 on the input gradient);
-    /// - ResNet50 with conv5_block3 unfrozen has a saturated softmax (loss 516): Adam divides each gradient by
-    ///   its own magnitude, so the smallest gradients' rounding becomes a full step (measured 1.4e-4 after one).
-    static let measuredTolerance: [String: Double] = [
-        "narrow_melanoma_resnet50_keras2": 2.5e-4,
-        "narrow_resnet50_conv5_block3": 2e-4,
-    ]
+    static let measuredTolerance: [String: Double] = ["narrow_melanoma_resnet50_keras2": 2.5e-4]
     /// Cases with a frozen base that trains as it infers (frozen VGG layers; a ResNet under tf2).
     static let fusedBase: Set<String> = ["narrow_tb_vgg16_tf2", "narrow_tb_vgg16_keras2", "narrow_tb_vgg19_tf2",
                                          "narrow_melanoma_resnet50_tf2", "narrow_vgg16_block5", "narrow_resnet50_conv5_block3"]
@@ -120,23 +115,57 @@ import Zoo
             let initialScale = try Dictionary(uniqueKeysWithValues: store.parameters.map {
                 ($0.name, try floats("initial/\($0.name)").map(abs).max() ?? 0)
             })
+            // How far apart first steps from gradients the gradient check cannot tell apart may land.
+            let firstStepSpread = store.trainableParameters.reduce(into: [String: [Float]]()) { spreads, parameter in
+                guard let keras = expectedGradients[parameter.name] else { return }
+                spreads[parameter.name] = Self.firstAdamStepSpread(keras, within: Float(tolerance) * (keras.map(abs).max() ?? 0), config.optimizer)
+            }
             for step in 1...comparedSteps {
                 try adam.apply(step == 1 ? gradients : backwardPass(step), to: model)
                 for parameter in store.parameters where !config.zero_gradients.contains(parameter.name) {
                     let expected = try floats("step/\(step)/\(parameter.name)")
                     let scale = max(expected.map(abs).max() ?? 0, initialScale[parameter.name]!)
-                    let error = Self.error(parameter.value.toArray(), expected, scale: Double(scale))
+                    let error = Self.error(parameter.value.toArray(), expected, scale: Double(scale),
+                                           spread: step == 1 ? firstStepSpread[parameter.name] : nil)
                     #expect(error <= tolerance, "\(name): \(parameter.name) after step \(step): normalised error \(error)")
                 }
             }
         }
     }
 
-    /// max |Δ| / max |ref|, or max |Δ| / `scale` for gradients that are float32 noise in the reference.
-    static func error(_ actual: [Float], _ expected: [Float], scale: Double? = nil) -> Double {
-        guard actual.count == expected.count else { return .infinity }
-        let delta = zip(actual, expected).map { Double(abs($0 - $1)) }.max() ?? 0
+    /// max |Δ| / max |ref|, or max |Δ| / `scale` for gradients that are float32 noise in the reference; each |Δ|
+    /// less its element's `spread` (what the gradients' own difference explains) where one is given.
+    static func error(_ actual: [Float], _ expected: [Float], scale: Double? = nil, spread: [Float]? = nil) -> Double {
+        guard actual.count == expected.count, spread.map({ $0.count == actual.count }) ?? true else { return .infinity }
+        let delta = actual.indices.map { Double(max(abs(actual[$0] - expected[$0]) - (spread?[$0] ?? 0), 0)) }.max() ?? 0
         let reference = scale ?? Double(expected.map(abs).max() ?? 0)
         return reference > 0 ? delta / reference : delta
+    }
+
+    /// Per element, how far apart Adam's first steps (from zero moments, the case's Adam) may land from any two
+    /// gradients within `delta` of Keras' `gradient`: step(g + delta) - step(g - delta), since the step grows with
+    /// the gradient. Zoo's gradient is one such (the gradient check holds it within the tolerance), and so is the one
+    /// `train_on_batch` computed in its own graph, which rounds unlike the GradientTape's reference. The first step
+    /// is about ±learning rate times the gradient's sign (`m̂ / sqrt(v̂)`), so where a gradient is float32 noise near
+    /// zero (a saturated softmax makes many: 7.5% of ResNet50's conv5_block3_1_conv gradients lie within 1e-4 of the
+    /// largest) its step may be anything up to twice the learning rate apart; elsewhere the spread is about zero and the
+    /// weights are held to the tolerance, instead of to a looser one measured on one CPU (Zen 3 rounded unlike Zen 5:
+    /// 1.4e-4 against 4.0e-4 after the step).
+    static func firstAdamStepSpread(_ gradient: [Float], within delta: Float, _ optimizer: Case.Optimizer) -> [Float] {
+        func firstStep(_ gradient: [Float]) -> [Float] {
+            let adam = Adam(learningRate: Float(optimizer.learning_rate), beta1: optimizer.beta_1, beta2: optimizer.beta_2,
+                            epsilon: optimizer.epsilon)
+            var step = [Float](repeating: 0, count: gradient.count)
+            var m = step, v = step
+            step.withUnsafeMutableBufferPointer { p in
+                m.withUnsafeMutableBufferPointer { m in
+                    v.withUnsafeMutableBufferPointer { v in
+                        gradient.withUnsafeBufferPointer { adam.update(p, gradient: $0, slots: [m, v], learningRate: adam.current.learningRate, step: 1) }
+                    }
+                }
+            }
+            return step.map { -$0 }
+        }
+        return zip(firstStep(gradient.map { $0 + delta }), firstStep(gradient.map { $0 - delta })).map { $0 - $1 }
     }
 }
