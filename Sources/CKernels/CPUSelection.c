@@ -140,6 +140,10 @@ bool zoo_use_kernel_path(zoo_kernel_path path) {
     return true;
 }
 
+int64_t zoo_gemm_longest_tile_rows(void) {
+    return kernels()->longest_tile_rows;
+}
+
 void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
                    int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
     kernels()->gemm_tile(row_count, depth, rows, panel, output, output_stride, accumulate, finish, prefetch);

@@ -15,7 +15,14 @@
 #define ZOO_NAME(name) ZOO_JOIN(name, ZOO_PATH_SUFFIX)
 #define ZOO_INLINE static inline __attribute__((always_inline))
 
-enum { vector_floats = ZOO_VECTOR_FLOATS, tile_rows = 6, tile_columns = 32 };
+// A row block of 6q + 1 rows (a 7x7 map's 49) ends in one tile of 7 rows where the registers hold its 14 accumulators
+// (AVX-512's 32), instead of a tile of one row, whose two accumulators wait on the multiply-add latency at every step.
+#if ZOO_VECTOR_FLOATS == 16
+#define ZOO_LONGEST_TILE_ROWS 7
+#else
+#define ZOO_LONGEST_TILE_ROWS 6
+#endif
+enum { vector_floats = ZOO_VECTOR_FLOATS, tile_rows = 6, longest_tile_rows = ZOO_LONGEST_TILE_ROWS, tile_columns = 32 };
 
 // Clang's extended vectors: element-wise arithmetic, and a cast from a scalar broadcasts it to every lane.
 typedef float vector __attribute__((ext_vector_type(ZOO_VECTOR_FLOATS)));
@@ -97,8 +104,8 @@ ZOO_INLINE vector exponential(vector x) {
 ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
                            int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column,
                            const float *prefetch) {
-    const float *a[tile_rows];
-    vector c[tile_rows][2];
+    const float *a[longest_tile_rows];
+    vector c[longest_tile_rows][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < row_count; r++) {
         a[r] = rows[r];
@@ -178,8 +185,8 @@ ZOO_INLINE void gemm_rows(int row_count, int64_t depth, const float *const *rows
     }
 }
 
-/// The tile's first `row_count` rows (1 to 6): the last tile of a row block whose row count is not a multiple of 6
-/// (a 7x7 map has 49 rows) computes only its own rows instead of a whole tile with zero rows.
+/// The tile's first `row_count` rows (1 to 6, or 7 where `longest_tile_rows` is): the last tile of a row block whose row
+/// count is not a multiple of 6 computes only its own rows instead of a whole tile with zero rows.
 static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
                                 float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
                                 const float *prefetch) {
@@ -189,6 +196,9 @@ static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *c
     case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
     case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
     case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+#if ZOO_LONGEST_TILE_ROWS == 7
+    case 7: gemm_rows(7, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
+#endif
     default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
     }
 }
@@ -485,6 +495,7 @@ static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kern
 }
 
 const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
+    .longest_tile_rows = longest_tile_rows,
     .gemm_tile = ZOO_NAME(gemm_tile),
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),
     .winograd_output_tile = ZOO_NAME(winograd_output_tile),

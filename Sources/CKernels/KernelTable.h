@@ -6,6 +6,7 @@
 #include "CKernels.h"
 
 typedef struct zoo_kernel_table {
+    int64_t longest_tile_rows;
     void (*gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
                       bool accumulate, const zoo_tile_finish *finish, const float *prefetch);
     void (*winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride);

@@ -52,7 +52,11 @@ typedef struct zoo_tile_finish {
     bool swish;
 } zoo_tile_finish;
 
-/// The GEMM's register tile: a `row_count` x 32 block of outputs (1 to 6 rows), `output` (rows `output_stride`
+/// The most rows `zoo_gemm_tile` takes on the path in use: 7 with AVX-512 (14 accumulators of its 32 registers), else 6.
+int64_t zoo_gemm_longest_tile_rows(void);
+
+/// The GEMM's register tile: a `row_count` x 32 block of outputs (1 to 6 rows, or 7 up to
+/// `zoo_gemm_longest_tile_rows()`), `output` (rows `output_stride`
 /// floats apart) = [output +] rows x panel over `depth` steps, then `finish` (or NULL) in registers. Only the
 /// first `row_count` rows are read, computed and stored.
 /// - rows: `row_count` pointers, each to `depth` consecutive floats of one A row.

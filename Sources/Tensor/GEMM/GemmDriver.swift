@@ -1,7 +1,14 @@
+internal import CKernels
+
 /// Blocking of the GEMM around the 6x32 register tile (`multiplyTile`).
 enum GemmTile {
     /// Output rows per register tile.
     static let rows = 6
+    /// Most rows of a row block's last tile on the kernel path in use: 7 with AVX-512, whose 32 registers hold the
+    /// 14 accumulators, so that a block of 6q + 1 rows (a 7x7 map's 49) ends in a 7-row tile, not a 1-row one; else 6.
+    static var longestRows: Int { Int(zoo_gemm_longest_tile_rows()) }
+    /// The largest `longestRows` of any path (the edge tile's size).
+    static let maxRows = 7
     /// Output columns per register tile (two SIMD16 vectors), also the width of a packed B panel.
     static let columns = 32
     /// Longest depth block: a 256 x 32 B panel slice is 32 KB and stays in the 48 KB L1 while the tiles of
@@ -49,7 +56,7 @@ struct RowBlockScratch {
 
     init<Left: GemmLeftOperand>(_ left: Left, blockRows: Int) {
         edge = roundUp(left.depthBlockCount * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
-        operand = edge + roundUp(GemmTile.rows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
+        operand = edge + roundUp(GemmTile.maxRows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
         bytes = operand + roundUp(left.scratchCount(blockRows: blockRows) * MemoryLayout<Float>.stride, to: 64)
     }
 }
@@ -113,7 +120,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
     /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
     /// one panel, and finishes it after the last depth block. The row block's first tile on a slice also
     /// brings `next` (the slice that follows) into L2.
-    func computeTile(block: Int, panel: Int, tileRow: Int, next: UnsafePointer<Float>?) {
+    func computeTile(block: Int, panel: Int, tileRow: Int, tileRows: Int, next: UnsafePointer<Float>?) {
         let depth = left.depthBlock(block).count
         let table = tables + block * paddedBlockRows + tileRow
         let accumulate = block > 0
@@ -123,7 +130,6 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         let panelSlice = slice(block: block, panel: panel)
         let prefetch = tileRow == 0 ? next : nil
         let row = blockStart + tileRow
-        let tileRows = min(GemmTile.rows, blockRows - tileRow)
         let target = output + row * outputStride + column
         if tileColumns == GemmTile.columns {
             // Full width: the tile computes its rows (all 6, or the row block's last few) straight into the output.
@@ -140,7 +146,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
                     (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
                 }
             }
-            multiplyTile(depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
+            multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
                          accumulate: accumulate, prefetch: prefetch)
             if finish {
                 epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
@@ -151,13 +157,20 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         }
     }
 
-    let tileRows = stride(from: 0, to: blockRows, by: GemmTile.rows)
+    // Tiles of 6 rows, the last one shorter; or 7 rows where the path has such tiles and a 1-row tile would be left.
+    let tileCount = blockRows % GemmTile.rows == 1 && blockRows > 1 && GemmTile.longestRows > GemmTile.rows
+        ? blockRows / GemmTile.rows : (blockRows + GemmTile.rows - 1) / GemmTile.rows
+    func forEachTile(_ body: (_ tileRow: Int, _ tileRows: Int) -> Void) {
+        for tile in 0..<tileCount {
+            body(tile * GemmTile.rows, tile == tileCount - 1 ? blockRows - tile * GemmTile.rows : GemmTile.rows)
+        }
+    }
     if blockRows <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes {
         for panel in panels {
             for block in 0..<blocks {
                 let next = block + 1 < blocks ? slice(block: block + 1, panel: panel)
                     : panel + 1 < panels.upperBound ? slice(block: 0, panel: panel + 1) : nil
-                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow, next: next) }
+                forEachTile { computeTile(block: block, panel: panel, tileRow: $0, tileRows: $1, next: next) }
             }
         }
     } else {
@@ -168,7 +181,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
             for panel in panels {
                 let next = panel + 1 < panels.upperBound ? slice(block: block, panel: panel + 1)
                     : block + 1 < blocks ? slice(block: block + 1, panel: panels.lowerBound) : nil
-                for tileRow in tileRows { computeTile(block: block, panel: panel, tileRow: tileRow, next: next) }
+                forEachTile { computeTile(block: block, panel: panel, tileRow: $0, tileRows: $1, next: next) }
             }
         }
     }

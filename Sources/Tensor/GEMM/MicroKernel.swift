@@ -6,7 +6,7 @@ internal import CKernels
 /// once per instruction set; `KernelPath` says which one runs here.
 ///
 /// - Parameters:
-///   - rowCount: rows of the tile to compute (1 to 6); a row block's last tile may have fewer than 6.
+///   - rowCount: rows of the tile to compute (1 to 6, or 7 up to `GemmTile.longestRows`); a row block's last tile may have fewer than 6, or 7.
 ///   - depth: steps of the reduction (k) in this call.
 ///   - rows: `rowCount` pointers, each to `depth` consecutive floats of one A row.
 ///   - panel: the packed B panel, `depth` rows of `GemmTile.columns` floats.

@@ -102,6 +102,9 @@ dense_case("dense_relu_m5_k300", (5, 300), 40, "relu")
 dense_case("dense_softmax_m1_n1000", (1, 600), 1000, "softmax")
 dense_case("dense_rank3_no_bias", (2, 3, 17), 9, use_bias=False)
 dense_case("dense_gemm_m197_k1000_n130", (197, 1000), 130)
+# 49 rows, as a 7x7 map gives a convolution: seven tiles of 6 and, on AVX-512, a last one of 7 (elsewhere one of 1);
+# three depth blocks; 70 columns, so the last panel's tiles go through the edge tile.
+dense_case("dense_gemm_m49_k600_n70", (49, 600), 70, "relu")
 
 
 # --- Pooling and padding ------------------------------------------------------------------------------
