@@ -382,6 +382,17 @@ static void ZOO_NAME(sigmoid)(float *values, int64_t count, bool times_input) {
 // AVX2's and SSE2's 16 registers, four.
 enum { depthwise_pixels = vector_floats == 16 ? 8 : 4 };
 
+/// An output of a depthwise row, finished: plus its bias, then the row's activation.
+ZOO_INLINE vector depthwise_finish(vector sum, vector bias, zoo_row_activation activation) {
+    vector value = sum + bias;
+    switch (activation) {
+    case zoo_row_relu: return rectify(value);
+    case zoo_row_relu6: return cap_at_six(rectify(value));
+    case zoo_row_silu: return value * (1.0f / (1.0f + exponential(-value)));
+    default: return value;
+    }
+}
+
 /// One output of a depthwise row, `lanes` channels from `channel` on: the sum from zero of its taps inside the row, in the
 /// kernel's row-major order, its window starting at column `start`. For the last channels when they fill less than a
 /// vector.
@@ -411,7 +422,8 @@ ZOO_INLINE vector depthwise_output(int64_t kernel_height, int64_t kernel_width, 
 /// weights are finite (an infinite or NaN weight makes it NaN, where skipping the tap would not).
 ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, bool checked, int count, const float *const *input_rows,
                                 int64_t input_width, int64_t channels, int64_t x, int64_t stride, int64_t dilation, int64_t pad_left,
-                                const float *weights, const float *bias, int64_t channel, float *output) {
+                                const float *weights, const float *bias, zoo_row_activation activation, int64_t channel,
+                                float *output) {
     static const float zeros[ZOO_VECTOR_FLOATS] = {0};
     vector sum[depthwise_pixels];
 #pragma clang loop unroll(full)
@@ -436,7 +448,7 @@ ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, boo
     vector b = bias ? load(bias + channel) : splat(0);
 #pragma clang loop unroll(full)
     for (int p = 0; p < depthwise_pixels; p++) {
-        if (!checked || p < count) store(output + (x + p) * channels + channel, sum[p] + b);
+        if (!checked || p < count) store(output + (x + p) * channels + channel, depthwise_finish(sum[p], b, activation));
     }
 }
 
@@ -446,7 +458,7 @@ ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, boo
 /// read one cache line per pixel at strides of kilobytes, which the hardware prefetchers do not follow.)
 ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows, int64_t input_width,
                                     int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
-                                    const float *bias, float *output, int64_t output_width) {
+                                    const float *bias, zoo_row_activation activation, float *output, int64_t output_width) {
     int64_t vectors = channels / vector_floats * vector_floats;
     // Outputs first ..< last read no column outside the row.
     int64_t reach = (kernel_width - 1) * dilation;
@@ -456,13 +468,13 @@ ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width,
         if (x >= first && x + depthwise_pixels <= last) {
             for (int64_t channel = 0; channel < vectors; channel += vector_floats) {
                 depthwise_block(kernel_height, kernel_width, false, depthwise_pixels, input_rows, input_width, channels, x, stride,
-                                dilation, pad_left, weights, bias, channel, output);
+                                dilation, pad_left, weights, bias, activation, channel, output);
             }
         } else {
             int count = output_width - x < depthwise_pixels ? (int)(output_width - x) : depthwise_pixels;
             for (int64_t channel = 0; channel < vectors; channel += vector_floats) {
                 depthwise_block(kernel_height, kernel_width, true, count, input_rows, input_width, channels, x, stride, dilation,
-                                pad_left, weights, bias, channel, output);
+                                pad_left, weights, bias, activation, channel, output);
             }
         }
     }
@@ -472,25 +484,28 @@ ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width,
         for (int64_t x = 0; x < output_width; x++) {
             vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left,
                                           dilation, weights, channel, lanes);
-            store_lanes(output + x * channels + channel, sum + b, lanes);
+            store_lanes(output + x * channels + channel, depthwise_finish(sum, b, activation), lanes);
         }
     }
 }
 
 /// One output row of a depthwise convolution with one filter per channel: output[x][c] = (the sum, from zero, over the
 /// taps (i, j) in the kernel's row-major order of input_rows[i][x * stride + j * dilation - pad_left][c] *
-/// weights[i][j][c]) + bias[c] (NULL: no bias). `input_rows[i]` is the input row under kernel row i, NULL where that
+/// weights[i][j][c]) + bias[c] (NULL: no bias), then `activation`. `input_rows[i]` is the input row under kernel row i, NULL where that
 /// row is padding; columns outside the row are padding too.
 static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width,
                                     int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
-                                    const float *weights, const float *bias, float *output, int64_t output_width) {
+                                    const float *weights, const float *bias, zoo_row_activation activation, float *output,
+                                    int64_t output_width) {
     if (kernel_height == 3 && kernel_width == 3) {
-        depthwise_sized_row(3, 3, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output, output_width);
+        depthwise_sized_row(3, 3, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, activation, output,
+                            output_width);
     } else if (kernel_height == 5 && kernel_width == 5) {
-        depthwise_sized_row(5, 5, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, output, output_width);
+        depthwise_sized_row(5, 5, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, activation, output,
+                            output_width);
     } else {
         depthwise_sized_row(kernel_height, kernel_width, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias,
-                            output, output_width);
+                            activation, output, output_width);
     }
 }
 

@@ -106,14 +106,19 @@ void zoo_winograd_weight_row(const float *_Nonnull taps, int64_t tap_stride, int
 /// with a polynomial exponential within 2 ulp (libm's expf one value at a time took a third of EfficientNetB0's pass).
 void zoo_sigmoid(float *_Nonnull values, int64_t count, bool times_input);
 
+/// What `zoo_depthwise_row` applies to each output before it stores it: nothing, ReLU, relu6 (ReLU, then the cap at 6,
+/// as the GEMM tile does), or silu in `zoo_sigmoid`'s form, `x * (1 / (1 + e^-x))`.
+typedef enum zoo_row_activation { zoo_row_linear = 0, zoo_row_relu = 1, zoo_row_relu6 = 2, zoo_row_silu = 3 } zoo_row_activation;
+
 /// One output row of a depthwise convolution with one filter per channel: `output[x][c]` (`output_width` pixels of
 /// `channels`) = the sum, from zero, over the taps (i, j) in the kernel's row-major order of
-/// `input_rows[i][x * stride + j * dilation - pad_left][c] * weights[i][j][c]`, then `+ bias[c]` (NULL: none).
+/// `input_rows[i][x * stride + j * dilation - pad_left][c] * weights[i][j][c]`, then `+ bias[c]` (NULL: none), then
+/// `activation`: in registers, instead of a second pass over the row.
 /// `input_rows` has `kernel_height` entries: the input row under each kernel row, NULL where it is padding; columns
 /// outside `0 ..< input_width` are padding. `weights` is the (kernel_height, kernel_width, channels) kernel.
 void zoo_depthwise_row(const float *_Nullable const *_Nonnull input_rows, int64_t kernel_height, int64_t kernel_width,
                        int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
-                       const float *_Nonnull weights, const float *_Nullable bias, float *_Nonnull output,
-                       int64_t output_width);
+                       const float *_Nonnull weights, const float *_Nullable bias, zoo_row_activation activation,
+                       float *_Nonnull output, int64_t output_width);
 
 #endif

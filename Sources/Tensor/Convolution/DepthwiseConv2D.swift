@@ -80,6 +80,15 @@ public struct DepthwiseConv2D: Sendable {
         let (channels, multiplier, outputChannels) = (inputChannels, depthMultiplier, outputChannels)
         let (kernelHeight, kernelWidth) = (kernelHeight, kernelWidth)
         let activation = activation.isElementwise ? activation : .linear
+        // ReLU, relu6 and silu (MobileNetV2's and EfficientNet's) finish in the row kernel's registers; any other
+        // activation runs over the finished row.
+        let inRow: zoo_row_activation = switch activation {
+        case .relu: zoo_row_relu
+        case .relu6: zoo_row_relu6
+        case .silu: zoo_row_silu
+        default: zoo_row_linear
+        }
+        let afterRow = inRow == zoo_row_linear ? activation : .linear
         let taps = kernelHeight * kernelWidth
         // Runs of neighbouring output rows per task, about four per worker and image: consecutive rows share input
         // rows (two of three at stride 1), which a task then reads once from its own caches instead of each row going
@@ -102,9 +111,10 @@ public struct DepthwiseConv2D: Sendable {
                             }
                             zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(image.width),
                                               Int64(channels), Int64(columns.stride), Int64(columns.dilation), Int64(columns.padBefore),
-                                              weights.pointer, bias.map { UnsafePointer($0.pointer) }, outputRowStart, Int64(columns.output))
+                                              weights.pointer, bias.map { UnsafePointer($0.pointer) }, inRow, outputRowStart,
+                                              Int64(columns.output))
                         }
-                        activation.apply(outputRowStart, count: columns.output * outputChannels)
+                        afterRow.apply(outputRowStart, count: columns.output * outputChannels)
                         continue
                     }
                     withUnsafeTemporaryAllocation(of: DepthwiseTap.self, capacity: taps) { window in
