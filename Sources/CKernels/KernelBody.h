@@ -101,31 +101,39 @@ ZOO_INLINE vector exponential(vector x) {
 /// accumulators held in registers over the whole depth loop (one broadcast of an A element per row, two panel
 /// vectors, two fused multiply-adds per row and step). Always inlined with a constant `row_count`, so each count
 /// compiles to its own fully unrolled loop.
-ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                           int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, int64_t column,
-                           const float *prefetch) {
+///
+/// The depth may come in `segments` runs of `depth` steps each, row r's run s at `rows[s * segment_stride + r]`, the panel
+/// read straight on (an RGB stem's kernel rows, read in place from the image: `gemm_tile_segmented`); one run otherwise.
+ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
+                           const float *panel, float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
+                           int64_t column, const float *prefetch) {
     const float *a[longest_tile_rows];
     vector c[longest_tile_rows][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < row_count; r++) {
-        a[r] = rows[r];
         float *out = output + r * output_stride + column;
         c[r][0] = accumulate ? load(out) : splat(0);
         c[r][1] = accumulate ? load(out + vector_floats) : splat(0);
     }
     const float *b = panel + column;
-    for (int64_t k = 0; k < depth; k++, b += tile_columns) {
-        if (prefetch) {
-            // Two cache lines per step: the next slice's row k, as fast as this slice's rows are read.
-            __builtin_prefetch(prefetch + k * tile_columns, 0, 2);
-            __builtin_prefetch(prefetch + k * tile_columns + 16, 0, 2);
-        }
-        vector b0 = load(b), b1 = load(b + vector_floats);
+    const float *next = prefetch;
+    for (int64_t segment = 0; segment < segments; segment++) {
 #pragma clang loop unroll(full)
-        for (int r = 0; r < row_count; r++) {
-            vector s = splat(a[r][k]);
-            c[r][0] = multiply_add(s, b0, c[r][0]);
-            c[r][1] = multiply_add(s, b1, c[r][1]);
+        for (int r = 0; r < row_count; r++) a[r] = rows[segment * segment_stride + r];
+        for (int64_t k = 0; k < depth; k++, b += tile_columns) {
+            if (next) {
+                // Two cache lines per step: the next slice's row, as fast as this slice's rows are read.
+                __builtin_prefetch(next, 0, 2);
+                __builtin_prefetch(next + 16, 0, 2);
+                next += tile_columns;
+            }
+            vector b0 = load(b), b1 = load(b + vector_floats);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < row_count; r++) {
+                vector s = splat(a[r][k]);
+                c[r][0] = multiply_add(s, b0, c[r][0]);
+                c[r][1] = multiply_add(s, b1, c[r][1]);
+            }
         }
     }
     if (finish) {
@@ -175,13 +183,33 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t depth, const float *const *row
     }
 }
 
-ZOO_INLINE void gemm_rows(int row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                          int64_t output_stride, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
+ZOO_INLINE void gemm_rows(int row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
+                          const float *panel, float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
+                          const float *prefetch) {
 #pragma clang loop unroll(full)
     for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
         // The first strip reads every depth step, so it alone prefetches.
-        gemm_strip(row_count, depth, rows, panel, output, output_stride, accumulate, finish, column,
+        gemm_strip(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, accumulate, finish, column,
                    column == 0 ? prefetch : NULL);
+    }
+}
+
+/// `gemm_rows` with a row count known when it is inlined: each count its own unrolled loop.
+ZOO_INLINE void gemm_counted_rows(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows,
+                                  int64_t segment_stride, const float *panel, float *output, int64_t output_stride, bool accumulate,
+                                  const zoo_tile_finish *finish, const float *prefetch) {
+    switch (row_count) {
+#define ZOO_ROWS(count) gemm_rows(count, segments, depth, rows, segment_stride, panel, output, output_stride, accumulate, finish, prefetch)
+    case 1: ZOO_ROWS(1); break;
+    case 2: ZOO_ROWS(2); break;
+    case 3: ZOO_ROWS(3); break;
+    case 4: ZOO_ROWS(4); break;
+    case 5: ZOO_ROWS(5); break;
+#if ZOO_LONGEST_TILE_ROWS == 7
+    case 7: ZOO_ROWS(7); break;
+#endif
+    default: ZOO_ROWS(tile_rows); break;
+#undef ZOO_ROWS
     }
 }
 
@@ -190,17 +218,14 @@ ZOO_INLINE void gemm_rows(int row_count, int64_t depth, const float *const *rows
 static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
                                 float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
                                 const float *prefetch) {
-    switch (row_count) {
-    case 1: gemm_rows(1, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-    case 2: gemm_rows(2, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-    case 3: gemm_rows(3, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-    case 4: gemm_rows(4, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-    case 5: gemm_rows(5, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-#if ZOO_LONGEST_TILE_ROWS == 7
-    case 7: gemm_rows(7, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-#endif
-    default: gemm_rows(tile_rows, depth, rows, panel, output, output_stride, accumulate, finish, prefetch); break;
-    }
+    gemm_counted_rows(row_count, 1, depth, rows, 0, panel, output, output_stride, accumulate, finish, prefetch);
+}
+
+/// `gemm_tile` over `segments` runs of `depth` steps, row r's run s at `rows[s * segment_stride + r]`.
+static void ZOO_NAME(gemm_tile_segmented)(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows,
+                                          int64_t segment_stride, const float *panel, float *output, int64_t output_stride,
+                                          bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
+    gemm_counted_rows(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, accumulate, finish, prefetch);
 }
 
 /// `Bt d B` of one 4x4 tile, `vector_floats` channels at a time; Bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0],
@@ -512,6 +537,7 @@ static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kern
 const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
     .longest_tile_rows = longest_tile_rows,
     .gemm_tile = ZOO_NAME(gemm_tile),
+    .gemm_tile_segmented = ZOO_NAME(gemm_tile_segmented),
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),
     .winograd_output_tile = ZOO_NAME(winograd_output_tile),
     .winograd_gradient_tile = ZOO_NAME(winograd_gradient_tile),

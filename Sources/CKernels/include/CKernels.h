@@ -69,6 +69,13 @@ void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *_Nonnull const
                    const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, bool accumulate,
                    const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
 
+/// `zoo_gemm_tile` over a depth that comes in `segments` runs of `depth` steps, row r's run s at
+/// `rows[s * segment_stride + r]`, the panel's `segments * depth` rows read straight on: an indirection table, so that
+/// an RGB stem reads each kernel row of its window (kernel width x 3 floats) in place from the image.
+void zoo_gemm_tile_segmented(int64_t row_count, int64_t segments, int64_t depth, const float *_Nonnull const *_Nonnull rows,
+                             int64_t segment_stride, const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride,
+                             bool accumulate, const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
+
 /// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to
 /// `transformed + xi * position_stride`. `pixels[i * 4 + j]` points at the channels of input pixel (i, j) of the
 /// tile, or is NULL for a pixel in the zero padding.

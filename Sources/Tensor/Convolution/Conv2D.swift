@@ -218,6 +218,9 @@ public struct Conv2D: Sendable {
                     // A 1x1 stride-1 convolution over NHWC pixels is a plain matrix product.
                     let pixels = MatrixOperand(base: input.pointer + inputs.lowerBound, rows: image.pixels, depth: inputs.count, stride: inputChannels)
                     gemm(pixels, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs), workspace: workspace)
+                } else if inputs.count < Conv2D.gatherBelowChannels && KernelRowOperand.fits(convolution) {
+                    gemm(KernelRowOperand(convolution: convolution), matrix, output: target, outputStride: outputChannels,
+                         epilogue: epilogue(outputs), workspace: workspace)
                 } else if inputs.count < Conv2D.gatherBelowChannels {
                     gemm(Im2ColTileOperand(convolution: convolution), matrix, output: target, outputStride: outputChannels,
                          epilogue: epilogue(outputs), workspace: workspace)

@@ -114,6 +114,65 @@ struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
     }
 }
 
+/// An RGB stem's im2col read in place: with undilated columns and whole pixels, each output pixel's window is `kernel
+/// height` runs of `kernel width x channels` adjacent floats, one per kernel row, each lying in one row of the image. The
+/// GEMM tile walks them as the segments of its depth (`zoo_gemm_tile_segmented`), in the order of K, so the sums are
+/// the gathered im2col's. Only a run that crosses the image's left or right edge is copied, with its zeros, into the
+/// worker's scratch; a run wholly in the padding reads the zero row. (Gathering every window into scratch took as long
+/// as the stem's arithmetic: MobileNetV2's 3x3 stem has a depth of 27.) The window must fit one depth block.
+struct KernelRowOperand: GemmLeftOperand, @unchecked Sendable {
+    let convolution: ConvolutionOperand
+
+    /// Whether `convolution` can be read this way.
+    static func fits(_ convolution: ConvolutionOperand) -> Bool {
+        convolution.geometry.columns.dilation == 1 && convolution.readsWholePixels && convolution.depth <= GemmTile.maxDepth
+    }
+
+    var rows: Int { convolution.rows }
+    var depth: Int { convolution.depth }
+    var depthBlockCount: Int { 1 }
+    var segments: Int { convolution.geometry.rows.kernel }
+
+    func depthBlock(_ index: Int) -> (start: Int, count: Int) { (0, depth) }
+
+    /// Room for every run of the row block, should all of them cross an edge.
+    func scratchCount(blockRows: Int) -> Int { blockRows * depth }
+
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {}
+
+    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
+                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let geometry = convolution.geometry, image = convolution.image
+        let channels = image.channels, kernelWidth = geometry.columns.kernel, run = kernelWidth &* channels
+        let segmentStride = roundUp(rows.count, to: GemmTile.rows)
+        var r = 0, edgeRun = scratch
+        convolution.forEachPixel(rows) { n, outputRow, outputColumn in
+            let firstColumn = geometry.columns.inputIndex(output: outputColumn, tap: 0)
+            let skipped = min(max(-firstColumn, 0), kernelWidth)
+            let kept = max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0)
+            for tapRow in 0..<geometry.rows.kernel {
+                let slot = table + (tapRow &* segmentStride &+ r)
+                let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
+                guard inputRow >= 0, inputRow < image.height, kept > 0 else {
+                    slot.pointee = zeros
+                    continue
+                }
+                let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn &+ skipped) &* channels
+                guard kept < kernelWidth else {
+                    slot.pointee = source
+                    continue
+                }
+                edgeRun.update(repeating: 0, count: skipped &* channels)
+                (edgeRun + skipped &* channels).update(from: source, count: kept &* channels)
+                (edgeRun + (skipped &+ kept) &* channels).update(repeating: 0, count: (kernelWidth &- skipped &- kept) &* channels)
+                slot.pointee = UnsafePointer(edgeRun)
+                edgeRun += run
+            }
+            r &+= 1
+        }
+    }
+}
+
 /// Copies `count` floats with vector moves, the last one overlapping the one before: a kernel row of an
 /// RGB stem is 9 or 21 floats, which a call to memmove takes longer to copy than the moves do (ResNet50's 7x7/2 stem on
 /// one thread of a Zen 5: 1.59-1.70 ms before, 1.49-1.60 after, interleaved).

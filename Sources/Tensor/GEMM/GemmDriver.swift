@@ -55,7 +55,8 @@ struct RowBlockScratch {
     let edge: Int, operand: Int, bytes: Int
 
     init<Left: GemmLeftOperand>(_ left: Left, blockRows: Int) {
-        edge = roundUp(left.depthBlockCount * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride, to: 64)
+        edge = roundUp(left.depthBlockCount * left.segments * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride,
+                       to: 64)
         operand = edge + roundUp(GemmTile.maxRows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
         bytes = operand + roundUp(left.scratchCount(blockRows: blockRows) * MemoryLayout<Float>.stride, to: 64)
     }
@@ -102,14 +103,18 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
     let blocks = left.depthBlockCount
     let blockStart = rows.lowerBound, blockRows = rows.count
     let paddedBlockRows = roundUp(blockRows, to: GemmTile.rows)
+    // Each depth block's table: one list of row pointers per segment of the depth (one for most operands).
+    let segments = left.segments, tableLength = segments * paddedBlockRows
     let columns = right.columns
     let zeros = UnsafePointer(ZeroRow.shared.values)
 
     left.prepare(rows: rows, scratch: operandScratch)
     for block in 0..<blocks {
-        let table = tables + block * paddedBlockRows
+        let table = tables + block * tableLength
         left.rowPointers(block: block, rows: rows, scratch: operandScratch, zeros: zeros, into: table)
-        for r in blockRows..<paddedBlockRows { table[r] = zeros }
+        for segment in 0..<segments {
+            for r in blockRows..<paddedBlockRows { table[segment * paddedBlockRows + r] = zeros }
+        }
     }
 
     /// Where depth block `block` of panel `panel` starts in the packed weights.
@@ -121,8 +126,8 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
     /// one panel, and finishes it after the last depth block. The row block's first tile on a slice also
     /// brings `next` (the slice that follows) into L2.
     func computeTile(block: Int, panel: Int, tileRow: Int, tileRows: Int, next: UnsafePointer<Float>?) {
-        let depth = left.depthBlock(block).count
-        let table = tables + block * paddedBlockRows + tileRow
+        let depth = left.depthBlock(block).count / segments
+        let table = tables + block * tableLength + tileRow
         let accumulate = block > 0
         let finish = block == blocks - 1
         let column = panel * GemmTile.columns
@@ -135,7 +140,8 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
             // Full width: the tile computes its rows (all 6, or the row block's last few) straight into the output.
             let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
             multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: target,
-                         outputStride: outputStride, accumulate: accumulate, finish: inRegisters, prefetch: prefetch)
+                         outputStride: outputStride, accumulate: accumulate, finish: inRegisters, prefetch: prefetch,
+                         segments: segments, segmentStride: paddedBlockRows)
             if finish && inRegisters == nil {
                 epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
             }
@@ -147,7 +153,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
                 }
             }
             multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
-                         accumulate: accumulate, prefetch: prefetch)
+                         accumulate: accumulate, prefetch: prefetch, segments: segments, segmentStride: paddedBlockRows)
             if finish {
                 epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
             }

@@ -22,6 +22,13 @@ protocol GemmLeftOperand: Sendable {
     /// the rows incrementally instead of decoding each row index.
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>)
+    /// In how many equal runs each row's depth block lies (1: one contiguous run). With more, `rowPointers` writes one
+    /// list of row pointers per run, run s's at `table + s * roundUp(rows.count, GemmTile.rows)`.
+    var segments: Int { get }
+}
+
+extension GemmLeftOperand {
+    var segments: Int { 1 }
 }
 
 /// A left operand whose rows hold their whole depth in one run (in place or in the worker's scratch), cut into

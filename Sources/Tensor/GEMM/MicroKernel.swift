@@ -15,15 +15,20 @@ internal import CKernels
 ///   - finish: after the last depth block, the bias, residual and ReLU to apply in registers before the
 ///     only store (saves a pass over the tile); nil otherwise.
 ///   - prefetch: the panel slice the caller multiplies next, to bring into L2 while this tile runs, or nil.
+///   - segments: runs of `depth` steps each row reads, row r's run s at `rows[s * segmentStride + r]` (1: one run).
 @inline(__always)
 func multiplyTile(rowCount: Int = GemmTile.rows, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
                   output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish? = nil,
-                  prefetch: UnsafePointer<Float>? = nil) {
-    if var finish {
-        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, &finish, prefetch)
-    } else {
-        zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, nil, prefetch)
+                  prefetch: UnsafePointer<Float>? = nil, segments: Int = 1, segmentStride: Int = 0) {
+    func multiply(_ finish: UnsafePointer<TileFinish>?) {
+        if segments == 1 {
+            zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, finish, prefetch)
+        } else {
+            zoo_gemm_tile_segmented(Int64(rowCount), Int64(segments), Int64(depth), rows, Int64(segmentStride), panel, output,
+                                    Int64(outputStride), accumulate, finish, prefetch)
+        }
     }
+    if var finish { multiply(&finish) } else { multiply(nil) }
 }
 
 /// The epilogue of a full register tile, applied by `multiplyTile` in registers: bias, residual, then ReLU.

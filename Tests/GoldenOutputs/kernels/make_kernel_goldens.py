@@ -65,6 +65,9 @@ def conv_case(case, input_shape, filters, kernel, strides=(1, 1), padding="same"
 conv_case("conv_same_s2_k3_197x211_c5", (1, 197, 211, 5), 7, (3, 3), strides=(2, 2), activation="relu")
 conv_case("conv_same_s1_k3_c40_n37", (2, 23, 19, 40), 37, (3, 3), activation="linear")
 conv_case("conv_valid_s2_k7_c3", (1, 45, 51, 3), 64, (7, 7), strides=(2, 2), padding="valid")
+# An RGB window read in place (KernelRowOperand) with zero rows above and below, kernel rows crossing both edges, two
+# images, and 16 filters (a panel narrower than the tile).
+conv_case("conv_same_s1_k5_c3_n2", (2, 13, 17, 3), 16, (5, 5), activation="relu")
 conv_case("conv_same_s2_k7_c33", (1, 31, 24, 33), 40, (7, 7), strides=(2, 2), activation="elu")
 conv_case("conv_same_dilation2x3_c4", (1, 20, 23, 4), 9, (3, 3), dilation=(2, 3), activation="relu")
 conv_case("conv_same_dilation2_c36", (1, 30, 27, 36), 33, (3, 3), dilation=(2, 2), activation="tanh")
