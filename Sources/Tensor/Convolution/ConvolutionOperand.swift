@@ -78,10 +78,7 @@ struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
                     let skipped = min(max(-firstColumn, 0), kernelWidth)
                     let kept = max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0)
                     let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
-                    if inputRow >= 0, inputRow < image.height, kept == kernelWidth {
-                        let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn) &* channels
-                        copyShortRun(from: source, to: destination, count: kernelWidth &* channels)
-                    } else if inputRow >= 0, inputRow < image.height, kept > 0 {
+                    if inputRow >= 0, inputRow < image.height, kept > 0 {
                         destination.update(repeating: 0, count: skipped &* channels)
                         let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn &+ skipped) &* channels
                         (destination + skipped &* channels).update(from: source, count: kept &* channels)
@@ -171,25 +168,4 @@ struct KernelRowOperand: GemmLeftOperand, @unchecked Sendable {
             r &+= 1
         }
     }
-}
-
-/// Copies `count` floats with vector moves, the last one overlapping the one before: a kernel row of an
-/// RGB stem is 9 or 21 floats, which a call to memmove takes longer to copy than the moves do (ResNet50's 7x7/2 stem on
-/// one thread of a Zen 5: 1.59-1.70 ms before, 1.49-1.60 after, interleaved).
-@inline(__always)
-private func copyShortRun(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
-    @inline(__always) func copyVectors<Vector: SIMD>(_: Vector.Type) where Vector.Scalar == Float {
-        let width = Vector.scalarCount
-        var offset = 0
-        while offset &+ width <= count {
-            UnsafeMutableRawPointer(target + offset).storeBytes(of: UnsafeRawPointer(source + offset).loadUnaligned(as: Vector.self), as: Vector.self)
-            offset &+= width
-        }
-        if offset < count {
-            let last = count &- width
-            UnsafeMutableRawPointer(target + last).storeBytes(of: UnsafeRawPointer(source + last).loadUnaligned(as: Vector.self), as: Vector.self)
-        }
-    }
-    if count >= 16 { copyVectors(SIMD16<Float>.self) } else if count >= 8 { copyVectors(SIMD8<Float>.self) }
-    else if count >= 4 { copyVectors(SIMD4<Float>.self) } else { target.update(from: source, count: count) }
 }
