@@ -104,16 +104,23 @@ ZOO_INLINE vector exponential(vector x) {
 ///
 /// The depth may come in `segments` runs of `depth` steps each, row r's run s at `rows[s * segment_stride + r]`, the panel
 /// read straight on (an RGB stem's kernel rows, read in place from the image: `gemm_tile_segmented`); one run otherwise.
+///
+/// Only the tile's first `column_count` columns are read, finished and stored (the last panel of a layer whose outputs
+/// are not a multiple of 32: 16 and 24 in MobileNetV2's projections); a strip wholly past them does nothing.
 ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
-                           const float *panel, float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
-                           int64_t column, const float *prefetch) {
+                           const float *panel, float *output, int64_t output_stride, int64_t column_count, bool accumulate,
+                           const zoo_tile_finish *finish, int64_t column, const float *prefetch) {
+    if (column >= column_count) return;
+    int64_t lanes0 = column_count - column < vector_floats ? column_count - column : vector_floats;
+    int64_t lanes1 = column_count - column - vector_floats < 0 ? 0
+        : column_count - column - vector_floats < vector_floats ? column_count - column - vector_floats : vector_floats;
     const float *a[longest_tile_rows];
     vector c[longest_tile_rows][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < row_count; r++) {
         float *out = output + r * output_stride + column;
-        c[r][0] = accumulate ? load(out) : splat(0);
-        c[r][1] = accumulate ? load(out + vector_floats) : splat(0);
+        c[r][0] = accumulate ? load_lanes(out, lanes0) : splat(0);
+        c[r][1] = accumulate && lanes1 > 0 ? load_lanes(out + vector_floats, lanes1) : splat(0);
     }
     const float *b = panel + column;
     const float *next = prefetch;
@@ -138,7 +145,8 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
     }
     if (finish) {
         if (finish->bias) {
-            vector bias0 = load(finish->bias + column), bias1 = load(finish->bias + column + vector_floats);
+            vector bias0 = load_lanes(finish->bias + column, lanes0);
+            vector bias1 = lanes1 > 0 ? load_lanes(finish->bias + column + vector_floats, lanes1) : splat(0);
 #pragma clang loop unroll(full)
             for (int r = 0; r < row_count; r++) {
                 c[r][0] += bias0;
@@ -149,8 +157,8 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
 #pragma clang loop unroll(full)
             for (int r = 0; r < row_count; r++) {
                 const float *residual = finish->residual + r * finish->residual_stride + column;
-                c[r][0] += load(residual);
-                c[r][1] += load(residual + vector_floats);
+                c[r][0] += load_lanes(residual, lanes0);
+                if (lanes1 > 0) c[r][1] += load_lanes(residual + vector_floats, lanes1);
             }
         }
         if (finish->rectify) {
@@ -178,28 +186,29 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
 #pragma clang loop unroll(full)
     for (int r = 0; r < row_count; r++) {
         float *out = output + r * output_stride + column;
-        store(out, c[r][0]);
-        store(out + vector_floats, c[r][1]);
+        store_lanes(out, c[r][0], lanes0);
+        if (lanes1 > 0) store_lanes(out + vector_floats, c[r][1], lanes1);
     }
 }
 
 ZOO_INLINE void gemm_rows(int row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
-                          const float *panel, float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
-                          const float *prefetch) {
+                          const float *panel, float *output, int64_t output_stride, int64_t column_count, bool accumulate,
+                          const zoo_tile_finish *finish, const float *prefetch) {
 #pragma clang loop unroll(full)
     for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
         // The first strip reads every depth step, so it alone prefetches.
-        gemm_strip(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, accumulate, finish, column,
-                   column == 0 ? prefetch : NULL);
+        gemm_strip(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, finish,
+                   column, column == 0 ? prefetch : NULL);
     }
 }
 
 /// `gemm_rows` with a row count known when it is inlined: each count its own unrolled loop.
 ZOO_INLINE void gemm_counted_rows(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows,
-                                  int64_t segment_stride, const float *panel, float *output, int64_t output_stride, bool accumulate,
-                                  const zoo_tile_finish *finish, const float *prefetch) {
+                                  int64_t segment_stride, const float *panel, float *output, int64_t output_stride,
+                                  int64_t column_count, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
     switch (row_count) {
-#define ZOO_ROWS(count) gemm_rows(count, segments, depth, rows, segment_stride, panel, output, output_stride, accumulate, finish, prefetch)
+#define ZOO_ROWS(count) gemm_rows(count, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, \
+                                  finish, prefetch)
     case 1: ZOO_ROWS(1); break;
     case 2: ZOO_ROWS(2); break;
     case 3: ZOO_ROWS(3); break;
@@ -216,16 +225,18 @@ ZOO_INLINE void gemm_counted_rows(int64_t row_count, int64_t segments, int64_t d
 /// The tile's first `row_count` rows (1 to 6, or 7 where `longest_tile_rows` is): the last tile of a row block whose row
 /// count is not a multiple of 6 computes only its own rows instead of a whole tile with zero rows.
 static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
-                                float *output, int64_t output_stride, bool accumulate, const zoo_tile_finish *finish,
-                                const float *prefetch) {
-    gemm_counted_rows(row_count, 1, depth, rows, 0, panel, output, output_stride, accumulate, finish, prefetch);
+                                float *output, int64_t output_stride, int64_t column_count, bool accumulate,
+                                const zoo_tile_finish *finish, const float *prefetch) {
+    gemm_counted_rows(row_count, 1, depth, rows, 0, panel, output, output_stride, column_count, accumulate, finish, prefetch);
 }
 
 /// `gemm_tile` over `segments` runs of `depth` steps, row r's run s at `rows[s * segment_stride + r]`.
 static void ZOO_NAME(gemm_tile_segmented)(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows,
                                           int64_t segment_stride, const float *panel, float *output, int64_t output_stride,
-                                          bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
-    gemm_counted_rows(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, accumulate, finish, prefetch);
+                                          int64_t column_count, bool accumulate, const zoo_tile_finish *finish,
+                                          const float *prefetch) {
+    gemm_counted_rows(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, finish,
+                      prefetch);
 }
 
 /// `Bt d B` of one 4x4 tile, `vector_floats` channels at a time; Bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0],

@@ -1,4 +1,4 @@
-/// Scratch memory for kernels (GEMM row tables, edge tiles, im2col row tiles), kept between calls so a
+/// Scratch memory for kernels (GEMM row tables, im2col row tiles), kept between calls so a
 /// forward pass allocates nothing once the largest layer has run. It only grows.
 ///
 /// Not for concurrent use: give each concurrently running forward pass its own workspace.

@@ -58,7 +58,7 @@ int64_t zoo_gemm_longest_tile_rows(void);
 /// The GEMM's register tile: a `row_count` x 32 block of outputs (1 to 6 rows, or 7 up to
 /// `zoo_gemm_longest_tile_rows()`), `output` (rows `output_stride`
 /// floats apart) = [output +] rows x panel over `depth` steps, then `finish` (or NULL) in registers. Only the
-/// first `row_count` rows are read, computed and stored.
+/// first `row_count` rows and `column_count` columns (1 to 32) are read, finished and stored.
 /// - rows: `row_count` pointers, each to `depth` consecutive floats of one A row.
 /// - panel: the packed B panel, `depth` rows of 32 floats.
 /// - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
@@ -66,15 +66,16 @@ int64_t zoo_gemm_longest_tile_rows(void);
 ///   L2 at the pace this tile reads its own panel: the weights of a deep layer come from memory, in slices far
 ///   apart, which the hardware prefetcher cannot foresee.
 void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *_Nonnull const *_Nonnull rows,
-                   const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, bool accumulate,
-                   const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
+                   const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, int64_t column_count,
+                   bool accumulate, const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
 
 /// `zoo_gemm_tile` over a depth that comes in `segments` runs of `depth` steps, row r's run s at
 /// `rows[s * segment_stride + r]`, the panel's `segments * depth` rows read straight on: an indirection table, so that
 /// an RGB stem reads each kernel row of its window (kernel width x 3 floats) in place from the image.
 void zoo_gemm_tile_segmented(int64_t row_count, int64_t segments, int64_t depth, const float *_Nonnull const *_Nonnull rows,
                              int64_t segment_stride, const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride,
-                             bool accumulate, const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
+                             int64_t column_count, bool accumulate, const zoo_tile_finish *_Nullable finish,
+                             const float *_Nullable prefetch);
 
 /// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to
 /// `transformed + xi * position_stride`. `pixels[i * 4 + j]` points at the channels of input pixel (i, j) of the

@@ -7,8 +7,6 @@ enum GemmTile {
     /// Most rows of a row block's last tile on the kernel path in use: 7 with AVX-512, whose 32 registers hold the
     /// 14 accumulators, so that a block of 6q + 1 rows (a 7x7 map's 49) ends in a 7-row tile, not a 1-row one; else 6.
     static var longestRows: Int { Int(zoo_gemm_longest_tile_rows()) }
-    /// The largest `longestRows` of any path (the edge tile's size).
-    static let maxRows = 7
     /// Output columns per register tile (two SIMD16 vectors), also the width of a packed B panel.
     static let columns = 32
     /// Longest depth block: a 256 x 32 B panel slice is 32 KB and stays in the 48 KB L1 while the tiles of
@@ -18,7 +16,7 @@ enum GemmTile {
     static let maxBlockRows = 144
 }
 
-/// Zeros standing in for padded rows (convolution borders, rows past M in an edge tile).
+/// Zeros standing in for padded rows (convolution borders, rows past M in a row block's last tile).
 private final class ZeroRow: @unchecked Sendable {
     static let shared = ZeroRow()
     let values: UnsafeMutablePointer<Float>
@@ -49,15 +47,14 @@ private struct GemmSchedule {
     }
 }
 
-/// Per-worker scratch for one row block: the row-pointer tables (one per depth block) at its start, an edge
-/// tile for outputs that do not fill a register tile, and the operand's own scratch (im2col row tiles).
+/// Per-worker scratch for one row block: the row-pointer tables (one per depth block and segment) at its start, then
+/// the operand's own scratch (im2col row tiles).
 struct RowBlockScratch {
-    let edge: Int, operand: Int, bytes: Int
+    let operand: Int, bytes: Int
 
     init<Left: GemmLeftOperand>(_ left: Left, blockRows: Int) {
-        edge = roundUp(left.depthBlockCount * left.segments * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride,
-                       to: 64)
-        operand = edge + roundUp(GemmTile.maxRows * GemmTile.columns * MemoryLayout<Float>.stride, to: 64)
+        operand = roundUp(left.depthBlockCount * left.segments * roundUp(blockRows, to: GemmTile.rows) * MemoryLayout<UnsafePointer<Float>>.stride,
+                          to: 64)
         bytes = operand + roundUp(left.scratchCount(blockRows: blockRows) * MemoryLayout<Float>.stride, to: 64)
     }
 }
@@ -98,7 +95,6 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
                                              scratch: UnsafeMutableRawPointer) {
     let layout = RowBlockScratch(left, blockRows: rows.count)
     let tables = scratch.assumingMemoryBound(to: UnsafePointer<Float>.self)
-    let edgeTile = (scratch + layout.edge).assumingMemoryBound(to: Float.self)
     let operandScratch = (scratch + layout.operand).assumingMemoryBound(to: Float.self)
     let blocks = left.depthBlockCount
     let blockStart = rows.lowerBound, blockRows = rows.count
@@ -136,30 +132,14 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         let prefetch = tileRow == 0 ? next : nil
         let row = blockStart + tileRow
         let target = output + row * outputStride + column
-        if tileColumns == GemmTile.columns {
-            // Full width: the tile computes its rows (all 6, or the row block's last few) straight into the output.
-            let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
-            multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: target,
-                         outputStride: outputStride, accumulate: accumulate, finish: inRegisters, prefetch: prefetch,
-                         segments: segments, segmentStride: paddedBlockRows)
-            if finish && inRegisters == nil {
-                epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
-            }
-        } else {
-            // A tile narrower than a panel computes into the edge tile and copies only the valid part back.
-            if accumulate {
-                for r in 0..<tileRows {
-                    (edgeTile + r * GemmTile.columns).update(from: target + r * outputStride, count: tileColumns)
-                }
-            }
-            multiplyTile(rowCount: tileRows, depth: depth, rows: table, panel: panelSlice, output: edgeTile, outputStride: GemmTile.columns,
-                         accumulate: accumulate, prefetch: prefetch, segments: segments, segmentStride: paddedBlockRows)
-            if finish {
-                epilogue.apply(to: edgeTile, stride: GemmTile.columns, row: row, rows: tileRows, column: column, columns: tileColumns)
-            }
-            for r in 0..<tileRows {
-                (target + r * outputStride).update(from: edgeTile + r * GemmTile.columns, count: tileColumns)
-            }
+        // The tile computes its rows (all 6, or the row block's last few) and columns (all 32, or the last panel's few)
+        // straight into the output.
+        let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
+        multiplyTile(rowCount: tileRows, columnCount: tileColumns, depth: depth, rows: table, panel: panelSlice, output: target,
+                     outputStride: outputStride, accumulate: accumulate, finish: inRegisters, prefetch: prefetch,
+                     segments: segments, segmentStride: paddedBlockRows)
+        if finish && inRegisters == nil {
+            epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
         }
     }
 

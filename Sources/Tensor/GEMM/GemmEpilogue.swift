@@ -1,8 +1,7 @@
 /// What happens to each output once its reduction is complete: `y = activation(acc + bias[column] +
 /// residual[row, column])`. Fusing it into the GEMM saves a full pass over the output per step (bias, the
-/// ResNet shortcut add, the activation). Full-width tiles with a linear, ReLU, relu6 or silu activation finish in registers
-/// (`tileFinish`); tiles narrower than a panel and the other activations finish right after the store, still
-/// in L1 (`apply`).
+/// ResNet shortcut add, the activation). Tiles with a linear, ReLU, relu6 or silu activation finish in registers
+/// (`tileFinish`); the other activations finish right after the store, still in L1 (`apply`).
 struct GemmEpilogue: @unchecked Sendable {
     /// One value per output column, or nil.
     var bias: UnsafePointer<Float>?

@@ -6,6 +6,8 @@ internal import CKernels
 /// once per instruction set; `KernelPath` says which one runs here.
 ///
 /// - Parameters:
+///   - columnCount: columns of the tile to read, finish and store (1 to 32): fewer in a layer's last panel when its
+///     outputs are not a multiple of 32.
 ///   - rowCount: rows of the tile to compute (1 to 6, or 7 up to `GemmTile.longestRows`); a row block's last tile may have fewer than 6, or 7.
 ///   - depth: steps of the reduction (k) in this call.
 ///   - rows: `rowCount` pointers, each to `depth` consecutive floats of one A row.
@@ -17,15 +19,16 @@ internal import CKernels
 ///   - prefetch: the panel slice the caller multiplies next, to bring into L2 while this tile runs, or nil.
 ///   - segments: runs of `depth` steps each row reads, row r's run s at `rows[s * segmentStride + r]` (1: one run).
 @inline(__always)
-func multiplyTile(rowCount: Int = GemmTile.rows, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>,
-                  output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, finish: TileFinish? = nil,
-                  prefetch: UnsafePointer<Float>? = nil, segments: Int = 1, segmentStride: Int = 0) {
+func multiplyTile(rowCount: Int = GemmTile.rows, columnCount: Int = GemmTile.columns, depth: Int, rows: UnsafePointer<UnsafePointer<Float>>,
+                  panel: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool,
+                  finish: TileFinish? = nil, prefetch: UnsafePointer<Float>? = nil, segments: Int = 1, segmentStride: Int = 0) {
     func multiply(_ finish: UnsafePointer<TileFinish>?) {
         if segments == 1 {
-            zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), accumulate, finish, prefetch)
+            zoo_gemm_tile(Int64(rowCount), Int64(depth), rows, panel, output, Int64(outputStride), Int64(columnCount), accumulate, finish,
+                          prefetch)
         } else {
             zoo_gemm_tile_segmented(Int64(rowCount), Int64(segments), Int64(depth), rows, Int64(segmentStride), panel, output,
-                                    Int64(outputStride), accumulate, finish, prefetch)
+                                    Int64(outputStride), Int64(columnCount), accumulate, finish, prefetch)
         }
     }
     if var finish { multiply(&finish) } else { multiply(nil) }
