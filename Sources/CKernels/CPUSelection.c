@@ -185,7 +185,7 @@ void zoo_sigmoid(float *values, int64_t count, bool times_input) {
 
 void zoo_depthwise_row(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width, int64_t input_width,
                        int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
-                       const float *bias, zoo_row_activation activation, float *output, int64_t output_width) {
+                       const float *bias, zoo_activation activation, float *output, int64_t output_width) {
     kernels()->depthwise_row(input_rows, kernel_height, kernel_width, input_width, channels, stride, dilation, pad_left,
                              weights, bias, activation, output, output_width);
 }

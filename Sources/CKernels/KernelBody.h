@@ -97,6 +97,24 @@ ZOO_INLINE vector exponential(vector x) {
     return (vector)(((vector_mask)y & ~not_a_number) | ((vector_mask)x & not_a_number));
 }
 
+/// `1 / (1 + e^-x)`.
+ZOO_INLINE vector sigmoid(vector x) { return 1.0f / (1.0f + exponential(-x)); }
+
+/// `activation` of each lane (`zoo_activation`): the one form every kernel that finishes outputs in registers uses.
+ZOO_INLINE vector activate(vector value, zoo_activation activation) {
+    switch (activation) {
+    case zoo_activation_relu: return rectify(value);
+    case zoo_activation_relu6: return cap_at_six(rectify(value));
+    case zoo_activation_silu: return value * sigmoid(value);
+    default: return value;
+    }
+}
+
+/// Lanes of a vector that hold some of `remaining` values (0 to a whole vector).
+ZOO_INLINE int64_t lanes_of(int64_t remaining) {
+    return remaining <= 0 ? 0 : remaining < vector_floats ? remaining : vector_floats;
+}
+
 /// Columns `column ..< column + 2 * vector_floats` of the first `row_count` rows of the 6 x 32 tile: up to twelve
 /// accumulators held in registers over the whole depth loop (one broadcast of an A element per row, two panel
 /// vectors, two fused multiply-adds per row and step). Always inlined with a constant `row_count`, so each count
@@ -111,9 +129,7 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
                            const float *panel, float *output, int64_t output_stride, int64_t column_count, bool accumulate,
                            const zoo_tile_finish *finish, int64_t column, const float *prefetch) {
     if (column >= column_count) return;
-    int64_t lanes0 = column_count - column < vector_floats ? column_count - column : vector_floats;
-    int64_t lanes1 = column_count - column - vector_floats < 0 ? 0
-        : column_count - column - vector_floats < vector_floats ? column_count - column - vector_floats : vector_floats;
+    int64_t lanes0 = lanes_of(column_count - column), lanes1 = lanes_of(column_count - column - vector_floats);
     const float *a[longest_tile_rows];
     vector c[longest_tile_rows][2];
 #pragma clang loop unroll(full)
@@ -161,26 +177,10 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
                 if (lanes1 > 0) c[r][1] += load_lanes(residual + vector_floats, lanes1);
             }
         }
-        if (finish->rectify) {
 #pragma clang loop unroll(full)
-            for (int r = 0; r < row_count; r++) {
-                c[r][0] = rectify(c[r][0]);
-                c[r][1] = rectify(c[r][1]);
-            }
-        }
-        if (finish->cap_at_six) {
-#pragma clang loop unroll(full)
-            for (int r = 0; r < row_count; r++) {
-                c[r][0] = cap_at_six(c[r][0]);
-                c[r][1] = cap_at_six(c[r][1]);
-            }
-        }
-        if (finish->swish) {
-#pragma clang loop unroll(full)
-            for (int r = 0; r < row_count; r++) {
-                c[r][0] = c[r][0] / (1.0f + exponential(-c[r][0]));
-                c[r][1] = c[r][1] / (1.0f + exponential(-c[r][1]));
-            }
+        for (int r = 0; r < row_count; r++) {
+            c[r][0] = activate(c[r][0], finish->activation);
+            c[r][1] = activate(c[r][1], finish->activation);
         }
     }
 #pragma clang loop unroll(full)
@@ -244,7 +244,7 @@ static void ZOO_NAME(gemm_tile_segmented)(int64_t row_count, int64_t segments, i
 static void ZOO_NAME(winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed,
                                           int64_t position_stride) {
     for (int64_t channel = 0; channel < channels; channel += vector_floats) {
-        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        int64_t lanes = lanes_of(channels - channel);
         vector d[16], t[16];
 #pragma clang loop unroll(full)
         for (int i = 0; i < 16; i++) d[i] = load_lanes(pixels[i] ? pixels[i] + channel : NULL, lanes);
@@ -275,7 +275,7 @@ static void ZOO_NAME(winograd_input_tile)(const float *const *pixels, int64_t ch
 static void ZOO_NAME(winograd_weight_row)(const float *taps, int64_t tap_stride, int64_t count, const float *scale,
                                           float *transformed, int64_t position_stride, int64_t panel_stride) {
     for (int64_t output = 0; output < count; output += vector_floats) {
-        int64_t lanes = count - output < vector_floats ? count - output : vector_floats;
+        int64_t lanes = lanes_of(count - output);
         vector g[9], c[12];
 #pragma clang loop unroll(full)
         for (int t = 0; t < 9; t++) {
@@ -351,7 +351,7 @@ static void ZOO_NAME(transpose)(const float *source, int64_t source_stride, int6
 static void ZOO_NAME(winograd_gradient_tile)(const float *const *block, int64_t channels, float *transformed,
                                              int64_t position_stride, int64_t panel_stride) {
     for (int64_t channel = 0; channel < channels; channel += vector_floats) {
-        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        int64_t lanes = lanes_of(channels - channel);
         vector y[4];
 #pragma clang loop unroll(full)
         for (int i = 0; i < 4; i++) y[i] = load_lanes(block[i] ? block[i] + channel : NULL, lanes);
@@ -377,7 +377,7 @@ static void ZOO_NAME(winograd_output_tile)(const float *products, int64_t positi
                                            float *const *outputs, const float *bias, const float *const *residuals,
                                            bool rectify_outputs) {
     for (int64_t channel = 0; channel < channels; channel += vector_floats) {
-        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        int64_t lanes = lanes_of(channels - channel);
         vector s[2][4], y[4];
 #pragma clang loop unroll(full)
         for (int j = 0; j < 4; j++) {
@@ -407,27 +407,15 @@ static void ZOO_NAME(winograd_output_tile)(const float *products, int64_t positi
 /// `values[i] = 1 / (1 + e^-x)`, or `x / (1 + e^-x)` (silu) when `times_input`, in place.
 static void ZOO_NAME(sigmoid)(float *values, int64_t count, bool times_input) {
     for (int64_t i = 0; i < count; i += vector_floats) {
-        int64_t lanes = count - i < vector_floats ? count - i : vector_floats;
+        int64_t lanes = lanes_of(count - i);
         vector x = load_lanes(values + i, lanes);
-        vector y = 1.0f / (1.0f + exponential(-x));
-        store_lanes(values + i, times_input ? x * y : y, lanes);
+        store_lanes(values + i, times_input ? activate(x, zoo_activation_silu) : sigmoid(x), lanes);
     }
 }
 
 // Outputs a depthwise row sums side by side. Eight chains keep two multiply-add units of four cycles' latency busy; with
 // AVX2's and SSE2's 16 registers, four.
 enum { depthwise_pixels = vector_floats == 16 ? 8 : 4 };
-
-/// An output of a depthwise row, finished: plus its bias, then the row's activation.
-ZOO_INLINE vector depthwise_finish(vector sum, vector bias, zoo_row_activation activation) {
-    vector value = sum + bias;
-    switch (activation) {
-    case zoo_row_relu: return rectify(value);
-    case zoo_row_relu6: return cap_at_six(rectify(value));
-    case zoo_row_silu: return value * (1.0f / (1.0f + exponential(-value)));
-    default: return value;
-    }
-}
 
 /// One output of a depthwise row, `lanes` channels from `channel` on: the sum from zero of its taps inside the row, in the
 /// kernel's row-major order, its window starting at column `start`. For the last channels when they fill less than a
@@ -458,7 +446,7 @@ ZOO_INLINE vector depthwise_output(int64_t kernel_height, int64_t kernel_width, 
 /// weights are finite (an infinite or NaN weight makes it NaN, where skipping the tap would not).
 ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, bool checked, int count, const float *const *input_rows,
                                 int64_t input_width, int64_t channels, int64_t x, int64_t stride, int64_t dilation, int64_t pad_left,
-                                const float *weights, const float *bias, zoo_row_activation activation, int64_t channel,
+                                const float *weights, const float *bias, zoo_activation activation, int64_t channel,
                                 float *output) {
     static const float zeros[ZOO_VECTOR_FLOATS] = {0};
     vector sum[depthwise_pixels];
@@ -484,7 +472,7 @@ ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, boo
     vector b = bias ? load(bias + channel) : splat(0);
 #pragma clang loop unroll(full)
     for (int p = 0; p < depthwise_pixels; p++) {
-        if (!checked || p < count) store(output + (x + p) * channels + channel, depthwise_finish(sum[p], b, activation));
+        if (!checked || p < count) store(output + (x + p) * channels + channel, activate(sum[p] + b, activation));
     }
 }
 
@@ -494,7 +482,7 @@ ZOO_INLINE void depthwise_block(int64_t kernel_height, int64_t kernel_width, boo
 /// read one cache line per pixel at strides of kilobytes, which the hardware prefetchers do not follow.)
 ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width, const float *const *input_rows, int64_t input_width,
                                     int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
-                                    const float *bias, zoo_row_activation activation, float *output, int64_t output_width) {
+                                    const float *bias, zoo_activation activation, float *output, int64_t output_width) {
     int64_t vectors = channels / vector_floats * vector_floats;
     // Outputs first ..< last read no column outside the row.
     int64_t reach = (kernel_width - 1) * dilation;
@@ -515,12 +503,12 @@ ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width,
         }
     }
     for (int64_t channel = vectors; channel < channels; channel += vector_floats) {
-        int64_t lanes = channels - channel < vector_floats ? channels - channel : vector_floats;
+        int64_t lanes = lanes_of(channels - channel);
         vector b = bias ? load_lanes(bias + channel, lanes) : splat(0);
         for (int64_t x = 0; x < output_width; x++) {
             vector sum = depthwise_output(kernel_height, kernel_width, input_rows, input_width, channels, x * stride - pad_left,
                                           dilation, weights, channel, lanes);
-            store_lanes(output + x * channels + channel, depthwise_finish(sum, b, activation), lanes);
+            store_lanes(output + x * channels + channel, activate(sum + b, activation), lanes);
         }
     }
 }
@@ -531,7 +519,7 @@ ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width,
 /// row is padding; columns outside the row are padding too.
 static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width,
                                     int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
-                                    const float *weights, const float *bias, zoo_row_activation activation, float *output,
+                                    const float *weights, const float *bias, zoo_activation activation, float *output,
                                     int64_t output_width) {
     if (kernel_height == 3 && kernel_width == 3) {
         depthwise_sized_row(3, 3, input_rows, input_width, channels, stride, dilation, pad_left, weights, bias, activation, output,

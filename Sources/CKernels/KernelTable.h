@@ -23,7 +23,7 @@ typedef struct zoo_kernel_table {
     void (*sigmoid)(float *values, int64_t count, bool times_input);
     void (*depthwise_row)(const float *const *input_rows, int64_t kernel_height, int64_t kernel_width, int64_t input_width,
                           int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
-                          const float *bias, zoo_row_activation activation, float *output, int64_t output_width);
+                          const float *bias, zoo_activation activation, float *output, int64_t output_width);
 } zoo_kernel_table;
 
 extern const zoo_kernel_table zoo_kernels_avx512;

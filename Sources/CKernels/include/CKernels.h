@@ -37,19 +37,20 @@ zoo_kernel_path zoo_kernel_path_in_use(void);
 /// changing nothing, when the CPU cannot run it. A kernel call already running finishes on the path it started on.
 bool zoo_use_kernel_path(zoo_kernel_path path);
 
-/// The epilogue of a full register tile, applied in registers before the only store: bias, residual, then the activation.
+/// The activations the GEMM tile and the depthwise row apply in registers before they store: none, ReLU (NaN and -0 kept),
+/// relu6 (ReLU, then the cap at 6; NaN stays NaN), or silu `x * (1 / (1 + e^-x))` with `zoo_sigmoid`'s exponential.
+typedef enum zoo_activation {
+    zoo_activation_linear = 0, zoo_activation_relu = 1, zoo_activation_relu6 = 2, zoo_activation_silu = 3
+} zoo_activation;
+
+/// The epilogue of a register tile, applied in registers before the only store: bias, residual, then the activation.
 typedef struct zoo_tile_finish {
     /// The bias of the tile's first column, or NULL.
     const float *_Nullable bias;
     /// The residual element at the tile's top-left, or NULL; its rows `residual_stride` floats apart.
     const float *_Nullable residual;
     int64_t residual_stride;
-    /// Apply ReLU (the activation of nearly every convolution here).
-    bool rectify;
-    /// After ReLU, cap at 6 (relu6, MobileNetV2's activation); NaN stays NaN.
-    bool cap_at_six;
-    /// Apply silu, `x / (1 + e^-x)` (EfficientNet's swish), with `zoo_sigmoid`'s exponential.
-    bool swish;
+    zoo_activation activation;
 } zoo_tile_finish;
 
 /// The most rows `zoo_gemm_tile` takes on the path in use: 7 with AVX-512 (14 accumulators of its 32 registers), else 6.
@@ -110,13 +111,9 @@ void zoo_transpose(const float *_Nonnull source, int64_t source_stride, int64_t 
 void zoo_winograd_weight_row(const float *_Nonnull taps, int64_t tap_stride, int64_t count, const float *_Nullable scale,
                              float *_Nonnull transformed, int64_t position_stride, int64_t panel_stride);
 
-/// Sigmoid in place, `1 / (1 + e^-x)`, or silu, `x / (1 + e^-x)`, when `times_input`: a vector of values at a time
+/// Sigmoid in place, `1 / (1 + e^-x)`, or silu, `x * (1 / (1 + e^-x))`, when `times_input`: a vector of values at a time
 /// with a polynomial exponential within 2 ulp (libm's expf one value at a time took a third of EfficientNetB0's pass).
 void zoo_sigmoid(float *_Nonnull values, int64_t count, bool times_input);
-
-/// What `zoo_depthwise_row` applies to each output before it stores it: nothing, ReLU, relu6 (ReLU, then the cap at 6,
-/// as the GEMM tile does), or silu in `zoo_sigmoid`'s form, `x * (1 / (1 + e^-x))`.
-typedef enum zoo_row_activation { zoo_row_linear = 0, zoo_row_relu = 1, zoo_row_relu6 = 2, zoo_row_silu = 3 } zoo_row_activation;
 
 /// One output row of a depthwise convolution with one filter per channel: `output[x][c]` (`output_width` pixels of
 /// `channels`) = the sum, from zero, over the taps (i, j) in the kernel's row-major order of
@@ -126,7 +123,7 @@ typedef enum zoo_row_activation { zoo_row_linear = 0, zoo_row_relu = 1, zoo_row_
 /// outside `0 ..< input_width` are padding. `weights` is the (kernel_height, kernel_width, channels) kernel.
 void zoo_depthwise_row(const float *_Nullable const *_Nonnull input_rows, int64_t kernel_height, int64_t kernel_width,
                        int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
-                       const float *_Nonnull weights, const float *_Nullable bias, zoo_row_activation activation,
+                       const float *_Nonnull weights, const float *_Nullable bias, zoo_activation activation,
                        float *_Nonnull output, int64_t output_width);
 
 #endif

@@ -50,6 +50,45 @@ struct ConvolutionOperand: TapChunkedOperand, @unchecked Sendable {
         guard inputRow >= 0, inputRow < image.height, inputColumn >= 0, inputColumn < image.width else { return nil }
         return input + (((n &* image.height &+ inputRow) &* image.width &+ inputColumn) &* image.channels &+ channels.lowerBound)
     }
+
+    /// For undilated windows of whole pixels, where a kernel row of output column `outputColumn`'s window meets the
+    /// image: `skipped` pixels of padding on the left, then `kept` pixels inside from input column `firstColumn + skipped`
+    /// on, then padding to the kernel's width.
+    @inline(__always)
+    func kernelRowSpan(outputColumn: Int) -> KernelRowSpan {
+        let kernelWidth = geometry.columns.kernel
+        let firstColumn = geometry.columns.inputIndex(output: outputColumn, tap: 0)
+        let skipped = min(max(-firstColumn, 0), kernelWidth)
+        return KernelRowSpan(firstColumn: firstColumn, skipped: skipped, kept: max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0))
+    }
+
+    /// The first pixel inside the image of kernel row `tapRow` of pixel (n, oh, ow)'s window (`span`, its columns), or
+    /// nil when the whole kernel row lies in the padding.
+    @inline(__always)
+    func kernelRowStart(_ n: Int, _ outputRow: Int, tapRow: Int, _ span: KernelRowSpan) -> UnsafePointer<Float>? {
+        let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
+        guard inputRow >= 0, inputRow < image.height, span.kept > 0 else { return nil }
+        return input + ((n &* image.height &+ inputRow) &* image.width &+ span.firstColumn &+ span.skipped) &* image.channels
+    }
+
+    /// Writes a kernel row (kernel width x channels floats) to `target`: zeros for the padding, the `span.kept` pixels at
+    /// `start` (nil: all padding) between them.
+    @inline(__always)
+    func writeKernelRow(from start: UnsafePointer<Float>?, _ span: KernelRowSpan, to target: UnsafeMutablePointer<Float>) {
+        let channels = image.channels, width = geometry.columns.kernel
+        guard let start else {
+            target.update(repeating: 0, count: width &* channels)
+            return
+        }
+        target.update(repeating: 0, count: span.skipped &* channels)
+        (target + span.skipped &* channels).update(from: start, count: span.kept &* channels)
+        (target + (span.skipped &+ span.kept) &* channels).update(repeating: 0, count: (width &- span.skipped &- span.kept) &* channels)
+    }
+}
+
+/// Where one kernel row of a window lies across the image's columns (`ConvolutionOperand.kernelRowSpan`).
+struct KernelRowSpan {
+    let firstColumn: Int, skipped: Int, kept: Int
 }
 
 /// For convolutions with few input channels (an RGB stem: 3 channels, so a tap is 3 floats deep), whole
@@ -67,25 +106,15 @@ struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
     /// pixels, so when the taps read whole pixels each kernel row is one contiguous copy of its in-bounds span
     /// plus zeros for the padding; otherwise (dilation, or one group's channels) each tap is copied on its own.
     func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
-        let geometry = convolution.geometry, image = convolution.image
+        let geometry = convolution.geometry
         let channels = convolution.channels.count, kernelWidth = geometry.columns.kernel
         let contiguous = geometry.columns.dilation == 1 && convolution.readsWholePixels
         var destination = scratch
         convolution.forEachPixel(rows) { n, outputRow, outputColumn in
+            let span = contiguous ? convolution.kernelRowSpan(outputColumn: outputColumn) : nil
             for tapRow in 0..<geometry.rows.kernel {
-                if contiguous {
-                    let firstColumn = geometry.columns.inputIndex(output: outputColumn, tap: 0)
-                    let skipped = min(max(-firstColumn, 0), kernelWidth)
-                    let kept = max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0)
-                    let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
-                    if inputRow >= 0, inputRow < image.height, kept > 0 {
-                        destination.update(repeating: 0, count: skipped &* channels)
-                        let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn &+ skipped) &* channels
-                        (destination + skipped &* channels).update(from: source, count: kept &* channels)
-                        (destination + (skipped &+ kept) &* channels).update(repeating: 0, count: (kernelWidth &- skipped &- kept) &* channels)
-                    } else {
-                        destination.update(repeating: 0, count: kernelWidth &* channels)
-                    }
+                if let span {
+                    convolution.writeKernelRow(from: convolution.kernelRowStart(n, outputRow, tapRow: tapRow, span), span, to: destination)
                     destination += kernelWidth &* channels
                 } else {
                     for tapColumn in 0..<kernelWidth {
@@ -139,31 +168,22 @@ struct KernelRowOperand: GemmLeftOperand, @unchecked Sendable {
 
     func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
                      into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
-        let geometry = convolution.geometry, image = convolution.image
-        let channels = image.channels, kernelWidth = geometry.columns.kernel, run = kernelWidth &* channels
+        let geometry = convolution.geometry, kernelWidth = geometry.columns.kernel
         let segmentStride = roundUp(rows.count, to: GemmTile.rows)
         var r = 0, edgeRun = scratch
         convolution.forEachPixel(rows) { n, outputRow, outputColumn in
-            let firstColumn = geometry.columns.inputIndex(output: outputColumn, tap: 0)
-            let skipped = min(max(-firstColumn, 0), kernelWidth)
-            let kept = max(min(image.width &- firstColumn, kernelWidth) &- skipped, 0)
+            let span = convolution.kernelRowSpan(outputColumn: outputColumn)
             for tapRow in 0..<geometry.rows.kernel {
                 let slot = table + (tapRow &* segmentStride &+ r)
-                let inputRow = geometry.rows.inputIndex(output: outputRow, tap: tapRow)
-                guard inputRow >= 0, inputRow < image.height, kept > 0 else {
-                    slot.pointee = zeros
-                    continue
+                let start = convolution.kernelRowStart(n, outputRow, tapRow: tapRow, span)
+                if start != nil, span.kept < kernelWidth {
+                    // Crosses the left or right edge: copied with its zeros.
+                    convolution.writeKernelRow(from: start, span, to: edgeRun)
+                    slot.pointee = UnsafePointer(edgeRun)
+                    edgeRun += kernelWidth &* convolution.image.channels
+                } else {
+                    slot.pointee = start ?? zeros
                 }
-                let source = convolution.input + ((n &* image.height &+ inputRow) &* image.width &+ firstColumn &+ skipped) &* channels
-                guard kept < kernelWidth else {
-                    slot.pointee = source
-                    continue
-                }
-                edgeRun.update(repeating: 0, count: skipped &* channels)
-                (edgeRun + skipped &* channels).update(from: source, count: kept &* channels)
-                (edgeRun + (skipped &+ kept) &* channels).update(repeating: 0, count: (kernelWidth &- skipped &- kept) &* channels)
-                slot.pointee = UnsafePointer(edgeRun)
-                edgeRun += run
             }
             r &+= 1
         }

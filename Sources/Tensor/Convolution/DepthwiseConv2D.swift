@@ -82,13 +82,8 @@ public struct DepthwiseConv2D: Sendable {
         let activation = activation.isElementwise ? activation : .linear
         // ReLU, relu6 and silu (MobileNetV2's and EfficientNet's) finish in the row kernel's registers; any other
         // activation runs over the finished row.
-        let inRow: zoo_row_activation = switch activation {
-        case .relu: zoo_row_relu
-        case .relu6: zoo_row_relu6
-        case .silu: zoo_row_silu
-        default: zoo_row_linear
-        }
-        let afterRow = inRow == zoo_row_linear ? activation : .linear
+        let inRow = activation.inRegisters ?? zoo_activation_linear
+        let afterRow = activation.inRegisters == nil ? activation : .linear
         let taps = kernelHeight * kernelWidth
         // Runs of neighbouring output rows per task, about four per worker and image: consecutive rows share input
         // rows (two of three at stride 1), which a task then reads once from its own caches instead of each row going

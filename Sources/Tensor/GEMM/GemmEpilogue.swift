@@ -13,22 +13,14 @@ struct GemmEpilogue: @unchecked Sendable {
 
     var isIdentity: Bool { bias == nil && residual == nil && activation == .linear }
 
-    /// Whether the whole epilogue can run in registers before the store (activation linear, ReLU, relu6 or silu).
-    var finishesInRegisters: Bool {
-        switch activation {
-        case .linear, .relu, .relu6, .silu: return true
-        default: return false
-        }
-    }
 
     /// The in-register form for the full tile at (`row`, `column`), when the activation allows it;
     /// nil when there is nothing to do or the activation must run after the store.
     @inline(__always)
     func tileFinish(row: Int, column: Int) -> TileFinish? {
-        guard !isIdentity, finishesInRegisters else { return nil }
+        guard !isIdentity, let inRegisters = activation.inRegisters else { return nil }
         return TileFinish(bias: bias.map { $0 + column }, residual: residual.map { $0 + (row &* residualStride &+ column) },
-                          residual_stride: Int64(residualStride), rectify: activation == .relu || activation == .relu6,
-                          cap_at_six: activation == .relu6, swish: activation == .silu)
+                          residual_stride: Int64(residualStride), activation: inRegisters)
     }
 
     /// Finishes `rows` x `columns` outputs at `tile` (rows `stride` apart) whose top-left element is

@@ -116,6 +116,18 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    /// The form the GEMM tile and the depthwise row apply in registers before they store, or nil for an activation
+    /// that runs over finished outputs instead (linear needs nothing in either place).
+    var inRegisters: zoo_activation? {
+        switch self {
+        case .linear: zoo_activation_linear
+        case .relu: zoo_activation_relu
+        case .relu6: zoo_activation_relu6
+        case .silu: zoo_activation_silu
+        default: nil
+        }
+    }
+
     @inline(__always)
     static func relu6(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let positive = x.replacing(with: 0, where: x .< 0)

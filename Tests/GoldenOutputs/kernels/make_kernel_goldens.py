@@ -68,6 +68,9 @@ conv_case("conv_valid_s2_k7_c3", (1, 45, 51, 3), 64, (7, 7), strides=(2, 2), pad
 # An RGB window read in place (KernelRowOperand) with zero rows above and below, kernel rows crossing both edges, two
 # images, and 16 filters (a panel narrower than the tile).
 conv_case("conv_same_s1_k5_c3_n2", (2, 13, 17, 3), 16, (5, 5), activation="relu")
+# A window deeper than a depth block (7 x 7 x 8 = 392) with few channels: gathered into scratch (Im2ColTileOperand),
+# kernel rows crossing every edge, 24 filters.
+conv_case("conv_same_s2_k7_c8", (1, 19, 23, 8), 24, (7, 7), strides=(2, 2), activation="relu")
 conv_case("conv_same_s2_k7_c33", (1, 31, 24, 33), 40, (7, 7), strides=(2, 2), activation="elu")
 conv_case("conv_same_dilation2x3_c4", (1, 20, 23, 4), 9, (3, 3), dilation=(2, 3), activation="relu")
 conv_case("conv_same_dilation2_c36", (1, 30, 27, 36), 33, (3, 3), dilation=(2, 2), activation="tanh")
