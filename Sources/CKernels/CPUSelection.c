@@ -23,6 +23,11 @@ static bool has_avx2_path = false, has_avx512_path = false;
 static char model[49] = "unknown CPU";
 static _Atomic(const zoo_kernel_table *) active = NULL;
 static _Atomic zoo_kernel_path active_path = zoo_kernel_path_generic;
+// The path the calling thread is held to (`zoo_hold_thread_kernel_path`), or NULL: it follows `active`. Per thread, so
+// that a test running the kernels on another path cannot change what a test running beside it computes. Initial-exec:
+// one load off the thread pointer per kernel call, not a call into the dynamic linker.
+static _Thread_local __attribute__((tls_model("initial-exec"))) const zoo_kernel_table *held_table = NULL;
+static _Thread_local __attribute__((tls_model("initial-exec"))) zoo_kernel_path held_path = zoo_kernel_path_generic;
 
 static void detect_cpu(void) {
     unsigned eax, ebx, ecx, edx;
@@ -96,8 +101,10 @@ static pthread_once_t chosen = PTHREAD_ONCE_INIT;
 
 __attribute__((constructor)) static void choose_kernels_at_start(void) { pthread_once(&chosen, choose_kernels); }
 
-/// The chosen table; the constructor has normally run already (the check covers code running before it).
+/// The table the calling thread is held to, else the chosen one; the constructor has normally run already (the check
+/// covers code running before it).
 static inline const zoo_kernel_table *kernels(void) {
+    if (held_table) return held_table;
     const zoo_kernel_table *table = atomic_load_explicit(&active, memory_order_relaxed);
     if (__builtin_expect(table != NULL, 1)) return table;
     pthread_once(&chosen, choose_kernels);
@@ -130,14 +137,23 @@ const char *zoo_cpu_model(void) {
 
 zoo_kernel_path zoo_kernel_path_in_use(void) {
     pthread_once(&chosen, choose_kernels);
-    return atomic_load(&active_path);
+    return held_table ? held_path : atomic_load(&active_path);
 }
 
-bool zoo_use_kernel_path(zoo_kernel_path path) {
+bool zoo_held_kernel_path(zoo_kernel_path *path) {
+    if (held_table) *path = held_path;
+    return held_table != NULL;
+}
+
+bool zoo_hold_thread_kernel_path(zoo_kernel_path path) {
     if (!zoo_cpu_supports(path)) return false;
-    atomic_store(&active_path, path);
-    atomic_store(&active, table_of(path));
+    held_path = path;
+    held_table = table_of(path);
     return true;
+}
+
+void zoo_release_thread_kernel_path(void) {
+    held_table = NULL;
 }
 
 int64_t zoo_gemm_longest_tile_rows(void) {

@@ -39,7 +39,7 @@ public enum Parallelism {
 /// Runs `body(worker, task)` for every task in `0..<tasks` on up to `workers` threads: the calling thread and
 /// the helpers of `WorkerPool.shared`. Threads pull the next task from a shared counter: other processes
 /// share these cores, and a static split would wait for the slowest thread. `worker` (in `0..<workers`)
-/// indexes per-thread scratch memory.
+/// indexes per-thread scratch memory. The tasks run on the calling thread's kernel path (`KernelPath.with`).
 func runTasks(_ tasks: Int, workers: Int, _ body: @Sendable (_ worker: Int, _ task: Int) -> Void) {
     let threads = min(workers, tasks)
     if threads <= 1 {
@@ -47,7 +47,12 @@ func runTasks(_ tasks: Int, workers: Int, _ body: @Sendable (_ worker: Int, _ ta
         return
     }
     let nextTask = Atomic<Int>(0)
+    let path = KernelPath.held
     WorkerPool.shared.run(threads: threads) { worker in
+        // Every thread runs the kernels on the caller's path (`KernelPath.with`), then goes back to its own.
+        let own = KernelPath.held
+        if own != path { KernelPath.hold(path) }
+        defer { if own != path { KernelPath.hold(own) } }
         while true {
             let task = nextTask.add(1, ordering: .relaxed).oldValue
             if task >= tasks { break }

@@ -1,22 +1,15 @@
+import Foundation
 import Synchronization
 import Testing
-import Tensor
+@testable import Tensor
 
 /// Every kernel path this machine can run (AVX-512, AVX2, generic on an AVX-512 machine): the kernel tests take it
 /// as their argument, so the same cases and tolerances check each path's GEMM tile and Winograd transforms.
 let kernelPaths = KernelPath.supported
 
-/// One forced path at a time, across suites running in parallel (the path is process-wide).
-private let kernelPathLock = Mutex(())
-
-/// Runs `body` with the kernels switched to `path`, then switches back to the path chosen at start-up.
+/// Runs `body` with its kernels on `path` (this thread and the workers it hands tasks to); tests beside it keep theirs.
 func withKernelPath(_ path: KernelPath, _ body: () throws -> Void) throws {
-    try kernelPathLock.withLock { _ in
-        let chosen = KernelPath.inUse
-        try KernelPath.use(path)
-        defer { try? KernelPath.use(chosen) }
-        try body()
-    }
+    try KernelPath.with(path, body)
 }
 
 @Suite struct KernelPathTests {
@@ -27,7 +20,39 @@ func withKernelPath(_ path: KernelPath, _ body: () throws -> Void) throws {
             #expect(KernelPath.inUse == .generic)
         }
         let chosen = KernelPath.forcedByEnvironment.flatMap(KernelPath.init(rawValue:)) ?? kernelPaths.last
-        kernelPathLock.withLock { _ in #expect(KernelPath.inUse == chosen) }
+        #expect(KernelPath.inUse == chosen)
         #expect(!KernelPath.cpuModel.isEmpty)
     }
+
+    /// A path held by one thread is the path of the workers it hands tasks to, and of no other thread: a test training
+    /// twice for the same bits once failed on CI because a kernel test beside it switched the path under it.
+    @Test func aHeldPathReachesTheWorkersAndNoOtherThread() throws {
+        let chosen = KernelPath.inUse
+        let started = Atomic<Int>(0)
+        let seen = Mutex<[(thread: pthread_t, path: KernelPath)]>([])
+        try withKernelPath(.generic) {
+            // Each of the two tasks waits for the other to start, so two threads run them.
+            runTasks(2, workers: 2) { _, _ in
+                started.add(1, ordering: .relaxed)
+                let deadline = Date().addingTimeInterval(10)
+                while started.load(ordering: .relaxed) < 2, Date() < deadline {}
+                seen.withLock { $0.append((pthread_self(), KernelPath.inUse)) }
+            }
+            #expect(onAnotherThread { KernelPath.inUse } == chosen)
+        }
+        let runs = seen.withLock { $0 }
+        #expect(Set(runs.map(\.thread)).count == 2 && runs.allSatisfy { $0.path == .generic }, "\(runs)")
+        #expect(KernelPath.inUse == chosen)
+    }
+}
+
+/// `body`'s result, computed on a new thread.
+private func onAnotherThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) -> Result {
+    let result = Mutex<Result?>(nil), done = DispatchSemaphore(value: 0)
+    Thread {
+        result.withLock { $0 = body() }
+        done.signal()
+    }.start()
+    done.wait()
+    return result.withLock { $0! }
 }

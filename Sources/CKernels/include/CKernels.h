@@ -30,12 +30,18 @@ const char *_Nonnull zoo_cpu_model(void);
 /// "fma", "f16c" (what reports list). Unknown names answer false.
 bool zoo_cpu_has(const char *_Nonnull extension);
 
-/// The path every kernel call below takes now.
+/// The path the calling thread's kernel calls take now: the one it is held to, else the one chosen at start-up.
 zoo_kernel_path zoo_kernel_path_in_use(void);
 
-/// Switches every later kernel call to `path` (tests and benchmarks compare paths in one process). Returns false,
-/// changing nothing, when the CPU cannot run it. A kernel call already running finishes on the path it started on.
-bool zoo_use_kernel_path(zoo_kernel_path path);
+/// Whether the calling thread is held to a path (then written to `path`), rather than following the one chosen at start-up.
+bool zoo_held_kernel_path(zoo_kernel_path *_Nonnull path);
+
+/// Holds the calling thread's later kernel calls to `path`; other threads are unaffected (tests compare paths in one
+/// process while other tests compute beside them). Returns false, changing nothing, when the CPU cannot run the path.
+bool zoo_hold_thread_kernel_path(zoo_kernel_path path);
+
+/// Lets the calling thread follow the path chosen at start-up again.
+void zoo_release_thread_kernel_path(void);
 
 /// The activations the GEMM tile and the depthwise row apply in registers before they store: none, ReLU (NaN and -0 kept),
 /// relu6 (ReLU, then the cap at 6; NaN stays NaN), or silu `x * (1 / (1 + e^-x))` with `zoo_sigmoid`'s exponential.

@@ -16,7 +16,7 @@ public enum KernelPath: String, CaseIterable, Sendable {
     /// AVX-512 F/BW/VL: the 6x32 tile in twelve 16-float accumulators, half of the 32 vector registers.
     case avx512
 
-    /// The path the kernels take now.
+    /// The path the calling thread's kernels take now (see `with(_:_:)`).
     public static var inUse: KernelPath { KernelPath(zoo_kernel_path_in_use()) }
 
     /// The paths this machine can run, worst to best.
@@ -58,10 +58,26 @@ public enum KernelPath: String, CaseIterable, Sendable {
         }
     }
 
-    /// Switches every later kernel call in this process to `path`: tests run the kernels on each supported path
-    /// in turn, and benchmarks can compare them. A kernel call already running finishes on the path it started on.
-    public static func use(_ path: KernelPath) throws(UnsupportedKernelPath) {
-        guard zoo_use_kernel_path(path.cPath) else { throw UnsupportedKernelPath(path: path, cpuModel: cpuModel) }
+    /// Runs `body` with its kernels on `path`: those it calls on this thread and those its parallel kernels hand to
+    /// worker threads. Tests run the kernels on each supported path in turn this way. Every other thread keeps its
+    /// path, so a test beside them that trains twice and expects the same bits gets them.
+    public static func with<Result>(_ path: KernelPath, _ body: () throws -> Result) throws -> Result {
+        let previous = held
+        guard zoo_hold_thread_kernel_path(path.cPath) else { throw UnsupportedKernelPath(path: path, cpuModel: cpuModel) }
+        defer { hold(previous) }
+        return try body()
+    }
+
+    /// The path the calling thread is held to by `with(_:_:)`, or nil when it follows the one chosen at start-up:
+    /// what `runTasks` passes on to the threads it hands tasks to.
+    static var held: KernelPath? {
+        var path = zoo_kernel_path.generic
+        return zoo_held_kernel_path(&path) ? KernelPath(path) : nil
+    }
+
+    /// Holds the calling thread to `path` (one already held, so supported), or releases it (nil).
+    static func hold(_ path: KernelPath?) {
+        if let path { _ = zoo_hold_thread_kernel_path(path.cPath) } else { zoo_release_thread_kernel_path() }
     }
 
     private init(_ path: zoo_kernel_path) {
@@ -81,7 +97,7 @@ public enum KernelPath: String, CaseIterable, Sendable {
     }
 }
 
-/// `KernelPath.use` was asked for a path this CPU cannot run.
+/// `KernelPath.with` was asked for a path this CPU cannot run.
 public struct UnsupportedKernelPath: Error, CustomStringConvertible {
     public let path: KernelPath
     public let cpuModel: String
