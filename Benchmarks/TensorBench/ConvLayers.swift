@@ -42,3 +42,10 @@ let resnet50PointwiseShapes: [(m: Int, n: Int, k: Int)] = [
     (196, 256, 512), (196, 1024, 256), (196, 256, 1024),
     (49, 512, 1024), (49, 2048, 512), (49, 512, 2048),
 ]
+
+/// MobileNetV2's and EfficientNetB0's shallow pointwise convolutions at batch 1 as (M, N, K): depths of 16 to 40, where a
+/// register tile's reduction is over in tens of nanoseconds and what surrounds it counts.
+let mobilePointwiseShapes: [(m: Int, n: Int, k: Int)] = [
+    (12544, 16, 32), (12544, 96, 16), (3136, 144, 24), (3136, 24, 144),
+    (784, 192, 32), (784, 240, 40), (196, 384, 64), (49, 960, 160),
+]

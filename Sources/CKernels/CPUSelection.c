@@ -160,16 +160,11 @@ int64_t zoo_gemm_longest_tile_rows(void) {
     return kernels()->longest_tile_rows;
 }
 
-void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output,
-                   int64_t output_stride, int64_t column_count, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
-    kernels()->gemm_tile(row_count, depth, rows, panel, output, output_stride, column_count, accumulate, finish, prefetch);
-}
-
-void zoo_gemm_tile_segmented(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
-                             const float *panel, float *output, int64_t output_stride, int64_t column_count, bool accumulate,
-                             const zoo_tile_finish *finish, const float *prefetch) {
-    kernels()->gemm_tile_segmented(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, column_count,
-                                   accumulate, finish, prefetch);
+void zoo_gemm_tiles(int64_t tile_count, int64_t last_rows, int64_t segments, int64_t depth, const float *const *rows,
+                    int64_t segment_stride, const float *panel, float *output, int64_t output_stride, int64_t column_count,
+                    bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
+    kernels()->gemm_tiles(tile_count, last_rows, segments, depth, rows, segment_stride, panel, output, output_stride, column_count,
+                          accumulate, finish, prefetch);
 }
 
 void zoo_winograd_input_tile(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride) {

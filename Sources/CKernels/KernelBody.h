@@ -121,7 +121,7 @@ ZOO_INLINE int64_t lanes_of(int64_t remaining) {
 /// compiles to its own fully unrolled loop.
 ///
 /// The depth may come in `segments` runs of `depth` steps each, row r's run s at `rows[s * segment_stride + r]`, the panel
-/// read straight on (an RGB stem's kernel rows, read in place from the image: `gemm_tile_segmented`); one run otherwise.
+/// read straight on (an RGB stem's kernel rows, read in place from the image); one run otherwise.
 ///
 /// Only the tile's first `column_count` columns are read, finished and stored (the last panel of a layer whose outputs
 /// are not a multiple of 32: 16 and 24 in MobileNetV2's projections); a strip wholly past them does nothing.
@@ -222,21 +222,32 @@ ZOO_INLINE void gemm_counted_rows(int64_t row_count, int64_t segments, int64_t d
     }
 }
 
-/// The tile's first `row_count` rows (1 to 6, or 7 where `longest_tile_rows` is): the last tile of a row block whose row
-/// count is not a multiple of 6 computes only its own rows instead of a whole tile with zero rows.
-static void ZOO_NAME(gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel,
-                                float *output, int64_t output_stride, int64_t column_count, bool accumulate,
-                                const zoo_tile_finish *finish, const float *prefetch) {
-    gemm_counted_rows(row_count, 1, depth, rows, 0, panel, output, output_stride, column_count, accumulate, finish, prefetch);
-}
-
-/// `gemm_tile` over `segments` runs of `depth` steps, row r's run s at `rows[s * segment_stride + r]`.
-static void ZOO_NAME(gemm_tile_segmented)(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows,
-                                          int64_t segment_stride, const float *panel, float *output, int64_t output_stride,
-                                          int64_t column_count, bool accumulate, const zoo_tile_finish *finish,
-                                          const float *prefetch) {
-    gemm_counted_rows(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, finish,
-                      prefetch);
+/// `tile_count` tiles one under another down one panel slice, the last one `last_rows` rows (1 to 6, or 7 where
+/// `longest_tile_rows` is: a row block whose row count is not a multiple of 6 computes only its own rows), tile t's row
+/// pointers from `rows[6t]`, its outputs and residual rows from row 6t; only the first tile prefetches. One call per slice:
+/// a shallow layer's tile (a depth of 16 to 32) is over in tens of nanoseconds, too short to be a call of its own.
+static void ZOO_NAME(gemm_tiles)(int64_t tile_count, int64_t last_rows, int64_t segments, int64_t depth, const float *const *rows,
+                                 int64_t segment_stride, const float *panel, float *output, int64_t output_stride,
+                                 int64_t column_count, bool accumulate, const zoo_tile_finish *finish, const float *prefetch) {
+    zoo_tile_finish shifted;
+    const zoo_tile_finish *tile_finish = NULL;
+    if (finish) {
+        shifted = *finish;
+        tile_finish = &shifted;
+    }
+    for (int64_t tile = 0; tile < tile_count; tile++) {
+        int64_t row = tile * tile_rows, count = tile == tile_count - 1 ? last_rows : tile_rows;
+        if (finish && finish->residual) shifted.residual = finish->residual + row * finish->residual_stride;
+        const float *next = tile == 0 ? prefetch : NULL;
+        // One run of the depth (every operand but the in-place RGB stems) compiles without the loop over runs.
+        if (segments == 1) {
+            gemm_counted_rows(count, 1, depth, rows + row, 0, panel, output + row * output_stride, output_stride, column_count,
+                              accumulate, tile_finish, next);
+        } else {
+            gemm_counted_rows(count, segments, depth, rows + row, segment_stride, panel, output + row * output_stride, output_stride,
+                              column_count, accumulate, tile_finish, next);
+        }
+    }
 }
 
 /// `Bt d B` of one 4x4 tile, `vector_floats` channels at a time; Bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0],
@@ -535,8 +546,7 @@ static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kern
 
 const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
     .longest_tile_rows = longest_tile_rows,
-    .gemm_tile = ZOO_NAME(gemm_tile),
-    .gemm_tile_segmented = ZOO_NAME(gemm_tile_segmented),
+    .gemm_tiles = ZOO_NAME(gemm_tiles),
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),
     .winograd_output_tile = ZOO_NAME(winograd_output_tile),
     .winograd_gradient_tile = ZOO_NAME(winograd_gradient_tile),

@@ -7,11 +7,9 @@
 
 typedef struct zoo_kernel_table {
     int64_t longest_tile_rows;
-    void (*gemm_tile)(int64_t row_count, int64_t depth, const float *const *rows, const float *panel, float *output, int64_t output_stride,
-                      int64_t column_count, bool accumulate, const zoo_tile_finish *finish, const float *prefetch);
-    void (*gemm_tile_segmented)(int64_t row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
-                                const float *panel, float *output, int64_t output_stride, int64_t column_count, bool accumulate,
-                                const zoo_tile_finish *finish, const float *prefetch);
+    void (*gemm_tiles)(int64_t tile_count, int64_t last_rows, int64_t segments, int64_t depth, const float *const *rows,
+                       int64_t segment_stride, const float *panel, float *output, int64_t output_stride, int64_t column_count,
+                       bool accumulate, const zoo_tile_finish *finish, const float *prefetch);
     void (*winograd_input_tile)(const float *const *pixels, int64_t channels, float *transformed, int64_t position_stride);
     void (*winograd_output_tile)(const float *products, int64_t position_stride, int64_t channels, float *const *outputs,
                                  const float *bias, const float *const *residuals, bool rectify);

@@ -59,30 +59,28 @@ typedef struct zoo_tile_finish {
     zoo_activation activation;
 } zoo_tile_finish;
 
-/// The most rows `zoo_gemm_tile` takes on the path in use: 7 with AVX-512 (14 accumulators of its 32 registers), else 6.
+/// The most rows the last of `zoo_gemm_tiles` may have on the path in use: 7 with AVX-512 (14 accumulators of its 32
+/// registers), else 6.
 int64_t zoo_gemm_longest_tile_rows(void);
 
-/// The GEMM's register tile: a `row_count` x 32 block of outputs (1 to 6 rows, or 7 up to
-/// `zoo_gemm_longest_tile_rows()`), `output` (rows `output_stride`
-/// floats apart) = [output +] rows x panel over `depth` steps, then `finish` (or NULL) in registers. Only the
-/// first `row_count` rows and `column_count` columns (1 to 32) are read, finished and stored.
-/// - rows: `row_count` pointers, each to `depth` consecutive floats of one A row.
-/// - panel: the packed B panel, `depth` rows of 32 floats.
+/// The GEMM's register tiles down one panel slice: `tile_count` blocks of 6 x 32 outputs one under another, the last one
+/// `last_rows` rows (1 to 6, or 7 up to `zoo_gemm_longest_tile_rows()`); `output` (rows `output_stride` floats apart) =
+/// [output +] rows x panel over the depth, then `finish` (or NULL) in registers. Only the first `column_count` columns
+/// (1 to 32) are read, finished and stored.
+/// - rows: one pointer per output row, each to `depth` consecutive floats of its A row. With `segments` > 1 the depth
+///   comes in that many runs of `depth` steps, row r's run s at `rows[s * segment_stride + r]`: an indirection table, so
+///   that an RGB stem reads each kernel row of its window (kernel width x 3 floats) in place from the image.
+/// - panel: the packed B panel slice, `segments * depth` rows of 32 floats, read straight on.
 /// - accumulate: add to `output` (later depth blocks) instead of overwriting it (the first block).
-/// - prefetch: NULL, or the next panel slice the caller will multiply (`depth` rows of 32 floats), brought into
-///   L2 at the pace this tile reads its own panel: the weights of a deep layer come from memory, in slices far
-///   apart, which the hardware prefetcher cannot foresee.
-void zoo_gemm_tile(int64_t row_count, int64_t depth, const float *_Nonnull const *_Nonnull rows,
-                   const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride, int64_t column_count,
-                   bool accumulate, const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
+/// - finish: the bias at the slice's first column, the residual at its top-left element.
+/// - prefetch: NULL, or the next panel slice the caller will multiply (as many rows of 32 floats), brought into L2 at
+///   the pace the first tile reads its own slice: the weights of a deep layer come from memory, in slices far apart,
+///   which the hardware prefetcher cannot foresee.
+void zoo_gemm_tiles(int64_t tile_count, int64_t last_rows, int64_t segments, int64_t depth,
+                    const float *_Nonnull const *_Nonnull rows, int64_t segment_stride, const float *_Nonnull panel,
+                    float *_Nonnull output, int64_t output_stride, int64_t column_count, bool accumulate,
+                    const zoo_tile_finish *_Nullable finish, const float *_Nullable prefetch);
 
-/// `zoo_gemm_tile` over a depth that comes in `segments` runs of `depth` steps, row r's run s at
-/// `rows[s * segment_stride + r]`, the panel's `segments * depth` rows read straight on: an indirection table, so that
-/// an RGB stem reads each kernel row of its window (kernel width x 3 floats) in place from the image.
-void zoo_gemm_tile_segmented(int64_t row_count, int64_t segments, int64_t depth, const float *_Nonnull const *_Nonnull rows,
-                             int64_t segment_stride, const float *_Nonnull panel, float *_Nonnull output, int64_t output_stride,
-                             int64_t column_count, bool accumulate, const zoo_tile_finish *_Nullable finish,
-                             const float *_Nullable prefetch);
 
 /// Winograd F(2x2, 3x3) input transform of one 4x4 tile, all `channels`: position `xi` of `Bt d B` goes to
 /// `transformed + xi * position_stride`. `pixels[i * 4 + j]` points at the channels of input pixel (i, j) of the

@@ -142,7 +142,7 @@ struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
 
 /// An RGB stem's im2col read in place: with undilated columns and whole pixels, each output pixel's window is `kernel
 /// height` runs of `kernel width x channels` adjacent floats, one per kernel row, each lying in one row of the image. The
-/// GEMM tile walks them as the segments of its depth (`zoo_gemm_tile_segmented`), in the order of K, so the sums are
+/// GEMM tile walks them as the segments of its depth (`zoo_gemm_tiles` with `segments`), in the order of K, so the sums are
 /// the gathered im2col's. Only a run that crosses the image's left or right edge is copied, with its zeros, into the
 /// worker's scratch; a run wholly in the padding reads the zero row. (Gathering every window into scratch took as long
 /// as the stem's arithmetic: MobileNetV2's 3x3 stem has a depth of 27.) The window must fit one depth block.

@@ -1,6 +1,6 @@
 internal import CKernels
 
-/// Blocking of the GEMM around the 6x32 register tile (`multiplyTile`).
+/// Blocking of the GEMM around the 6x32 register tile (`multiplyTiles`).
 enum GemmTile {
     /// Output rows per register tile.
     static let rows = 6
@@ -118,45 +118,36 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
         right.panel(panel) + left.depthBlock(block).start * GemmTile.columns
     }
 
-    /// Multiplies one register tile (rows `tileRow..<tileRow+6` of the row block) by one depth block of
-    /// one panel, and finishes it after the last depth block. The row block's first tile on a slice also
-    /// brings `next` (the slice that follows) into L2.
-    func computeTile(block: Int, panel: Int, tileRow: Int, tileRows: Int, next: UnsafePointer<Float>?) {
-        let depth = left.depthBlock(block).count / segments
-        let table = tables + block * tableLength + tileRow
-        let accumulate = block > 0
-        let finish = block == blocks - 1
-        let column = panel * GemmTile.columns
-        let tileColumns = min(GemmTile.columns, columns - column)
-        let panelSlice = slice(block: block, panel: panel)
-        let prefetch = tileRow == 0 ? next : nil
-        let row = blockStart + tileRow
-        let target = output + row * outputStride + column
-        // The tile computes its rows (all 6, or the row block's last few) and columns (all 32, or the last panel's few)
-        // straight into the output.
-        let inRegisters = finish ? epilogue.tileFinish(row: row, column: column) : nil
-        multiplyTile(rowCount: tileRows, columnCount: tileColumns, depth: depth, rows: table, panel: panelSlice, output: target,
-                     outputStride: outputStride, accumulate: accumulate, finish: inRegisters, prefetch: prefetch,
-                     segments: segments, segmentStride: paddedBlockRows)
-        if finish && inRegisters == nil {
-            epilogue.apply(to: target, stride: outputStride, row: row, rows: tileRows, column: column, columns: tileColumns)
-        }
-    }
-
     // Tiles of 6 rows, the last one shorter; or 7 rows where the path has such tiles and a 1-row tile would be left.
     let tileCount = blockRows % GemmTile.rows == 1 && blockRows > 1 && GemmTile.longestRows > GemmTile.rows
         ? blockRows / GemmTile.rows : (blockRows + GemmTile.rows - 1) / GemmTile.rows
-    func forEachTile(_ body: (_ tileRow: Int, _ tileRows: Int) -> Void) {
-        for tile in 0..<tileCount {
-            body(tile * GemmTile.rows, tile == tileCount - 1 ? blockRows - tile * GemmTile.rows : GemmTile.rows)
+    let lastTileRows = blockRows - (tileCount - 1) * GemmTile.rows
+
+    /// Multiplies the row block's tiles by one depth block of one panel, and finishes them after the last depth block.
+    /// The first tile also brings `next` (the slice that follows) into L2.
+    func computeSlice(block: Int, panel: Int, next: UnsafePointer<Float>?) {
+        let finish = block == blocks - 1
+        let column = panel * GemmTile.columns
+        let tileColumns = min(GemmTile.columns, columns - column)
+        let target = output + blockStart * outputStride + column
+        // The tiles compute their rows and columns (all 32, or the last panel's few) straight into the output.
+        let inRegisters = finish ? epilogue.tileFinish(row: blockStart, column: column) : nil
+        multiplyTiles(count: tileCount, lastRows: lastTileRows, columnCount: tileColumns, depth: left.depthBlock(block).count / segments,
+                      rows: tables + block * tableLength, panel: slice(block: block, panel: panel), output: target,
+                      outputStride: outputStride, accumulate: block > 0, finish: inRegisters, prefetch: next,
+                      segments: segments, segmentStride: paddedBlockRows)
+        if finish && inRegisters == nil {
+            // Right after the stores, while the slice's outputs (at most 144 x 32 floats) are still in L1.
+            epilogue.apply(to: target, stride: outputStride, row: blockStart, rows: blockRows, column: column, columns: tileColumns)
         }
     }
+
     if blockRows <= GemmTile.rows && left.depth * MemoryLayout<Float>.stride <= panelMajorMaximumBytes {
         for panel in panels {
             for block in 0..<blocks {
                 let next = block + 1 < blocks ? slice(block: block + 1, panel: panel)
                     : panel + 1 < panels.upperBound ? slice(block: 0, panel: panel + 1) : nil
-                forEachTile { computeTile(block: block, panel: panel, tileRow: $0, tileRows: $1, next: next) }
+                computeSlice(block: block, panel: panel, next: next)
             }
         }
     } else {
@@ -167,7 +158,7 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
             for panel in panels {
                 let next = panel + 1 < panels.upperBound ? slice(block: block, panel: panel + 1)
                     : block + 1 < blocks ? slice(block: block + 1, panel: panels.lowerBound) : nil
-                forEachTile { computeTile(block: block, panel: panel, tileRow: $0, tileRows: $1, next: next) }
+                computeSlice(block: block, panel: panel, next: next)
             }
         }
     }
