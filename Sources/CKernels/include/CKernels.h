@@ -43,6 +43,10 @@ bool zoo_hold_thread_kernel_path(zoo_kernel_path path);
 /// Lets the calling thread follow the path chosen at start-up again.
 void zoo_release_thread_kernel_path(void);
 
+/// Tells the core that the calling thread is polling a flag (x86 `pause`): its sibling hyperthread gets the pipeline,
+/// and leaving the loop does not flush it.
+static inline void zoo_spin_hint(void) { __builtin_ia32_pause(); }
+
 /// The activations the GEMM tile and the depthwise row apply in registers before they store: none, ReLU (NaN and -0 kept),
 /// relu6 (ReLU, then the cap at 6; NaN stays NaN), or silu `x * (1 / (1 + e^-x))` with `zoo_sigmoid`'s exponential.
 typedef enum zoo_activation {
