@@ -28,20 +28,25 @@ func withKernelPath(_ path: KernelPath, _ body: () throws -> Void) throws {
     /// twice for the same bits once failed on CI because a kernel test beside it switched the path under it.
     @Test func aHeldPathReachesTheWorkersAndNoOtherThread() throws {
         let chosen = KernelPath.inUse
-        let started = Atomic<Int>(0)
-        let seen = Mutex<[(thread: pthread_t, path: KernelPath)]>([])
+        var runs: [(thread: pthread_t, path: KernelPath)] = []
         try withKernelPath(.generic) {
-            // Each of the two tasks waits for the other to start, so two threads run them.
-            runTasks(2, workers: 2) { _, _ in
-                started.add(1, ordering: .relaxed)
-                let deadline = Date().addingTimeInterval(10)
-                while started.load(ordering: .relaxed) < 2, Date() < deadline {}
-                seen.withLock { $0.append((pthread_self(), KernelPath.inUse)) }
+            // Each of the two tasks waits a while for the other to start, so two threads run them, unless the pool was
+            // busy with another test's region and Dispatch, its fallback, had no second thread free: then try again.
+            for _ in 0..<20 where Set(runs.map(\.thread)).count < 2 {
+                let started = Atomic<Int>(0)
+                let seen = Mutex<[(thread: pthread_t, path: KernelPath)]>([])
+                runTasks(2, workers: 2) { _, _ in
+                    started.add(1, ordering: .relaxed)
+                    let deadline = Date().addingTimeInterval(1)
+                    while started.load(ordering: .relaxed) < 2, Date() < deadline {}
+                    seen.withLock { $0.append((pthread_self(), KernelPath.inUse)) }
+                }
+                runs = seen.withLock { $0 }
+                #expect(runs.allSatisfy { $0.path == .generic }, "\(runs)")
             }
             #expect(onAnotherThread { KernelPath.inUse } == chosen)
         }
-        let runs = seen.withLock { $0 }
-        #expect(Set(runs.map(\.thread)).count == 2 && runs.allSatisfy { $0.path == .generic }, "\(runs)")
+        #expect(Set(runs.map(\.thread)).count == 2, "no try ran the two tasks on two threads: \(runs)")
         #expect(KernelPath.inUse == chosen)
     }
 }
