@@ -22,12 +22,10 @@ static uint64_t extended_control_register(void) {
 static bool has_avx2_path = false, has_avx512_path = false;
 static char model[49] = "unknown CPU";
 static _Atomic(const zoo_kernel_table *) active = NULL;
-static _Atomic zoo_kernel_path active_path = zoo_kernel_path_generic;
 // The path the calling thread is held to (`zoo_hold_thread_kernel_path`), or NULL: it follows `active`. Per thread, so
 // that a test running the kernels on another path cannot change what a test running beside it computes. Initial-exec:
 // one load off the thread pointer per kernel call, not a call into the dynamic linker.
 static _Thread_local __attribute__((tls_model("initial-exec"))) const zoo_kernel_table *held_table = NULL;
-static _Thread_local __attribute__((tls_model("initial-exec"))) zoo_kernel_path held_path = zoo_kernel_path_generic;
 
 static void detect_cpu(void) {
     unsigned eax, ebx, ecx, edx;
@@ -93,7 +91,6 @@ static void choose_kernels(void) {
             exit(2);
         }
     }
-    atomic_store(&active_path, path);
     atomic_store(&active, table_of(path));
 }
 
@@ -136,18 +133,16 @@ const char *zoo_cpu_model(void) {
 }
 
 zoo_kernel_path zoo_kernel_path_in_use(void) {
-    pthread_once(&chosen, choose_kernels);
-    return held_table ? held_path : atomic_load(&active_path);
+    return kernels()->path;
 }
 
 bool zoo_held_kernel_path(zoo_kernel_path *path) {
-    if (held_table) *path = held_path;
+    if (held_table) *path = held_table->path;
     return held_table != NULL;
 }
 
 bool zoo_hold_thread_kernel_path(zoo_kernel_path path) {
     if (!zoo_cpu_supports(path)) return false;
-    held_path = path;
     held_table = table_of(path);
     return true;
 }

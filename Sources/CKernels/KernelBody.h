@@ -545,6 +545,7 @@ static void ZOO_NAME(depthwise_row)(const float *const *input_rows, int64_t kern
 }
 
 const zoo_kernel_table ZOO_JOIN(zoo_kernels, ZOO_PATH_SUFFIX) = {
+    .path = ZOO_JOIN(zoo_kernel_path, ZOO_PATH_SUFFIX),
     .longest_tile_rows = longest_tile_rows,
     .gemm_tiles = ZOO_NAME(gemm_tiles),
     .winograd_input_tile = ZOO_NAME(winograd_input_tile),

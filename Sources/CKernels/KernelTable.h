@@ -6,6 +6,7 @@
 #include "CKernels.h"
 
 typedef struct zoo_kernel_table {
+    zoo_kernel_path path;
     int64_t longest_tile_rows;
     void (*gemm_tiles)(int64_t tile_count, int64_t last_rows, int64_t segments, int64_t depth, const float *const *rows,
                        int64_t segment_stride, const float *panel, float *output, int64_t output_stride, int64_t column_count,

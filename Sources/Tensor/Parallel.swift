@@ -87,7 +87,7 @@ final class WorkerPool: @unchecked Sendable {
     /// `region` holds the region's number above these bits and its thread count in them.
     private static let participantBits = 16
     private static let participantMask = 1 << participantBits - 1
-    /// `entry` holds the region's number above these bits, then the closed flag, then the helpers that joined.
+    /// `entry` holds the region's number above these bits, then the closed flag, then the helpers at work in it.
     private static let entryBits = 17
     private static let closed = 1 << 16
 
@@ -96,11 +96,9 @@ final class WorkerPool: @unchecked Sendable {
     /// The current region: its number and how many threads take part, in one word, so a helper learns both
     /// at once and can skip a region it has no part in without looking at `job`.
     private let region = Atomic<Int>(0)
-    /// Who joined the current region, and whether it is closed, with its number: a helper that saw a region late
-    /// cannot join a later one by mistake.
+    /// The current region's number, whether it is closed, and how many helpers joined it and have not finished their
+    /// part: a helper that saw a region late cannot join a later one by mistake.
     private let entry = Atomic<Int>(0)
-    /// Helpers that have finished their part of the current region.
-    private let finished = Atomic<Int>(0)
     /// Helpers asleep (or about to sleep) on `condition`.
     private let sleepers = Atomic<Int>(0)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -133,7 +131,6 @@ final class WorkerPool: @unchecked Sendable {
         }
         withoutActuallyEscaping(work) { work in
             job = work
-            finished.store(0, ordering: .relaxed)
             let number = region.load(ordering: .relaxed) >> WorkerPool.participantBits + 1
             entry.store(number << WorkerPool.entryBits, ordering: .relaxed)
             // Sequentially consistent with the sleepers' count, so a helper about to sleep either sees the new
@@ -145,9 +142,9 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
             }
             work(0)
-            let joined = entry.bitwiseOr(WorkerPool.closed, ordering: .acquiringAndReleasing).oldValue & (WorkerPool.closed - 1)
+            entry.bitwiseOr(WorkerPool.closed, ordering: .relaxed)
             var polls = 0
-            while finished.load(ordering: .acquiring) < joined {
+            while entry.load(ordering: .acquiring) & (WorkerPool.closed - 1) > 0 {
                 // A helper that joined and then lost its core gets it back sooner if we step aside, after a while.
                 zoo_spin_hint()
                 polls += 1
@@ -187,7 +184,7 @@ final class WorkerPool: @unchecked Sendable {
             polling = index < seen & WorkerPool.participantMask
             guard polling, join(region: seen >> WorkerPool.participantBits) else { continue }
             doPart(index)
-            finished.add(1, ordering: .releasing)
+            entry.subtract(1, ordering: .releasing)
         }
     }
 

@@ -32,16 +32,19 @@ func withKernelPath(_ path: KernelPath, _ body: () throws -> Void) throws {
         try withKernelPath(.generic) {
             // Each of the two tasks waits a while for the other to start, so two threads run them, unless the pool was
             // busy with another test's region and Dispatch, its fallback, had no second thread free: then try again.
+            // Each task writes its own slot; runTasks returning orders the writes before the reads.
+            let slots = UnsafeMutablePointer<(thread: pthread_t, path: KernelPath)>.allocate(capacity: 2)
+            defer { slots.deallocate() }
+            let seen = SendablePointer(slots)
             for _ in 0..<20 where Set(runs.map(\.thread)).count < 2 {
                 let started = Atomic<Int>(0)
-                let seen = Mutex<[(thread: pthread_t, path: KernelPath)]>([])
-                runTasks(2, workers: 2) { _, _ in
+                runTasks(2, workers: 2) { _, task in
                     started.add(1, ordering: .relaxed)
                     let deadline = Date().addingTimeInterval(1)
                     while started.load(ordering: .relaxed) < 2, Date() < deadline {}
-                    seen.withLock { $0.append((pthread_self(), KernelPath.inUse)) }
+                    (seen.pointer + task).initialize(to: (pthread_self(), KernelPath.inUse))
                 }
-                runs = seen.withLock { $0 }
+                runs = Array(UnsafeBufferPointer(start: slots, count: 2))
                 #expect(runs.allSatisfy { $0.path == .generic }, "\(runs)")
             }
             #expect(onAnotherThread { KernelPath.inUse } == chosen)

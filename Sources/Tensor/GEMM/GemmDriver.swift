@@ -16,7 +16,7 @@ enum GemmTile {
     static let maxBlockRows = 144
 }
 
-/// Zeros standing in for padded rows (convolution borders, rows past M in a row block's last tile).
+/// Zeros standing in for rows that are entirely padding (convolution borders).
 private final class ZeroRow: @unchecked Sendable {
     static let shared = ZeroRow()
     let values: UnsafeMutablePointer<Float>
@@ -105,12 +105,9 @@ func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix
     let zeros = UnsafePointer(ZeroRow.shared.values)
 
     left.prepare(rows: rows, scratch: operandScratch)
+    // The tiles read only the row block's own rows (the last tile is as short as it needs), never the table's padding.
     for block in 0..<blocks {
-        let table = tables + block * tableLength
-        left.rowPointers(block: block, rows: rows, scratch: operandScratch, zeros: zeros, into: table)
-        for segment in 0..<segments {
-            for r in blockRows..<paddedBlockRows { table[segment * paddedBlockRows + r] = zeros }
-        }
+        left.rowPointers(block: block, rows: rows, scratch: operandScratch, zeros: zeros, into: tables + block * tableLength)
     }
 
     /// Where depth block `block` of panel `panel` starts in the packed weights.

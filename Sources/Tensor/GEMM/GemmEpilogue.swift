@@ -13,8 +13,7 @@ struct GemmEpilogue: @unchecked Sendable {
 
     var isIdentity: Bool { bias == nil && residual == nil && activation == .linear }
 
-
-    /// The in-register form for the full tile at (`row`, `column`), when the activation allows it;
+    /// The in-register form for the tiles whose top-left output is (`row`, `column`), when the activation allows it;
     /// nil when there is nothing to do or the activation must run after the store.
     @inline(__always)
     func tileFinish(row: Int, column: Int) -> TileFinish? {

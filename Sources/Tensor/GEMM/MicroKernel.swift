@@ -31,7 +31,7 @@ func multiplyTiles(count: Int, lastRows: Int, columnCount: Int, depth: Int, rows
     if var finish { multiply(&finish) } else { multiply(nil) }
 }
 
-/// The epilogue of a full register tile, applied by `multiplyTile` in registers: bias, residual, then ReLU.
+/// The epilogue of the register tiles, applied by `multiplyTiles` in registers: bias, residual, then the activation.
 typealias TileFinish = zoo_tile_finish
 
 @inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
