@@ -80,6 +80,23 @@ public struct Conv2D: Sendable {
         }
     }
 
+    /// A BatchNormalization and the element-wise activation after it, applied to a pointwise convolution's input as
+    /// its GEMM reads each block of rows: DenseNet's pre-activation before each 1x1 convolution, in the fused mode. The
+    /// rows get the values `BatchNorm.forward` with that activation writes (the same code computes both), but the
+    /// normalised map is never stored whole and read back.
+    public struct PreActivation: Sendable {
+        public let norm: BatchNorm
+        public let activation: Activation
+
+        public init(norm: BatchNorm, activation: Activation) throws {
+            guard activation.isElementwise else {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "a pre-activation must be element-wise, not softmax")
+            }
+            self.norm = norm
+            self.activation = activation
+        }
+    }
+
     public let kernel: Kernel
     public let strides: (Int, Int)
     public let dilation: (Int, Int)
@@ -89,6 +106,8 @@ public struct Conv2D: Sendable {
     public let activation: Activation
     /// `(out)`, or nil for `use_bias=False`.
     public let bias: Tensor?
+    /// What normalises and activates the input first, if anything (a pointwise convolution only).
+    public let preActivation: PreActivation?
 
     public var kernelHeight: Int { kernel.height }
     public var kernelWidth: Int { kernel.width }
@@ -111,9 +130,10 @@ public struct Conv2D: Sendable {
                       bias: bias, strides: strides, padding: padding, zeroPadding: zeroPadding, dilation: dilation, activation: activation)
     }
 
-    /// A convolution over a prepared kernel.
+    /// A convolution over a prepared kernel. A `preActivation` needs an ungrouped 1x1 stride-1 kernel by GEMM, over as many
+    /// channels as the norm has, and no zero padding.
     public init(kernel: Kernel, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid, zeroPadding: ZeroPadding = .none,
-                dilation: (Int, Int) = (1, 1), activation: Activation = .linear) throws {
+                dilation: (Int, Int) = (1, 1), activation: Activation = .linear, preActivation: PreActivation? = nil) throws {
         guard strides.0 > 0, strides.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
             throw TensorError.invalidArgument(operation: "conv2d", detail: "strides \(strides) and dilation \(dilation) must be positive")
         }
@@ -130,6 +150,17 @@ public struct Conv2D: Sendable {
         if kernel.algorithm == .winograd, strides != (1, 1) || dilation != (1, 1) {
             throw TensorError.invalidArgument(operation: "conv2d", detail: "Winograd F(2x2, 3x3) needs stride 1 and no dilation")
         }
+        if let preActivation {
+            guard kernel.height == 1, kernel.width == 1, kernel.groups == 1, kernel.algorithm == .gemm, strides == (1, 1),
+                  dilation == (1, 1), zeroPadding == .none else {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "a pre-activation needs an ungrouped 1x1 stride-1 convolution by GEMM "
+                                                  + "without zero padding")
+            }
+            guard preActivation.norm.channels == kernel.inputChannels else {
+                throw TensorError.shapeMismatch(operation: "conv2d", detail: "the pre-activation normalises \(preActivation.norm.channels) channels, "
+                                                + "the kernel reads \(kernel.inputChannels)")
+            }
+        }
         self.kernel = kernel
         self.strides = strides
         self.dilation = dilation
@@ -137,6 +168,7 @@ public struct Conv2D: Sendable {
         self.zeroPadding = zeroPadding
         self.activation = activation
         self.bias = bias
+        self.preActivation = preActivation
     }
 
     /// The image shape of `input` (the `role` of `operation`, for messages) and the window geometry over it.
@@ -176,6 +208,15 @@ public struct Conv2D: Sendable {
         }
         let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0
             && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
+        if let preActivation, case .gemm(let matrices) = kernel.weights {
+            guard inputScale == nil else {
+                throw TensorError.invalidArgument(operation: "conv2d", detail: "a convolution with a pre-activation takes no input scale")
+            }
+            let pixels = NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation)
+            gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
+                 workspace: workspace)
+            return finish(output, rows: outputImage.pixels)
+        }
         if let inputScale {
             try ImageShape(batch: image.batch, height: 1, width: 1, channels: inputChannels).require(inputScale, operation: "conv2d", role: "input scale")
             try inputScale.requireDistinct(from: output, operation: "conv2d", role: "input scale")

@@ -94,13 +94,11 @@ struct KernelRowSpan {
 /// For convolutions with few input channels (an RGB stem: 3 channels, so a tap is 3 floats deep), whole
 /// im2col rows are gathered per row block into worker scratch, so the GEMM sees deep depth blocks
 /// (27 or 147) instead of one short block per tap. Only one row block is materialised at a time.
-struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
+struct Im2ColTileOperand: ScratchRowsOperand, @unchecked Sendable {
     let convolution: ConvolutionOperand
 
     var rows: Int { convolution.rows }
     var depth: Int { convolution.depth }
-
-    func scratchCount(blockRows: Int) -> Int { blockRows * depth }
 
     /// Gathers the im2col rows of the block. Without dilation the taps of one kernel row are adjacent input
     /// pixels, so when the taps read whole pixels each kernel row is one contiguous copy of its in-bounds span
@@ -127,15 +125,6 @@ struct Im2ColTileOperand: ContiguousDepthOperand, @unchecked Sendable {
                     }
                 }
             }
-        }
-    }
-
-    func rowPointers(block: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>,
-                     into table: UnsafeMutablePointer<UnsafePointer<Float>>) {
-        var row = UnsafePointer(scratch + block &* GemmTile.maxDepth)
-        for r in 0..<rows.count {
-            table[r] = row
-            row += depth
         }
     }
 }

@@ -111,7 +111,8 @@ struct LayerCompiler {
         return ZeroPadding(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3])
     }
 
-    /// A convolution, with what the plan fused into it: the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
+    /// A convolution, with what the plan fused into it: a BatchNormalization and activation before it that normalise its
+    /// input rows as they are read, the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
     /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
     /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
     /// source's values, so loading keeps no float32 copy of it.
@@ -149,8 +150,9 @@ struct LayerCompiler {
             try Conv2D.Kernel(hwio: $0, shape: spec.shape, groups: groups, outputScale: norm?.scale, algorithm: algorithm)
         }
         let bias = try norm.map { try $0.foldedBias(optionalWeight(layer, "bias")) } ?? optionalWeight(layer, "bias")
+        let preActivation = try plan.preActivation.map { try Conv2D.PreActivation(norm: batchNorm($0.norm), activation: Self.activation(of: $0.activation)) }
         return try Conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, zeroPadding: zeroPadding, dilation: dilation,
-                          activation: activation)
+                          activation: activation, preActivation: preActivation)
     }
 
     /// A depthwise convolution, with a BatchNormalization folded into it as into a convolution (the kernel's last two

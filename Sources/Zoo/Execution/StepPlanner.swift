@@ -10,7 +10,11 @@ struct StepPlan {
     /// A squeeze-and-excitation `multiply` folded in front of a pointwise convolution: its per-channel gate, the step's
     /// second input, scales the convolution's kernel image by image instead of the whole map.
     var gate: Layer?
-    /// Values the step reads (the folded ZeroPadding2D's, the folded multiply's map and gate, or the first layer's).
+    /// A BatchNormalization and its activation folded in front of a pointwise convolution, which normalises and activates
+    /// its input rows as its GEMM reads them (DenseNet's pre-activations).
+    var preActivation: (norm: Layer, activation: Layer)?
+    /// Values the step reads (the folded ZeroPadding2D's or BatchNormalization's, the folded multiply's map and gate, or
+    /// the first layer's).
     var inputs: [String]
     /// The other operand of an `add` folded into a convolution's epilogue (the ResNet shortcut).
     var residual: String?
@@ -21,7 +25,7 @@ struct StepPlan {
     var name: String { layers[layers.count - 1].name }
     var head: Layer { layers[0] }
     /// Every Keras layer the step computes, in order.
-    var allLayers: [Layer] { [zeroPadding, gate].compactMap { $0 } + layers }
+    var allLayers: [Layer] { [preActivation?.norm, preActivation?.activation, zeroPadding, gate].compactMap { $0 } + layers }
     /// `conv2d+batch_norm+add+activation` for messages.
     var opDescription: String { allLayers.map(\.op.rawValue).joined(separator: "+") }
 }
@@ -34,7 +38,9 @@ struct StepPlan {
 /// in one pass. A BatchNormalization that no convolution absorbed takes the element-wise activation after it (DenseNet's
 /// pre-activations). A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
 /// so the padded image is never written (ResNet's and DenseNet's stems, MobileNetV2's and EfficientNet's strided blocks).
-/// A squeeze-and-excitation `multiply` read only by a 1x1 convolution folds into its kernel (EfficientNet's blocks).
+/// A squeeze-and-excitation `multiply` read only by a 1x1 convolution folds into its kernel (EfficientNet's blocks). A
+/// BatchNormalization and its activation read only by a 1x1 stride-1 convolution fold into that convolution's reading of
+/// its input (DenseNet's pre-activations before each bottleneck and transition).
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
         let layers = try topologicalOrder(graph)
@@ -55,6 +61,8 @@ enum StepPlanner {
         var foldedPadding: [String: Layer] = [:]
         /// The squeeze-and-excitation multiply each convolution takes as a scale of its kernel, with its map and gate.
         var foldedGate: [String: (multiply: Layer, data: String, gate: String)] = [:]
+        /// The BatchNormalization and activation each pointwise convolution applies to its input rows, by its name.
+        var foldedPreActivation: [String: (norm: Layer, activation: Layer)] = [:]
         var steps: [(position: Int, plan: StepPlan)] = []
         let position = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
         for layer in layers where !absorbed.contains(layer.name) {
@@ -66,6 +74,12 @@ enum StepPlanner {
                 foldedGate[reader.name] = (layer, data, gate)
                 continue
             }
+            if layer.op == .batchNorm, let next = soleReader(layer.name), isPreActivation(next),
+               let reader = soleReader(next.name), reader.op == .conv2d, isPointwise(reader) {
+                foldedPreActivation[reader.name] = (layer, next)
+                absorbed.insert(next.name)
+                continue
+            }
             var plan = StepPlan(layers: [layer], inputs: layer.inputs, headShape: shapes[layer.name])
             if let padding = foldedPadding[layer.name] {
                 plan.zeroPadding = padding
@@ -75,14 +89,17 @@ enum StepPlanner {
                 plan.gate = folded.multiply
                 plan.inputs = [folded.data, folded.gate]
             }
+            if let folded = foldedPreActivation[layer.name] {
+                plan.preActivation = folded
+                plan.inputs = folded.norm.inputs
+            }
             if layer.op.isWeighted, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
                 while let next = soleReader(plan.name), !absorbed.contains(next.name),
                       let extended = absorb(next, into: plan, shapes: shapes) {
                     plan = extended
                     absorbed.insert(next.name)
                 }
-            } else if layer.op == .batchNorm, let next = soleReader(layer.name), next.op == .activation, fusableActivation(next),
-                      next.attributes["activation"]?.stringValue != "softmax" {
+            } else if layer.op == .batchNorm, let next = soleReader(layer.name), isPreActivation(next) {
                 plan.layers.append(next)
                 absorbed.insert(next.name)
             }
@@ -136,16 +153,26 @@ enum StepPlanner {
         }
     }
 
+    /// Whether `layer`, read after a BatchNormalization, is an activation that can join it element by element.
+    private static func isPreActivation(_ layer: Layer) -> Bool {
+        layer.op == .activation && fusableActivation(layer) && layer.attributes["activation"]?.stringValue != "softmax"
+    }
+
+    /// Whether a convolution is a 1x1 stride-1 ungrouped, undilated one: a matrix product over the input's pixels.
+    private static func isPointwise(_ convolution: Layer) -> Bool {
+        let attributes = convolution.attributes
+        return attributes["kernel_size"]?.intsValue == [1, 1] && (attributes["strides"]?.intsValue ?? [1, 1]) == [1, 1]
+            && (attributes["dilation_rate"]?.intsValue ?? [1, 1]) == [1, 1] && (attributes["groups"]?.intValue ?? 1) == 1
+    }
+
     /// The map and the gate of a squeeze-and-excitation `multiply` whose sole reader, a 1x1 stride-1 convolution, can
     /// take the gate as a scale of its kernel: one input an (H, W, C) map, the other (1, 1, C), one factor per image
     /// and channel. Only where the map has at least as many pixels as the convolution has filters, or a size known only
     /// at run time (`Conv2D.forward` then chooses): scaling the kernel costs C x filters products per image, scaling the
     /// map H x W x C (EfficientNetB0's 112x112 to 14x14 blocks fold, its 7x7 ones do not).
     private static func gatedInput(_ multiply: Layer, reader: Layer, shapes: [String: [Int?]]) -> (data: String, gate: String)? {
-        let attributes = reader.attributes
-        guard multiply.inputs.count == 2, reader.op == .conv2d, attributes["kernel_size"]?.intsValue == [1, 1],
-              (attributes["strides"]?.intsValue ?? [1, 1]) == [1, 1], (attributes["dilation_rate"]?.intsValue ?? [1, 1]) == [1, 1],
-              (attributes["groups"]?.intValue ?? 1) == 1, let filters = attributes["filters"]?.intValue else { return nil }
+        guard multiply.inputs.count == 2, reader.op == .conv2d, isPointwise(reader),
+              let filters = reader.attributes["filters"]?.intValue else { return nil }
         for (data, gate) in [(multiply.inputs[0], multiply.inputs[1]), (multiply.inputs[1], multiply.inputs[0])] {
             guard let map = shapes[data], map.count == 3, let channels = map[2], shapes[gate] == [1, 1, channels] else { continue }
             if let height = map[0], let width = map[1], height * width < filters { return nil }
