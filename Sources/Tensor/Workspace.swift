@@ -19,7 +19,7 @@ public final class Workspace: @unchecked Sendable {
         /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
         /// A pointwise convolution's kernel with one image's input gate folded into its rows, or its gated input on a
-        /// small map (`Conv2D.forward`'s `inputScale`).
+        /// small map (`Conv2D.forward`'s `inputScale`); or its pre-activated input on a small map (`Conv2D.PreActivation`).
         case gated
     }
 

@@ -95,6 +95,18 @@ public struct Conv2D: Sendable {
             self.norm = norm
             self.activation = activation
         }
+
+        /// Normalises and activates `rows` rows of `norm.channels` values into `output`, the rows split between the workers.
+        func normalize(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+            let workers = Parallelism.workers, channels = norm.channels
+            let rowsPerTask = (rows + workers - 1) / workers
+            let source = SendablePointer(UnsafeMutablePointer(mutating: input)), target = SendablePointer(output)
+            runTasks((rows + rowsPerTask - 1) / rowsPerTask, workers: workers) { _, task in
+                let first = task * rowsPerTask
+                norm.normalizeRows(source.pointer + first * channels, stride: channels, rows: min(rowsPerTask, rows - first),
+                                   into: target.pointer + first * channels, activation: activation)
+            }
+        }
     }
 
     public let kernel: Kernel
@@ -212,9 +224,19 @@ public struct Conv2D: Sendable {
             guard inputScale == nil else {
                 throw TensorError.invalidArgument(operation: "conv2d", detail: "a convolution with a pre-activation takes no input scale")
             }
-            let pixels = NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation)
-            gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
-                 workspace: workspace)
+            if gemmSplitsColumns(rows: image.pixels, matrices[0]) {
+                // Too few row blocks for the workers (a 14x14 or 7x7 map at batch 1): the GEMM gives each a share of the
+                // columns, and each would normalise the same rows. They are normalised once, split between the workers.
+                let normalized = workspace.storage(for: .gated, count: input.count).base
+                preActivation.normalize(input.pointer, rows: image.pixels, into: normalized)
+                let pixels = MatrixOperand(base: normalized, rows: image.pixels, depth: inputChannels, stride: inputChannels)
+                gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
+                     workspace: workspace)
+            } else {
+                let pixels = NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation)
+                gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
+                     workspace: workspace)
+            }
             return finish(output, rows: outputImage.pixels)
         }
         if let inputScale {

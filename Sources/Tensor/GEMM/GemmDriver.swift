@@ -47,6 +47,12 @@ private struct GemmSchedule {
     }
 }
 
+/// Whether `gemm` splits an `M = rows`, `N = matrix.columns` product's columns between the workers (too few row blocks to
+/// keep them busy), so that every task of a row block prepares its rows (`GemmLeftOperand.prepare`) again.
+func gemmSplitsColumns(rows: Int, _ matrix: PackedMatrix) -> Bool {
+    GemmSchedule(rows: rows, panels: matrix.panelCount, workers: Parallelism.workers).columnSplits > 1
+}
+
 /// Per-worker scratch for one row block: the row-pointer tables (one per depth block and segment) at its start, then
 /// the operand's own scratch (im2col row tiles).
 struct RowBlockScratch {
