@@ -29,6 +29,39 @@ import Tensor
         expectMatches(try folded(x), testCase.expected, "BN folded into the conv")
     }
 
+    /// A pointwise convolution's pre-activation (`Conv2D.PreActivation`: DenseNet's BatchNormalization and ReLU before
+    /// each 1x1 convolution) normalises its input as Keras' BatchNormalization does. The kernel copies input channel
+    /// `j % C` to output `j`, a product by one and sums of zeros, so the outputs are the normalised values themselves.
+    /// Its 64 outputs are two panels: on the case's own 126 pixels the GEMM splits them between the workers and the input
+    /// is normalised up front; on 40 copies of it there are row blocks enough to normalise each in the GEMM's scratch.
+    @Test func preActivatedPointwiseConvolutionNormalisesAsKeras() throws {
+        for testCase in try KernelGoldens.cases("batch_norm") {
+            let x = try testCase.input("x"), bn = try batchNorm(testCase)
+            let channels = x.shape[3], outputs = 64, pixels = x.count / channels
+            var kernel = [Float](repeating: 0, count: channels * outputs)
+            for output in 0..<outputs { kernel[output % channels * outputs + output] = 1 }
+            let convolution = try Conv2D(kernel: Tensor(shape: [1, 1, channels, outputs], values: kernel), bias: nil,
+                                         preActivation: Conv2D.PreActivation(norm: bn, activation: .relu))
+            let normalised = testCase.expected.toArray(), input = x.toArray()
+            let expected = (0..<pixels * outputs).map { max(normalised[$0 / outputs * channels + $0 % outputs % channels], 0) }
+            for copies in [1, 40] {
+                let batch = [copies * x.shape[0]] + x.shape.dropFirst()
+                let output = try convolution(Tensor(shape: batch, values: Array((0..<copies).map { _ in input }.joined())))
+                expectMatches(output, try Tensor(shape: Array(batch.dropLast()) + [outputs], values: Array((0..<copies).map { _ in expected }.joined())),
+                              "\(testCase.name), \(copies) copies")
+            }
+        }
+        let norm = try batchNorm(KernelGoldens.cases("batch_norm")[0])
+        let preActivation = try Conv2D.PreActivation(norm: norm, activation: .relu)
+        #expect(throws: TensorError.self) { try Conv2D.PreActivation(norm: norm, activation: .softmax) }
+        #expect(throws: TensorError.self, "3x3") {
+            try Conv2D(kernel: Tensor(shape: [3, 3, norm.channels, 8]), bias: nil, preActivation: preActivation)
+        }
+        #expect(throws: TensorError.self, "channels") {
+            try Conv2D(kernel: Tensor(shape: [1, 1, norm.channels + 1, 8]), bias: nil, preActivation: preActivation)
+        }
+    }
+
     @Test func rejectsBadShapesWithErrors() throws {
         let vector = try Tensor(shape: [3])
         #expect(throws: TensorError.self) { try BatchNorm(gamma: Tensor(shape: [4]), beta: nil, movingMean: vector, movingVariance: vector, epsilon: 1e-3) }

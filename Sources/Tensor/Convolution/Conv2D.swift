@@ -136,10 +136,13 @@ public struct Conv2D: Sendable {
     ///   - bias: `(out)` or nil.
     ///   - groups: Keras' `groups`: the input and output channels split into that many independent convolutions.
     ///   - algorithm: `.winograd` is accepted only for ungrouped 3x3 kernels with stride 1 and no dilation.
+    ///   - preActivation: what normalises and activates the input first: an ungrouped 1x1 stride-1 kernel by GEMM only.
     public init(kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid, zeroPadding: ZeroPadding = .none,
-                dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, algorithm: Algorithm = .gemm) throws {
+                dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, algorithm: Algorithm = .gemm,
+                preActivation: PreActivation? = nil) throws {
         try self.init(kernel: kernel.withValues { try Kernel(hwio: $0, shape: kernel.shape, groups: groups, algorithm: algorithm) },
-                      bias: bias, strides: strides, padding: padding, zeroPadding: zeroPadding, dilation: dilation, activation: activation)
+                      bias: bias, strides: strides, padding: padding, zeroPadding: zeroPadding, dilation: dilation, activation: activation,
+                      preActivation: preActivation)
     }
 
     /// A convolution over a prepared kernel. A `preActivation` needs an ungrouped 1x1 stride-1 kernel by GEMM, over as many
