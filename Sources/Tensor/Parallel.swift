@@ -62,6 +62,19 @@ func runTasks(_ tasks: Int, workers: Int, _ body: @Sendable (_ worker: Int, _ ta
     }
 }
 
+/// Runs `body` over `0..<count` cut into one range per worker, each range starting at a multiple of `granule`, on the
+/// workers when there are at least `parallelFrom` elements, else in one call on the calling thread: a region costs a few
+/// microseconds, which a pass over a few kilobytes does not repay. For single passes over memory (normalising,
+/// rescaling, pooling a map), where one thread streams at about 40 GB/s and two at nearly twice that.
+func splitAcrossWorkers(_ count: Int, granule: Int, parallelFrom: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let workers = Parallelism.workers
+    guard count >= parallelFrom, workers > 1, count > granule else { return body(0..<count) }
+    let share = roundUp((count + workers - 1) / workers, to: granule)
+    runTasks((count + share - 1) / share, workers: workers) { _, task in
+        body(task * share..<min((task + 1) * share, count))
+    }
+}
+
 /// Helper threads that stay awake for a moment between parallel regions.
 ///
 /// A ResNet50 forward pass at batch 1 is about 60 parallel regions of 0.1 to 1 ms. Waking a sleeping thread

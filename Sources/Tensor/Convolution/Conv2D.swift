@@ -98,13 +98,11 @@ public struct Conv2D: Sendable {
 
         /// Normalises and activates `rows` rows of `norm.channels` values into `output`, the rows split between the workers.
         func normalize(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-            let workers = Parallelism.workers, channels = norm.channels
-            let rowsPerTask = (rows + workers - 1) / workers
+            let (norm, activation, channels) = (norm, activation, norm.channels)
             let source = SendablePointer(UnsafeMutablePointer(mutating: input)), target = SendablePointer(output)
-            runTasks((rows + rowsPerTask - 1) / rowsPerTask, workers: workers) { _, task in
-                let first = task * rowsPerTask
-                norm.normalizeRows(source.pointer + first * channels, stride: channels, rows: min(rowsPerTask, rows - first),
-                                   into: target.pointer + first * channels, activation: activation)
+            splitAcrossWorkers(rows, granule: 1, parallelFrom: 1) { range in
+                norm.normalizeRows(source.pointer + range.lowerBound * channels, stride: channels, rows: range.count,
+                                   into: target.pointer + range.lowerBound * channels, activation: activation)
             }
         }
     }

@@ -61,12 +61,18 @@ public struct ChannelTransform: Sendable {
     public func forward(_ input: Tensor, into output: Tensor) throws {
         _ = try channels(of: input, operation: Self.operation(form))
         try output.requireShape(input.shape, operation: Self.operation(form))
-        repeatedFirst.withUnsafeBufferPointer { a in
-            repeatedSecond.withUnsafeBufferPointer { b in
-                switch form {
-                case .normalize: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { ($0 - $1) / $2 }
-                case .denormalize: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { $1 + $0 * $2 }
-                case .rescale: Self.transform(input.pointer, into: output.pointer, count: input.count, a, b) { $0 * $1 + $2 }
+        // Whole periods to each worker, so every element meets the same repeated values.
+        let (first, second, form) = (repeatedFirst, repeatedSecond, form)
+        let source = SendablePointer(UnsafeMutablePointer(mutating: input.pointer)), target = SendablePointer(output.pointer)
+        splitAcrossWorkers(input.count, granule: first.count, parallelFrom: 1 << 15) { range in
+            let x = source.pointer + range.lowerBound, y = target.pointer + range.lowerBound
+            first.withUnsafeBufferPointer { a in
+                second.withUnsafeBufferPointer { b in
+                    switch form {
+                    case .normalize: Self.transform(x, into: y, count: range.count, a, b) { ($0 - $1) / $2 }
+                    case .denormalize: Self.transform(x, into: y, count: range.count, a, b) { $1 + $0 * $2 }
+                    case .rescale: Self.transform(x, into: y, count: range.count, a, b) { $0 * $1 + $2 }
+                    }
                 }
             }
         }

@@ -29,19 +29,64 @@ public struct GlobalPool2D: Sendable {
         } else if output.rank != 2 || output.shape[0] != image.batch || output.shape[1] != channels {
             throw TensorError.shapeMismatch(operation: "global_pool2d", detail: "output is \(output.shape), expected [\(image.batch), \(channels)]")
         }
-        for n in 0..<image.batch {
-            let target = output.pointer + n * channels
-            let source = input.pointer + n * pixels * channels
-            target.update(from: source, count: channels)
-            for pixel in 1..<pixels {
+        // The channels split between the workers where there are many (EfficientNet's squeeze-and-excitation pools a
+        // 56x56x144 map at batch 1): each channel is combined pixel after pixel in the same order whichever thread takes it.
+        let kind = kind, source = SendablePointer(UnsafeMutablePointer(mutating: input.pointer)), target = SendablePointer(output.pointer)
+        splitAcrossWorkers(channels, granule: 64, parallelFrom: input.count < 1 << 16 ? .max : 128) { range in
+            for n in 0..<image.batch {
+                let target = target.pointer + n * channels + range.lowerBound
+                let source = source.pointer + n * pixels * channels + range.lowerBound
                 switch kind {
-                case .max: combineVectors(target, source + pixel * channels, count: channels) { $0.replacing(with: $1, where: $0 .< $1) }
-                case .average: combineVectors(target, source + pixel * channels, count: channels) { $0 + $1 }
+                case .max: Self.reduce(source, stride: channels, pixels: pixels, channels: range.count, into: target) { $0.replacing(with: $1, where: $0 .< $1) }
+                case .average: Self.reduce(source, stride: channels, pixels: pixels, channels: range.count, into: target) { $0 + $1 }
+                }
+                if kind == .average {
+                    for c in 0..<range.count { target[c] /= Float(pixels) }
                 }
             }
-            if kind == .average {
-                for c in 0..<channels { target[c] /= Float(pixels) }
+        }
+    }
+
+    /// `target[c] = combine(...combine(combine(x[0][c], x[1][c]), x[2][c])..., x[pixels - 1][c])` over `pixels` rows `stride`
+    /// floats apart, 64 channels at a time in four vector registers (combined through memory instead, each pixel's load
+    /// of the running values waited on the store before it: EfficientNetB0's 17 pools took 0.2 of its 3.8 ms).
+    @inline(__always)
+    private static func reduce(_ source: UnsafePointer<Float>, stride: Int, pixels: Int, channels: Int, into target: UnsafeMutablePointer<Float>,
+                               _ combine: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+        var c = 0
+        while c &+ 64 <= channels {
+            var x = source + c
+            var a0 = load16(x), a1 = load16(x + 16), a2 = load16(x + 32), a3 = load16(x + 48)
+            for _ in 1..<pixels {
+                x += stride
+                a0 = combine(a0, load16(x))
+                a1 = combine(a1, load16(x + 16))
+                a2 = combine(a2, load16(x + 32))
+                a3 = combine(a3, load16(x + 48))
             }
+            store16(a0, target + c)
+            store16(a1, target + c + 16)
+            store16(a2, target + c + 32)
+            store16(a3, target + c + 48)
+            c &+= 64
+        }
+        while c &+ 16 <= channels {
+            var x = source + c, a = load16(x)
+            for _ in 1..<pixels {
+                x += stride
+                a = combine(a, load16(x))
+            }
+            store16(a, target + c)
+            c &+= 16
+        }
+        while c < channels {
+            var x = source + c, a = SIMD16(repeating: x[0])
+            for _ in 1..<pixels {
+                x += stride
+                a = combine(a, SIMD16(repeating: x[0]))
+            }
+            target[c] = a[0]
+            c &+= 1
         }
     }
 

@@ -33,7 +33,8 @@ struct StepPlan {
 /// Orders a graph's layers into steps. Layer by layer, every Keras layer is its own step so its output
 /// can be compared with Keras'. Fused, a convolution absorbs what follows it when no one else reads the
 /// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
-/// depthwise convolution, which has no GEMM epilogue), and an element-wise activation (its epilogue); a dense layer absorbs an activation.
+/// depthwise convolution, which has no GEMM epilogue), an element-wise activation (its epilogue) and a dropout (the
+/// identity at inference); a dense layer absorbs an activation.
 /// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
 /// in one pass. A BatchNormalization that no convolution absorbed takes the element-wise activation after it (DenseNet's
 /// pre-activations). A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
@@ -126,6 +127,9 @@ enum StepPlanner {
             extended.residual = other
             return extended
         case .activation where !hasActivation && fusableActivation(next):
+            return extended
+        case .dropout where isConvolution:
+            // The identity at inference: EfficientNet's stochastic depth between a projection and its residual add.
             return extended
         default:
             return nil
