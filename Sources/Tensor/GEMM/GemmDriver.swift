@@ -38,7 +38,12 @@ private struct GemmSchedule {
         // Row blocks as large as L2 allows, balanced in size. When there are too few of them to keep every
         // worker busy (deep layers, dense), the columns are split instead of the rows: each weight panel is
         // then read by one task only, and reused across all of M (a 7x7 map has just 49 rows to reuse it on).
-        let blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
+        // With fewer panels than workers too, the rows are cut finer after all (DenseNet121's last 16 3x3
+        // convolutions make 32 channels of a 7x7 map: one panel, and one task on one thread).
+        var blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
+        if blocks * panels < workers {
+            blocks = min((workers + panels - 1) / panels, (rows + GemmTile.rows - 1) / GemmTile.rows)
+        }
         blockRows = roundUp((rows + blocks - 1) / blocks, to: GemmTile.rows)
         rowBlocks = (rows + blockRows - 1) / blockRows
         let splits = rowBlocks >= 2 * workers ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
