@@ -1,5 +1,6 @@
 // The kernels for AVX-512 (F, BW, VL) with AVX2 and FMA: Skylake-SP and later Xeons, Ice Lake, Sapphire Rapids, Zen 4 and 5.
 // Only CPUSelection.c calls them, and only when cpuid and xgetbv say the CPU and the OS support these extensions.
+#include <immintrin.h>
 #include <string.h>
 
 #include "KernelTable.h"
