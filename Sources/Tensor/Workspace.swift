@@ -21,6 +21,9 @@ public final class Workspace: @unchecked Sendable {
         /// A pointwise convolution's kernel with one image's input gate folded into its rows, or its gated input on a
         /// small map (`Conv2D.forward`'s `inputScale`); or its pre-activated input on a small map (`Conv2D.PreActivation`).
         case gated
+        /// The pooled input of a pointwise convolution that runs after the pool it precedes in the model
+        /// (`PooledPointwiseConvolution`).
+        case pooled
     }
 
     public init() {}

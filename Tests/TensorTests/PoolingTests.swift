@@ -32,6 +32,27 @@ import Tensor
         }
     }
 
+    /// A pointwise convolution pooled first (`PooledPointwiseConvolution`, DenseNet's transitions) pools as Keras'
+    /// AveragePooling2D does: with a kernel that copies each channel, the output is Keras' pooled input itself.
+    @Test func pooledPointwiseConvolutionPoolsAsKeras() throws {
+        let testCase = try #require(KernelGoldens.cases("pool2d").first { $0.name == "avgpool_2x2_valid" })
+        let x = try testCase.input("x"), channels = x.shape[3]
+        var identity = [Float](repeating: 0, count: channels * channels)
+        for c in 0..<channels { identity[c * channels + c] = 1 }
+        let copy = try Conv2D(kernel: Tensor(shape: [1, 1, channels, channels], values: identity), bias: nil)
+        let pooled = try PooledPointwiseConvolution(convolution: copy, poolSize: testCase.pair("pool"), strides: testCase.pair("strides"))
+        let output = try Tensor(shape: pooled.outputShape(for: x))
+        try pooled.forward(x, into: output, workspace: Workspace())
+        expectMatches(output, testCase.expected, testCase.name)
+        #expect(throws: TensorError.self, "an activation does not commute with the pool") {
+            try PooledPointwiseConvolution(convolution: Conv2D(kernel: Tensor(shape: [1, 1, channels, 4]), bias: nil, activation: .relu),
+                                           poolSize: (2, 2), strides: (2, 2))
+        }
+        #expect(throws: TensorError.self, "a 3x3 kernel does not") {
+            try PooledPointwiseConvolution(convolution: Conv2D(kernel: Tensor(shape: [3, 3, channels, 4]), bias: nil), poolSize: (2, 2), strides: (2, 2))
+        }
+    }
+
     @Test func rejectsBadShapesWithErrors() throws {
         #expect(throws: TensorError.self) { try Pool2D(.max, poolSize: (3, 3))(Tensor(shape: [1, 2, 2, 1])) }
         #expect(throws: TensorError.self) { try Pool2D(.max, poolSize: (0, 2)) }

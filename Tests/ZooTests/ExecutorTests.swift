@@ -66,13 +66,14 @@ import Zoo
     }
 
     /// DenseNet121's 62 pre-activations (`BatchNormalization -> ReLU`): the 58 before a bottleneck's and the 3 before a
-    /// transition's 1x1 convolution fold into it, the head's runs as one step of its own.
+    /// transition's 1x1 convolution fold into it, the head's runs as one step of its own; each transition's average pool
+    /// joins its convolution too (and runs first).
     @Test func fusedDenseNetJoinsEachPreActivation() throws {
         let scratch = try Converting.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let steps = try Model(file: SafetensorsFile(path: convert("densenet121", into: scratch)), mode: .fused).steps
         #expect(steps.count { $0 == "batch_norm+activation+conv2d+batch_norm+activation" } == 58)
-        #expect(steps.count { $0 == "batch_norm+activation+conv2d" } == 3)
+        #expect(steps.count { $0 == "batch_norm+activation+conv2d+avg_pool2d" } == 3, "each transition pools first")
         #expect(steps.count { $0 == "batch_norm+activation" } == 1)
         #expect(!steps.contains("batch_norm") && !steps.contains("activation"))
     }

@@ -112,16 +112,20 @@ struct LayerCompiler {
     }
 
     /// A convolution, with what the plan fused into it: a BatchNormalization and activation before it that normalise its
-    /// input rows as they are read, the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
+    /// input rows as they are read, an average pool after it that runs before it (a pointwise convolution), the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
     /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
     /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
     /// source's values, so loading keeps no float32 copy of it.
     private func convolution(_ plan: StepPlan) throws -> LayerKernel {
         let attributes = Attributes(plan.head)
-        return .conv2d(try fusedConvolution(plan, kernel: "kernel", strides: attributes.pair("strides"), padding: attributes.padding(),
-                                            zeroPadding: zeroPadding(of: plan),
-                                            dilation: attributes.pair("dilation_rate", default: (1, 1)),
-                                            groups: attributes.int("groups", default: 1)))
+        let convolution = try fusedConvolution(plan, kernel: "kernel", strides: attributes.pair("strides"), padding: attributes.padding(),
+                                               zeroPadding: zeroPadding(of: plan),
+                                               dilation: attributes.pair("dilation_rate", default: (1, 1)),
+                                               groups: attributes.int("groups", default: 1))
+        guard let pool = plan.layers.last, pool.op == .avgPool2d else { return .conv2d(convolution) }
+        let poolAttributes = Attributes(pool)
+        return .pooledConv2d(try PooledPointwiseConvolution(convolution: convolution, poolSize: poolAttributes.pair("pool_size"),
+                                                            strides: poolAttributes.pair("strides")))
     }
 
     /// A separable convolution: its depthwise stage as the layer describes it, its pointwise stage a 1x1 convolution with

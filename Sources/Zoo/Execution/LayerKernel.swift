@@ -6,6 +6,8 @@ enum LayerKernel {
     /// A graph input: its value is the tensor the caller passes.
     case input
     case conv2d(Conv2D)
+    /// A pointwise convolution and the average pool after it, pooled first (DenseNet's transitions).
+    case pooledConv2d(PooledPointwiseConvolution)
     case depthwiseConv2d(DepthwiseConv2D)
     case separableConv2d(SeparableConv2D)
     case dense(Dense)
@@ -57,6 +59,7 @@ enum LayerKernel {
         case .input, .flatten, .reshape, .identity:
             return try view(of: inputs[0]).shape
         case .conv2d(let convolution): return try convolution.outputShape(for: inputs[0])
+        case .pooledConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .depthwiseConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .separableConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .dense(let dense): return try dense.outputShape(for: inputs[0])
@@ -82,6 +85,7 @@ enum LayerKernel {
             // A second input is the gate of a squeeze-and-excitation multiply folded into the step (StepPlan.gate).
             try convolution.forward(inputs[0], into: output, residual: residual, inputScale: inputs.count > 1 ? inputs[1] : nil,
                                     workspace: workspace)
+        case .pooledConv2d(let convolution): try convolution.forward(inputs[0], into: output, workspace: workspace)
         case .depthwiseConv2d(let convolution): try convolution.forward(inputs[0], into: output)
         case .separableConv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)

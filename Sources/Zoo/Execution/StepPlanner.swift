@@ -34,7 +34,8 @@ struct StepPlan {
 /// can be compared with Keras'. Fused, a convolution absorbs what follows it when no one else reads the
 /// values in between: a BatchNormalization (folded into its weights), an `add` (its residual input; not a
 /// depthwise convolution, which has no GEMM epilogue), an element-wise activation (its epilogue) and a dropout (the
-/// identity at inference); a dense layer absorbs an activation.
+/// identity at inference); a linear pointwise convolution absorbs a 'valid' average pool after it, which then runs
+/// first; a dense layer absorbs an activation.
 /// That is ResNet50's `conv -> bn -> add -> relu` in one GEMM pass, and MobileNetV2's `depthwise -> bn -> relu6`
 /// in one pass. A BatchNormalization that no convolution absorbed takes the element-wise activation after it (DenseNet's
 /// pre-activations). A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
@@ -127,6 +128,11 @@ enum StepPlanner {
             extended.residual = other
             return extended
         case .activation where !hasActivation && fusableActivation(next):
+            return extended
+        case .avgPool2d where plan.head.op == .conv2d && isPointwise(plan.head) && ops.allSatisfy({ $0 == .conv2d || $0 == .batchNorm })
+                && next.attributes["padding"]?.stringValue == Padding.valid.rawValue:
+            // A linear pointwise convolution commutes with the pool after it, which then runs first, on its input
+            // (DenseNet's transitions: a quarter of the pixels to multiply).
             return extended
         case .dropout where isConvolution:
             // The identity at inference: EfficientNet's stochastic depth between a projection and its residual add.
