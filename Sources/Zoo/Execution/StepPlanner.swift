@@ -129,8 +129,8 @@ enum StepPlanner {
             return extended
         case .activation where !hasActivation && fusableActivation(next):
             return extended
-        case .avgPool2d where plan.head.op == .conv2d && isPointwise(plan.head) && ops.allSatisfy({ $0 == .conv2d || $0 == .batchNorm })
-                && next.attributes["padding"]?.stringValue == Padding.valid.rawValue:
+        case .avgPool2d where plan.head.op == .conv2d && isPointwise(plan.head) && plan.gate == nil
+                && ops.allSatisfy({ $0 == .conv2d || $0 == .batchNorm }) && next.attributes["padding"]?.stringValue == Padding.valid.rawValue:
             // A linear pointwise convolution commutes with the pool after it, which then runs first, on its input
             // (DenseNet's transitions: a quarter of the pixels to multiply).
             return extended
