@@ -19,11 +19,13 @@ public final class Workspace: @unchecked Sendable {
         /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
         /// A pointwise convolution's kernel with one image's input gate folded into its rows, or its gated input on a
-        /// small map (`Conv2D.forward`'s `inputScale`); or its pre-activated input on a small map (`Conv2D.PreActivation`).
+        /// small map (`Conv2D.forward`'s `inputScale`).
         case gated
         /// The pooled input of a pointwise convolution that runs after the pool it precedes in the model
         /// (`PooledPointwiseConvolution`).
         case pooled
+        /// A GEMM's left operand prepared whole, where the GEMM splits its columns between the workers (`gemm`).
+        case preparedRows
     }
 
     public init() {}

@@ -95,16 +95,6 @@ public struct Conv2D: Sendable {
             self.norm = norm
             self.activation = activation
         }
-
-        /// Normalises and activates `rows` rows of `norm.channels` values into `output`, the rows split between the workers.
-        func normalize(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-            let (norm, activation, channels) = (norm, activation, norm.channels)
-            let source = SendablePointer(UnsafeMutablePointer(mutating: input)), target = SendablePointer(output)
-            splitAcrossWorkers(rows, granule: 1, parallelFrom: 1) { range in
-                norm.normalizeRows(source.pointer + range.lowerBound * channels, stride: channels, rows: range.count,
-                                   into: target.pointer + range.lowerBound * channels, activation: activation)
-            }
-        }
     }
 
     public let kernel: Kernel
@@ -225,19 +215,9 @@ public struct Conv2D: Sendable {
             guard inputScale == nil else {
                 throw TensorError.invalidArgument(operation: "conv2d", detail: "a convolution with a pre-activation takes no input scale")
             }
-            if gemmSplitsColumns(rows: image.pixels, matrices[0]) {
-                // Too few row blocks for the workers (a 14x14 or 7x7 map at batch 1): the GEMM gives each a share of the
-                // columns, and each would normalise the same rows. They are normalised once, split between the workers.
-                let normalized = workspace.storage(for: .gated, count: input.count).base
-                preActivation.normalize(input.pointer, rows: image.pixels, into: normalized)
-                let pixels = MatrixOperand(base: normalized, rows: image.pixels, depth: inputChannels, stride: inputChannels)
-                gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
-                     workspace: workspace)
-            } else {
-                let pixels = NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation)
-                gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
-                     workspace: workspace)
-            }
+            let pixels = NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation)
+            gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
+                 workspace: workspace)
             return finish(output, rows: outputImage.pixels)
         }
         if let inputScale {

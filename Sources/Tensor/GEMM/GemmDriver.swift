@@ -52,12 +52,6 @@ private struct GemmSchedule {
     }
 }
 
-/// Whether `gemm` splits an `M = rows`, `N = matrix.columns` product's columns between the workers (too few row blocks to
-/// keep them busy), so that every task of a row block prepares its rows (`GemmLeftOperand.prepare`) again.
-func gemmSplitsColumns(rows: Int, _ matrix: PackedMatrix) -> Bool {
-    GemmSchedule(rows: rows, panels: matrix.panelCount, workers: Parallelism.workers).columnSplits > 1
-}
-
 /// Per-worker scratch for one row block: the row-pointer tables (one per depth block and segment) at its start, then
 /// the operand's own scratch (im2col row tiles).
 struct RowBlockScratch {
@@ -84,6 +78,15 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
     guard rows > 0, right.columns > 0 else { return }
     let workers = Parallelism.workers
     let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers)
+    // With the columns split between the workers, every task of a row block would prepare its rows again (normalise,
+    // transpose, gather) on its own critical path: an operand that prepares rows into scratch has all of them prepared
+    // once instead, split between the workers, and read in place (DenseNet's pre-activated 14x14 and 7x7 blocks).
+    if schedule.columnSplits > 1, let preparing = left as? any ScratchRowsOperand {
+        let prepared = workspace.storage(for: .preparedRows, count: rows * left.depth).base
+        preparing.prepareAll(into: prepared)
+        return gemm(MatrixOperand(base: prepared, rows: rows, depth: left.depth, stride: left.depth), right, output: output,
+                    outputStride: outputStride, epilogue: epilogue, workspace: workspace)
+    }
     let scratchBytes = RowBlockScratch(left, blockRows: schedule.blockRows).bytes
     let scratch = SendableRawPointer(workspace.reserve(bytes: scratchBytes * min(workers, schedule.taskCount)))
     let outputPointer = SendablePointer(output)

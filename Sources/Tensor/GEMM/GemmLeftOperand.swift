@@ -80,6 +80,14 @@ extension ScratchRowsOperand {
             row += depth
         }
     }
+
+    /// Prepares every row into `matrix`, `depth` floats apart, the rows split between the workers.
+    func prepareAll(into matrix: UnsafeMutablePointer<Float>) {
+        let target = SendablePointer(matrix)
+        splitAcrossWorkers(rows, granule: 1, parallelFrom: 1) { range in
+            prepare(rows: range, scratch: target.pointer + range.lowerBound &* depth)
+        }
+    }
 }
 
 /// A matrix stored transposed, read as the left operand: A's row `m`, column `k` is `base[k * stride + m]` (the

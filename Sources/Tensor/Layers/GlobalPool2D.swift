@@ -32,7 +32,9 @@ public struct GlobalPool2D: Sendable {
         // The channels split between the workers where there are many (EfficientNet's squeeze-and-excitation pools a
         // 56x56x144 map at batch 1): each channel is combined pixel after pixel in the same order whichever thread takes it.
         let kind = kind, source = SendablePointer(UnsafeMutablePointer(mutating: input.pointer)), target = SendablePointer(output.pointer)
-        splitAcrossWorkers(channels, granule: 64, parallelFrom: input.count < 1 << 16 ? .max : 128) { range in
+        // Split from 64K input values (256 KB) on, and then only where each worker gets at least 64 channels.
+        let worthSplitting = input.count >= 1 << 16
+        splitAcrossWorkers(channels, granule: 64, parallelFrom: worthSplitting ? 128 : .max) { range in
             for n in 0..<image.batch {
                 let target = target.pointer + n * channels + range.lowerBound
                 let source = source.pointer + n * pixels * channels + range.lowerBound
