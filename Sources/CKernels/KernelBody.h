@@ -516,10 +516,12 @@ ZOO_INLINE void depthwise_sized_row(int64_t kernel_height, int64_t kernel_width,
                                     int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left, const float *weights,
                                     const float *bias, zoo_activation activation, float *output, int64_t output_width) {
     int64_t vectors = channels / vector_floats * vector_floats;
-    // Outputs first ..< last read no column outside the row.
+    // Outputs first ..< last read no column outside the row, and are among the row's outputs (a row's first columns only,
+    // when a GEMM row block ends inside it, stop short of the input row's end).
     int64_t reach = (kernel_width - 1) * dilation;
     int64_t first = (pad_left + stride - 1) / stride;
     int64_t last = input_width - 1 - reach + pad_left >= 0 ? (input_width - 1 - reach + pad_left) / stride + 1 : 0;
+    if (last > output_width) last = output_width;
     for (int64_t x = 0; x < output_width && vectors > 0; x += depthwise_pixels) {
         if (x >= first && x + depthwise_pixels <= last) {
             for (int64_t channel = 0; channel < vectors; channel += vector_floats) {

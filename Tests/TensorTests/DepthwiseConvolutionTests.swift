@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 
@@ -18,6 +19,47 @@ import Tensor
                 let error = expectMatches(try depthwise(testCase.tensor("x0")), try testCase.tensor("y"), "\(path) \(testCase) y")
                 print("depthwise_conv2d forward \(path) \(testCase): normalised error \(error)")
                 try expectWeightGradientsMatch(depthwise, testCase, workspace: Workspace())
+            }
+        }
+    }
+
+    /// As a separable convolution's depthwise stage, with a bias and an activation (MobileNetV2's fused blocks): with one
+    /// filter per channel the pointwise GEMM computes the depthwise pixels itself, a row block at a time, and row blocks
+    /// then start inside image rows and cross from one image to the next (a batch of 40 copies); with several the stage
+    /// runs whole first. A pointwise kernel that copies channel c to outputs c, c + C, ... gives TensorFlow's depthwise
+    /// output, activated: relu6 in the row kernel's registers, tanh after it; on one worker and on several.
+    @Test(arguments: kernelPaths) func computesTheRowsOfASeparableConvolutionsGEMM(path: KernelPath) throws {
+        try withKernelPath(path) {
+            for (index, testCase) in try LayerGradientReference.cases("depthwise_conv2d").enumerated() {
+                let (activation, function): (Activation, (Float) -> Float) = index % 2 == 0 ? (.relu6, { min(max($0, 0), 6) }) : (.tanh, { tanh($0) })
+                let depthwise = try DepthwiseConv2D(kernel: testCase.tensor("kernel"), bias: testCase.tensor("bias"), strides: testCase.pair("strides"),
+                                                    padding: testCase.padding(), dilation: testCase.pair("dilation"), activation: activation)
+                let channels = depthwise.outputChannels, outputs = 2 * channels + 3
+                var copying = [Float](repeating: 0, count: channels * outputs)
+                for output in 0..<outputs { copying[output % channels * outputs + output] = 1 }
+                let separable = try SeparableConv2D(depthwise: depthwise,
+                                                    pointwise: Conv2D(kernel: Tensor(shape: [1, 1, channels, outputs], values: copying), bias: nil))
+                let x = try testCase.tensor("x0"), y = try testCase.tensor("y")
+                let stage = y.toArray(), pixels = stage.count / channels
+                let expected = (0..<pixels * outputs).map { function(stage[$0 / outputs * channels + $0 % outputs % channels]) }
+                for copies in [1, 40] {
+                    func batch(_ values: [Float], channels: Int) throws -> Tensor {
+                        try Tensor(shape: [copies * x.shape[0]] + y.shape.dropFirst().dropLast() + [channels],
+                                   values: Array((0..<copies).map { _ in values }.joined()))
+                    }
+                    let input = try Tensor(shape: [copies * x.shape[0]] + x.shape.dropFirst(), values: Array((0..<copies).map { _ in x.toArray() }.joined()))
+                    for workers in [1, 0] {
+                        let output = try Tensor(shape: separable.outputShape(for: input))
+                        try withWorkers(workers) { try separable.forward(input, into: output, workspace: Workspace()) }
+                        expectMatches(output, try batch(expected, channels: outputs), "\(path) \(testCase) \(activation), \(copies) copies, workers \(workers)")
+                    }
+                }
+                // A stage with a bias or an activation is a fused step's, which runs forward only.
+                #expect(throws: TensorError.self) {
+                    try separable.backward(input: x, outputGradient: Tensor(shape: separable.outputShape(for: x)), depthwiseKernel: depthwise.kernel,
+                                           pointwiseKernel: Tensor(shape: [1, 1, channels, outputs]), depthwiseKernelGradient: nil,
+                                           pointwiseKernelGradient: nil, biasGradient: nil, inputGradient: nil, workspace: Workspace())
+                }
             }
         }
     }

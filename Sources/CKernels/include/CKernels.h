@@ -128,7 +128,8 @@ void zoo_sigmoid(float *_Nonnull values, int64_t count, bool times_input);
 /// `input_rows[i][x * stride + j * dilation - pad_left][c] * weights[i][j][c]`, then `+ bias[c]` (NULL: none), then
 /// `activation`: in registers, instead of a second pass over the row.
 /// `input_rows` has `kernel_height` entries: the input row under each kernel row, NULL where it is padding; columns
-/// outside `0 ..< input_width` are padding. `weights` is the (kernel_height, kernel_width, channels) kernel.
+/// outside `0 ..< input_width` are padding. `weights` is the (kernel_height, kernel_width, channels) kernel. A part of a
+/// row from output column x0 on is the row whose `pad_left` is `x0 * stride` less, `output_width` long.
 void zoo_depthwise_row(const float *_Nullable const *_Nonnull input_rows, int64_t kernel_height, int64_t kernel_width,
                        int64_t input_width, int64_t channels, int64_t stride, int64_t dilation, int64_t pad_left,
                        const float *_Nonnull weights, const float *_Nullable bias, zoo_activation activation,

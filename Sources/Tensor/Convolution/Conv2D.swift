@@ -203,22 +203,15 @@ public struct Conv2D: Sendable {
             try outputImage.require(residual, operation: "conv2d", role: "residual")
             try residual.requireDistinct(from: output, operation: "conv2d", role: "residual")
         }
-        /// The epilogue of the GEMM that makes output channels `channels` (all of them, or one group's) from output row `row` on.
-        func epilogue(_ channels: Range<Int>, row: Int = 0) -> GemmEpilogue {
-            GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) + channels.lowerBound },
-                         residual: residual.map { UnsafePointer($0.pointer) + row * outputChannels + channels.lowerBound },
-                         residualStride: outputChannels, activation: activation.isElementwise ? activation : .linear)
-        }
+        func epilogue(_ channels: Range<Int>, row: Int = 0) -> GemmEpilogue { self.epilogue(channels, row: row, residual: residual) }
         let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0
             && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
         if let preActivation, case .gemm(let matrices) = kernel.weights {
             guard inputScale == nil else {
                 throw TensorError.invalidArgument(operation: "conv2d", detail: "a convolution with a pre-activation takes no input scale")
             }
-            let pixels = NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation)
-            gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
-                 workspace: workspace)
-            return finish(output, rows: outputImage.pixels)
+            return multiplyPixels(NormalizedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, preActivation: preActivation),
+                                  matrices[0], into: output, residual: residual, workspace: workspace)
         }
         if let inputScale {
             try ImageShape(batch: image.batch, height: 1, width: 1, channels: inputChannels).require(inputScale, operation: "conv2d", role: "input scale")
@@ -274,6 +267,23 @@ public struct Conv2D: Sendable {
             }
         }
         finish(output, rows: outputImage.pixels)
+    }
+
+    /// The epilogue of the GEMM that makes output channels `channels` (all of them, or one group's) from output row `row` on.
+    private func epilogue(_ channels: Range<Int>, row: Int = 0, residual: Tensor?) -> GemmEpilogue {
+        GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) + channels.lowerBound },
+                     residual: residual.map { UnsafePointer($0.pointer) + row * outputChannels + channels.lowerBound },
+                     residualStride: outputChannels, activation: activation.isElementwise ? activation : .linear)
+    }
+
+    /// A pointwise convolution's GEMM by `weights` (its one matrix) over `pixels`, an operand that prepares the input's
+    /// pixels on their way in (normalised by a pre-activation, or computed by the depthwise stage of a separable
+    /// convolution), into `output` with the residual, bias and activation. The caller has checked the shapes.
+    func multiplyPixels<Pixels: ScratchRowsOperand>(_ pixels: Pixels, _ weights: PackedMatrix, into output: Tensor, residual: Tensor?,
+                                                    workspace: Workspace) {
+        gemm(pixels, weights, output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels, residual: residual),
+             workspace: workspace)
+        finish(output, rows: pixels.rows)
     }
 
     /// The softmax a softmax-activated convolution applies over each output pixel's channels, after its GEMMs.

@@ -80,10 +80,6 @@ public struct DepthwiseConv2D: Sendable {
         let (channels, multiplier, outputChannels) = (inputChannels, depthMultiplier, outputChannels)
         let (kernelHeight, kernelWidth) = (kernelHeight, kernelWidth)
         let activation = activation.isElementwise ? activation : .linear
-        // ReLU, relu6 and silu (MobileNetV2's and EfficientNet's) finish in the row kernel's registers; any other
-        // activation runs over the finished row.
-        let inRow = activation.inRegisters ?? zoo_activation_linear
-        let afterRow = activation.inRegisters == nil ? activation : .linear
         let taps = kernelHeight * kernelWidth
         // Runs of neighbouring output rows per task, about four per worker and image: consecutive rows share input
         // rows (two of three at stride 1), which a task then reads once from its own caches instead of each row going
@@ -98,18 +94,8 @@ public struct DepthwiseConv2D: Sendable {
                     let outputRowStart = target.pointer + (n * rows.output + outputRow) * columns.output * outputChannels
                     let tapRows = rows.taps(output: outputRow)
                     if multiplier == 1 {
-                        // One filter per channel (every keras.applications model): the kernels' vector loop.
-                        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: kernelHeight) { inputRows in
-                            for tapRow in 0..<kernelHeight {
-                                inputRows[tapRow] = tapRows.contains(tapRow)
-                                    ? UnsafePointer(inputImage + rows.inputIndex(output: outputRow, tap: tapRow) * image.width * channels) : nil
-                            }
-                            zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(image.width),
-                                              Int64(channels), Int64(columns.stride), Int64(columns.dilation), Int64(columns.padBefore),
-                                              weights.pointer, bias.map { UnsafePointer($0.pointer) }, inRow, outputRowStart,
-                                              Int64(columns.output))
-                        }
-                        afterRow.apply(outputRowStart, count: columns.output * outputChannels)
+                        computeRow(outputRow, columns: 0..<columns.output, of: inputImage, width: image.width, geometry: geometry,
+                                   into: outputRowStart)
                         continue
                     }
                     withUnsafeTemporaryAllocation(of: DepthwiseTap.self, capacity: taps) { window in
@@ -138,6 +124,29 @@ public struct DepthwiseConv2D: Sendable {
         if !self.activation.isElementwise {
             Activation.softmax(output.pointer, rows: outputImage.pixels, length: outputChannels)
         }
+    }
+
+    /// Output row `outputRow` of one image (`inputImage`, `width` pixels wide), its columns `columns` only (all of them, or
+    /// those in a GEMM row block), into `target` pixel after pixel, with one filter per channel: the kernels' vector loop,
+    /// which finishes ReLU, relu6 and silu (MobileNetV2's and EfficientNet's) in its registers, then any other element-wise
+    /// activation over the finished pixels. `forward` and the rows a separable convolution's pointwise GEMM reads
+    /// (`DepthwiseRowsOperand`) share it, so the two compute the same bits.
+    func computeRow(_ outputRow: Int, columns: Range<Int>, of inputImage: UnsafePointer<Float>, width: Int, geometry: WindowGeometry,
+                    into target: UnsafeMutablePointer<Float>) {
+        let activation = activation.isElementwise ? activation : .linear
+        let tapRows = geometry.rows.taps(output: outputRow), axis = geometry.columns
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: kernelHeight) { inputRows in
+            for tapRow in 0..<kernelHeight {
+                inputRows[tapRow] = tapRows.contains(tapRow)
+                    ? inputImage + geometry.rows.inputIndex(output: outputRow, tap: tapRow) * width * inputChannels : nil
+            }
+            // The row's first column `columns.lowerBound` moves the window's left edge by that many strides.
+            zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(width), Int64(inputChannels),
+                              Int64(axis.stride), Int64(axis.dilation), Int64(axis.padBefore - columns.lowerBound * axis.stride),
+                              kernel.pointer, bias.map { UnsafePointer($0.pointer) }, activation.inRegisters ?? zoo_activation_linear,
+                              target, Int64(columns.count))
+        }
+        if activation.inRegisters == nil { activation.apply(target, count: columns.count * outputChannels) }
     }
 
     /// Allocates the output and runs `forward` (convenient outside a planned executor).

@@ -3,7 +3,12 @@
 /// across its channels with the layer's bias and activation. Xception is built of it.
 ///
 /// The two stages are the engine's own `DepthwiseConv2D` and `Conv2D`: the pointwise stage is a GEMM with every epilogue
-/// a convolution has (a folded BatchNormalization, a residual `add`, the activation).
+/// a convolution has (a folded BatchNormalization, a residual `add`, the activation). With one filter per channel the
+/// GEMM computes the depthwise stage's pixels itself, a row block at a time (`DepthwiseRowsOperand`).
+///
+/// The fused mode also makes one of MobileNetV2's `depthwise -> bn -> relu6 -> 1x1 conv -> bn` chains: there the
+/// depthwise stage has a bias (its folded BatchNormalization) and an element-wise activation, which Keras'
+/// SeparableConv2D does not have; such a step runs forward only.
 public struct SeparableConv2D: Sendable {
     /// The first stage: linear, without bias.
     public let depthwise: DepthwiseConv2D
@@ -13,13 +18,17 @@ public struct SeparableConv2D: Sendable {
     public var activation: Activation { pointwise.activation }
     public var outputChannels: Int { pointwise.outputChannels }
 
+    /// Whether the depthwise stage is Keras' SeparableConv2D's: linear and without bias. Only such a stage has a backward pass.
+    public var hasKerasDepthwiseStage: Bool { depthwise.bias == nil && depthwise.activation == .linear }
+
     public init(depthwise: DepthwiseConv2D, pointwise: Conv2D) throws {
-        guard depthwise.bias == nil, depthwise.activation == .linear else {
-            throw TensorError.invalidArgument(operation: "separable_conv2d", detail: "the depthwise stage takes no bias and no activation")
+        guard depthwise.activation.isElementwise else {
+            throw TensorError.invalidArgument(operation: "separable_conv2d", detail: "the depthwise stage's activation must be element-wise")
         }
-        guard pointwise.kernelHeight == 1, pointwise.kernelWidth == 1, pointwise.strides == (1, 1),
+        guard pointwise.kernelHeight == 1, pointwise.kernelWidth == 1, pointwise.strides == (1, 1), pointwise.groups == 1,
+              pointwise.zeroPadding == .none, pointwise.preActivation == nil, pointwise.algorithm == .gemm,
               pointwise.inputChannels == depthwise.outputChannels else {
-            throw TensorError.shapeMismatch(operation: "separable_conv2d", detail: "the pointwise stage must be a 1x1, stride 1 convolution "
+            throw TensorError.shapeMismatch(operation: "separable_conv2d", detail: "the pointwise stage must be an ungrouped 1x1 stride-1 convolution by GEMM "
                                             + "of the depthwise stage's \(depthwise.outputChannels) channels, got \(pointwise.kernelHeight)x"
                                             + "\(pointwise.kernelWidth) over \(pointwise.inputChannels)")
         }
@@ -36,8 +45,22 @@ public struct SeparableConv2D: Sendable {
     /// stage's values live in the workspace, kept from call to call: mapped fresh at every call, Xception's took
     /// 11 MB of new pages per layer at 299x299.
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
-        let middle = try depthwiseStage(input, workspace: workspace)
-        try pointwise.forward(middle, into: output, residual: residual, workspace: workspace)
+        guard depthwise.depthMultiplier == 1, case .gemm(let matrices) = pointwise.kernel.weights else {
+            // Several filters per channel: the depthwise stage runs whole first.
+            let middle = try depthwiseStage(input, workspace: workspace)
+            return try pointwise.forward(middle, into: output, residual: residual, workspace: workspace)
+        }
+        let pixels = try DepthwiseRowsOperand(depthwise, input: input)
+        let outputShape = [pixels.image.batch, pixels.geometry.rows.output, pixels.geometry.columns.output, outputChannels]
+        try output.requireShape(outputShape, operation: "separable_conv2d", role: "output")
+        try input.requireDistinct(from: output, operation: "separable_conv2d")
+        if let residual {
+            try residual.requireShape(outputShape, operation: "separable_conv2d", role: "residual")
+            try residual.requireDistinct(from: output, operation: "separable_conv2d", role: "residual")
+        }
+        withExtendedLifetime(input.storage) {
+            pointwise.multiplyPixels(pixels, matrices[0], into: output, residual: residual, workspace: workspace)
+        }
     }
 
     private func depthwiseStage(_ input: Tensor, workspace: Workspace) throws -> Tensor {
@@ -54,6 +77,10 @@ public struct SeparableConv2D: Sendable {
     public func backward(input: Tensor, outputGradient: Tensor, depthwiseKernel: Tensor, pointwiseKernel: Tensor,
                          depthwiseKernelGradient: Tensor?, pointwiseKernelGradient: Tensor?, biasGradient: Tensor?,
                          inputGradient: Tensor?, workspace: Workspace) throws {
+        guard hasKerasDepthwiseStage else {
+            throw TensorError.invalidArgument(operation: "separable_conv2d", detail: "a depthwise stage with a bias or an activation (a fused "
+                                              + "step) runs forward only")
+        }
         let middle = try depthwiseStage(input, workspace: workspace)
         if let pointwiseKernelGradient {
             try pointwise.weightGradient(input: middle, outputGradient: outputGradient, kernelGradient: pointwiseKernelGradient,
