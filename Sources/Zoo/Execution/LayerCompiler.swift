@@ -14,7 +14,7 @@ struct LayerCompiler {
         do {
             switch head.op {
             case .conv2d: return try convolution(plan)
-            case .depthwiseConv2d: return try depthwiseConvolution(plan)
+            case .depthwiseConv2d: return .depthwiseConv2d(try depthwiseConvolution(plan))
             case .separableConv2d: return try separableConvolution(plan)
             case .dense:
                 let activation = try plan.layers.count > 1 ? Self.activation(of: plan.layers[1]) : Self.activation(of: head)
@@ -111,8 +111,8 @@ struct LayerCompiler {
         return ZeroPadding(top: pads[0], bottom: pads[1], left: pads[2], right: pads[3])
     }
 
-    /// A convolution, with what the plan fused into it: a BatchNormalization and activation before it that normalise its
-    /// input rows as they are read, an average pool after it that runs before it (a pointwise convolution), the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
+    /// A convolution, with what the plan fused into it: a depthwise stage that computes its input rows (then a separable
+    /// convolution), a BatchNormalization and activation before it that normalise its input rows as they are read, an average pool after it that runs before it (a pointwise convolution), the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
     /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
     /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
     /// source's values, so loading keeps no float32 copy of it.
@@ -122,6 +122,10 @@ struct LayerCompiler {
                                                zeroPadding: zeroPadding(of: plan),
                                                dilation: attributes.pair("dilation_rate", default: (1, 1)),
                                                groups: attributes.int("groups", default: 1))
+        if let stage = plan.depthwiseStage {
+            let depthwise = try depthwiseConvolution(StepPlan(layers: stage.layers, zeroPadding: stage.zeroPadding, inputs: plan.inputs))
+            return .separableConv2d(try SeparableConv2D(depthwise: depthwise, pointwise: convolution))
+        }
         guard let pool = plan.layers.last, pool.op == .avgPool2d else { return .conv2d(convolution) }
         let poolAttributes = Attributes(pool)
         return .pooledConv2d(try PooledPointwiseConvolution(convolution: convolution, poolSize: poolAttributes.pair("pool_size"),
@@ -161,7 +165,7 @@ struct LayerCompiler {
 
     /// A depthwise convolution, with a BatchNormalization folded into it as into a convolution (the kernel's last two
     /// axes, read flat, are its output channels) and an activation after it.
-    private func depthwiseConvolution(_ plan: StepPlan) throws -> LayerKernel {
+    private func depthwiseConvolution(_ plan: StepPlan) throws -> DepthwiseConv2D {
         let layer = plan.head, attributes = Attributes(layer)
         guard let spec = layer.weights.first(where: { $0.name == "kernel" }), spec.shape.count == 4 else {
             throw LayerProblem("the graph lists no 4-D weight 'kernel'")
@@ -175,9 +179,9 @@ struct LayerCompiler {
             kernel = scaled
         }
         let activation = try Self.activation(of: plan.layers.last { $0.op == .activation } ?? layer)
-        return .depthwiseConv2d(try DepthwiseConv2D(kernel: kernel, bias: bias, strides: attributes.pair("strides"), padding: attributes.padding(),
-                                                    zeroPadding: zeroPadding(of: plan), dilation: attributes.pair("dilation_rate", default: (1, 1)),
-                                                    activation: activation))
+        return try DepthwiseConv2D(kernel: kernel, bias: bias, strides: attributes.pair("strides"), padding: attributes.padding(),
+                                   zeroPadding: zeroPadding(of: plan), dilation: attributes.pair("dilation_rate", default: (1, 1)),
+                                   activation: activation)
     }
 
     /// The BatchNormalization the plan folds into its convolution, checked to normalise the `channels` it makes.

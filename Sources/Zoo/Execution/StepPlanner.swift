@@ -13,8 +13,12 @@ struct StepPlan {
     /// A BatchNormalization and its activation folded in front of a pointwise convolution, which normalises and activates
     /// its input rows as its GEMM reads them (DenseNet's pre-activations).
     var preActivation: (norm: Layer, activation: Layer)?
-    /// Values the step reads (the folded ZeroPadding2D's or BatchNormalization's, the folded multiply's map and gate, or
-    /// the first layer's).
+    /// A depthwise convolution with one filter per channel, with the ZeroPadding2D it reads and the BatchNormalization and
+    /// activation it absorbed, folded in front of a pointwise convolution, whose GEMM computes the depthwise pixels a row
+    /// block at a time as it reads them (MobileNetV2's `depthwise -> bn -> relu6 -> project`).
+    var depthwiseStage: (zeroPadding: Layer?, layers: [Layer])?
+    /// Values the step reads (the folded ZeroPadding2D's, BatchNormalization's or depthwise stage's, the folded multiply's
+    /// map and gate, or the first layer's).
     var inputs: [String]
     /// The other operand of an `add` folded into a convolution's epilogue (the ResNet shortcut).
     var residual: String?
@@ -25,7 +29,10 @@ struct StepPlan {
     var name: String { layers[layers.count - 1].name }
     var head: Layer { layers[0] }
     /// Every Keras layer the step computes, in order.
-    var allLayers: [Layer] { [preActivation?.norm, preActivation?.activation, zeroPadding, gate].compactMap { $0 } + layers }
+    var allLayers: [Layer] {
+        [depthwiseStage?.zeroPadding].compactMap { $0 } + (depthwiseStage?.layers ?? [])
+            + [preActivation?.norm, preActivation?.activation, zeroPadding, gate].compactMap { $0 } + layers
+    }
     /// `conv2d+batch_norm+add+activation` for messages.
     var opDescription: String { allLayers.map(\.op.rawValue).joined(separator: "+") }
 }
@@ -42,7 +49,9 @@ struct StepPlan {
 /// so the padded image is never written (ResNet's and DenseNet's stems, MobileNetV2's and EfficientNet's strided blocks).
 /// A squeeze-and-excitation `multiply` read only by a 1x1 convolution folds into its kernel (EfficientNet's blocks). A
 /// BatchNormalization and its activation read only by a 1x1 stride-1 convolution fold into that convolution's reading of
-/// its input (DenseNet's pre-activations before each bottleneck and transition).
+/// its input (DenseNet's pre-activations before each bottleneck and transition). A depthwise convolution with one filter
+/// per channel, with what it absorbed, read only by a 1x1 stride-1 convolution, folds into that convolution as a
+/// separable convolution's depthwise stage (MobileNetV2's blocks).
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
         let layers = try topologicalOrder(graph)
@@ -65,6 +74,8 @@ enum StepPlanner {
         var foldedGate: [String: (multiply: Layer, data: String, gate: String)] = [:]
         /// The BatchNormalization and activation each pointwise convolution applies to its input rows, by its name.
         var foldedPreActivation: [String: (norm: Layer, activation: Layer)] = [:]
+        /// The depthwise step each pointwise convolution computes its input rows by, by the convolution's name.
+        var foldedDepthwise: [String: StepPlan] = [:]
         var steps: [(position: Int, plan: StepPlan)] = []
         let position = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
         for layer in layers where !absorbed.contains(layer.name) {
@@ -95,6 +106,10 @@ enum StepPlanner {
                 plan.preActivation = folded
                 plan.inputs = folded.norm.inputs
             }
+            if let folded = foldedDepthwise[layer.name] {
+                plan.depthwiseStage = (folded.zeroPadding, folded.layers)
+                plan.inputs = folded.inputs
+            }
             if layer.op.isWeighted, layer.attributes["activation"]?.stringValue ?? "linear" == "linear" {
                 while let next = soleReader(plan.name), !absorbed.contains(next.name),
                       let extended = absorb(next, into: plan, shapes: shapes) {
@@ -104,6 +119,11 @@ enum StepPlanner {
             } else if layer.op == .batchNorm, let next = soleReader(layer.name), isPreActivation(next) {
                 plan.layers.append(next)
                 absorbed.insert(next.name)
+            }
+            if layer.op == .depthwiseConv2d, let reader = soleReader(plan.name), reader.op == .conv2d, isPointwise(reader),
+               isDepthwiseStage(plan) {
+                foldedDepthwise[reader.name] = plan
+                continue
             }
             steps.append((position[plan.name]!, plan))
         }
@@ -166,6 +186,14 @@ enum StepPlanner {
     /// Whether `layer`, read after a BatchNormalization, is an activation that can join it element by element.
     private static func isPreActivation(_ layer: Layer) -> Bool {
         layer.op == .activation && fusableActivation(layer) && layer.attributes["activation"]?.stringValue != "softmax"
+    }
+
+    /// Whether a depthwise step can be a separable convolution's depthwise stage: one filter per channel (the GEMM's row
+    /// kernel), no residual, and an element-wise activation, if any.
+    private static func isDepthwiseStage(_ plan: StepPlan) -> Bool {
+        (plan.head.attributes["depth_multiplier"]?.intValue ?? 1) == 1 && plan.residual == nil
+            && plan.layers.allSatisfy { $0.op != .activation || isPreActivation($0) }
+            && plan.head.attributes["activation"]?.stringValue ?? "linear" != "softmax"
     }
 
     /// Whether a convolution is a 1x1 stride-1 ungrouped, undilated one: a matrix product over the input's pixels.

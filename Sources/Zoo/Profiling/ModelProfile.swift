@@ -95,8 +95,14 @@ extension Model {
     /// 2 x the kernel's elements x the output positions (output elements over output channels) of the step's
     /// convolution or dense layer: Keras' kernels are (kh, kw, in / groups, out) and (in, out). A depthwise
     /// convolution's output value takes one multiply-add per tap: 2 x kh x kw x the output elements. A separable one
-    /// is both: its depthwise stage (kh x kw x its in x M channels per position), then its pointwise GEMM.
+    /// is both: its depthwise stage (kh x kw x its in x M channels per position), then its pointwise GEMM; so is a
+    /// pointwise convolution with a depthwise stage folded in front.
     static func flops(of plan: StepPlan, outputShape: [Int]) -> Int {
+        if let stage = plan.depthwiseStage, let depthwise = stage.layers[0].weights.first(where: { $0.name == "kernel" }),
+           let filters = outputShape.last, filters > 0 {
+            let positions = outputShape.reduce(1, *) / filters
+            return 2 * positions * depthwise.shape.reduce(1, *) + flops(of: StepPlan(layers: plan.layers, inputs: plan.inputs), outputShape: outputShape)
+        }
         if plan.head.op == .separableConv2d, let depthwise = plan.head.weights.first(where: { $0.name == "depthwise_kernel" }),
            let pointwise = plan.head.weights.first(where: { $0.name == "pointwise_kernel" }), let filters = outputShape.last, filters > 0 {
             let positions = outputShape.reduce(1, *) / filters
@@ -108,9 +114,11 @@ extension Model {
         return 2 * kernel.shape.reduce(1, *) * (outputShape.reduce(1, *) / outputs)
     }
 
+    /// The weights of the step's layers, less the BatchNormalizations folded into a convolution's.
     static func weightBytes(of plan: StepPlan) -> Int {
         let folded = plan.head.op.isConvolution
-        return plan.layers.filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount } * MemoryLayout<Float>.stride
+        return ((plan.depthwiseStage?.layers ?? []) + plan.layers).filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount }
+            * MemoryLayout<Float>.stride
     }
 
     private static func median(_ values: [Double]) -> Double {
