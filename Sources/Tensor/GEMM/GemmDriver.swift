@@ -34,19 +34,24 @@ private struct GemmSchedule {
     let columnSplits: Int
     var taskCount: Int { rowBlocks * columnSplits }
 
-    init(rows: Int, panels: Int, workers: Int) {
+    /// `rowsStayWhole`: the left operand prepares its rows into scratch, and the weights are small enough for every task to
+    /// read them all (see `gemm`).
+    init(rows: Int, panels: Int, workers: Int, rowsStayWhole: Bool) {
         // Row blocks as large as L2 allows, balanced in size. When there are too few of them to keep every
         // worker busy (deep layers, dense), the columns are split instead of the rows: each weight panel is
         // then read by one task only, and reused across all of M (a 7x7 map has just 49 rows to reuse it on).
         // With fewer panels than workers too, the rows are cut finer after all (DenseNet121's last 16 3x3
-        // convolutions make 32 channels of a 7x7 map: one panel, and one task on one thread).
+        // convolutions make 32 channels of a 7x7 map: one panel, and one task on one thread). Rows that stay whole
+        // are cut into two blocks per worker where they can be.
         var blocks = (rows + GemmTile.maxBlockRows - 1) / GemmTile.maxBlockRows
-        if blocks * panels < workers {
-            blocks = min((workers + panels - 1) / panels, (rows + GemmTile.rows - 1) / GemmTile.rows)
+        if blocks * panels < workers || (rowsStayWhole && blocks < 2 * workers) {
+            let wanted = rowsStayWhole ? 2 * workers : (workers + panels - 1) / panels
+            blocks = max(blocks, min(wanted, (rows + GemmTile.rows - 1) / GemmTile.rows))
         }
         blockRows = roundUp((rows + blocks - 1) / blocks, to: GemmTile.rows)
         rowBlocks = (rows + blockRows - 1) / blockRows
-        let splits = rowBlocks >= 2 * workers ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
+        let splits = rowBlocks >= 2 * workers || (rowsStayWhole && rowBlocks >= workers)
+            ? 1 : min(panels, (2 * workers + rowBlocks - 1) / rowBlocks)
         panelsPerTask = (panels + splits - 1) / splits
         columnSplits = (panels + panelsPerTask - 1) / panelsPerTask
     }
@@ -77,10 +82,16 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
     let rows = left.rows
     guard rows > 0, right.columns > 0 else { return }
     let workers = Parallelism.workers
-    let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers)
-    // With the columns split between the workers, every task of a row block would prepare its rows again (normalise,
-    // transpose, gather) on its own critical path: an operand that prepares rows into scratch has all of them prepared
-    // once instead, split between the workers, and read in place (DenseNet's pre-activated 14x14 and 7x7 blocks).
+    // An operand that prepares its rows into scratch (normalises, transposes, gathers them, or computes them by a
+    // depthwise convolution) prepares each row block in the task that multiplies it. Where the packed weights stay in L2
+    // for every task, such rows are cut into blocks for every worker and the columns are not split (MobileNetV2's 14x14
+    // blocks: one parallel region, no row prepared twice).
+    let preparesRows = left is any ScratchRowsOperand
+    let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers,
+                                rowsStayWhole: preparesRows && right.panelCount * right.rows * GemmTile.columns * MemoryLayout<Float>.stride <= 256 * 1024)
+    // With the columns split between the workers, every task of a row block would prepare its rows again on its own
+    // critical path: an operand that prepares rows into scratch has all of them prepared once instead, split between the
+    // workers, and read in place (DenseNet's pre-activated 14x14 and 7x7 blocks, whose weights take up to 512 KB).
     if schedule.columnSplits > 1, let preparing = left as? any ScratchRowsOperand {
         let prepared = workspace.storage(for: .preparedRows, count: rows * left.depth).base
         preparing.prepareAll(into: prepared)
