@@ -145,12 +145,14 @@ ZOO_INLINE int64_t lanes_of(int64_t remaining) {
 /// read straight on (an RGB stem's kernel rows, read in place from the image); one run otherwise.
 ///
 /// Only the tile's first `column_count` columns are read, finished and stored (the last panel of a layer whose outputs
-/// are not a multiple of 32: 16 and 24 in MobileNetV2's projections); a strip wholly past them does nothing.
-ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
+/// are not a multiple of 32: 16 and 24 in MobileNetV2's projections); a strip wholly past them does nothing. `vectors` (a
+/// constant once inlined) is 1 where the strip's columns fit in one vector: its rows then take one multiply-add per step,
+/// not two of which one computes nothing (MobileNetV2's first projection, to 16 channels, at half the work).
+ZOO_INLINE void gemm_strip(int row_count, int vectors, int64_t segments, int64_t depth, const float *const *rows, int64_t segment_stride,
                            const float *panel, float *output, int64_t output_stride, int64_t column_count, bool accumulate,
                            const zoo_tile_finish *finish, int64_t column, const float *prefetch) {
     if (column >= column_count) return;
-    int64_t lanes0 = lanes_of(column_count - column), lanes1 = lanes_of(column_count - column - vector_floats);
+    int64_t lanes0 = lanes_of(column_count - column), lanes1 = vectors == 2 ? lanes_of(column_count - column - vector_floats) : 0;
     const float *a[longest_tile_rows];
     vector c[longest_tile_rows][2];
 #pragma clang loop unroll(full)
@@ -171,12 +173,12 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
                 __builtin_prefetch(next + 16, 0, 2);
                 next += tile_columns;
             }
-            vector b0 = load(b), b1 = load(b + vector_floats);
+            vector b0 = load(b), b1 = vectors == 2 ? load(b + vector_floats) : splat(0);
 #pragma clang loop unroll(full)
             for (int r = 0; r < row_count; r++) {
                 vector s = splat(a[r][k]);
                 c[r][0] = multiply_add(s, b0, c[r][0]);
-                c[r][1] = multiply_add(s, b1, c[r][1]);
+                if (vectors == 2) c[r][1] = multiply_add(s, b1, c[r][1]);
             }
         }
     }
@@ -187,7 +189,7 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
 #pragma clang loop unroll(full)
             for (int r = 0; r < row_count; r++) {
                 c[r][0] += bias0;
-                c[r][1] += bias1;
+                if (vectors == 2) c[r][1] += bias1;
             }
         }
         if (finish->residual) {
@@ -201,7 +203,7 @@ ZOO_INLINE void gemm_strip(int row_count, int64_t segments, int64_t depth, const
 #pragma clang loop unroll(full)
         for (int r = 0; r < row_count; r++) {
             c[r][0] = activate(c[r][0], finish->activation);
-            c[r][1] = activate(c[r][1], finish->activation);
+            if (vectors == 2) c[r][1] = activate(c[r][1], finish->activation);
         }
     }
 #pragma clang loop unroll(full)
@@ -218,8 +220,14 @@ ZOO_INLINE void gemm_rows(int row_count, int64_t segments, int64_t depth, const 
 #pragma clang loop unroll(full)
     for (int64_t column = 0; column < tile_columns; column += 2 * vector_floats) {
         // The first strip reads every depth step, so it alone prefetches.
-        gemm_strip(row_count, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, finish,
-                   column, column == 0 ? prefetch : NULL);
+        const float *next = column == 0 ? prefetch : NULL;
+        if (column_count - column <= vector_floats) {
+            gemm_strip(row_count, 1, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, finish,
+                       column, next);
+        } else {
+            gemm_strip(row_count, 2, segments, depth, rows, segment_stride, panel, output, output_stride, column_count, accumulate, finish,
+                       column, next);
+        }
     }
 }
 
