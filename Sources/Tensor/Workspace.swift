@@ -18,8 +18,8 @@ public final class Workspace: @unchecked Sendable {
         case separableMiddle
         /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
-        /// A pointwise convolution's kernel with one image's input gate folded into its rows, or its gated input on a
-        /// small map (`Conv2D.forward`'s `inputScale`).
+        /// A pointwise convolution's kernel with one image's input gate folded into its rows (`Conv2D.forward`'s
+        /// `inputScale`).
         case gated
         /// The pooled input of a pointwise convolution that runs after the pool it precedes in the model
         /// (`PooledPointwiseConvolution`).

@@ -101,6 +101,30 @@ import Tensor
         }
     }
 
+    /// A pointwise convolution's input scale is Keras' broadcasting Multiply of the map by a per-image gate (a
+    /// squeeze-and-excitation `multiply` folded into the convolution): against TensorFlow's `merge_multiply_broadcast`
+    /// output, a batch of 2 maps of 4x5 pixels by their own (1, 1, 3) gates, through a kernel that copies channel c to
+    /// outputs c, c + 3, ... With 5 outputs the gate scales the kernel's rows image by image; with 23, more than the
+    /// 20 pixels, the GEMM scales the input rows as it reads them; on one worker and on several.
+    @Test func inputScaleMultipliesAsKerasMultiply() throws {
+        let testCase = try #require(LayerGradientReference.cases("merge").first { $0.name == "merge_multiply_broadcast" })
+        let map = try testCase.tensor("x0"), gate = try testCase.tensor("x1"), product = try testCase.tensor("y").toArray()
+        let (pixels, channels) = (map.count / map.shape[3], map.shape[3])
+        for outputs in [5, 23] {
+            var copying = [Float](repeating: 0, count: channels * outputs)
+            for output in 0..<outputs { copying[output % channels * outputs + output] = 1 }
+            let convolution = try Conv2D(kernel: Tensor(shape: [1, 1, channels, outputs], values: copying), bias: nil)
+            let scale = try Tensor(shape: [map.shape[0], 1, 1, channels], values: gate.toArray())
+            let expected = try Tensor(shape: Array(map.shape.dropLast()) + [outputs],
+                                      values: (0..<pixels * outputs).map { product[$0 / outputs * channels + $0 % outputs % channels] })
+            for workers in [1, 0] {
+                let output = try Tensor(shape: convolution.outputShape(for: map))
+                try withWorkers(workers) { try convolution.forward(map, into: output, inputScale: scale, workspace: Workspace()) }
+                expectMatches(output, expected, "\(outputs) outputs, workers \(workers)")
+            }
+        }
+    }
+
     @Test func rejectsBadShapesWithErrors() throws {
         let kernel = try Tensor(shape: [3, 3, 4, 8])
         let conv = try Conv2D(kernel: kernel, bias: nil, padding: .valid)

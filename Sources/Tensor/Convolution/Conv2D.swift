@@ -191,7 +191,7 @@ public struct Conv2D: Sendable {
     /// one factor per image and input channel (`(N, 1, 1, in)`, a squeeze-and-excitation gate) that multiplies the
     /// input first; a pointwise convolution only. Where an image has at least as many pixels as the convolution has
     /// filters, each image's factors go into its kernel's rows (in x out products rather than the H x W x in of
-    /// scaling the input); on smaller maps the input is scaled into the workspace. Neither the input, the residual nor
+    /// scaling the input); on smaller maps the GEMM scales the input rows as it reads them (`GatedMatrixOperand`). Neither the input, the residual nor
     /// the input scale may share memory with the output.
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, inputScale: Tensor? = nil,
                         workspace: Workspace) throws {
@@ -221,15 +221,9 @@ public struct Conv2D: Sendable {
             }
             let pixelsPerImage = image.height * image.width
             guard pixelsPerImage >= outputChannels else {
-                let gated = workspace.storage(for: .gated, count: input.count).base
-                for pixel in 0..<image.pixels {
-                    let scale = inputScale.pointer + pixel / pixelsPerImage * inputChannels, offset = pixel * inputChannels
-                    combineVectors(input.pointer + offset, scale, into: gated + offset, count: inputChannels) { $0 * $1 }
-                }
-                let pixels = MatrixOperand(base: gated, rows: image.pixels, depth: inputChannels, stride: inputChannels)
-                gemm(pixels, matrices[0], output: output.pointer, outputStride: outputChannels, epilogue: epilogue(0..<outputChannels),
-                     workspace: workspace)
-                return finish(output, rows: outputImage.pixels)
+                return multiplyPixels(GatedMatrixOperand(base: input.pointer, rows: image.pixels, depth: inputChannels, gate: inputScale.pointer,
+                                                         pixelsPerImage: pixelsPerImage),
+                                      matrices[0], into: output, residual: residual, workspace: workspace)
             }
             let storage = workspace.storage(for: .gated, count: PackedMatrix.count(rows: inputChannels, columns: outputChannels))
             for n in 0..<image.batch {

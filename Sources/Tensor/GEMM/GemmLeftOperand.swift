@@ -123,3 +123,25 @@ struct NormalizedMatrixOperand: ScratchRowsOperand, @unchecked Sendable {
                                          activation: preActivation.activation)
     }
 }
+
+/// NHWC pixels (rows of `depth` channels) multiplied by their image's factors on their way into the GEMM: a pointwise
+/// convolution's input gate (`Conv2D.forward`'s `inputScale`, EfficientNet's squeeze-and-excitation `multiply`) on a map
+/// with fewer pixels than the convolution has filters, where scaling the kernel would cost more. Each row block is
+/// scaled into the worker's scratch once, before its depth blocks are read: the product the `multiply` layer computes,
+/// so the GEMM reads the same values, without a pass of its own over the map.
+struct GatedMatrixOperand: ScratchRowsOperand, @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let rows: Int
+    let depth: Int
+    /// One factor per image and channel, `depth` floats per image.
+    let gate: UnsafePointer<Float>
+    let pixelsPerImage: Int
+
+    func prepare(rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        for row in rows {
+            let offset = row &* depth
+            combineVectors(base + offset, gate + row / pixelsPerImage &* depth, into: scratch + (offset &- rows.lowerBound &* depth),
+                           count: depth) { $0 * $1 }
+        }
+    }
+}

@@ -47,7 +47,7 @@ struct StepPlan {
 /// in one pass. A BatchNormalization that no convolution absorbed takes the element-wise activation after it (DenseNet's
 /// pre-activations). A ZeroPadding2D read only by a 'valid' max pool, convolution or depthwise convolution folds into it,
 /// so the padded image is never written (ResNet's and DenseNet's stems, MobileNetV2's and EfficientNet's strided blocks).
-/// A squeeze-and-excitation `multiply` read only by a 1x1 convolution folds into its kernel (EfficientNet's blocks). A
+/// A squeeze-and-excitation `multiply` read only by a 1x1 convolution folds into it as its input scale (EfficientNet's blocks). A
 /// BatchNormalization and its activation read only by a 1x1 stride-1 convolution fold into that convolution's reading of
 /// its input (DenseNet's pre-activations before each bottleneck and transition). A depthwise convolution with one filter
 /// per channel, with what it absorbed, read only by a 1x1 stride-1 convolution, folds into that convolution as a
@@ -204,16 +204,14 @@ enum StepPlanner {
     }
 
     /// The map and the gate of a squeeze-and-excitation `multiply` whose sole reader, a 1x1 stride-1 convolution, can
-    /// take the gate as a scale of its kernel: one input an (H, W, C) map, the other (1, 1, C), one factor per image
-    /// and channel. Only where the map has at least as many pixels as the convolution has filters, or a size known only
-    /// at run time (`Conv2D.forward` then chooses): scaling the kernel costs C x filters products per image, scaling the
-    /// map H x W x C (EfficientNetB0's 112x112 to 14x14 blocks fold, its 7x7 ones do not).
+    /// take the gate as its input scale: one input an (H, W, C) map, the other (1, 1, C), one factor per image and
+    /// channel. `Conv2D.forward` scales the kernel's rows where the map has at least as many pixels as the convolution
+    /// has filters (C x filters products per image, against the map's H x W x C), else the map's rows as its GEMM reads
+    /// them (EfficientNetB0's 7x7 blocks).
     private static func gatedInput(_ multiply: Layer, reader: Layer, shapes: [String: [Int?]]) -> (data: String, gate: String)? {
-        guard multiply.inputs.count == 2, reader.op == .conv2d, isPointwise(reader),
-              let filters = reader.attributes["filters"]?.intValue else { return nil }
+        guard multiply.inputs.count == 2, reader.op == .conv2d, isPointwise(reader) else { return nil }
         for (data, gate) in [(multiply.inputs[0], multiply.inputs[1]), (multiply.inputs[1], multiply.inputs[0])] {
             guard let map = shapes[data], map.count == 3, let channels = map[2], shapes[gate] == [1, 1, channels] else { continue }
-            if let height = map[0], let width = map[1], height * width < filters { return nil }
             return (data, gate)
         }
         return nil
