@@ -16,6 +16,8 @@ public final class Workspace: @unchecked Sendable {
         case packedRows, transposedGradient, sum, otherSum
         /// A separable convolution's depthwise output, the left operand of its pointwise GEMM.
         case separableMiddle
+        /// An inverted residual block's expanded map, where the block runs as two steps (`InvertedResidual`).
+        case expanded
         /// A kernel turned 180 degrees and its Winograd weights, for a Winograd convolution's input gradient.
         case turnedKernel
         /// A pointwise convolution's kernel with one image's input gate folded into its rows (`Conv2D.forward`'s

@@ -13,10 +13,11 @@ import Testing
         let written = try ModelWrittenAtTestTime(script: "mobile_blocks.py", name: "mobile_blocks")
         defer { written.remove() }
         let converted = try written.convertAndVerify(["k3.keras", "k3_full.h5"]) { _, _, _, steps in
-            // Fused: the MobileNetV2 block's depthwise convolution, with its BatchNormalization and ReLU(6.0), folds into
-            // the projection after it (whose GEMM computes its pixels) and that its BatchNormalization and the residual add;
-            // the second separable convolution absorbs its BatchNormalization and the shortcut's add; the output stays Keras'.
-            #expect(steps.contains("depthwise_conv2d+batch_norm+activation+conv2d+batch_norm+add"), "\(steps)")
+            // Fused: the MobileNetV2 block is one step, its expansion, depthwise convolution (each with its
+            // BatchNormalization and ReLU(6.0)) and projection with its BatchNormalization and the residual add (an
+            // inverted residual block); the second separable convolution absorbs its BatchNormalization and the shortcut's
+            // add; the output stays Keras'.
+            #expect(steps.contains("conv2d+batch_norm+activation+depthwise_conv2d+batch_norm+activation+conv2d+batch_norm+add"), "\(steps)")
             #expect(steps.contains("separable_conv2d+batch_norm+add"), "\(steps)")
         }
         let gradients = try written.verifyGradients(converted[0])

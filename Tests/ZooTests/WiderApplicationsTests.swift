@@ -29,9 +29,11 @@ import Zoo
         // run time; "normal" is a batch of 2).
         #expect(own.contains("multiply+conv2d+batch_norm") == (arch == "efficientnetb0"), "\(arch): \(Set(own))")
         // MobileNetV2's 17 depthwise convolutions, each with its BatchNormalization and ReLU(6.0), fold into the projection
-        // after them, whose GEMM computes their pixels; EfficientNet's feed a squeeze-and-excitation and stay steps.
+        // after them, whose GEMM computes their pixels, and the 16 expansions before them into the same steps (inverted
+        // residual blocks); EfficientNet's feed a squeeze-and-excitation and stay steps.
         let separable = own.count { $0.contains("depthwise_conv2d+batch_norm+activation+conv2d+batch_norm") }
-        #expect(separable == (arch == "mobilenetv2" ? 17 : 0), "\(arch): \(Set(own))")
+        let inverted = own.count { $0.hasPrefix("conv2d+batch_norm+activation+") && $0.contains("depthwise_conv2d") }
+        #expect(separable == (arch == "mobilenetv2" ? 17 : 0) && inverted == (arch == "mobilenetv2" ? 16 : 0), "\(arch): \(Set(own))")
     }
 
     @Test func efficientNetScalesAsKeras() throws {

@@ -264,7 +264,7 @@ public struct Conv2D: Sendable {
     }
 
     /// The epilogue of the GEMM that makes output channels `channels` (all of them, or one group's) from output row `row` on.
-    private func epilogue(_ channels: Range<Int>, row: Int = 0, residual: Tensor?) -> GemmEpilogue {
+    func epilogue(_ channels: Range<Int>, row: Int = 0, residual: Tensor?) -> GemmEpilogue {
         GemmEpilogue(bias: bias.map { UnsafePointer($0.pointer) + channels.lowerBound },
                      residual: residual.map { UnsafePointer($0.pointer) + row * outputChannels + channels.lowerBound },
                      residualStride: outputChannels, activation: activation.isElementwise ? activation : .linear)

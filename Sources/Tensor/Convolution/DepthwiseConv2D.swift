@@ -133,19 +133,27 @@ public struct DepthwiseConv2D: Sendable {
     /// (`DepthwiseRowsOperand`) share it, so the two compute the same bits.
     func computeRow(_ outputRow: Int, columns: Range<Int>, of inputImage: UnsafePointer<Float>, width: Int, geometry: WindowGeometry,
                     into target: UnsafeMutablePointer<Float>) {
-        let activation = activation.isElementwise ? activation : .linear
-        let tapRows = geometry.rows.taps(output: outputRow), axis = geometry.columns
+        let tapRows = geometry.rows.taps(output: outputRow)
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: kernelHeight) { inputRows in
             for tapRow in 0..<kernelHeight {
                 inputRows[tapRow] = tapRows.contains(tapRow)
                     ? inputImage + geometry.rows.inputIndex(output: outputRow, tap: tapRow) * width * inputChannels : nil
             }
-            // The row's first column `columns.lowerBound` moves the window's left edge by that many strides.
-            zoo_depthwise_row(inputRows.baseAddress!, Int64(kernelHeight), Int64(kernelWidth), Int64(width), Int64(inputChannels),
-                              Int64(axis.stride), Int64(axis.dilation), Int64(axis.padBefore - columns.lowerBound * axis.stride),
-                              kernel.pointer, bias.map { UnsafePointer($0.pointer) }, activation.inRegisters ?? zoo_activation_linear,
-                              target, Int64(columns.count))
+            computeRow(inputRows: UnsafePointer(inputRows.baseAddress!), columns: columns, width: width, geometry: geometry, into: target)
         }
+    }
+
+    /// `computeRow` from the input row under each kernel row (nil where it is padding), wherever those rows are: an
+    /// image's, or the expanded rows `InvertedResidual` keeps in its scratch.
+    func computeRow(inputRows: UnsafePointer<UnsafePointer<Float>?>, columns: Range<Int>, width: Int, geometry: WindowGeometry,
+                    into target: UnsafeMutablePointer<Float>) {
+        let activation = activation.isElementwise ? activation : .linear
+        let axis = geometry.columns
+        // The row's first column `columns.lowerBound` moves the window's left edge by that many strides.
+        zoo_depthwise_row(inputRows, Int64(kernelHeight), Int64(kernelWidth), Int64(width), Int64(inputChannels),
+                          Int64(axis.stride), Int64(axis.dilation), Int64(axis.padBefore - columns.lowerBound * axis.stride),
+                          kernel.pointer, bias.map { UnsafePointer($0.pointer) }, activation.inRegisters ?? zoo_activation_linear,
+                          target, Int64(columns.count))
         if activation.inRegisters == nil { activation.apply(target, count: columns.count * outputChannels) }
     }
 

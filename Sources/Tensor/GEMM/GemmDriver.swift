@@ -113,6 +113,19 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
     }
 }
 
+/// `gemm` on the calling thread, row block after row block, for a kernel that already runs as one task of a parallel
+/// region (`InvertedResidual`'s bands). `scratch` holds `RowBlockScratch(left, blockRows: GemmTile.maxBlockRows).bytes`.
+func gemmOnThisThread<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: UnsafeMutablePointer<Float>, outputStride: Int,
+                                             epilogue: GemmEpilogue, scratch: UnsafeMutableRawPointer) {
+    var start = 0
+    while start < left.rows {
+        let rows = start..<min(start + GemmTile.maxBlockRows, left.rows)
+        multiplyRowBlock(left, right, rows: rows, panels: 0..<right.panelCount, output: output, outputStride: outputStride, epilogue: epilogue,
+                         scratch: scratch)
+        start = rows.upperBound
+    }
+}
+
 /// Computes output rows `rows` (at most `GemmTile.maxBlockRows`) in columns `panels` on the calling thread,
 /// using `scratch` (`RowBlockScratch(left, blockRows: rows.count).bytes` or more).
 func multiplyRowBlock<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, rows: Range<Int>, panels: Range<Int>,

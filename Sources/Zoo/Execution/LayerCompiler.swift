@@ -112,7 +112,7 @@ struct LayerCompiler {
     }
 
     /// A convolution, with what the plan fused into it: a depthwise stage that computes its input rows (then a separable
-    /// convolution), a BatchNormalization and activation before it that normalise its input rows as they are read, an average pool after it that runs before it (a pointwise convolution), the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
+    /// convolution, and with the expansion before that stage an inverted residual block), a BatchNormalization and activation before it that normalise its input rows as they are read, an average pool after it that runs before it (a pointwise convolution), the zeros of a ZeroPadding2D before it, a BatchNormalization folded into its weights
     /// (`W * scale` per output channel, `b * scale + shift`, as TensorFlow's own folding does), an `add`
     /// as the residual, an activation in the epilogue. The kernel is prepared straight from the weight
     /// source's values, so loading keeps no float32 copy of it.
@@ -124,7 +124,11 @@ struct LayerCompiler {
                                                groups: attributes.int("groups", default: 1))
         if let stage = plan.depthwiseStage {
             let depthwise = try depthwiseConvolution(StepPlan(layers: stage.layers, zeroPadding: stage.zeroPadding, inputs: plan.inputs))
-            return .separableConv2d(try SeparableConv2D(depthwise: depthwise, pointwise: convolution))
+            let separable = try SeparableConv2D(depthwise: depthwise, pointwise: convolution)
+            guard let expansion = plan.expansion else { return .separableConv2d(separable) }
+            let expanding = try fusedConvolution(StepPlan(layers: expansion, inputs: plan.inputs), kernel: "kernel", strides: (1, 1), padding: .valid,
+                                                 zeroPadding: .none, dilation: (1, 1), groups: 1)
+            return .invertedResidual(try InvertedResidual(expansion: expanding, block: separable))
         }
         guard let pool = plan.layers.last, pool.op == .avgPool2d else { return .conv2d(convolution) }
         let poolAttributes = Attributes(pool)

@@ -10,6 +10,8 @@ enum LayerKernel {
     case pooledConv2d(PooledPointwiseConvolution)
     case depthwiseConv2d(DepthwiseConv2D)
     case separableConv2d(SeparableConv2D)
+    /// MobileNetV2's expansion, depthwise convolution and projection in one pass.
+    case invertedResidual(InvertedResidual)
     case dense(Dense)
     /// A BatchNormalization at inference, and the element-wise activation the fused mode joins to it.
     case batchNorm(BatchNorm, activation: Activation)
@@ -62,6 +64,7 @@ enum LayerKernel {
         case .pooledConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .depthwiseConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
         case .separableConv2d(let convolution): return try convolution.outputShape(for: inputs[0])
+        case .invertedResidual(let block): return try block.outputShape(for: inputs[0])
         case .dense(let dense): return try dense.outputShape(for: inputs[0])
         case .batchNorm, .layerNorm, .channelTransform, .activation, .relu: return inputs[0].shape
         case .pool(let pool): return try pool.outputShape(for: inputs[0])
@@ -89,6 +92,7 @@ enum LayerKernel {
         case .depthwiseConv2d(let convolution): try convolution.forward(inputs[0], into: output)
         case .separableConv2d(let convolution):
             try convolution.forward(inputs[0], into: output, residual: residual, workspace: workspace)
+        case .invertedResidual(let block): try block.forward(inputs[0], into: output, residual: residual, workspace: workspace)
         case .dense(let dense): try dense.forward(inputs[0], into: output, workspace: workspace)
         case .batchNorm(let norm, let activation): try norm.forward(inputs[0], into: output, activation: activation)
         case .layerNorm(let norm): try norm.forward(inputs[0], into: output)

@@ -17,6 +17,9 @@ struct StepPlan {
     /// activation it absorbed, folded in front of a pointwise convolution, whose GEMM computes the depthwise pixels a row
     /// block at a time as it reads them (MobileNetV2's `depthwise -> bn -> relu6 -> project`).
     var depthwiseStage: (zeroPadding: Layer?, layers: [Layer])?
+    /// A pointwise convolution chain (its BatchNormalization and activation) read only by the depthwise stage, folded in
+    /// front of it: MobileNetV2's inverted residual block as one step (`InvertedResidual`).
+    var expansion: [Layer]?
     /// Values the step reads (the folded ZeroPadding2D's, BatchNormalization's or depthwise stage's, the folded multiply's
     /// map and gate, or the first layer's).
     var inputs: [String]
@@ -30,7 +33,7 @@ struct StepPlan {
     var head: Layer { layers[0] }
     /// Every Keras layer the step computes, in order.
     var allLayers: [Layer] {
-        [depthwiseStage?.zeroPadding].compactMap { $0 } + (depthwiseStage?.layers ?? [])
+        (expansion ?? []) + [depthwiseStage?.zeroPadding].compactMap { $0 } + (depthwiseStage?.layers ?? [])
             + [preActivation?.norm, preActivation?.activation, zeroPadding, gate].compactMap { $0 } + layers
     }
     /// `conv2d+batch_norm+add+activation` for messages.
@@ -51,7 +54,8 @@ struct StepPlan {
 /// BatchNormalization and its activation read only by a 1x1 stride-1 convolution fold into that convolution's reading of
 /// its input (DenseNet's pre-activations before each bottleneck and transition). A depthwise convolution with one filter
 /// per channel, with what it absorbed, read only by a 1x1 stride-1 convolution, folds into that convolution as a
-/// separable convolution's depthwise stage (MobileNetV2's blocks).
+/// separable convolution's depthwise stage (MobileNetV2's blocks), and the pointwise convolution read only by that stage
+/// folds in front of it (the block's expansion: an inverted residual block in one step).
 enum StepPlanner {
     static func plan(_ graph: ModelGraph, fuse: Bool) throws -> [StepPlan] {
         let layers = try topologicalOrder(graph)
@@ -128,7 +132,25 @@ enum StepPlanner {
             steps.append((position[plan.name]!, plan))
         }
         // A chain runs where its last layer stood, when all it reads (the residual too) exists.
-        return steps.sorted { $0.position < $1.position }.map(\.plan)
+        var plans = steps.sorted { $0.position < $1.position }.map(\.plan)
+        // An expansion read only by a depthwise stage joins its step, and reads what the expansion read.
+        for index in plans.indices.reversed() {
+            guard let stage = plans[index].depthwiseStage, let reader = soleReader(plans[index].inputs[0]),
+                  reader.name == (stage.zeroPadding ?? stage.layers[0]).name,
+                  let producer = plans.firstIndex(where: { $0.name == plans[index].inputs[0] }), isExpansion(plans[producer]) else { continue }
+            plans[index].expansion = plans[producer].layers
+            plans[index].inputs = plans[producer].inputs
+            plans.remove(at: producer)
+        }
+        return plans
+    }
+
+    /// Whether a step is a pointwise convolution with at most a BatchNormalization, an element-wise activation and a
+    /// dropout after it, nothing folded in front: an inverted residual block's expansion.
+    private static func isExpansion(_ plan: StepPlan) -> Bool {
+        plan.head.op == .conv2d && isPointwise(plan.head) && plan.zeroPadding == nil && plan.gate == nil && plan.preActivation == nil
+            && plan.depthwiseStage == nil && plan.residual == nil && plan.head.attributes["activation"]?.stringValue ?? "linear" != "softmax"
+            && plan.layers.dropFirst().allSatisfy { $0.op == .batchNorm || $0.op == .dropout || ($0.op == .activation && isPreActivation($0)) }
     }
 
     /// `plan` extended by `next`, or nil when `next` cannot join it.

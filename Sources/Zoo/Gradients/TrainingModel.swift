@@ -433,6 +433,8 @@ public final class TrainingModel {
             results[0] = try weighted(convolution)
         case .pooledConv2d:  // planned by the fused mode only: training compiles layer by layer
             throw ModelError.layer(layer.name, layer.op.rawValue, "a convolution fused with its pool has no backward pass")
+        case .invertedResidual:  // the fused mode's too
+            throw ModelError.layer(layer.name, layer.op.rawValue, "an inverted residual block in one step has no backward pass")
         case .separableConv2d(let convolution):
             let inputGradient = try inputGradient(0)
             try convolution.backward(input: inputs[0], outputGradient: preActivationGradient(convolution.activation),

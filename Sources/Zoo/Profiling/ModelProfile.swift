@@ -85,7 +85,7 @@ extension Model {
             return ModelProfile.Step(
                 name: step.plan.name, operation: step.plan.opDescription, layers: step.plan.allLayers.map(\.name),
                 outputShape: shapes[position], milliseconds: Self.median(timer.nanoseconds[position].map { Double($0) / 1e6 }),
-                flops: Self.flops(of: step.plan, outputShape: shapes[position]),
+                flops: Self.flops(of: step.plan, outputShape: shapes[position], inputShape: step.inputs.first.map { shapes[$0] }),
                 weightBytes: Self.weightBytes(of: step.plan), activationBytes: touched.reduce(0) { $0 + $1.reduce(1, *) } * MemoryLayout<Float>.stride)
         }
         return ModelProfile(model: graph.name, mode: mode, inputShape: inputs[0].shape, runs: runs, threads: Parallelism.workers,
@@ -96,8 +96,15 @@ extension Model {
     /// convolution or dense layer: Keras' kernels are (kh, kw, in / groups, out) and (in, out). A depthwise
     /// convolution's output value takes one multiply-add per tap: 2 x kh x kw x the output elements. A separable one
     /// is both: its depthwise stage (kh x kw x its in x M channels per position), then its pointwise GEMM; so is a
-    /// pointwise convolution with a depthwise stage folded in front.
-    static func flops(of plan: StepPlan, outputShape: [Int]) -> Int {
+    /// pointwise convolution with a depthwise stage folded in front, and an expansion in front of that (over the
+    /// positions of `inputShape`, the step's input).
+    static func flops(of plan: StepPlan, outputShape: [Int], inputShape: [Int]? = nil) -> Int {
+        if let expansion = plan.expansion, let kernel = expansion[0].weights.first(where: { $0.name == "kernel" }), let inputShape,
+           let channels = inputShape.last, channels > 0 {
+            var rest = plan
+            rest.expansion = nil
+            return 2 * (inputShape.reduce(1, *) / channels) * kernel.shape.reduce(1, *) + flops(of: rest, outputShape: outputShape)
+        }
         if let stage = plan.depthwiseStage, let depthwise = stage.layers[0].weights.first(where: { $0.name == "kernel" }),
            let filters = outputShape.last, filters > 0 {
             let positions = outputShape.reduce(1, *) / filters
@@ -117,7 +124,7 @@ extension Model {
     /// The weights of the step's layers, less the BatchNormalizations folded into a convolution's.
     static func weightBytes(of plan: StepPlan) -> Int {
         let folded = plan.head.op.isConvolution
-        return ((plan.depthwiseStage?.layers ?? []) + plan.layers).filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount }
+        return ((plan.expansion ?? []) + (plan.depthwiseStage?.layers ?? []) + plan.layers).filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount }
             * MemoryLayout<Float>.stride
     }
 
