@@ -136,6 +136,17 @@ struct ImageShape: Equatable {
             throw TensorError.shapeMismatch(operation: operation, detail: "\(role) is \(tensor.shape), expected \(dimensions)")
         }
     }
+
+    /// Throws unless a kernel's `output`, and the `residual` its epilogue adds if any, have these dimensions, and neither
+    /// the `input` nor the residual shares memory with the output (the kernels read them while writing output tiles).
+    func requireOutput(_ output: Tensor, residual: Tensor?, reading input: Tensor, operation: String) throws {
+        try require(output, operation: operation)
+        try input.requireDistinct(from: output, operation: operation)
+        if let residual {
+            try require(residual, operation: operation, role: "residual")
+            try residual.requireDistinct(from: output, operation: operation, role: "residual")
+        }
+    }
 }
 
 extension Tensor {

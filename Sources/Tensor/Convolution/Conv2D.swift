@@ -197,13 +197,7 @@ public struct Conv2D: Sendable {
                         workspace: Workspace) throws {
         let (image, geometry) = try geometry(input)
         let outputImage = ImageShape(batch: image.batch, height: geometry.rows.output, width: geometry.columns.output, channels: outputChannels)
-        try outputImage.require(output, operation: "conv2d")
-        try input.requireDistinct(from: output, operation: "conv2d")
-        if let residual {
-            try outputImage.require(residual, operation: "conv2d", role: "residual")
-            try residual.requireDistinct(from: output, operation: "conv2d", role: "residual")
-        }
-        func epilogue(_ channels: Range<Int>, row: Int = 0) -> GemmEpilogue { self.epilogue(channels, row: row, residual: residual) }
+        try outputImage.requireOutput(output, residual: residual, reading: input, operation: "conv2d")
         let pointwise = kernelHeight == 1 && kernelWidth == 1 && strides == (1, 1) && geometry.rows.padBefore == 0
             && geometry.rows.padAfter == 0 && geometry.columns.padBefore == 0 && geometry.columns.padAfter == 0
         if let preActivation, case .gemm(let matrices) = kernel.weights {
@@ -231,14 +225,14 @@ public struct Conv2D: Sendable {
                 let pixels = MatrixOperand(base: input.pointer + n * pixelsPerImage * inputChannels, rows: pixelsPerImage, depth: inputChannels,
                                            stride: inputChannels)
                 gemm(pixels, gated, output: output.pointer + n * pixelsPerImage * outputChannels, outputStride: outputChannels,
-                     epilogue: epilogue(0..<outputChannels, row: n * pixelsPerImage), workspace: workspace)
+                     epilogue: epilogue(0..<outputChannels, row: n * pixelsPerImage, residual: residual), workspace: workspace)
             }
             return finish(output, rows: outputImage.pixels)
         }
         switch kernel.weights {
         case .winograd(let matrices):
             WinogradF2x3.forward(input: input.pointer, image: image, geometry: geometry, weights: matrices,
-                                 output: output.pointer, epilogue: epilogue(0..<outputChannels), workspace: workspace)
+                                 output: output.pointer, epilogue: epilogue(0..<outputChannels, residual: residual), workspace: workspace)
         case .gemm(let matrices):
             // One GEMM per group, each reading its input channels of every pixel and writing its output channels.
             for (group, matrix) in matrices.enumerated() {
@@ -248,15 +242,15 @@ public struct Conv2D: Sendable {
                 if pointwise {
                     // A 1x1 stride-1 convolution over NHWC pixels is a plain matrix product.
                     let pixels = MatrixOperand(base: input.pointer + inputs.lowerBound, rows: image.pixels, depth: inputs.count, stride: inputChannels)
-                    gemm(pixels, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs), workspace: workspace)
+                    gemm(pixels, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs, residual: residual), workspace: workspace)
                 } else if inputs.count < Conv2D.gatherBelowChannels && KernelRowOperand.fits(convolution) {
                     gemm(KernelRowOperand(convolution: convolution), matrix, output: target, outputStride: outputChannels,
-                         epilogue: epilogue(outputs), workspace: workspace)
+                         epilogue: epilogue(outputs, residual: residual), workspace: workspace)
                 } else if inputs.count < Conv2D.gatherBelowChannels {
                     gemm(Im2ColTileOperand(convolution: convolution), matrix, output: target, outputStride: outputChannels,
-                         epilogue: epilogue(outputs), workspace: workspace)
+                         epilogue: epilogue(outputs, residual: residual), workspace: workspace)
                 } else {
-                    gemm(convolution, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs), workspace: workspace)
+                    gemm(convolution, matrix, output: target, outputStride: outputChannels, epilogue: epilogue(outputs, residual: residual), workspace: workspace)
                 }
             }
         }

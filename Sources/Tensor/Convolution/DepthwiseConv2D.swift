@@ -61,6 +61,13 @@ public struct DepthwiseConv2D: Sendable {
                                        dilation: dilation, padding: padding, zeroPadding: zeroPadding, operation: operation, role: role)
     }
 
+    /// The window over an image of `image`'s size, whose channels the caller has checked (a map that exists only a row
+    /// at a time: `InvertedResidual`'s expanded one).
+    func window(over image: ImageShape, operation: String) throws -> WindowGeometry {
+        try WindowGeometry(operation: operation, input: image, kernel: (kernelHeight, kernelWidth), strides: strides, dilation: dilation,
+                           padding: padding, zeroPadding: zeroPadding)
+    }
+
     /// `(N, outH, outW, in · depth_multiplier)` for an NHWC input shape.
     public func outputShape(for input: Tensor) throws -> [Int] {
         let (image, geometry) = try geometry(input)

@@ -43,11 +43,7 @@ public struct InvertedResidual: Sendable {
                                             detail: "input has \(image.channels) channels, the expansion expects \(expansion.inputChannels)")
         }
         let expanded = ImageShape(batch: image.batch, height: image.height, width: image.width, channels: expansion.outputChannels)
-        let depthwise = block.depthwise
-        let window = try WindowGeometry(operation: "inverted_residual", input: expanded, kernel: (depthwise.kernelHeight, depthwise.kernelWidth),
-                                        strides: depthwise.strides, dilation: depthwise.dilation, padding: depthwise.padding,
-                                        zeroPadding: depthwise.zeroPadding)
-        return (image, expanded, window)
+        return (image, expanded, try block.depthwise.window(over: expanded, operation: "inverted_residual"))
     }
 
     /// `(N, outH, outW, filters)` for an NHWC input shape.
@@ -60,13 +56,8 @@ public struct InvertedResidual: Sendable {
     /// and is added by the projection before its activation. Neither may share memory with the output.
     public func forward(_ input: Tensor, into output: Tensor, residual: Tensor? = nil, workspace: Workspace) throws {
         let (image, expanded, window) = try geometry(input)
-        let shape = [image.batch, window.rows.output, window.columns.output, outputChannels]
-        try output.requireShape(shape, operation: "inverted_residual")
-        try input.requireDistinct(from: output, operation: "inverted_residual")
-        if let residual {
-            try residual.requireShape(shape, operation: "inverted_residual", role: "residual")
-            try residual.requireDistinct(from: output, operation: "inverted_residual", role: "residual")
-        }
+        try ImageShape(batch: image.batch, height: window.rows.output, width: window.columns.output, channels: outputChannels)
+            .requireOutput(output, residual: residual, reading: input, operation: "inverted_residual")
         let workers = Parallelism.workers
         // Bands of output rows: at least two tasks per worker where the batch allows.
         let bandsPerImage = min(window.rows.output, max(1, (2 * workers + image.batch - 1) / image.batch))

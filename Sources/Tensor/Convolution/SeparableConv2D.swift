@@ -51,13 +51,8 @@ public struct SeparableConv2D: Sendable {
             return try pointwise.forward(middle, into: output, residual: residual, workspace: workspace)
         }
         let pixels = try DepthwiseRowsOperand(depthwise, input: input)
-        let outputShape = [pixels.image.batch, pixels.geometry.rows.output, pixels.geometry.columns.output, outputChannels]
-        try output.requireShape(outputShape, operation: "separable_conv2d", role: "output")
-        try input.requireDistinct(from: output, operation: "separable_conv2d")
-        if let residual {
-            try residual.requireShape(outputShape, operation: "separable_conv2d", role: "residual")
-            try residual.requireDistinct(from: output, operation: "separable_conv2d", role: "residual")
-        }
+        try ImageShape(batch: pixels.image.batch, height: pixels.geometry.rows.output, width: pixels.geometry.columns.output, channels: outputChannels)
+            .requireOutput(output, residual: residual, reading: input, operation: "separable_conv2d")
         withExtendedLifetime(input.storage) {
             pointwise.multiplyPixels(pixels, matrices[0], into: output, residual: residual, workspace: workspace)
         }

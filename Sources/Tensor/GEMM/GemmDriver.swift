@@ -86,13 +86,13 @@ func gemm<Left: GemmLeftOperand>(_ left: Left, _ right: PackedMatrix, output: Un
     // depthwise convolution) prepares each row block in the task that multiplies it. Where the packed weights stay in L2
     // for every task, such rows are cut into blocks for every worker and the columns are not split (MobileNetV2's 14x14
     // blocks: one parallel region, no row prepared twice).
-    let preparesRows = left is any ScratchRowsOperand
-    let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers,
-                                rowsStayWhole: preparesRows && right.panelCount * right.rows * GemmTile.columns * MemoryLayout<Float>.stride <= 256 * 1024)
+    let preparing = left as? any ScratchRowsOperand
+    let weightBytes = right.panelCount * right.rows * GemmTile.columns * MemoryLayout<Float>.stride
+    let schedule = GemmSchedule(rows: rows, panels: right.panelCount, workers: workers, rowsStayWhole: preparing != nil && weightBytes <= 256 * 1024)
     // With the columns split between the workers, every task of a row block would prepare its rows again on its own
     // critical path: an operand that prepares rows into scratch has all of them prepared once instead, split between the
     // workers, and read in place (DenseNet's pre-activated 14x14 and 7x7 blocks, whose weights take up to 512 KB).
-    if schedule.columnSplits > 1, let preparing = left as? any ScratchRowsOperand {
+    if schedule.columnSplits > 1, let preparing {
         let prepared = workspace.storage(for: .preparedRows, count: rows * left.depth).base
         preparing.prepareAll(into: prepared)
         return gemm(MatrixOperand(base: prepared, rows: rows, depth: left.depth, stride: left.depth), right, output: output,

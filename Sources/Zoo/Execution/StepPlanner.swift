@@ -149,8 +149,8 @@ enum StepPlanner {
     /// dropout after it, nothing folded in front: an inverted residual block's expansion.
     private static func isExpansion(_ plan: StepPlan) -> Bool {
         plan.head.op == .conv2d && isPointwise(plan.head) && plan.zeroPadding == nil && plan.gate == nil && plan.preActivation == nil
-            && plan.depthwiseStage == nil && plan.residual == nil && plan.head.attributes["activation"]?.stringValue ?? "linear" != "softmax"
-            && plan.layers.dropFirst().allSatisfy { $0.op == .batchNorm || $0.op == .dropout || ($0.op == .activation && isPreActivation($0)) }
+            && plan.depthwiseStage == nil && plan.residual == nil && activatesElementwise(plan)
+            && plan.layers.dropFirst().allSatisfy { [.batchNorm, .dropout, .activation].contains($0.op) }
     }
 
     /// `plan` extended by `next`, or nil when `next` cannot join it.
@@ -213,9 +213,14 @@ enum StepPlanner {
     /// Whether a depthwise step can be a separable convolution's depthwise stage: one filter per channel (the GEMM's row
     /// kernel), no residual, and an element-wise activation, if any.
     private static func isDepthwiseStage(_ plan: StepPlan) -> Bool {
-        (plan.head.attributes["depth_multiplier"]?.intValue ?? 1) == 1 && plan.residual == nil
-            && plan.layers.allSatisfy { $0.op != .activation || isPreActivation($0) }
-            && plan.head.attributes["activation"]?.stringValue ?? "linear" != "softmax"
+        (plan.head.attributes["depth_multiplier"]?.intValue ?? 1) == 1 && plan.residual == nil && activatesElementwise(plan)
+    }
+
+    /// Whether every activation of a step, its head's own and those it absorbed, is element-wise (a stage whose values a
+    /// later GEMM reads row by row cannot wait for a softmax over whole rows).
+    private static func activatesElementwise(_ plan: StepPlan) -> Bool {
+        plan.head.attributes["activation"]?.stringValue ?? "linear" != "softmax"
+            && plan.layers.dropFirst().allSatisfy { $0.op != .activation || isPreActivation($0) }
     }
 
     /// Whether a convolution is a 1x1 stride-1 ungrouped, undilated one: a matrix product over the input's pixels.

@@ -108,7 +108,9 @@ extension Model {
         if let stage = plan.depthwiseStage, let depthwise = stage.layers[0].weights.first(where: { $0.name == "kernel" }),
            let filters = outputShape.last, filters > 0 {
             let positions = outputShape.reduce(1, *) / filters
-            return 2 * positions * depthwise.shape.reduce(1, *) + flops(of: StepPlan(layers: plan.layers, inputs: plan.inputs), outputShape: outputShape)
+            var rest = plan
+            rest.depthwiseStage = nil
+            return 2 * positions * depthwise.shape.reduce(1, *) + flops(of: rest, outputShape: outputShape)
         }
         if plan.head.op == .separableConv2d, let depthwise = plan.head.weights.first(where: { $0.name == "depthwise_kernel" }),
            let pointwise = plan.head.weights.first(where: { $0.name == "pointwise_kernel" }), let filters = outputShape.last, filters > 0 {
