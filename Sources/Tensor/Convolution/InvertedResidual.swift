@@ -37,11 +37,7 @@ public struct InvertedResidual: Sendable {
 
     /// The input's image shape, the expanded map's, and the depthwise window over the expanded map.
     private func geometry(_ input: Tensor) throws -> (ImageShape, ImageShape, WindowGeometry) {
-        let image = try ImageShape(input, operation: "inverted_residual")
-        guard image.channels == expansion.inputChannels else {
-            throw TensorError.shapeMismatch(operation: "inverted_residual",
-                                            detail: "input has \(image.channels) channels, the expansion expects \(expansion.inputChannels)")
-        }
+        let (image, _) = try expansion.geometry(input, operation: "inverted_residual")
         let expanded = ImageShape(batch: image.batch, height: image.height, width: image.width, channels: expansion.outputChannels)
         return (image, expanded, try block.depthwise.window(over: expanded, operation: "inverted_residual"))
     }

@@ -126,7 +126,7 @@ extension Model {
     /// The weights of the step's layers, less the BatchNormalizations folded into a convolution's.
     static func weightBytes(of plan: StepPlan) -> Int {
         let folded = plan.head.op.isConvolution
-        return ((plan.expansion ?? []) + (plan.depthwiseStage?.layers ?? []) + plan.layers).filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount }
+        return plan.allLayers.filter { !(folded && $0.op == .batchNorm) }.reduce(0) { $0 + $1.parameterCount }
             * MemoryLayout<Float>.stride
     }
 
